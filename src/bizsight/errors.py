@@ -1,0 +1,51 @@
+"""One exception tree for bizsight.
+
+Every error a user can cause is a :class:`BizsightError`. The CLI and the API turn it into a
+one-line message (or a 4xx body); anything else reaching a user is a bug. This module imports
+nothing from the package so every layer can use it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class BizsightError(Exception):
+    """Base of every error bizsight raises on purpose; ``str(err)`` is the one-line message."""
+
+
+class ConfigError(BizsightError):
+    """bizsight.yml (or another definition file) is invalid."""
+
+
+class InputFileError(BizsightError):
+    """A file to ingest is missing, unreadable, of an unknown kind or has unknown columns."""
+
+
+class WarehouseError(BizsightError):
+    """The warehouse cannot be opened or used (locked by another process, corrupt, ...)."""
+
+
+class WarehouseLockedError(WarehouseError):
+    """Another process holds the warehouse read-write."""
+
+
+class NotInitializedError(BizsightError):
+    """The directory is not a bizsight project yet."""
+
+
+class InvalidArgumentError(BizsightError):
+    """A command-line or API argument is out of range or malformed."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A ``" (did you mean 'x'?)"`` suffix naming the closest choice, or ``""``.
+
+    >>> did_you_mean("custmer_id", ["customer_id", "product_id"])
+    " (did you mean 'customer_id'?)"
+    >>> did_you_mean("zzz", ["customer_id"])
+    ''
+    """
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
