@@ -1,0 +1,224 @@
+"""Loading one file: stage → type → validate → de-duplicate → write, as one transaction.
+
+A load either commits completely — raw, quarantine, core, meta.loads and the data version — or
+leaves the warehouse exactly as it was (an error rolls it back; a killed process never commits).
+Loading the same file again is recognised by its content hash and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlglot import exp
+
+from bizsight.config import DateOrder, MissingDimensions, Settings
+from bizsight.console import Reporter
+from bizsight.ingest import coerce, readers
+from bizsight.ingest.classify import Plan, classified_rows, typed_rows
+from bizsight.ingest.quality import quality_report
+from bizsight.ingest.sources import SourceFile, with_headers
+from bizsight.warehouse.connection import Warehouse
+from bizsight.warehouse.model import BY_NAME, Entity, Kind
+from bizsight.warehouse.sql import col, ident, lit, table, template
+from bizsight.warehouse.transforms import DIMENSIONS, core_select, placeholder_rows
+
+ACTIONS = ("insert", "update", "quarantine", "exact_duplicate", "resent_duplicate")
+
+
+@dataclass
+class LoadResult:
+    path: Path
+    entity: str
+    load_id: int | None = None  # None when the file was loaded before
+    already_loaded_as: int | None = None
+    rows_read: int = 0
+    counts: dict[str, int] = field(default_factory=dict)  # per action
+    placeholders: int = 0
+    quality: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def loaded(self) -> int:
+        return self.counts.get("insert", 0) + self.counts.get("update", 0)
+
+    @property
+    def quarantined(self) -> int:
+        return self.counts.get("quarantine", 0)
+
+    @property
+    def duplicates(self) -> int:
+        return self.counts.get("exact_duplicate", 0) + self.counts.get("resent_duplicate", 0)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_file(wh: Warehouse, source: SourceFile, settings: Settings, reporter: Reporter) -> LoadResult:
+    """Load one resolved file in one transaction."""
+    entity = source.entity
+    result = LoadResult(source.path, entity.name)
+    sha = file_sha256(source.path)
+    prior = wh.scalar("SELECT load_id FROM meta.loads WHERE file_sha256 = ? AND entity = ?", [sha, entity.name])
+    if prior is not None:
+        result.already_loaded_as = prior
+        return result
+    started = dt.datetime.now()
+    with wh.transaction():
+        reporter.step(f"reading {source.path.name}")
+        headers = readers.stage(wh, source.path, source.format)
+        source = with_headers(source, headers)
+        plan = _plan(wh, source, settings)
+        reporter.step(f"validating {source.path.name}")
+        wh.run(template("CREATE OR REPLACE TEMP TABLE typed AS :q", q=typed_rows(plan)))
+        wh.run(template("CREATE OR REPLACE TEMP TABLE classified AS :q", q=classified_rows(plan, "typed")))
+        counts = dict(wh.rows("SELECT _action, count(*) FROM classified GROUP BY 1"))
+        result.counts = {action: counts.get(action, 0) for action in ACTIONS}
+        result.rows_read = sum(result.counts.values())
+        load_id = int(wh.scalar("SELECT coalesce(max(load_id), 0) + 1 FROM meta.loads"))
+        result.load_id = load_id
+        before = _count(wh, entity)
+        reporter.step(f"writing {source.path.name}")
+        _write_raw(wh, entity, load_id)
+        _write_quarantine(wh, plan, source, load_id)
+        _write_core(wh, entity, load_id)
+        result.placeholders = _write_placeholders(wh, entity, plan)
+        changed = result.loaded + result.placeholders > 0
+        data_version = int(wh.scalar(
+            "UPDATE meta.state SET value = value + ? WHERE key = 'data_version' RETURNING value", [int(changed)]
+        ))
+        result.quality = quality_report(wh, plan, source, result, before=before, after=_count(wh, entity))
+        wh.run(
+            "INSERT INTO meta.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                load_id, entity.name, str(source.path.resolve()), sha, source.path.stat().st_size,
+                source.format.name, source.preset.name, started, dt.datetime.now(), result.rows_read,
+                result.counts["insert"], result.counts["update"], result.quarantined,
+                result.counts["exact_duplicate"], result.counts["resent_duplicate"], result.placeholders,
+                data_version, _json(result.quality),
+            ],
+        )
+        wh.run("DROP TABLE typed; DROP TABLE classified; DROP TABLE stg")
+    return result
+
+
+def _plan(wh: Warehouse, source: SourceFile, settings: Settings) -> Plan:
+    entity = source.entity
+    date_orders = {}
+    base = Plan(entity, source.columns, dict(source.preset.derived), {}, settings.timezone, frozenset())
+    for column in entity.columns:
+        if column.kind in (Kind.DATE, Kind.TIMESTAMP) and column.name in source.columns:
+            date_orders[column.name] = _slash_order(wh, base.source_text(column), source.date_order)
+    skip = frozenset(
+        reference.field for reference in entity.references if _creates_placeholders(wh, reference.entity, settings)
+    )
+    return Plan(entity, source.columns, dict(source.preset.derived), date_orders, settings.timezone, skip)
+
+
+def _slash_order(wh: Warehouse, text: exp.Expression, configured: DateOrder) -> DateOrder:
+    """Month or day first for slash dates: as configured, else whichever the file's unambiguous
+    values show (13/02/2024 can only be day first); month first when nothing tells."""
+    if configured is not DateOrder.AUTO:
+        return configured
+    day_first, month_first = wh.rows(template(coerce.SLASH_ORDER_PROBE, v=text, t=exp.to_table("stg")))[0]
+    return DateOrder.DMY if day_first > month_first else DateOrder.MDY
+
+
+def _creates_placeholders(wh: Warehouse, dimension: str, settings: Settings) -> bool:
+    if dimension not in DIMENSIONS:
+        return False
+    policy = settings.missing_dimensions
+    if policy is MissingDimensions.AUTO:
+        # Create them while the dimension has never been loaded from a file of its own.
+        return not wh.scalar("SELECT count(*) FROM meta.loads WHERE entity = ?", [dimension])
+    return policy is MissingDimensions.CREATE
+
+
+def _count(wh: Warehouse, entity: Entity) -> int:
+    return int(wh.scalar(exp.select("count(*)").from_(table("core", entity.core_table))))
+
+
+_ACCEPTED = "_action IN ('insert', 'update')"
+
+
+def _write_raw(wh: Warehouse, entity: Entity, load_id: int) -> None:
+    select = exp.select(
+        exp.alias_(lit(load_id), "_load_id"),
+        exp.alias_(template("_row"), "_line"),
+        col("_row_hash"),
+        *(col(name) for name in entity.column_names),
+    ).from_("classified").where(_ACCEPTED)
+    wh.run(exp.insert(select, table("raw", entity.name)))
+
+
+def _write_quarantine(wh: Warehouse, plan: Plan, source: SourceFile, load_id: int) -> None:
+    entity = plan.entity
+    line = template(":row + :first", row=col("_row", "c"), first=lit(source.format.first_data_line))
+    value = exp.Case(
+        this=col("_field", "c"),
+        ifs=[exp.If(this=lit(column.name), true=col(f"_t_{column.name}", "c")) for column in entity.columns],
+    )
+    expected = exp.Case(ifs=[
+        exp.If(this=template("c._rule = :r AND c._field = :f", r=lit(rule), f=lit(name)), true=lit(text))
+        for rule, name, text in _expectations(entity)
+    ], default=lit("a valid value"))
+    reason = template(
+        "printf('%s %d: ', :unit, :line) || CASE c._rule "
+        "WHEN 'missing_required' THEN c._field || ' is empty; a value is required' "
+        "WHEN 'duplicate_key' THEN c._field || ' repeats an earlier row with different values' "
+        "WHEN 'unknown_customer' THEN c._field || ' ''' || :value || ''' is not a known customer' "
+        "WHEN 'unknown_product' THEN c._field || ' ''' || :value || ''' is not a known product' "
+        "ELSE c._field || ' ''' || :value || ''': expected ' || :expected END",
+        unit=lit(source.format.unit), line=line, value=value, expected=expected,
+    )
+    select = exp.select(
+        lit(load_id), lit(str(source.path)), line, col("_rule", "c"), col("_field", "c"), reason,
+        *(plan.source_text(column, "s") for column in entity.columns),
+    ).from_(exp.alias_(exp.to_table("classified"), "c")).join(
+        exp.alias_(exp.to_table("stg"), "s"), on="s._bizsight_row = c._row"
+    ).where("c._action = 'quarantine'")
+    wh.run(exp.insert(select, table("quarantine", entity.name)))
+
+
+def _expectations(entity: Entity) -> list[tuple[str, str, str]]:
+    rows = [("invalid_number", c.name, c.expected) for c in entity.columns if c.kind in (Kind.INTEGER, Kind.MONEY)]
+    rows += [("invalid_date", c.name, c.expected) for c in entity.columns if c.kind in (Kind.DATE, Kind.TIMESTAMP)]
+    rows += [("invalid_value", c.name, c.expected) for c in entity.columns if c.kind is Kind.ENUM]
+    rows += [(check.rule, check.field, check.expected) for check in entity.checks]
+    return rows
+
+
+def _write_core(wh: Warehouse, entity: Entity, load_id: int) -> None:
+    core = table("core", entity.core_table)
+    if wh.scalar("SELECT count(*) FROM classified WHERE _action = 'update'"):
+        keys = exp.select(*(col(name) for name in entity.key)).from_("classified").where("_action = 'update'")
+        matches = exp.and_(*(template("u.:k IS NOT DISTINCT FROM :t.:k", k=ident(name), t=core.this) for name in entity.key))
+        wh.run(template("DELETE FROM :core USING :keys AS u WHERE :on", core=core, keys=keys.subquery(), on=matches))
+    batch = exp.select(
+        *(col(name) for name in entity.column_names), exp.alias_(lit(load_id), "_load_id"), col("_row_hash")
+    ).from_("classified").where(_ACCEPTED)
+    wh.run(exp.insert(core_select(entity, batch.subquery("batch")), core))
+
+
+def _write_placeholders(wh: Warehouse, entity: Entity, plan: Plan) -> int:
+    created = 0
+    for reference in entity.references:
+        if reference.field in plan.skip_references:
+            dimension = BY_NAME[reference.entity]
+            created += len(wh.rows(
+                exp.insert(placeholder_rows(dimension), table("core", dimension.core_table)).returning("1")  # type: ignore[arg-type]
+            ))
+    return created
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value, default=str)

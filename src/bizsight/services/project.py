@@ -1,0 +1,65 @@
+"""A bizsight project: a directory with ``bizsight.yml`` and ``.bizsight/``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from pathlib import Path
+
+from bizsight.config import ProjectPaths, Settings, load_settings
+from bizsight.errors import InvalidArgumentError
+from bizsight.warehouse.connection import Warehouse
+from bizsight.warehouse.schema import ensure_schema
+
+DEFAULT_CONFIG = """\
+# bizsight project settings — every key is optional; see docs/configuration.md.
+timezone: UTC          # IANA name; timestamps with a UTC offset are converted to it
+currency: USD
+date_order: auto       # auto | MDY | DMY — how to read dates such as 03/04/2025
+missing_dimensions: auto   # auto | create | quarantine — orders naming an unknown customer/product
+
+# Files that do not follow the default names or columns:
+# sources:
+#   - path: exports/Online Retail.xlsx
+#     preset: uci_online_retail
+#   - path: crm/*.csv
+#     entity: customers
+#     columns: {Kundennummer: customer_id}
+#     ignore_columns: [internal_note]
+"""
+
+
+class Project:
+    """The project in ``root``; settings are read once, the warehouse opened on demand."""
+
+    def __init__(self, root: Path | str = ".") -> None:
+        self.root = Path(root)
+        self.paths = ProjectPaths(self.root)
+
+    @cached_property
+    def settings(self) -> Settings:
+        return load_settings(self.paths.config_file)
+
+    @property
+    def initialized(self) -> bool:
+        return self.paths.config_file.exists() or self.paths.state_dir.exists()
+
+    def init(self) -> bool:
+        """Create the project files that are missing; True when anything was created."""
+        if self.root.exists() and not self.root.is_dir():
+            raise InvalidArgumentError(f"{self.root} is a file, not a directory")
+        created = not self.initialized
+        self.paths.state_dir.mkdir(parents=True, exist_ok=True)
+        self.paths.reports_dir.mkdir(exist_ok=True)
+        if not self.paths.config_file.exists():
+            self.paths.config_file.write_text(DEFAULT_CONFIG, encoding="utf-8")
+        return created
+
+    @contextmanager
+    def warehouse(self, *, read_only: bool = False) -> Iterator[Warehouse]:
+        """The warehouse, its schema ensured (when writable)."""
+        with Warehouse(self.paths.warehouse, read_only=read_only) as wh:
+            if not read_only:
+                ensure_schema(wh)
+            yield wh

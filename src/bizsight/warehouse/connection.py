@@ -1,0 +1,91 @@
+"""The one owner of the warehouse connection.
+
+DuckDB lets one process hold a database file read-write; another process that tries fails at
+once with "Conflicting lock is held". We turn that into :class:`WarehouseLockedError`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from sqlglot import exp
+
+from bizsight.errors import WarehouseError, WarehouseLockedError
+from bizsight.warehouse.sql import render
+
+
+class Warehouse:
+    """A DuckDB warehouse file opened read-write (or read-only) by this process."""
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        self.path = path
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif not path.exists():
+            raise WarehouseError(f"no warehouse at {path}: ingest some files first")
+        try:
+            self.con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as err:
+            raise _open_error(path, err) from None
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def run(self, statement: exp.Expression | str, params: Sequence[Any] | None = None) -> duckdb.DuckDBPyConnection:
+        """Run one statement; our own constant SQL may be given as text, anything built from
+        user input must come as a syntax tree."""
+        sql = statement if isinstance(statement, str) else render(statement)
+        return self.con.execute(sql, params or [])
+
+    def rows(self, statement: exp.Expression | str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        return self.run(statement, params).fetchall()
+
+    def scalar(self, statement: exp.Expression | str, params: Sequence[Any] | None = None) -> Any:
+        row = self.run(statement, params).fetchone()
+        return row[0] if row else None
+
+    def arrow(self, statement: exp.Expression | str, params: Sequence[Any] | None = None) -> pa.Table:
+        return self.run(statement, params).to_arrow_table()
+
+    def table_exists(self, schema: str, name: str) -> bool:
+        return bool(
+            self.scalar(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                [schema, name],
+            )
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing: an exception (or a killed process) leaves the warehouse as it was."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+
+def _open_error(path: Path, err: duckdb.IOException) -> WarehouseError:
+    text = str(err)
+    if "lock" in text.lower():
+        pid = re.search(r"PID (\d+)", text)
+        holder = f" (process {pid.group(1)})" if pid else ""
+        return WarehouseLockedError(
+            f"the warehouse {path} is in use by another bizsight process{holder}; "
+            "wait for it to finish or stop it"
+        )
+    return WarehouseError(f"cannot open the warehouse {path}: {text.splitlines()[0]}")
