@@ -200,7 +200,9 @@ def _write_core(wh: Warehouse, entity: Entity, load_id: int) -> None:
     if wh.scalar("SELECT count(*) FROM classified WHERE _action = 'update'"):
         keys = exp.select(*(col(name) for name in entity.key)).from_("classified").where("_action = 'update'")
         matches = exp.and_(*(template("u.:k IS NOT DISTINCT FROM :t.:k", k=ident(name), t=core.this) for name in entity.key))
-        wh.run(template("DELETE FROM :core USING :keys AS u WHERE :on", core=core, keys=keys.subquery(), on=matches))
+        delete = template("DELETE FROM :core USING :keys AS u WHERE TRUE", core=core, keys=keys.subquery())
+        delete.set("where", exp.Where(this=matches))
+        wh.run(delete)
     batch = exp.select(
         *(col(name) for name in entity.column_names), exp.alias_(lit(load_id), "_load_id"), col("_row_hash")
     ).from_("classified").where(_ACCEPTED)

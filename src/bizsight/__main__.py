@@ -1,0 +1,3 @@
+from bizsight.cli import main
+
+main()

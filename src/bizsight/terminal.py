@@ -1,0 +1,160 @@
+"""Rich rendering for the command line: progress bars and the tables commands print."""
+
+from __future__ import annotations
+
+import sys
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from bizsight.services.ingest import IngestSummary
+    from bizsight.services.project import Project
+    from bizsight.services.refresh import RefreshSummary
+
+
+@cache
+def console() -> Console:
+    return Console(highlight=False)
+
+
+@cache
+def error_console() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+class RichReporter:
+    """A progress bar on a terminal; plain step lines on stderr otherwise (logs, CI, tests)."""
+
+    def __init__(self, title: str, *, quiet: bool = False) -> None:
+        self.title = title
+        self.quiet = quiet
+        self.live = error_console().is_terminal and not quiet
+        self.progress = Progress(
+            TextColumn("[bold]{task.fields[title]}[/]"), BarColumn(), TaskProgressColumn(),
+            TimeElapsedColumn(), TextColumn("{task.description}"), console=error_console(), transient=True,
+        )
+        self.task = self.progress.add_task("", total=1.0, title=title)
+
+    def __enter__(self) -> RichReporter:
+        if self.live:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live:
+            self.progress.stop()
+
+    def step(self, message: str) -> None:
+        if self.live:
+            self.progress.update(self.task, description=message)
+        elif not self.quiet:
+            sys.stderr.write(f"{self.title}: {message}\n")
+            sys.stderr.flush()
+
+    def advance(self, done: float, total: float, message: str = "") -> None:
+        if self.live:
+            self.progress.update(self.task, completed=done / total if total else 1.0,
+                                 **({"description": message} if message else {}))
+        elif message and not self.quiet:
+            self.step(message)
+
+    def warn(self, message: str) -> None:
+        if not self.quiet:
+            error_console().print(f"[yellow]warning:[/] {message}", soft_wrap=True)
+
+
+def print_ingest(summary: IngestSummary, project: Project) -> None:
+    out = console()
+    if summary.created_project:
+        out.print(f"Created a bizsight project in {project.root.resolve()}")
+    table = Table(title="Ingest", title_justify="left")
+    for name, justify in (("file", "left"), ("entity", "left"), ("read", "right"), ("loaded", "right"),
+                          ("new / updated", "right"), ("quarantined", "right"), ("duplicates", "right"), ("", "center")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for r in summary.results:
+        if r.already_loaded_as is not None:
+            table.add_row(r.path.name, r.entity, "", "", "", "", "", f"[dim]already loaded (load {r.already_loaded_as})[/]")
+            continue
+        ok = r.rows_read == r.loaded + r.quarantined + r.duplicates
+        table.add_row(
+            r.path.name, r.entity, f"{r.rows_read:,}", f"{r.loaded:,}",
+            f"{r.counts['insert']:,} / {r.counts['update']:,}",
+            f"[red]{r.quarantined:,}[/]" if r.quarantined else "0",
+            f"{r.duplicates:,}", "[green]✓[/]" if ok else "[red]✗[/]",
+        )
+    out.print(table)
+    rules = Table(title="Quarantined rows by rule (first example)", title_justify="left")
+    for name in ("entity", "rule", "rows", "example"):
+        rules.add_column(name, overflow="fold")
+    for r in summary.results:
+        for rule, n in r.quality.get("quarantined_by_rule", {}).items():
+            example = (r.quality.get("examples", {}).get(rule) or [""])[0]
+            rules.add_row(r.entity, rule, f"{n:,}", f"{r.path.name} {example}")
+    if rules.row_count:
+        out.print(rules)
+        out.print("See every rejected row with its reason in the quarantine.<entity> tables.")
+    if summary.results:
+        out.print(f"Quality reports: {project.paths.reports_dir.resolve()}")
+
+
+def print_refresh(summary: RefreshSummary) -> None:
+    table = Table(title=f"Refresh {summary.refresh_id} (data version {summary.data_version}, "
+                  f"{summary.seconds:.1f} s)", title_justify="left")
+    table.add_column("core table")
+    table.add_column("rows", justify="right")
+    for name, rows in summary.tables.items():
+        table.add_row(name, f"{rows:,}")
+    console().print(table)
+
+
+def print_status(data: dict[str, Any]) -> None:
+    out = console()
+    fresh = data["freshness"]
+    out.print(f"[bold]Warehouse[/] {data['warehouse']}")
+    out.print(f"  data version {data['data_version']}, last load {fresh['last_load'] or '—'}, "
+              f"last refresh {fresh['last_refresh'] or '—'}, latest order {fresh['latest_order'] or '—'}")
+    if data["needs_refresh"]:
+        out.print("  [yellow]loads since the last refresh: run `bizsight refresh`[/]")
+    table = Table(title="Tables", title_justify="left")
+    for name, justify in (("schema", "left"), ("table", "left"), ("rows", "right")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in data["tables"]:
+        if row["schema"] in ("core", "marts") or row["rows"]:
+            kind = " (view)" if row["kind"] == "VIEW" else ""
+            table.add_row(row["schema"], row["table"] + kind, f"{row['rows']:,}")
+    out.print(table)
+    if data["quarantine"]:
+        q = Table(title="Quarantine by rule", title_justify="left")
+        for name in ("entity", "rule", "rows"):
+            q.add_column(name, justify="right" if name == "rows" else "left")
+        for row in data["quarantine"]:
+            q.add_row(row["entity"], row["rule"], f"{row['rows']:,}")
+        out.print(q)
+    if data["recent_loads"]:
+        loads = Table(title="Recent loads", title_justify="left")
+        for name in ("load", "entity", "file", "finished", "read", "new", "updated", "quarantined", "duplicates"):
+            loads.add_column(name, overflow="fold")
+        for row in data["recent_loads"]:
+            loads.add_row(str(row["load_id"]), row["entity"], Path(row["source_file"]).name,
+                          str(row["finished_at"])[:19], f"{row['rows_read']:,}", f"{row['inserted']:,}",
+                          f"{row['updated']:,}", f"{row['quarantined']:,}",
+                          f"{row['exact_duplicates'] + row['resent_duplicates']:,}")
+        out.print(loads)
+
+
+def print_demo_data(out_dir: Path, truth: dict[str, Any]) -> None:
+    table = Table(title=f"Demo data in {out_dir.resolve()}", title_justify="left")
+    table.add_column("file")
+    table.add_column("rows", justify="right")
+    table.add_column("defects", justify="right")
+    for name, info in truth.get("files", {}).items():
+        defects = sum(info.get("defects", {}).values()) if isinstance(info, dict) else 0
+        rows = info.get("rows", "") if isinstance(info, dict) else ""
+        table.add_row(name, f"{rows:,}" if isinstance(rows, int) else str(rows), f"{defects:,}")
+    console().print(table)
+    console().print(f"Ground truth: {out_dir.resolve() / 'ground_truth.json'}")

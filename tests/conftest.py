@@ -1,0 +1,36 @@
+"""Shared fixtures: a fresh project per test, small canonical files, and CLI runners."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bizsight.console import NullReporter
+from bizsight.services.ingest import IngestSummary, ingest
+from bizsight.services.project import Project
+from tests.helpers import CUSTOMER_HEADER, PRODUCT_HEADER, customers, products, write_csv
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return Project(tmp_path / "shop")
+
+
+@pytest.fixture
+def dims(tmp_path: Path) -> list[Path]:
+    """A customers file (C1–C3) and a products file (P1–P2)."""
+    return [
+        write_csv(tmp_path / "in" / "customer_database.csv", CUSTOMER_HEADER, customers()),
+        write_csv(tmp_path / "in" / "product_catalog.csv", PRODUCT_HEADER, products()),
+    ]
+
+
+@pytest.fixture
+def load(project: Project) -> Callable[..., IngestSummary]:
+    def run(*paths: Path) -> IngestSummary:
+        return ingest(project, list(paths), NullReporter())
+
+    return run
+
+
