@@ -105,6 +105,9 @@ def typed(column: Column, v: exp.Expression, order: DateOrder, timezone: str) ->
         return template("COALESCE(:v, :d)", v=value, d=lit(column.default)) if column.default else value
     if column.kind is Kind.CODE:
         return template("upper(:v)", v=v)
+    if column.kind is Kind.ID:
+        # Spreadsheet and pandas exports turn numeric ids into floats: 17850.0 means 17850.
+        return template(r"CASE WHEN :v LIKE '%.0' THEN regexp_replace(:v, '^(\d+)\.0+$', '\1') ELSE :v END", v=v)
     return v
 
 

@@ -31,35 +31,41 @@ class SourceFile:
     date_order: DateOrder = DateOrder.AUTO
 
 
-def discover(paths: list[Path], settings: Settings, project_root: Path) -> tuple[list[SourceFile], list[Path]]:
-    """Files to load, in load order (dimensions first), and files of a directory that were skipped
-    because nothing says what they hold."""
-    found: list[SourceFile] = []
-    skipped: list[Path] = []
+class UnknownEntityError(InputFileError):
+    """Neither the file's name, nor bizsight.yml, nor its headers say which entity it holds."""
+
+
+def discover(
+    paths: list[Path], settings: Settings, project_root: Path
+) -> tuple[list[tuple[SourceFile, bool]], list[Path]]:
+    """Candidate files, each with whether it was named explicitly (a file in a named directory
+    that turns out to hold no entity is skipped rather than an error), and the files of named
+    directories that are of no readable type."""
+    found: list[tuple[SourceFile, bool]] = []
+    unreadable: list[Path] = []
     for path in paths:
         if not path.exists():
             raise InputFileError(f"{path}: no such file or directory")
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
-                source = _identify(child, settings, project_root, explicit=False)
-                if source is None:
-                    skipped.append(child)
+                if format_of(child) is None:
+                    unreadable.append(child)
                 else:
-                    found.append(source)
+                    found.append((_identify(child, settings, project_root), False))
         else:
-            source = _identify(path, settings, project_root, explicit=True)
-            assert source is not None
-            found.append(source)
+            found.append((_identify(path, settings, project_root), True))
+    return found, unreadable
+
+
+def in_load_order(sources: list[SourceFile]) -> list[SourceFile]:
+    """Dimensions before the facts that reference them."""
     order = {entity.name: i for i, entity in enumerate(ENTITIES)}
-    found.sort(key=lambda s: (order[s.entity.name], str(s.path)))
-    return found, skipped
+    return sorted(sources, key=lambda s: (order[s.entity.name], str(s.path)))
 
 
-def _identify(path: Path, settings: Settings, root: Path, *, explicit: bool) -> SourceFile | None:
+def _identify(path: Path, settings: Settings, root: Path) -> SourceFile:
     fmt = format_of(path)
     if fmt is None:
-        if not explicit:
-            return None
         raise InputFileError(
             f"{path}: unknown file type '{path.suffix}' (expected .csv, .tsv, .xlsx, .parquet or .jsonl)"
         )
@@ -67,10 +73,7 @@ def _identify(path: Path, settings: Settings, root: Path, *, explicit: bool) -> 
     preset = PRESETS[mapping.preset] if mapping and mapping.preset else None
     entity_name = (mapping.entity if mapping else None) or (preset.entity if preset else None) or _entity_by_name(path)
     if entity_name is None:
-        if not explicit:
-            return None
-        # Leave it to the headers (e.g. a UCI export under any name); checked in with_headers().
-        entity_name = ""
+        entity_name = ""  # left to the headers (a UCI export under any name): see with_headers()
     entity = BY_NAME.get(entity_name)
     if entity_name and entity is None:
         raise InputFileError(f"{path}: unknown entity '{entity_name}'{did_you_mean(entity_name, BY_NAME)}")
@@ -112,7 +115,7 @@ def with_headers(source: SourceFile, headers: list[str]) -> SourceFile:
     if not entity.name:
         entity = BY_NAME.get(preset.entity or "") or _entity_by_columns(headers)
         if entity is None:
-            raise InputFileError(
+            raise UnknownEntityError(
                 f"{source.path}: cannot tell what the file holds from its name or headers; name it "
                 "like customer_database.csv, sales_transactions.csv, ... or map it under 'sources:' "
                 "in bizsight.yml"

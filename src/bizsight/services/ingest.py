@@ -10,7 +10,7 @@ from pathlib import Path
 from bizsight.console import Reporter
 from bizsight.ingest import readers
 from bizsight.ingest.loader import LoadResult, load_file
-from bizsight.ingest.sources import discover, with_headers
+from bizsight.ingest.sources import SourceFile, UnknownEntityError, discover, in_load_order, with_headers
 from bizsight.services.project import Project
 
 
@@ -50,13 +50,20 @@ def ingest(project: Project, paths: list[Path], reporter: Reporter) -> IngestSum
     """Load ``paths`` (files or directories) into the project's warehouse."""
     summary = IngestSummary(created_project=project.init())
     settings = project.settings
-    sources, summary.skipped = discover(paths, settings, project.root)
-    for path in summary.skipped:
-        reporter.warn(f"skipped {path}: not a file bizsight recognises")
+    candidates, summary.skipped = discover(paths, settings, project.root)
     with project.warehouse() as wh:
         # Check every file's headers before loading any, so one bad file stops nothing halfway.
-        for source in sources:
-            with_headers(source, readers.headers(wh, source.path, source.format))
+        resolved: list[SourceFile] = []
+        for candidate, explicit in candidates:
+            try:
+                resolved.append(with_headers(candidate, readers.headers(wh, candidate.path, candidate.format)))
+            except UnknownEntityError:
+                if explicit:
+                    raise
+                summary.skipped.append(candidate.path)
+        for path in summary.skipped:
+            reporter.warn(f"skipped {path}: not a file bizsight recognises")
+        sources = in_load_order(resolved)
         for done, source in enumerate(sources):
             reporter.advance(done, len(sources), f"{source.entity.name}: {source.path.name}")
             result = load_file(wh, source, settings, reporter)
