@@ -33,6 +33,7 @@ class Warehouse:
             self.con = duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as err:
             raise _open_error(path, err) from None
+        self.con.execute("SET enable_progress_bar = false")  # progress is ours to show
 
     def close(self) -> None:
         self.con.close()
