@@ -1,0 +1,138 @@
+"""targets.csv (revenue targets) and market_data.csv (market size and competitors)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from bizsight.demo import fmt, params
+from bizsight.demo.customers import REGION_NAMES, Customers
+from bizsight.demo.sales import COMPLETED, Sales
+from bizsight.demo.timeline import Timeline, season_of
+
+
+def revenue_by_day_region(timeline: Timeline, sales: Sales, customers: Customers) -> np.ndarray:
+    """Completed revenue in cents, shape (days, regions)."""
+    ln = sales.lines
+    done = sales.status[ln.order] == COMPLETED
+    day = sales.second[ln.order[done]] // 86_400 - timeline.epoch_day
+    region = customers.region[sales.customer[ln.order[done]]]
+    cell = day * len(REGION_NAMES) + region
+    flat = np.bincount(
+        cell, weights=ln.total_cents[done], minlength=timeline.n_days * len(REGION_NAMES)
+    )
+    return flat.reshape(timeline.n_days, len(REGION_NAMES))
+
+
+def _month_days(month: int) -> np.ndarray:
+    """Epoch days of a month given as months since 1970-01."""
+    first = np.datetime64("1970-01", "M") + month
+    start = first.astype("datetime64[D]").astype(np.int64)
+    stop = (first + 1).astype("datetime64[D]").astype(np.int64)
+    return np.arange(start, stop)
+
+
+def _months_since_epoch(day: dt.date) -> int:
+    return (day.year - 1970) * 12 + day.month - 1
+
+
+def target_columns(
+    timeline: Timeline, revenue: np.ndarray
+) -> tuple[fmt.Columns, dict[str, object]]:
+    days = timeline.days()
+    window = slice(max(0, timeline.n_days - 365), timeline.n_days)
+    w_days = days[window]
+    base_rate = (
+        revenue[window].sum(axis=0) / season_of(w_days).sum()
+    )  # cents per unit of s, per region
+    mid = w_days.mean()
+    growth = 1.0 + params.TARGET_PLAN_GROWTH
+    end_month = _months_since_epoch(timeline.end)
+    rows: list[tuple[int, int, str, int]] = []  # (start day, end day, region, cents)
+    for month in range(end_month - 11, end_month + 4):
+        mdays = _month_days(month)
+        expected = base_rate * season_of(mdays).sum() * growth ** ((mdays.mean() - mid) / 365.25)
+        total = round(float(expected.sum()) * params.TARGET_RATIO_TOTAL)
+        rows.append((int(mdays[0]), int(mdays[-1]), "", total))
+        for k, region in enumerate(REGION_NAMES):
+            cents = round(float(expected[k]) * params.TARGET_RATIO_REGION[region])
+            rows.append((int(mdays[0]), int(mdays[-1]), region, cents))
+    columns = {
+        "metric": fmt.take(("revenue",), np.zeros(len(rows), dtype=np.int64)),
+        "period_start": fmt.dates(np.array([r[0] for r in rows])),
+        "period_end": fmt.dates(np.array([r[1] for r in rows])),
+        "target_value": fmt.money(np.array([r[3] for r in rows])),
+        "region": fmt.take(
+            ("", *REGION_NAMES),
+            np.array([(REGION_NAMES.index(r[2]) + 1) if r[2] else 0 for r in rows]),
+        ),
+        "category": fmt.take(("",), np.zeros(len(rows), dtype=np.int64)),
+    }
+    truth = {
+        "metric": "revenue = sum of total_amount of completed order lines",
+        "periods": "each month of the final 12 months up to end_date and of the 3 months after it",
+        "rows": "one total row (region empty) and one row per region per month; category is empty",
+        "expected_revenue": (
+            "base_rate × sum of s(day) over the month's days × (1 + plan_growth)^((month mid − "
+            "window mid) / "
+            "365.25 days), where base_rate = completed revenue / sum of s(day) over the last 365 "
+            "days (per "
+            "region) and s = month factor × weekday factor"
+        ),
+        "plan_growth": params.TARGET_PLAN_GROWTH,
+        "ratio_total": params.TARGET_RATIO_TOTAL,
+        "ratio_by_region": params.TARGET_RATIO_REGION,
+    }
+    return columns, truth
+
+
+def market_columns(
+    rng: np.random.Generator, timeline: Timeline, revenue: np.ndarray
+) -> tuple[fmt.Columns, dict[str, object]]:
+    days = timeline.days()
+    first_year = slice(0, min(365, timeline.n_days))
+    quarter_rate = revenue[first_year].sum(axis=0) / len(days[first_year]) * (365.25 / 4)  # cents
+    start_mid = days[first_year].mean()
+    first_q = _months_since_epoch(timeline.start) // 3
+    last_q = _months_since_epoch(timeline.end) // 3
+    competitors = tuple(params.COMPETITORS)
+    period, region, size, comp, comp_rev = [], [], [], [], []
+    for q in range(first_q, last_q + 1):
+        qdays = np.concatenate([_month_days(q * 3 + k) for k in range(3)])
+        factor = season_of(qdays).mean() * (1.0 + params.MARKET_GROWTH) ** (
+            (qdays.mean() - start_mid) / 365.25
+        )
+        for k in range(len(REGION_NAMES)):
+            noise = rng.lognormal(0.0, params.MARKET_NOISE_SIGMA)
+            market = round(float(quarter_rate[k]) / params.MARKET_SHARE_START * factor * noise)
+            for c, name in enumerate(competitors):
+                period.append(int(qdays[0]))
+                region.append(k)
+                size.append(market)
+                comp.append(c)
+                comp_rev.append(
+                    round(market * params.COMPETITORS[name] * float(rng.lognormal(0.0, 0.05)))
+                )
+    columns = {
+        "period": fmt.dates(np.array(period)),
+        "region": fmt.take(REGION_NAMES, np.array(region)),
+        "market_size": fmt.money(np.array(size)),
+        "competitor": fmt.take(competitors, np.array(comp)),
+        "competitor_revenue": fmt.money(np.array(comp_rev)),
+    }
+    truth = {
+        "period": "first day of each calendar quarter overlapping the simulated period",
+        "market_size": (
+            "our completed revenue per region over the first year, as a quarterly run rate, / "
+            "share_start × "
+            "(1 + growth)^(years from the first year's mid) × mean s(day) of the quarter × "
+            "LogNormal(0, noise)"
+        ),
+        "share_start": params.MARKET_SHARE_START,
+        "growth": params.MARKET_GROWTH,
+        "noise_log_sd": params.MARKET_NOISE_SIGMA,
+        "competitor_share": params.COMPETITORS,
+        "competitor_revenue": "market_size × share × LogNormal(0, 0.05)",
+    }
+    return columns, truth
