@@ -1,14 +1,14 @@
 """Validation and de-duplication as SQL over a staged file.
 
-``typed_rows`` turns the staged text into typed columns plus, per row, the first rule it breaks.
-``classified_rows`` then decides each row's fate: ``insert``, ``update``, ``quarantine``,
-``exact_duplicate`` or ``resent_duplicate``. Both are syntax trees built from the entity's
-definition; no user text is pasted into them.
+:func:`typed_rows` turns the staged text into typed columns and, per row, the first rule it
+breaks. :func:`classified_rows` then decides each row's fate: ``insert``, ``update``,
+``quarantine``, ``exact_duplicate`` or ``resent_duplicate``. Both are syntax trees built from the
+entity's definition; user text only ever enters them as quoted identifiers or literals.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlglot import exp
 
@@ -18,8 +18,8 @@ from bizsight.warehouse.model import BY_NAME, Column, Entity, Kind
 from bizsight.warehouse.sql import col, ident, lit, table, template
 
 NUMERIC = (Kind.INTEGER, Kind.MONEY)
-ROW = "_bizsight_row"  # the data row number the reader adds to the staged file, from 0
 TEMPORAL = (Kind.DATE, Kind.TIMESTAMP)
+DIMENSION_ENTITIES = ("customers", "products")
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,14 @@ class Plan:
     date_orders: dict[str, DateOrder]  # per date column
     timezone: str
     skip_references: frozenset[str]  # reference fields whose unknown keys become placeholders
+    spellings: dict[str, dict[str, str]] = field(default_factory=dict)  # column → {lower: usual}
+    first_rowid: int = 0  # rowid of the staged table's first row
     stage: str = "stg"
+
+    @property
+    def present(self) -> list[Column]:
+        """The entity's columns that the file provides (directly or derived)."""
+        return [c for c in self.entity.columns if c.name in self.columns or c.name in self.derived]
 
     def source_text(self, column: Column, alias: str | None = None) -> exp.Expression:
         """The untrimmed text of a canonical column in the staged file (NULL when absent)."""
@@ -48,52 +55,69 @@ def _text(name: str) -> str:
 
 
 def typed_rows(plan: Plan) -> exp.Select:
-    """Typed columns, trimmed text (``_t_*``), the exact-duplicate rank and the row hash."""
+    """Per staged row: ``_row``, the typed columns, ``_missing`` (bit i set when the i-th column
+    of the entity is empty), ``_raw_hash`` of the text as read, ``_row_hash`` of the typed values,
+    and the first broken rule as ``_rule`` and ``_field`` (NULL when none)."""
     entity = plan.entity
-    projections: list[exp.Expression] = [col(ROW)]
-    for column in entity.columns:
-        projections.append(exp.alias_(coerce.trimmed(plan.source_text(column)), _text(column.name)))
     raw_columns = [col(name) for name in plan.columns.values()]
-    projections.append(
-        exp.alias_(
-            template("row_number() OVER (PARTITION BY :cols ORDER BY :row)", cols=exp.Tuple(expressions=raw_columns), row=col(ROW))
-            if raw_columns
-            else lit(1),
-            "_copy",
-        )
+    trimmed = exp.select(
+        exp.alias_(template("rowid - :first", first=lit(plan.first_rowid)), "_row"),
+        exp.alias_(template("hash(:v)", v=exp.Tuple(expressions=raw_columns)), "_raw_hash"),
+        *(exp.alias_(coerce.trimmed(plan.source_text(c)), _text(c.name)) for c in entity.columns),
+    ).from_(exp.to_table(plan.stage))
+    typed = exp.select(
+        col("_row"),
+        col("_raw_hash"),
+        *(exp.alias_(_typed_value(plan, c), c.name) for c in entity.columns),
+        *(col(_text(c.name)) for c in entity.columns),
+    ).from_(trimmed.subquery("t"))
+    missing = " + ".join(
+        f"(CASE WHEN {_text(c.name)} IS NULL THEN {1 << i} ELSE 0 END)" for i, c in enumerate(entity.columns)
     )
-    trimmed = exp.select(*projections).from_(exp.to_table(plan.stage))
-    typed: list[exp.Expression] = [exp.alias_(col(ROW), "_row"), col("_copy")]
-    for column in entity.columns:
-        value = coerce.typed(column, col(_text(column.name)), plan.date_orders.get(column.name, DateOrder.AUTO), plan.timezone)
-        typed.append(exp.alias_(value, column.name))
-        typed.append(col(_text(column.name)))
-    select = exp.select(*typed).from_(trimmed.subquery("t"))
-    for column in entity.columns:
-        if column.kind is Kind.CATEGORY and column.name in plan.columns:
-            select = _unify_spelling(select, column, plan)
-    return select
+    rule, field_name = problem(plan)
+    return exp.select(
+        col("_row"),
+        *(col(name) for name in entity.column_names),
+        exp.alias_(template(missing), "_missing"),
+        col("_raw_hash"),
+        exp.alias_(template("hash(:v)", v=exp.Tuple(expressions=[col(n) for n in entity.column_names])), "_row_hash"),
+        exp.alias_(rule, "_rule"),
+        exp.alias_(field_name, "_field"),
+    ).from_(exp.alias_(typed.subquery(), "tr"))
 
 
-def _unify_spelling(select: exp.Select, column: Column, plan: Plan) -> exp.Select:
-    """Replace a categorical value by its most frequent spelling in the file, ignoring case, so
-    ' europe ' and 'EUROPE' become 'Europe' when 'Europe' is the usual spelling."""
-    alias = f"_spell_{column.name}"
-    spellings = template(
-        "SELECT lower(v) AS k, first(v ORDER BY n DESC, v) AS v FROM "
-        "(SELECT :t AS v, count(*) AS n FROM :stage GROUP BY 1 HAVING v IS NOT NULL) GROUP BY 1",
-        t=coerce.trimmed(plan.source_text(column)),
-        stage=exp.to_table(plan.stage),
+def _typed_value(plan: Plan, column: Column) -> exp.Expression:
+    text = col(_text(column.name))
+    value = coerce.typed(column, text, plan.date_orders.get(column.name, DateOrder.AUTO), plan.timezone)
+    usual = plan.spellings.get(column.name)
+    if not usual:
+        return value
+    # Unify variants (' europe ', 'EUROPE') to the file's usual spelling ('Europe').
+    return exp.Case(
+        this=template("lower(:t)", t=text),
+        ifs=[exp.If(this=lit(key), true=lit(spelling)) for key, spelling in sorted(usual.items())],
+        default=value,
     )
-    expressions = [
-        exp.alias_(template("COALESCE(:m.v, :c)", m=ident(alias), c=col(_text(column.name), "t")), column.name)
-        if isinstance(e, exp.Alias) and e.alias == column.name
-        else e
-        for e in select.expressions
-    ]
-    select.set("expressions", expressions)
-    on = template("lower(:c) = :m.k", c=col(_text(column.name), "t"), m=ident(alias))
-    return select.join(exp.Subquery(this=spellings, alias=exp.TableAlias(this=ident(alias))), on=on, join_type="left")
+
+
+# Counted per distinct raw text first, so the trimming runs on a handful of values, not every row.
+SPELLINGS = """
+SELECT lower(v), v, sum(n) FROM (SELECT :t AS v, n FROM (SELECT :raw AS x, count(*) AS n FROM :stage GROUP BY 1))
+WHERE v IS NOT NULL GROUP BY ALL
+"""
+
+
+def usual_spellings(counts: list[tuple[str, str, int]]) -> dict[str, str]:
+    """For each case-insensitive value with several spellings, the most frequent one (ties: the
+    first in sort order); values with a single spelling need no mapping.
+
+    >>> usual_spellings([("europe", "Europe", 5), ("europe", "EUROPE", 1), ("asia", "Asia", 2)])
+    {'europe': 'Europe'}
+    """
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for key, spelling, n in counts:
+        groups.setdefault(key, []).append((-n, spelling))
+    return {key: min(options)[1] for key, options in groups.items() if len(options) > 1}
 
 
 def problem(plan: Plan) -> tuple[exp.Expression, exp.Expression]:
@@ -103,10 +127,11 @@ def problem(plan: Plan) -> tuple[exp.Expression, exp.Expression]:
     for column in entity.columns:
         if column.required:
             cases.append((col(_text(column.name)).is_(exp.null()), "missing_required", column.name))
-    for kind, rule in ((NUMERIC, "invalid_number"), (TEMPORAL, "invalid_date")):
+    for kinds, rule in ((NUMERIC, "invalid_number"), (TEMPORAL, "invalid_date")):
         for column in entity.columns:
-            if column.kind in kind:
-                cases.append((template(":t IS NOT NULL AND :v IS NULL", t=col(_text(column.name)), v=col(column.name)), rule, column.name))
+            if column.kind in kinds:
+                failed = template(":t IS NOT NULL AND :v IS NULL", t=col(_text(column.name)), v=col(column.name))
+                cases.append((failed, rule, column.name))
     for column in entity.columns:
         if column.kind is Kind.ENUM:
             allowed = exp.In(this=col(column.name), expressions=[lit(value) for value in column.allowed])
@@ -123,65 +148,51 @@ def problem(plan: Plan) -> tuple[exp.Expression, exp.Expression]:
             k=ident(target.key[0]),
             v=col(reference.field, "tr"),
         )
-        cases.append((template(":v IS NOT NULL AND NOT :known", v=col(reference.field, "tr"), known=known), reference.rule, reference.field))
+        unknown = template(":v IS NOT NULL AND NOT :known", v=col(reference.field, "tr"), known=known)
+        cases.append((unknown, reference.rule, reference.field))
     rule = exp.Case(ifs=[exp.If(this=cond, true=lit(r)) for cond, r, _ in cases])
-    field = exp.Case(ifs=[exp.If(this=cond, true=lit(f)) for cond, _, f in cases])
-    return rule, field
+    field_name = exp.Case(ifs=[exp.If(this=cond, true=lit(f)) for cond, _, f in cases])
+    return rule, field_name
 
 
-def classified_rows(plan: Plan, typed_table: str) -> exp.Select:
-    """Each typed row with ``_action``, ``_rule``, ``_field`` and ``_row_hash``."""
+_RANKED = """
+SELECT *,
+  CASE WHEN _rule IS NULL THEN row_number() OVER w END AS _key_rank,
+  first_value(_row_hash) OVER w AS _first_hash,
+  first_value(_raw_hash) OVER w AS _first_raw
+FROM :typed
+WINDOW w AS (PARTITION BY _rule IS NULL, :key ORDER BY _row)
+"""
+
+# Among valid rows the first of a key wins. A later row of the same key is an exact duplicate
+# when its text is the same, a re-sent one when its values are the same after cleaning, and
+# breaks key uniqueness otherwise. A first row whose values the warehouse already holds is
+# re-sent too; one whose key it holds with other values is an update.
+_ACTION = """
+SELECT r.* EXCLUDE (_rule, _field),
+  CASE WHEN r._rule IS NOT NULL THEN 'quarantine'
+       WHEN r._key_rank > 1 AND r._raw_hash = r._first_raw THEN 'exact_duplicate'
+       WHEN r._key_rank > 1 AND r._row_hash = r._first_hash THEN 'resent_duplicate'
+       WHEN r._key_rank > 1 THEN 'quarantine'
+       WHEN w._row_hash = r._row_hash AND NOT :placeholder THEN 'resent_duplicate'
+       WHEN w._load_id IS NOT NULL OR :placeholder THEN 'update'
+       ELSE 'insert' END AS _action,
+  CASE WHEN r._key_rank > 1 AND r._row_hash <> r._first_hash THEN 'duplicate_key' ELSE r._rule END AS _rule,
+  CASE WHEN r._key_rank > 1 AND r._row_hash <> r._first_hash THEN :key_name ELSE r._field END AS _field
+FROM r
+"""
+
+
+def classified_rows(plan: Plan) -> exp.Select:
+    """Each typed row with ``_action``, and ``_rule``/``_field`` when quarantined."""
     entity = plan.entity
-    rule, field = problem(plan)
-    values = [col(name) for name in entity.column_names]
-    checked = exp.select(
-        "*",
-        exp.alias_(template("hash(:v)", v=exp.Tuple(expressions=values)), "_row_hash"),
-        exp.alias_(template("CASE WHEN _copy = 1 THEN :r END", r=rule), "_rule"),
-        exp.alias_(template("CASE WHEN _copy = 1 THEN :f END", f=field), "_field"),
-    ).from_(exp.alias_(exp.to_table(typed_table), "tr"))
     key = exp.Tuple(expressions=[col(name) for name in entity.key])
-    # Among valid rows, the first of a key wins; a later identical one is re-sent, a later
-    # different one breaks key uniqueness.
-    ranked = exp.select(
-        "*",
-        exp.alias_(
-            template(
-                "CASE WHEN _copy = 1 AND _rule IS NULL THEN row_number() OVER "
-                "(PARTITION BY _copy = 1 AND _rule IS NULL, :key ORDER BY _row) END",
-                key=key,
-            ),
-            "_key_rank",
-        ),
-        exp.alias_(
-            template(
-                "first_value(_row_hash) OVER (PARTITION BY _copy = 1 AND _rule IS NULL, :key ORDER BY _row)",
-                key=key,
-            ),
-            "_first_hash",
-        ),
-    ).from_(checked.subquery("c"))
-    core = table("core", entity.core_table)
-    join_on = exp.and_(*(template("r.:k IS NOT DISTINCT FROM w.:k", k=ident(name)) for name in entity.key))
-    placeholder = "COALESCE(w.is_placeholder, false)" if entity.name in DIMENSION_ENTITIES else "false"
-    select = template(
-        "SELECT r.* EXCLUDE (_rule, _field), "
-        "CASE WHEN r._copy > 1 THEN 'exact_duplicate' "
-        "     WHEN r._rule IS NOT NULL THEN 'quarantine' "
-        "     WHEN r._key_rank > 1 AND r._row_hash = r._first_hash THEN 'resent_duplicate' "
-        "     WHEN r._key_rank > 1 THEN 'quarantine' "
-        f"     WHEN w._row_hash = r._row_hash AND NOT {placeholder} THEN 'resent_duplicate' "
-        f"     WHEN w._load_id IS NOT NULL OR {placeholder} THEN 'update' "
-        "     ELSE 'insert' END AS _action, "
-        "CASE WHEN r._key_rank > 1 AND r._row_hash <> r._first_hash THEN 'duplicate_key' "
-        "     ELSE r._rule END AS _rule, "
-        "CASE WHEN r._key_rank > 1 AND r._row_hash <> r._first_hash THEN :key_name "
-        "     ELSE r._field END AS _field "
-        "FROM r",
-        key_name=lit("+".join(entity.key)),
+    ranked = template(_RANKED, key=key, typed=typed_rows(plan).subquery("typed"))
+    placeholder = (
+        template("COALESCE(w.is_placeholder, false)") if entity.name in DIMENSION_ENTITIES else exp.false()
     )
+    select = template(_ACTION, placeholder=placeholder, key_name=lit("+".join(entity.key)))
     assert isinstance(select, exp.Select)
-    return select.from_(ranked.subquery("r")).join(exp.alias_(core, "w"), on=join_on, join_type="left")
-
-
-DIMENSION_ENTITIES = ("customers", "products")
+    join_on = exp.and_(*(template("r.:k IS NOT DISTINCT FROM w.:k", k=ident(name)) for name in entity.key))
+    core = exp.alias_(table("core", entity.core_table), "w")
+    return select.from_(ranked.subquery("r")).join(core, on=join_on, join_type="left")

@@ -14,50 +14,47 @@ from bizsight.warehouse.model import Column, Kind
 from bizsight.warehouse.sql import lit, template
 
 # Whitespace a value may carry around it: space, tab, CR, LF, no-break space.
-_WS = "' ' || chr(9) || chr(13) || chr(10) || chr(160)"
+_WHITESPACE = " \t\r\n\u00a0"
 
 
 def trimmed(source: exp.Expression) -> exp.Expression:
-    """Text without surrounding whitespace; empty becomes NULL."""
-    return template(f"NULLIF(trim(:v, {_WS}), '')", v=source)
+    """Text without surrounding whitespace; empty becomes NULL. Trimming a set of characters is
+    slow, so it runs only for values that start or end with one of them."""
+    return template(
+        "CASE WHEN ord(:v) IN (9, 10, 13, 32, 160) OR ord(right(:v, 1)) IN (9, 10, 13, 32, 160) "
+        "THEN NULLIF(trim(:v, :ws), '') ELSE NULLIF(:v, '') END",
+        v=source,
+        ws=lit(_WHITESPACE),
+    )
 
 
 def money(v: exp.Expression) -> exp.Expression:
-    return template(
-        "COALESCE(TRY_CAST(:v AS DECIMAL(18, 4)), TRY_CAST(:clean AS DECIMAL(18, 4)))",
-        v=v,
-        clean=_cleaned_number(v),
-    )
+    return template("COALESCE(TRY_CAST(:v AS DECIMAL(18, 4)), TRY_CAST(:clean AS DECIMAL(18, 4)))", v=v, clean=number_text(v))
 
 
 def integer(v: exp.Expression) -> exp.Expression:
     """Whole numbers only: 12.5 is not an integer (a plain cast would round it to 13)."""
-    return template(
-        "(SELECT CASE WHEN d = trunc(d) AND abs(d) < 1e15 THEN CAST(d AS BIGINT) END FROM "
-        "(SELECT COALESCE(TRY_CAST(:v AS DOUBLE), TRY_CAST(:clean AS DOUBLE)) AS d))",
-        v=v,
-        clean=_cleaned_number(v),
-    )
+    return template("CASE WHEN :m = trunc(:m) THEN CAST(:m AS BIGINT) END", m=money(v))
 
 
-def _cleaned_number(v: exp.Expression) -> exp.Expression:
-    """Currency signs or codes and spaces dropped; (12.50) made negative; separators resolved."""
-    stripped = template(
-        r"regexp_replace(:v, '\s|[$€£¥]|^(USD|EUR|GBP)|(USD|EUR|GBP)$', '', 'g')", v=v
-    )
-    negative = template(r"CASE WHEN regexp_full_match(:s, '\(.*\)') THEN '-' || trim(:s, '()') ELSE :s END", s=stripped)
-    return _number_text(negative)
+# Written as a chain of lambdas so that each step names its input once: DuckDB's common
+# subexpression elimination would otherwise hoist repeated steps out of the lazy COALESCE branch
+# and run the regular expressions on every row instead of only the rows a plain cast rejects.
+_NUMBER_TEXT = r"""
+list_transform(list_transform(list_transform([:v],
+  lambda a: regexp_replace(a, '\s|[$€£¥]|^(USD|EUR|GBP)|(USD|EUR|GBP)$', '', 'g')),
+  lambda b: CASE WHEN b LIKE '(%)' THEN '-' || trim(b, '()') ELSE b END),
+  lambda c: CASE WHEN regexp_full_match(c, '-?\d{1,3}(\.\d{3})+(,\d+)?|-?\d+,\d{1,2}')
+                 THEN replace(replace(c, '.', ''), ',', '.')
+                 WHEN regexp_full_match(c, '-?\d{1,3}(,\d{3})+(\.\d+)?') THEN replace(c, ',', '')
+                 ELSE c END)[1]
+"""
 
 
-def _number_text(s: exp.Expression) -> exp.Expression:
-    """1.234,56 and 12,5 are European; otherwise commas separate thousands."""
-    return template(
-        r"CASE WHEN regexp_full_match(:s, '-?\d{1,3}(\.\d{3})+(,\d+)?|-?\d+,\d{1,2}') "
-        r"THEN replace(replace(:s, '.', ''), ',', '.') "
-        r"WHEN regexp_full_match(:s, '-?\d{1,3}(,\d{3})+(\.\d+)?') THEN replace(:s, ',', '') "
-        "ELSE :s END",
-        s=s,
-    )
+def number_text(v: exp.Expression) -> exp.Expression:
+    """A number as people write it, as plain text: currency signs or codes and spaces dropped,
+    (12.50) negative, 1.234,56 and 12,5 European, other commas thousands separators."""
+    return template(_NUMBER_TEXT, v=v)
 
 
 _OTHER_FORMATS = (

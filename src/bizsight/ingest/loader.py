@@ -18,7 +18,7 @@ from sqlglot import exp
 from bizsight.config import DateOrder, MissingDimensions, Settings
 from bizsight.console import Reporter
 from bizsight.ingest import coerce, readers
-from bizsight.ingest.classify import Plan, classified_rows, typed_rows
+from bizsight.ingest.classify import SPELLINGS, Plan, classified_rows, usual_spellings
 from bizsight.ingest.quality import quality_report
 from bizsight.ingest.sources import SourceFile, with_headers
 from bizsight.warehouse.connection import Warehouse
@@ -77,8 +77,7 @@ def load_file(wh: Warehouse, source: SourceFile, settings: Settings, reporter: R
         source = with_headers(source, headers)
         plan = _plan(wh, source, settings)
         reporter.step(f"validating {source.path.name}")
-        wh.run(template("CREATE OR REPLACE TEMP TABLE typed AS :q", q=typed_rows(plan)))
-        wh.run(template("CREATE OR REPLACE TEMP TABLE classified AS :q", q=classified_rows(plan, "typed")))
+        wh.run(template("CREATE OR REPLACE TEMP TABLE classified AS :q", q=classified_rows(plan)))
         counts = dict(wh.rows("SELECT _action, count(*) FROM classified GROUP BY 1"))
         result.counts = {action: counts.get(action, 0) for action in ACTIONS}
         result.rows_read = sum(result.counts.values())
@@ -105,7 +104,7 @@ def load_file(wh: Warehouse, source: SourceFile, settings: Settings, reporter: R
                 data_version, _json(result.quality),
             ],
         )
-        wh.run("DROP TABLE typed; DROP TABLE classified; DROP TABLE stg")
+        wh.run("DROP TABLE classified; DROP TABLE stg")
     return result
 
 
@@ -119,7 +118,18 @@ def _plan(wh: Warehouse, source: SourceFile, settings: Settings) -> Plan:
     skip = frozenset(
         reference.field for reference in entity.references if _creates_placeholders(wh, reference.entity, settings)
     )
-    return Plan(entity, source.columns, dict(source.preset.derived), date_orders, settings.timezone, skip)
+    spellings = {}
+    for column in base.present:
+        if column.kind is Kind.CATEGORY:
+            raw = base.source_text(column)
+            trimmed = coerce.trimmed(col("x")) if column.name in source.columns else coerce.trimmed(raw)
+            counts = wh.rows(template(SPELLINGS, t=trimmed, raw=raw, stage=exp.to_table("stg")))
+            if usual := usual_spellings(counts):
+                spellings[column.name] = usual
+    first_rowid = int(wh.scalar("SELECT coalesce(min(rowid), 0) FROM stg"))
+    return Plan(
+        entity, source.columns, dict(source.preset.derived), date_orders, settings.timezone, skip, spellings, first_rowid
+    )
 
 
 def _slash_order(wh: Warehouse, text: exp.Expression, configured: DateOrder) -> DateOrder:
@@ -163,7 +173,7 @@ def _write_quarantine(wh: Warehouse, plan: Plan, source: SourceFile, load_id: in
     line = template(":row + :first", row=col("_row", "c"), first=lit(source.format.first_data_line))
     value = exp.Case(
         this=col("_field", "c"),
-        ifs=[exp.If(this=lit(column.name), true=col(f"_t_{column.name}", "c")) for column in entity.columns],
+        ifs=[exp.If(this=lit(c.name), true=coerce.trimmed(plan.source_text(c, "s"))) for c in plan.present],
     )
     expected = exp.Case(ifs=[
         exp.If(this=template("c._rule = :r AND c._field = :f", r=lit(rule), f=lit(name)), true=lit(text))
@@ -182,7 +192,7 @@ def _write_quarantine(wh: Warehouse, plan: Plan, source: SourceFile, load_id: in
         lit(load_id), lit(str(source.path)), line, col("_rule", "c"), col("_field", "c"), reason,
         *(plan.source_text(column, "s") for column in entity.columns),
     ).from_(exp.alias_(exp.to_table("classified"), "c")).join(
-        exp.alias_(exp.to_table("stg"), "s"), on="s._bizsight_row = c._row"
+        exp.alias_(exp.to_table("stg"), "s"), on=template("s.rowid = c._row + :first", first=lit(plan.first_rowid))
     ).where("c._action = 'quarantine'")
     wh.run(exp.insert(select, table("quarantine", entity.name)))
 

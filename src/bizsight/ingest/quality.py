@@ -8,7 +8,7 @@ from sqlglot import exp
 
 from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.model import BY_NAME
-from bizsight.warehouse.sql import col, ident, table, template
+from bizsight.warehouse.sql import ident, table, template
 
 if TYPE_CHECKING:
     from bizsight.ingest.classify import Plan
@@ -37,17 +37,15 @@ def quality_report(
         [result.load_id, EXAMPLES_PER_RULE],
     ):
         examples.setdefault(rule, []).append(reason)
+    present = plan.present
+    bits = [entity.columns.index(c) for c in present]
     shares = exp.select(
-        *(
-            exp.alias_(template("avg(CASE WHEN :t IS NULL THEN 1.0 ELSE 0.0 END)", t=col(f"_t_{c.name}")), c.name)
-            for c in entity.columns
-            if c.name in plan.columns
-        )
+        *(template(f"avg(CASE WHEN _missing & {1 << i} <> 0 THEN 1.0 ELSE 0.0 END)") for i in bits)
     ).from_("classified")
     missing = {}
-    if shares.expressions and result.rows_read:
-        names = [c.name for c in entity.columns if c.name in plan.columns]
-        missing = {name: round(float(v or 0), 6) for name, v in zip(names, wh.rows(shares)[0], strict=True)}
+    if present and result.rows_read:
+        values = wh.rows(shares)[0]
+        missing = {c.name: round(float(v or 0), 6) for c, v in zip(present, values, strict=True)}
     return {
         "load_id": result.load_id,
         "file": str(source.path),
@@ -82,7 +80,7 @@ def _match_rates(wh: Warehouse, plan: Plan) -> dict[str, float | None]:
         rate = wh.scalar(
             template(
                 "SELECT avg(CASE WHEN EXISTS (SELECT 1 FROM :dim AS d WHERE d.:k = c.:f) THEN 1.0 ELSE 0.0 END) "
-                "FROM classified AS c WHERE c.:f IS NOT NULL AND c._copy = 1",
+                "FROM classified AS c WHERE c.:f IS NOT NULL AND c._action NOT LIKE '%duplicate'",
                 dim=table("core", target.core_table),
                 k=ident(target.key[0]),
                 f=ident(reference.field),

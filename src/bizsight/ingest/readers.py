@@ -1,6 +1,7 @@
 """Readers: put one input file into a DuckDB table of text columns, one row per data row.
 
-Every reader keeps the file's own headers and row order (``_bizsight_row`` numbers the data rows from 0), and
+Every reader keeps the file's own headers and row order (DuckDB keeps insertion order, so the
+staged table's ``rowid`` minus its smallest ``rowid`` is the data row, from 0), and
 reads every value as text, so that cleaning and validation see exactly what the file holds.
 """
 
@@ -62,21 +63,18 @@ def stage(wh: Warehouse, path: Path, fmt: Format, name: str = "stg") -> list[str
     try:
         if fmt is EXCEL:
             wh.con.register("_excel_rows", _excel_table(path))
-            wh.run(template(f"CREATE OR REPLACE TEMP TABLE :t AS SELECT {_NUMBERED} FROM _excel_rows", t=ident(name)))
+            wh.run(template("CREATE OR REPLACE TEMP TABLE :t AS SELECT * FROM _excel_rows", t=ident(name)))
             wh.con.unregister("_excel_rows")
         else:
             reader = template(_READERS[fmt.name], path=lit(str(path)), encoding=lit(_encoding(path, fmt)))
-            wh.run(template(f"CREATE OR REPLACE TEMP TABLE :t AS SELECT {_NUMBERED} FROM :r", t=ident(name), r=reader.subquery()))
+            wh.run(template("CREATE OR REPLACE TEMP TABLE :t AS :r", t=ident(name), r=reader))
     except (duckdb.Error, OSError, ValueError) as err:
         raise InputFileError(f"{path}: cannot be read as {fmt.name}: {_first_line(err)}") from None
-    headers = [row[0] for row in wh.rows(template("DESCRIBE :t", t=ident(name)))][1:]
+    headers = [row[0] for row in wh.rows(template("DESCRIBE :t", t=ident(name)))]
     if not headers or headers == ["column0"] and fmt is CSV and wh.scalar(template("SELECT count(*) FROM :t", t=ident(name))) == 0:
         raise InputFileError(f"{path}: the file is empty (expected a header row and data rows)")
     return headers
 
-
-# Row numbers in file order (DuckDB keeps insertion order), the first data row being 0.
-_NUMBERED = "row_number() OVER () - 1 AS _bizsight_row, *"
 
 _READERS = {
     "csv": "SELECT * FROM read_csv(:path, all_varchar = true, header = true, encoding = :encoding, "
