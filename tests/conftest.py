@@ -12,6 +12,7 @@ from bizsight.services.ingest import IngestSummary, ingest
 from bizsight.services.project import Project
 from tests.helpers import CUSTOMER_HEADER, PRODUCT_HEADER, customers, products, write_csv
 
+
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     return Project(tmp_path / "shop")
@@ -32,5 +33,3 @@ def load(project: Project) -> Callable[..., IngestSummary]:
         return ingest(project, list(paths), NullReporter())
 
     return run
-
-

@@ -9,15 +9,42 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-CUSTOMER_HEADER = ["customer_id", "customer_name", "email", "signup_date", "customer_segment", "region",
-                   "country", "acquisition_channel"]
+CUSTOMER_HEADER = [
+    "customer_id",
+    "customer_name",
+    "email",
+    "signup_date",
+    "customer_segment",
+    "region",
+    "country",
+    "acquisition_channel",
+]
 PRODUCT_HEADER = ["product_id", "product_name", "category", "price", "unit_cost", "stock_level"]
-ORDER_HEADER = ["order_id", "customer_id", "product_id", "order_date", "quantity", "unit_price",
-                "total_amount", "discount", "region", "category", "channel", "status", "currency"]
+ORDER_HEADER = [
+    "order_id",
+    "customer_id",
+    "product_id",
+    "order_date",
+    "quantity",
+    "unit_price",
+    "total_amount",
+    "discount",
+    "region",
+    "category",
+    "channel",
+    "status",
+    "currency",
+]
 
 
-def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]], *, delimiter: str = ",",
-              encoding: str = "utf-8") -> Path:
+def write_csv(
+    path: Path,
+    header: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding=encoding) as handle:
         writer = csv.writer(handle, delimiter=delimiter)
@@ -27,26 +54,63 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]
 
 
 def customers(n: int = 3) -> list[list[object]]:
-    return [[f"C{i}", f"Name {i}", f"c{i}@example.com", "2024-01-0" + str(i % 9 + 1), "Consumer",
-             "Europe", "Germany", "Email"] for i in range(1, n + 1)]
+    return [
+        [
+            f"C{i}",
+            f"Name {i}",
+            f"c{i}@example.com",
+            "2024-01-0" + str(i % 9 + 1),
+            "Consumer",
+            "Europe",
+            "Germany",
+            "Email",
+        ]
+        for i in range(1, n + 1)
+    ]
 
 
 def products(n: int = 2) -> list[list[object]]:
     return [[f"P{i}", f"Product {i}", "Home", f"{10 * i}.00", f"{4 * i}.00", 5] for i in range(1, n + 1)]
 
 
-def order(order_id: str, customer: str = "C1", product: str = "P1", *, date: str = "2024-02-01 10:00:00",
-          quantity: object = 1, price: object = "10.00", total: object = "", discount: object = "0",
-          status: str = "completed") -> list[object]:
-    return [order_id, customer, product, date, quantity, price, total, discount, "Europe", "Home",
-            "online", status, "USD"]
+def order(
+    order_id: str,
+    customer: str = "C1",
+    product: str = "P1",
+    *,
+    date: str = "2024-02-01 10:00:00",
+    quantity: object = 1,
+    price: object = "10.00",
+    total: object = "",
+    discount: object = "0",
+    status: str = "completed",
+) -> list[object]:
+    return [
+        order_id,
+        customer,
+        product,
+        date,
+        quantity,
+        price,
+        total,
+        discount,
+        "Europe",
+        "Home",
+        "online",
+        status,
+        "USD",
+    ]
 
 
-
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-            timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     """The real ``bizsight`` command in a subprocess, as a user runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "bizsight", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+        [sys.executable, "-m", "bizsight", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         env={**os.environ, "COLUMNS": "200", **(env or {})},
     )

@@ -41,13 +41,17 @@ def test_unknown_column_names_file_column_and_suggestion(tmp_path: Path) -> None
     header = [*ORDER_HEADER[:3], "order_dat", *ORDER_HEADER[4:]]
     path = write_csv(tmp_path / "sales_transactions.csv", header, [order("O1")])
     result = run_cli("ingest", str(path), "-p", str(tmp_path / "p"))
-    assert_one_line_error(result, "sales_transactions.csv", "unknown column 'order_dat'", "did you mean 'order_date'")
+    assert_one_line_error(
+        result, "sales_transactions.csv", "unknown column 'order_dat'", "did you mean 'order_date'"
+    )
 
 
 def test_missing_required_column(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "customer_database.csv", ["customer_name"], [["x"]])
-    assert_one_line_error(run_cli("ingest", str(path), "-p", str(tmp_path / "p")),
-                          "missing required column 'customer_id'")
+    assert_one_line_error(
+        run_cli("ingest", str(path), "-p", str(tmp_path / "p")),
+        "missing required column 'customer_id'",
+    )
 
 
 def test_status_before_any_load(tmp_path: Path) -> None:
@@ -62,8 +66,11 @@ def test_bad_option_value_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_ingest_json_reports_the_invariant_per_file(tmp_path: Path) -> None:
     write_csv(tmp_path / "in" / "customer_database.csv", CUSTOMER_HEADER, customers(2))
-    write_csv(tmp_path / "in" / "sales_transactions.csv", ORDER_HEADER,
-              [order("O1"), order("O1"), order("O2", customer="C9"), order("O3", product="P1")])
+    write_csv(
+        tmp_path / "in" / "sales_transactions.csv",
+        ORDER_HEADER,
+        [order("O1"), order("O1"), order("O2", customer="C9"), order("O3", product="P1")],
+    )
     result = run_cli("ingest", str(tmp_path / "in"), "-p", str(tmp_path / "p"), "--json")
     assert result.returncode == 0, result.stderr
     files = {Path(f["file"]).name: f for f in json.loads(result.stdout)["files"]}

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -30,8 +30,13 @@ app = typer.Typer(
 
 ProjectOpt = Annotated[
     Path,
-    typer.Option("--project", "-p", help="Project directory (holds bizsight.yml and .bizsight/).",
-                 envvar="BIZSIGHT_PROJECT", show_default="current directory"),
+    typer.Option(
+        "--project",
+        "-p",
+        help="Project directory (holds bizsight.yml and .bizsight/).",
+        envvar="BIZSIGHT_PROJECT",
+        show_default="current directory",
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 
@@ -49,11 +54,14 @@ def _run(action: Callable[[], T]) -> T:
     except Exception as err:
         if os.environ.get("BIZSIGHT_DEBUG"):
             raise
-        _fail(f"internal error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''} "
-              "(set BIZSIGHT_DEBUG=1 to see the traceback, and please report it)", code=1)
+        _fail(
+            f"internal error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''} "
+            "(set BIZSIGHT_DEBUG=1 to see the traceback, and please report it)",
+            code=1,
+        )
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
+def _fail(message: str, code: int = 2) -> NoReturn:
     from bizsight.terminal import error_console
 
     error_console().print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
@@ -67,10 +75,15 @@ def _print_json(data: Any) -> None:
 @app.command("demo-data")
 def demo_data(
     out: Annotated[Path, typer.Argument(help="Directory to write the files into (created if missing).")],
-    customers: Annotated[int, typer.Option(help="Number of customers; about 10 order lines each over 3 years.")] = 20_000,
+    customers: Annotated[
+        int, typer.Option(help="Number of customers; about 10 order lines each over 3 years.")
+    ] = 20_000,
     years: Annotated[float, typer.Option(help="Years of history, ending 2026-09-30.")] = 3.0,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives byte-identical files.")] = 42,
-    dirty: Annotated[float, typer.Option(help="Share of rows (0–0.5) given realistic defects, recorded in ground_truth.json.")] = 0.0,
+    dirty: Annotated[
+        float,
+        typer.Option(help="Share of rows (0–0.5) given realistic defects, recorded in ground_truth.json."),
+    ] = 0.0,
 ) -> None:
     """Generate realistic demo data whose truth is known.
 
@@ -84,14 +97,20 @@ def demo_data(
     from bizsight.terminal import RichReporter
 
     with RichReporter("generating demo data") as reporter:
-        truth = _run(lambda: generate_demo_data(out, customers=customers, years=years, seed=seed, dirty=dirty, reporter=reporter))
+        truth = _run(
+            lambda: generate_demo_data(
+                out, customers=customers, years=years, seed=seed, dirty=dirty, reporter=reporter
+            )
+        )
     from bizsight.terminal import print_demo_data
 
     print_demo_data(out, truth)
 
 
 @app.command()
-def init(directory: Annotated[Path, typer.Argument(help="Project directory to create.")] = Path(".")) -> None:
+def init(
+    directory: Annotated[Path, typer.Argument(help="Project directory to create.")] = Path(),
+) -> None:
     """Create a project: bizsight.yml with commented defaults, and .bizsight/ for the warehouse."""
     from bizsight.services.project import Project
 
@@ -99,13 +118,17 @@ def init(directory: Annotated[Path, typer.Argument(help="Project directory to cr
     from bizsight.terminal import console
 
     where = directory.resolve()
-    console().print(f"{'Created' if created else 'Already a project:'} {where}; settings in {where / 'bizsight.yml'}")
+    console().print(
+        f"{'Created' if created else 'Already a project:'} {where}; settings in {where / 'bizsight.yml'}"
+    )
 
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or directories (.csv .tsv .xlsx .parquet .jsonl).")],
-    project: ProjectOpt = Path("."),
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files or directories (.csv .tsv .xlsx .parquet .jsonl).")
+    ],
+    project: ProjectOpt = Path(),
     as_json: JsonOpt = False,
 ) -> None:
     """Load files into the warehouse: clean, validate, de-duplicate, quarantine.
@@ -129,7 +152,7 @@ def ingest(
 
 
 @app.command()
-def refresh(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
+def refresh(project: ProjectOpt = Path(), as_json: JsonOpt = False) -> None:
     """Rebuild core tables from raw and the derived tables (dates, customer history, views)."""
     from bizsight.services.project import Project
     from bizsight.services.refresh import refresh as run_refresh
@@ -145,7 +168,7 @@ def refresh(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
 
 
 @app.command()
-def status(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
+def status(project: ProjectOpt = Path(), as_json: JsonOpt = False) -> None:
     """Tables and row counts, recent loads, quarantine by rule, and freshness."""
     from bizsight.services.project import Project
     from bizsight.services.status import status as run_status
@@ -162,7 +185,9 @@ def status(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
 def demo(
     directory: Annotated[Path, typer.Argument(help="Project directory for the demo.")] = Path("demo-project"),
     customers: Annotated[int, typer.Option(help="Number of customers (about 10 order lines each).")] = 20_000,
-    dirty: Annotated[float, typer.Option(help="Share of rows given defects, to show the quarantine at work.")] = 0.01,
+    dirty: Annotated[
+        float, typer.Option(help="Share of rows given defects, to show the quarantine at work.")
+    ] = 0.01,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
 ) -> None:
     """Generate demo data, ingest it, refresh, and show the status and quality report."""
@@ -171,7 +196,11 @@ def demo(
     from bizsight.terminal import RichReporter, print_ingest, print_status
 
     with RichReporter("demo") as reporter:
-        summary, state = _run(lambda: run_demo(Project(directory), customers=customers, dirty=dirty, seed=seed, reporter=reporter))
+        summary, state = _run(
+            lambda: run_demo(
+                Project(directory), customers=customers, dirty=dirty, seed=seed, reporter=reporter
+            )
+        )
     print_ingest(summary, Project(directory))
     print_status(state)
 

@@ -35,8 +35,13 @@ class RichReporter:
         self.quiet = quiet
         self.live = error_console().is_terminal and not quiet
         self.progress = Progress(
-            TextColumn("[bold]{task.fields[title]}[/]"), BarColumn(), TaskProgressColumn(),
-            TimeElapsedColumn(), TextColumn("{task.description}"), console=error_console(), transient=True,
+            TextColumn("[bold]{task.fields[title]}[/]"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            console=error_console(),
+            transient=True,
         )
         self.task = self.progress.add_task("", total=1.0, title=title)
 
@@ -58,8 +63,9 @@ class RichReporter:
 
     def advance(self, done: float, total: float, message: str = "") -> None:
         if self.live:
-            self.progress.update(self.task, completed=done / total if total else 1.0,
-                                 **({"description": message} if message else {}))
+            self.progress.update(self.task, completed=done / total if total else 1.0)
+            if message:
+                self.progress.update(self.task, description=message)
         elif message and not self.quiet:
             self.step(message)
 
@@ -73,19 +79,40 @@ def print_ingest(summary: IngestSummary, project: Project) -> None:
     if summary.created_project:
         out.print(f"Created a bizsight project in {project.root.resolve()}")
     table = Table(title="Ingest", title_justify="left")
-    for name, justify in (("file", "left"), ("entity", "left"), ("read", "right"), ("loaded", "right"),
-                          ("new / updated", "right"), ("quarantined", "right"), ("duplicates", "right"), ("", "center")):
+    for name, justify in (
+        ("file", "left"),
+        ("entity", "left"),
+        ("read", "right"),
+        ("loaded", "right"),
+        ("new / updated", "right"),
+        ("quarantined", "right"),
+        ("duplicates", "right"),
+        ("", "center"),
+    ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for r in summary.results:
         if r.already_loaded_as is not None:
-            table.add_row(r.path.name, r.entity, "", "", "", "", "", f"[dim]already loaded (load {r.already_loaded_as})[/]")
+            table.add_row(
+                r.path.name,
+                r.entity,
+                "",
+                "",
+                "",
+                "",
+                "",
+                f"[dim]already loaded (load {r.already_loaded_as})[/]",
+            )
             continue
         ok = r.rows_read == r.loaded + r.quarantined + r.duplicates
         table.add_row(
-            r.path.name, r.entity, f"{r.rows_read:,}", f"{r.loaded:,}",
+            r.path.name,
+            r.entity,
+            f"{r.rows_read:,}",
+            f"{r.loaded:,}",
             f"{r.counts['insert']:,} / {r.counts['update']:,}",
             f"[red]{r.quarantined:,}[/]" if r.quarantined else "0",
-            f"{r.duplicates:,}", "[green]✓[/]" if ok else "[red]✗[/]",
+            f"{r.duplicates:,}",
+            "[green]✓[/]" if ok else "[red]✗[/]",
         )
     out.print(table)
     rules = Table(title="Quarantined rows by rule (first example)", title_justify="left")
@@ -103,8 +130,10 @@ def print_ingest(summary: IngestSummary, project: Project) -> None:
 
 
 def print_refresh(summary: RefreshSummary) -> None:
-    table = Table(title=f"Refresh {summary.refresh_id} (data version {summary.data_version}, "
-                  f"{summary.seconds:.1f} s)", title_justify="left")
+    table = Table(
+        title=f"Refresh {summary.refresh_id} (data version {summary.data_version}, {summary.seconds:.1f} s)",
+        title_justify="left",
+    )
     table.add_column("core table")
     table.add_column("rows", justify="right")
     for name, rows in summary.tables.items():
@@ -116,8 +145,10 @@ def print_status(data: dict[str, Any]) -> None:
     out = console()
     fresh = data["freshness"]
     out.print(f"[bold]Warehouse[/] {data['warehouse']}")
-    out.print(f"  data version {data['data_version']}, last load {fresh['last_load'] or '—'}, "
-              f"last refresh {fresh['last_refresh'] or '—'}, latest order {fresh['latest_order'] or '—'}")
+    out.print(
+        f"  data version {data['data_version']}, last load {fresh['last_load'] or '—'}, "
+        f"last refresh {fresh['last_refresh'] or '—'}, latest order {fresh['latest_order'] or '—'}"
+    )
     if data["needs_refresh"]:
         out.print("  [yellow]loads since the last refresh: run `bizsight refresh`[/]")
     table = Table(title="Tables", title_justify="left")
@@ -137,13 +168,30 @@ def print_status(data: dict[str, Any]) -> None:
         out.print(q)
     if data["recent_loads"]:
         loads = Table(title="Recent loads", title_justify="left")
-        for name in ("load", "entity", "file", "finished", "read", "new", "updated", "quarantined", "duplicates"):
+        for name in (
+            "load",
+            "entity",
+            "file",
+            "finished",
+            "read",
+            "new",
+            "updated",
+            "quarantined",
+            "duplicates",
+        ):
             loads.add_column(name, overflow="fold")
         for row in data["recent_loads"]:
-            loads.add_row(str(row["load_id"]), row["entity"], Path(row["source_file"]).name,
-                          str(row["finished_at"])[:19], f"{row['rows_read']:,}", f"{row['inserted']:,}",
-                          f"{row['updated']:,}", f"{row['quarantined']:,}",
-                          f"{row['exact_duplicates'] + row['resent_duplicates']:,}")
+            loads.add_row(
+                str(row["load_id"]),
+                row["entity"],
+                Path(row["source_file"]).name,
+                str(row["finished_at"])[:19],
+                f"{row['rows_read']:,}",
+                f"{row['inserted']:,}",
+                f"{row['updated']:,}",
+                f"{row['quarantined']:,}",
+                f"{row['exact_duplicates'] + row['resent_duplicates']:,}",
+            )
         out.print(loads)
 
 

@@ -22,8 +22,12 @@ pytestmark = pytest.mark.slow
 def fingerprint(project: Project) -> dict[str, tuple[object, ...]]:
     """Row count and an order-independent checksum of every table."""
     with project.warehouse(read_only=True) as wh:
-        tables = wh.rows("SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'")
-        return {f"{s}.{t}": wh.rows(f'SELECT count(*), sum(hash(x)) FROM "{s}"."{t}" AS x')[0] for s, t in tables}
+        tables = wh.rows(
+            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
+        )
+        return {
+            f"{s}.{t}": wh.rows(f'SELECT count(*), sum(hash(x)) FROM "{s}"."{t}" AS x')[0] for s, t in tables
+        }
 
 
 def big_orders(path: Path, rows: int) -> Path:
@@ -39,15 +43,18 @@ def big_orders(path: Path, rows: int) -> Path:
 
 
 @pytest.mark.parametrize("step", ["reading", "validating", "writing"])
-def test_sigkill_during_a_load_leaves_the_previous_state(step: str, tmp_path: Path, dims: list[Path],
-                                                         project: Project) -> None:
+def test_sigkill_during_a_load_leaves_the_previous_state(
+    step: str, tmp_path: Path, dims: list[Path], project: Project
+) -> None:
     ingest(project, dims, NullReporter())
     before = fingerprint(project)
     orders = big_orders(tmp_path / "sales_transactions.csv", 400_000)
     assert [r[0] for r in duckdb.sql(f"DESCRIBE SELECT * FROM '{orders}'").fetchall()] == ORDER_HEADER
     process = subprocess.Popen(
         [sys.executable, "-m", "bizsight", "ingest", str(orders), "--project", str(project.root)],
-        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
     )
     assert process.stderr is not None
     for line in process.stderr:

@@ -14,19 +14,37 @@ from bizsight.warehouse.model import Column, Kind
 from bizsight.warehouse.sql import col, render
 
 
-def coerce(kind: Kind, values: list[str | None], order: DateOrder = DateOrder.AUTO, tz: str = "UTC") -> list[object]:
+def coerce(
+    kind: Kind, values: list[str | None], order: DateOrder = DateOrder.AUTO, tz: str = "UTC"
+) -> list[object]:
     expression = render(typed(Column("x", kind), trimmed(col("x")), order, tz))
-    rows = duckdb.sql(f"SELECT {expression} FROM (SELECT unnest($v) AS x, generate_subscripts($v, 1) AS i) ORDER BY i",
-                      params={"v": values}).fetchall()
+    rows = duckdb.sql(
+        f"SELECT {expression} FROM (SELECT unnest($v) AS x, generate_subscripts($v, 1) AS i) ORDER BY i",
+        params={"v": values},
+    ).fetchall()
     return [row[0] for row in rows]
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("12.5", "12.5"), ("$1,234.50", "1234.5"), ("£12.00", "12"), ("€ 99.90", "99.9"), ("1.234,56", "1234.56"),
-        ("12,5", "12.5"), ("(12.00)", "-12"), ("USD 5", "5"), (" 7 ", "7"), ("1,000", "1000"), ("-3.25", "-3.25"),
-        ("abc", None), ("12..5", None), ("--3", None), ("12abc", None), ("", None), ("1,2,3", None),
+        ("12.5", "12.5"),
+        ("$1,234.50", "1234.5"),
+        ("£12.00", "12"),
+        ("€ 99.90", "99.9"),
+        ("1.234,56", "1234.56"),
+        ("12,5", "12.5"),
+        ("(12.00)", "-12"),
+        ("USD 5", "5"),
+        (" 7 ", "7"),
+        ("1,000", "1000"),
+        ("-3.25", "-3.25"),
+        ("abc", None),
+        ("12..5", None),
+        ("--3", None),
+        ("12abc", None),
+        ("", None),
+        ("1,2,3", None),
     ],
 )
 def test_money_reads_numbers_as_people_write_them(text: str, expected: str | None) -> None:
@@ -36,7 +54,15 @@ def test_money_reads_numbers_as_people_write_them(text: str, expected: str | Non
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("12", 12), ("1,000", 1000), ("12.0", 12), ("-4", -4), ("12.5", None), ("abc", None), ("1e3", 1000)],
+    [
+        ("12", 12),
+        ("1,000", 1000),
+        ("12.0", 12),
+        ("-4", -4),
+        ("12.5", None),
+        ("abc", None),
+        ("1e3", 1000),
+    ],
 )
 def test_integer_refuses_fractions_instead_of_rounding(text: str, expected: int | None) -> None:
     assert coerce(Kind.INTEGER, [text]) == [expected]
@@ -55,7 +81,11 @@ def test_integer_refuses_fractions_instead_of_rounding(text: str, expected: int 
         ("03/15/2023", dt.datetime(2023, 3, 15)),
         ("12/1/2010 8:26", dt.datetime(2010, 12, 1, 8, 26)),
         ("20230315", dt.datetime(2023, 3, 15)),
-        ("2023-02-30", None), ("2023-13-01", None), ("31/31/2023", None), ("not a date", None), ("N/A", None),
+        ("2023-02-30", None),
+        ("2023-13-01", None),
+        ("31/31/2023", None),
+        ("not a date", None),
+        ("N/A", None),
     ],
 )
 def test_timestamps_in_mixed_formats(text: str, expected: dt.datetime | None) -> None:
@@ -63,8 +93,14 @@ def test_timestamps_in_mixed_formats(text: str, expected: dt.datetime | None) ->
 
 
 def test_day_first_order_reads_ambiguous_slash_dates_day_first() -> None:
-    assert coerce(Kind.DATE, ["03/04/2025", "13/04/2025"], DateOrder.DMY) == [dt.date(2025, 4, 3), dt.date(2025, 4, 13)]
-    assert coerce(Kind.DATE, ["03/04/2025", "04/13/2025"], DateOrder.MDY) == [dt.date(2025, 3, 4), dt.date(2025, 4, 13)]
+    assert coerce(Kind.DATE, ["03/04/2025", "13/04/2025"], DateOrder.DMY) == [
+        dt.date(2025, 4, 3),
+        dt.date(2025, 4, 13),
+    ]
+    assert coerce(Kind.DATE, ["03/04/2025", "04/13/2025"], DateOrder.MDY) == [
+        dt.date(2025, 3, 4),
+        dt.date(2025, 4, 13),
+    ]
 
 
 def test_offsets_are_converted_to_the_project_time_zone_and_naive_times_kept() -> None:
@@ -81,5 +117,7 @@ def test_offsets_are_converted_to_the_project_time_zone_and_naive_times_kept() -
 def test_enum_is_case_and_space_insensitive_with_a_default_for_empty() -> None:
     column = Column("status", Kind.ENUM, allowed=("completed", "refunded"), default="completed")
     expression = render(typed(column, trimmed(col("x")), DateOrder.AUTO, "UTC"))
-    rows = duckdb.sql(f"SELECT {expression} FROM (SELECT unnest(['COMPLETED ', ' Refunded', '', NULL]) AS x)").fetchall()
+    rows = duckdb.sql(
+        f"SELECT {expression} FROM (SELECT unnest(['COMPLETED ', ' Refunded', '', NULL]) AS x)"
+    ).fetchall()
     assert [row[0] for row in rows] == ["completed", "refunded", "completed", "completed"]

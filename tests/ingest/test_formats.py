@@ -43,8 +43,9 @@ def write_via_duckdb(path: Path, header: list[str], rows: list[list[object]], fm
 
 
 @pytest.mark.parametrize("kind", ["csv", "semicolon", "tsv", "latin1", "utf16", "xlsx", "parquet", "jsonl"])
-def test_each_format_loads_the_same_rows(kind: str, tmp_path: Path, dims: list[Path], load: Load,
-                                         project: Project) -> None:
+def test_each_format_loads_the_same_rows(
+    kind: str, tmp_path: Path, dims: list[Path], load: Load, project: Project
+) -> None:
     target = tmp_path / "in" / "sales_transactions"
     if kind == "csv":
         path = write_csv(target.with_suffix(".csv"), ORDER_HEADER, ROWS)
@@ -54,7 +55,12 @@ def test_each_format_loads_the_same_rows(kind: str, tmp_path: Path, dims: list[P
         path = write_csv(target.with_suffix(".tsv"), ORDER_HEADER, ROWS, delimiter="\t")
     elif kind in ("latin1", "utf16"):
         rows = [[*row[:-3], "Café Online", *row[-2:]] for row in ROWS]  # channel with an accent
-        path = write_csv(target.with_suffix(".csv"), ORDER_HEADER, rows, encoding="latin-1" if kind == "latin1" else "utf-16")
+        path = write_csv(
+            target.with_suffix(".csv"),
+            ORDER_HEADER,
+            rows,
+            encoding="latin-1" if kind == "latin1" else "utf-16",
+        )
     elif kind == "xlsx":
         path = write_xlsx(target.with_suffix(".xlsx"), ORDER_HEADER, ROWS)
     else:
@@ -71,10 +77,37 @@ def test_each_format_loads_the_same_rows(kind: str, tmp_path: Path, dims: list[P
             assert wh.scalar("SELECT DISTINCT channel FROM core.fact_order_line") == "Café Online"
 
 
-UCI_HEADER = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
+UCI_HEADER = [
+    "InvoiceNo",
+    "StockCode",
+    "Description",
+    "Quantity",
+    "InvoiceDate",
+    "UnitPrice",
+    "CustomerID",
+    "Country",
+]
 UCI_ROWS: list[list[object]] = [
-    ["536365", "85123A", "WHITE HANGING HEART T-LIGHT HOLDER", 6, "12/1/2010 8:26", 2.55, 17850.0, "United Kingdom"],
-    ["536365", "71053", "WHITE METAL LANTERN", 6, "12/1/2010 8:26", 3.39, 17850.0, "United Kingdom"],
+    [
+        "536365",
+        "85123A",
+        "WHITE HANGING HEART T-LIGHT HOLDER",
+        6,
+        "12/1/2010 8:26",
+        2.55,
+        17850.0,
+        "United Kingdom",
+    ],
+    [
+        "536365",
+        "71053",
+        "WHITE METAL LANTERN",
+        6,
+        "12/1/2010 8:26",
+        3.39,
+        17850.0,
+        "United Kingdom",
+    ],
     ["C536379", "D", "Discount", -1, "12/1/2010 9:41", 27.5, 14527.0, "United Kingdom"],
     ["536414", "22139", "", 56, "12/1/2010 11:52", 0, "", "United Kingdom"],
     ["536415", "22139", "RETROSPOT TEA SET", 6, "13/13/2010 11:52", 4.95, 12583.0, "France"],
@@ -83,18 +116,24 @@ UCI_ROWS: list[list[object]] = [
 
 
 @pytest.mark.parametrize("as_excel", [False, True])
-def test_uci_online_retail_preset_under_any_file_name(as_excel: bool, tmp_path: Path, load: Load,
-                                                       project: Project) -> None:
+def test_uci_online_retail_preset_under_any_file_name(
+    as_excel: bool, tmp_path: Path, load: Load, project: Project
+) -> None:
     name = tmp_path / "in" / "Online Retail"
-    path = write_xlsx(name.with_suffix(".xlsx"), UCI_HEADER, UCI_ROWS) if as_excel else \
-        write_csv(name.with_suffix(".csv"), UCI_HEADER, UCI_ROWS)
+    path = (
+        write_xlsx(name.with_suffix(".xlsx"), UCI_HEADER, UCI_ROWS)
+        if as_excel
+        else write_csv(name.with_suffix(".csv"), UCI_HEADER, UCI_ROWS)
+    )
     result = load(path).results[0]
     assert result.entity == "order_lines" and result.quality["preset"] == "uci_online_retail"
     # The guest line without CustomerID is quarantined; 13/13/2010 is no date.
     assert result.quality["quarantined_by_rule"] == {"missing_required": 1, "invalid_date": 1}
     with project.warehouse(read_only=True) as wh:
-        lines = wh.rows("SELECT order_id, customer_id, status, net_amount::VARCHAR, refund_amount::VARCHAR, "
-                        "order_ts::VARCHAR FROM core.fact_order_line ORDER BY 1, 4")
+        lines = wh.rows(
+            "SELECT order_id, customer_id, status, net_amount::VARCHAR, refund_amount::VARCHAR, "
+            "order_ts::VARCHAR FROM core.fact_order_line ORDER BY 1, 4"
+        )
         products = wh.rows("SELECT product_id, product_name, is_placeholder FROM core.dim_product ORDER BY 1")
         customers = wh.rows("SELECT customer_id, country FROM core.dim_customer ORDER BY 1")
     assert lines == [
@@ -103,24 +142,35 @@ def test_uci_online_retail_preset_under_any_file_name(as_excel: bool, tmp_path: 
         ("536416", "12583", "completed", "29.70", "0.00", "2010-12-13 11:52:00"),
         ("C536379", "14527", "refunded", "-27.50", "27.50", "2010-12-01 09:41:00"),
     ]
-    assert products == [("22139", "RETROSPOT TEA SET", True), ("71053", "WHITE METAL LANTERN", True),
-                        ("85123A", "WHITE HANGING HEART T-LIGHT HOLDER", True), ("D", "Discount", True)]
-    assert customers == [("12583", "France"), ("14527", "United Kingdom"), ("17850", "United Kingdom")]
+    assert products == [
+        ("22139", "RETROSPOT TEA SET", True),
+        ("71053", "WHITE METAL LANTERN", True),
+        ("85123A", "WHITE HANGING HEART T-LIGHT HOLDER", True),
+        ("D", "Discount", True),
+    ]
+    assert customers == [
+        ("12583", "France"),
+        ("14527", "United Kingdom"),
+        ("17850", "United Kingdom"),
+    ]
 
 
-def test_mapping_in_settings_renames_and_ignores_columns(tmp_path: Path, project: Project, load: Load,
-                                                         dims: list[Path]) -> None:
+def test_mapping_in_settings_renames_and_ignores_columns(
+    tmp_path: Path, project: Project, load: Load, dims: list[Path]
+) -> None:
     header = ["Order Number", *ORDER_HEADER[1:], "internal_note"]
     path = write_csv(tmp_path / "in" / "export_2024.csv", header, [[*order("O1"), "x"]])
     project.init()
     project.paths.config_file.write_text(
         "sources:\n  - path: export_*.csv\n    entity: order_lines\n"
-        "    columns: {Order Number: order_id}\n    ignore_columns: [internal_note]\n")
+        "    columns: {Order Number: order_id}\n    ignore_columns: [internal_note]\n"
+    )
     assert load(*dims, path).results[-1].loaded == 1
 
 
-def test_unknown_columns_stop_before_anything_loads(tmp_path: Path, dims: list[Path], load: Load,
-                                                    project: Project) -> None:
+def test_unknown_columns_stop_before_anything_loads(
+    tmp_path: Path, dims: list[Path], load: Load, project: Project
+) -> None:
     header = [*ORDER_HEADER[:1], "custmer_id", *ORDER_HEADER[2:]]
     bad = write_csv(tmp_path / "in" / "sales_transactions.csv", header, [order("O1")])
     with pytest.raises(InputFileError) as err:

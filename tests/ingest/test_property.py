@@ -12,7 +12,15 @@ from hypothesis import strategies as st
 from bizsight.console import NullReporter
 from bizsight.services.ingest import ingest
 from bizsight.services.project import Project
-from tests.helpers import CUSTOMER_HEADER, ORDER_HEADER, PRODUCT_HEADER, customers, order, products, write_csv
+from tests.helpers import (
+    CUSTOMER_HEADER,
+    ORDER_HEADER,
+    PRODUCT_HEADER,
+    customers,
+    order,
+    products,
+    write_csv,
+)
 
 
 def defective(kind: str, i: int) -> list[object]:
@@ -20,8 +28,21 @@ def defective(kind: str, i: int) -> list[object]:
     oid = f"O{i}"
     return {
         "clean": order(oid),
-        "cosmetic": [f" {oid} ", "C1", "P1", "Feb 1, 2024", "1", "$10.00", "", "0", "EUROPE ", "home", "online",
-                     " Completed", "usd"],
+        "cosmetic": [
+            f" {oid} ",
+            "C1",
+            "P1",
+            "Feb 1, 2024",
+            "1",
+            "$10.00",
+            "",
+            "0",
+            "EUROPE ",
+            "home",
+            "online",
+            " Completed",
+            "usd",
+        ],
         "missing_required": order(oid, customer=""),
         "invalid_number": order(oid, quantity="1..2"),
         "invalid_date": order(oid, date="2024-13-45"),
@@ -39,8 +60,18 @@ def resend(row: list[object], kind: str) -> list[object]:
     return [f"  {row[0]}", row[1], row[2], same_time, *row[4:11], "COMPLETED", "USD"]
 
 
-KINDS = ["clean", "cosmetic", "missing_required", "invalid_number", "invalid_date", "invalid_value",
-         "negative_quantity", "out_of_range", "unknown_customer", "unknown_product"]
+KINDS = [
+    "clean",
+    "cosmetic",
+    "missing_required",
+    "invalid_number",
+    "invalid_date",
+    "invalid_value",
+    "negative_quantity",
+    "out_of_range",
+    "unknown_customer",
+    "unknown_product",
+]
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -49,15 +80,18 @@ KINDS = ["clean", "cosmetic", "missing_required", "invalid_number", "invalid_dat
     exact=st.lists(st.integers(min_value=0, max_value=39), max_size=5),
     resent=st.lists(st.integers(min_value=0, max_value=39), max_size=5),
 )
-def test_rows_read_equals_loaded_plus_quarantined_plus_duplicates(kinds: list[str], exact: list[int],
-                                                                   resent: list[int]) -> None:
+def test_rows_read_equals_loaded_plus_quarantined_plus_duplicates(
+    kinds: list[str], exact: list[int], resent: list[int]
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         rows = [defective(kind, i) for i, kind in enumerate(kinds)]
         valid = [i for i, kind in enumerate(kinds) if kind in ("clean", "cosmetic")]
         copies = [rows[valid[j % len(valid)]] for j in exact] if valid else []
         # A re-sent copy: the same values written differently (spacing, case, date format).
-        resends = [resend(rows[i], kinds[i]) for i in (valid[j % len(valid)] for j in resent)] if valid else []
+        resends = (
+            [resend(rows[i], kinds[i]) for i in (valid[j % len(valid)] for j in resent)] if valid else []
+        )
         files = [
             write_csv(root / "customer_database.csv", CUSTOMER_HEADER, customers(3)),
             write_csv(root / "product_catalog.csv", PRODUCT_HEADER, products(2)),

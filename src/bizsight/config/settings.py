@@ -67,7 +67,9 @@ class Settings(_Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from None
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)"
+            ) from None
         return value
 
 

@@ -41,12 +41,15 @@ class Plan:
         """The entity's columns that the file provides (directly or derived)."""
         return [c for c in self.entity.columns if c.name in self.columns or c.name in self.derived]
 
-    def source_text(self, column: Column, alias: str | None = None) -> exp.Expression:
+    def source_text(self, column: Column, alias: str | None = None) -> exp.Expr:
         """The untrimmed text of a canonical column in the staged file (NULL when absent)."""
         if column.name in self.columns:
             return col(self.columns[column.name], alias)
         if column.name in self.derived:
-            return template(self.derived[column.name], **{name: col(name, alias) for name in self.columns.values()})
+            return template(
+                self.derived[column.name],
+                **{name: col(name, alias) for name in self.columns.values()},
+            )
         return exp.cast(exp.null(), "VARCHAR")
 
 
@@ -80,13 +83,16 @@ def typed_rows(plan: Plan) -> exp.Select:
         *(col(name) for name in entity.column_names),
         exp.alias_(template(missing), "_missing"),
         col("_raw_hash"),
-        exp.alias_(template("hash(:v)", v=exp.Tuple(expressions=[col(n) for n in entity.column_names])), "_row_hash"),
+        exp.alias_(
+            template("hash(:v)", v=exp.Tuple(expressions=[col(n) for n in entity.column_names])),
+            "_row_hash",
+        ),
         exp.alias_(rule, "_rule"),
         exp.alias_(field_name, "_field"),
     ).from_(exp.alias_(typed.subquery(), "tr"))
 
 
-def _typed_value(plan: Plan, column: Column) -> exp.Expression:
+def _typed_value(plan: Plan, column: Column) -> exp.Expr:
     text = col(_text(column.name))
     value = coerce.typed(column, text, plan.date_orders.get(column.name, DateOrder.AUTO), plan.timezone)
     usual = plan.spellings.get(column.name)
@@ -120,17 +126,19 @@ def usual_spellings(counts: list[tuple[str, str, int]]) -> dict[str, str]:
     return {key: min(options)[1] for key, options in groups.items() if len(options) > 1}
 
 
-def problem(plan: Plan) -> tuple[exp.Expression, exp.Expression]:
+def problem(plan: Plan) -> tuple[exp.Expr, exp.Expr]:
     """(rule, field) of the first rule each typed row breaks, NULL when it breaks none."""
     entity = plan.entity
-    cases: list[tuple[exp.Expression, str, str]] = []
+    cases: list[tuple[exp.Expr, str, str]] = []
     for column in entity.columns:
         if column.required:
             cases.append((col(_text(column.name)).is_(exp.null()), "missing_required", column.name))
     for kinds, rule in ((NUMERIC, "invalid_number"), (TEMPORAL, "invalid_date")):
         for column in entity.columns:
             if column.kind in kinds:
-                failed = template(":t IS NOT NULL AND :v IS NULL", t=col(_text(column.name)), v=col(column.name))
+                failed = template(
+                    ":t IS NOT NULL AND :v IS NULL", t=col(_text(column.name)), v=col(column.name)
+                )
                 cases.append((failed, rule, column.name))
     for column in entity.columns:
         if column.kind is Kind.ENUM:
@@ -150,9 +158,9 @@ def problem(plan: Plan) -> tuple[exp.Expression, exp.Expression]:
         )
         unknown = template(":v IS NOT NULL AND NOT :known", v=col(reference.field, "tr"), known=known)
         cases.append((unknown, reference.rule, reference.field))
-    rule = exp.Case(ifs=[exp.If(this=cond, true=lit(r)) for cond, r, _ in cases])
-    field_name = exp.Case(ifs=[exp.If(this=cond, true=lit(f)) for cond, _, f in cases])
-    return rule, field_name
+    rule_case = exp.Case(ifs=[exp.If(this=cond, true=lit(r)) for cond, r, _ in cases])
+    field_case = exp.Case(ifs=[exp.If(this=cond, true=lit(f)) for cond, _, f in cases])
+    return rule_case, field_case
 
 
 _RANKED = """
@@ -195,4 +203,5 @@ def classified_rows(plan: Plan) -> exp.Select:
     assert isinstance(select, exp.Select)
     join_on = exp.and_(*(template("r.:k IS NOT DISTINCT FROM w.:k", k=ident(name)) for name in entity.key))
     core = exp.alias_(table("core", entity.core_table), "w")
+    assert isinstance(ranked, exp.Select)
     return select.from_(ranked.subquery("r")).join(core, on=join_on, join_type="left")

@@ -17,7 +17,7 @@ from bizsight.warehouse.sql import lit, template
 _WHITESPACE = " \t\r\n\u00a0"
 
 
-def trimmed(source: exp.Expression) -> exp.Expression:
+def trimmed(source: exp.Expr) -> exp.Expr:
     """Text without surrounding whitespace; empty becomes NULL. Trimming a set of characters is
     slow, so it runs only for values that start or end with one of them."""
     return template(
@@ -28,11 +28,15 @@ def trimmed(source: exp.Expression) -> exp.Expression:
     )
 
 
-def money(v: exp.Expression) -> exp.Expression:
-    return template("COALESCE(TRY_CAST(:v AS DECIMAL(18, 4)), TRY_CAST(:clean AS DECIMAL(18, 4)))", v=v, clean=number_text(v))
+def money(v: exp.Expr) -> exp.Expr:
+    return template(
+        "COALESCE(TRY_CAST(:v AS DECIMAL(18, 4)), TRY_CAST(:clean AS DECIMAL(18, 4)))",
+        v=v,
+        clean=number_text(v),
+    )
 
 
-def integer(v: exp.Expression) -> exp.Expression:
+def integer(v: exp.Expr) -> exp.Expr:
     """Whole numbers only: 12.5 is not an integer (a plain cast would round it to 13)."""
     return template("CASE WHEN :m = trunc(:m) THEN CAST(:m AS BIGINT) END", m=money(v))
 
@@ -51,17 +55,27 @@ list_transform(list_transform(list_transform([:v],
 """
 
 
-def number_text(v: exp.Expression) -> exp.Expression:
+def number_text(v: exp.Expr) -> exp.Expr:
     """A number as people write it, as plain text: currency signs or codes and spaces dropped,
     (12.50) negative, 1.234,56 and 12,5 European, other commas thousands separators."""
     return template(_NUMBER_TEXT, v=v)
 
 
 _OTHER_FORMATS = (
-    "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d",
-    "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y",
-    "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%b %d %Y", "%d-%b-%Y",
-    "%Y-%m-%d %H:%M", "%Y%m%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d %Y",
+    "%d-%b-%Y",
+    "%Y-%m-%d %H:%M",
+    "%Y%m%d",
 )
 _SLASH = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y")
 
@@ -74,7 +88,7 @@ def date_formats(order: DateOrder) -> list[str]:
     return slash + list(_OTHER_FORMATS)
 
 
-def timestamp(v: exp.Expression, order: DateOrder, timezone: str) -> exp.Expression:
+def timestamp(v: exp.Expr, order: DateOrder, timezone: str) -> exp.Expr:
     """A local timestamp. ISO text takes one cast; text with a UTC offset is converted to the
     project's time zone; other layouts go through the format list."""
     return template(
@@ -87,7 +101,7 @@ def timestamp(v: exp.Expression, order: DateOrder, timezone: str) -> exp.Express
     )
 
 
-def typed(column: Column, v: exp.Expression, order: DateOrder, timezone: str) -> exp.Expression:
+def typed(column: Column, v: exp.Expr, order: DateOrder, timezone: str) -> exp.Expr:
     """The typed value of ``column`` from its trimmed text ``v``."""
     if column.kind is Kind.MONEY:
         return money(v)
@@ -104,7 +118,9 @@ def typed(column: Column, v: exp.Expression, order: DateOrder, timezone: str) ->
         return template("upper(:v)", v=v)
     if column.kind is Kind.ID:
         # Spreadsheet and pandas exports turn numeric ids into floats: 17850.0 means 17850.
-        return template(r"CASE WHEN :v LIKE '%.0' THEN regexp_replace(:v, '^(\d+)\.0+$', '\1') ELSE :v END", v=v)
+        return template(
+            r"CASE WHEN :v LIKE '%.0' THEN regexp_replace(:v, '^(\d+)\.0+$', '\1') ELSE :v END", v=v
+        )
     return v
 
 

@@ -66,7 +66,9 @@ def load_file(wh: Warehouse, source: SourceFile, settings: Settings, reporter: R
     entity = source.entity
     result = LoadResult(source.path, entity.name)
     sha = file_sha256(source.path)
-    prior = wh.scalar("SELECT load_id FROM meta.loads WHERE file_sha256 = ? AND entity = ?", [sha, entity.name])
+    prior = wh.scalar(
+        "SELECT load_id FROM meta.loads WHERE file_sha256 = ? AND entity = ?", [sha, entity.name]
+    )
     if prior is not None:
         result.already_loaded_as = prior
         return result
@@ -90,18 +92,34 @@ def load_file(wh: Warehouse, source: SourceFile, settings: Settings, reporter: R
         _write_core(wh, entity, load_id)
         result.placeholders = _write_placeholders(wh, entity, plan)
         changed = result.loaded + result.placeholders > 0
-        data_version = int(wh.scalar(
-            "UPDATE meta.state SET value = value + ? WHERE key = 'data_version' RETURNING value", [int(changed)]
-        ))
+        data_version = int(
+            wh.scalar(
+                "UPDATE meta.state SET value = value + ? WHERE key = 'data_version' RETURNING value",
+                [int(changed)],
+            )
+        )
         result.quality = quality_report(wh, plan, source, result, before=before, after=_count(wh, entity))
         wh.run(
             "INSERT INTO meta.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                load_id, entity.name, str(source.path.resolve()), sha, source.path.stat().st_size,
-                source.format.name, source.preset.name, started, dt.datetime.now(), result.rows_read,
-                result.counts["insert"], result.counts["update"], result.quarantined,
-                result.counts["exact_duplicate"], result.counts["resent_duplicate"], result.placeholders,
-                data_version, _json(result.quality),
+                load_id,
+                entity.name,
+                str(source.path.resolve()),
+                sha,
+                source.path.stat().st_size,
+                source.format.name,
+                source.preset.name,
+                started,
+                dt.datetime.now(),
+                result.rows_read,
+                result.counts["insert"],
+                result.counts["update"],
+                result.quarantined,
+                result.counts["exact_duplicate"],
+                result.counts["resent_duplicate"],
+                result.placeholders,
+                data_version,
+                _json(result.quality),
             ],
         )
         wh.run("DROP TABLE classified; DROP TABLE stg")
@@ -116,7 +134,9 @@ def _plan(wh: Warehouse, source: SourceFile, settings: Settings) -> Plan:
         if column.kind in (Kind.DATE, Kind.TIMESTAMP) and column.name in source.columns:
             date_orders[column.name] = _slash_order(wh, base.source_text(column), source.date_order)
     skip = frozenset(
-        reference.field for reference in entity.references if _creates_placeholders(wh, reference.entity, settings)
+        reference.field
+        for reference in entity.references
+        if _creates_placeholders(wh, reference.entity, settings)
     )
     spellings = {}
     for column in base.present:
@@ -128,11 +148,18 @@ def _plan(wh: Warehouse, source: SourceFile, settings: Settings) -> Plan:
                 spellings[column.name] = usual
     first_rowid = int(wh.scalar("SELECT coalesce(min(rowid), 0) FROM stg"))
     return Plan(
-        entity, source.columns, dict(source.preset.derived), date_orders, settings.timezone, skip, spellings, first_rowid
+        entity,
+        source.columns,
+        dict(source.preset.derived),
+        date_orders,
+        settings.timezone,
+        skip,
+        spellings,
+        first_rowid,
     )
 
 
-def _slash_order(wh: Warehouse, text: exp.Expression, configured: DateOrder) -> DateOrder:
+def _slash_order(wh: Warehouse, text: exp.Expr, configured: DateOrder) -> DateOrder:
     """Month or day first for slash dates: as configured, else whichever the file's unambiguous
     values show (13/02/2024 can only be day first); month first when nothing tells."""
     if configured is not DateOrder.AUTO:
@@ -159,12 +186,16 @@ _ACCEPTED = "_action IN ('insert', 'update')"
 
 
 def _write_raw(wh: Warehouse, entity: Entity, load_id: int) -> None:
-    select = exp.select(
-        exp.alias_(lit(load_id), "_load_id"),
-        exp.alias_(template("_row"), "_line"),
-        col("_row_hash"),
-        *(col(name) for name in entity.column_names),
-    ).from_("classified").where(_ACCEPTED)
+    select = (
+        exp.select(
+            exp.alias_(lit(load_id), "_load_id"),
+            exp.alias_(template("_row"), "_line"),
+            col("_row_hash"),
+            *(col(name) for name in entity.column_names),
+        )
+        .from_("classified")
+        .where(_ACCEPTED)
+    )
     wh.run(exp.insert(select, table("raw", entity.name)))
 
 
@@ -175,10 +206,16 @@ def _write_quarantine(wh: Warehouse, plan: Plan, source: SourceFile, load_id: in
         this=col("_field", "c"),
         ifs=[exp.If(this=lit(c.name), true=coerce.trimmed(plan.source_text(c, "s"))) for c in plan.present],
     )
-    expected = exp.Case(ifs=[
-        exp.If(this=template("c._rule = :r AND c._field = :f", r=lit(rule), f=lit(name)), true=lit(text))
-        for rule, name, text in _expectations(entity)
-    ], default=lit("a valid value"))
+    expected = exp.Case(
+        ifs=[
+            exp.If(
+                this=template("c._rule = :r AND c._field = :f", r=lit(rule), f=lit(name)),
+                true=lit(text),
+            )
+            for rule, name, text in _expectations(entity)
+        ],
+        default=lit("a valid value"),
+    )
     reason = template(
         "printf('%s %d: ', :unit, :line) || CASE c._rule "
         "WHEN 'missing_required' THEN c._field || ' is empty; a value is required' "
@@ -186,20 +223,38 @@ def _write_quarantine(wh: Warehouse, plan: Plan, source: SourceFile, load_id: in
         "WHEN 'unknown_customer' THEN c._field || ' ''' || :value || ''' is not a known customer' "
         "WHEN 'unknown_product' THEN c._field || ' ''' || :value || ''' is not a known product' "
         "ELSE c._field || ' ''' || :value || ''': expected ' || :expected END",
-        unit=lit(source.format.unit), line=line, value=value, expected=expected,
+        unit=lit(source.format.unit),
+        line=line,
+        value=value,
+        expected=expected,
     )
-    select = exp.select(
-        lit(load_id), lit(str(source.path)), line, col("_rule", "c"), col("_field", "c"), reason,
-        *(plan.source_text(column, "s") for column in entity.columns),
-    ).from_(exp.alias_(exp.to_table("classified"), "c")).join(
-        exp.alias_(exp.to_table("stg"), "s"), on=template("s.rowid = c._row + :first", first=lit(plan.first_rowid))
-    ).where("c._action = 'quarantine'")
+    select = (
+        exp.select(
+            lit(load_id),
+            lit(str(source.path)),
+            line,
+            col("_rule", "c"),
+            col("_field", "c"),
+            reason,
+            *(plan.source_text(column, "s") for column in entity.columns),
+        )
+        .from_(exp.alias_(exp.to_table("classified"), "c"))
+        .join(
+            exp.alias_(exp.to_table("stg"), "s"),
+            on=template("s.rowid = c._row + :first", first=lit(plan.first_rowid)),
+        )
+        .where("c._action = 'quarantine'")
+    )
     wh.run(exp.insert(select, table("quarantine", entity.name)))
 
 
 def _expectations(entity: Entity) -> list[tuple[str, str, str]]:
-    rows = [("invalid_number", c.name, c.expected) for c in entity.columns if c.kind in (Kind.INTEGER, Kind.MONEY)]
-    rows += [("invalid_date", c.name, c.expected) for c in entity.columns if c.kind in (Kind.DATE, Kind.TIMESTAMP)]
+    rows = [
+        ("invalid_number", c.name, c.expected) for c in entity.columns if c.kind in (Kind.INTEGER, Kind.MONEY)
+    ]
+    rows += [
+        ("invalid_date", c.name, c.expected) for c in entity.columns if c.kind in (Kind.DATE, Kind.TIMESTAMP)
+    ]
     rows += [("invalid_value", c.name, c.expected) for c in entity.columns if c.kind is Kind.ENUM]
     rows += [(check.rule, check.field, check.expected) for check in entity.checks]
     return rows
@@ -209,13 +264,21 @@ def _write_core(wh: Warehouse, entity: Entity, load_id: int) -> None:
     core = table("core", entity.core_table)
     if wh.scalar("SELECT count(*) FROM classified WHERE _action = 'update'"):
         keys = exp.select(*(col(name) for name in entity.key)).from_("classified").where("_action = 'update'")
-        matches = exp.and_(*(template("u.:k IS NOT DISTINCT FROM :t.:k", k=ident(name), t=core.this) for name in entity.key))
+        matches = exp.and_(
+            *(template("u.:k IS NOT DISTINCT FROM :t.:k", k=ident(name), t=core.this) for name in entity.key)
+        )
         delete = template("DELETE FROM :core USING :keys AS u WHERE TRUE", core=core, keys=keys.subquery())
         delete.set("where", exp.Where(this=matches))
         wh.run(delete)
-    batch = exp.select(
-        *(col(name) for name in entity.column_names), exp.alias_(lit(load_id), "_load_id"), col("_row_hash")
-    ).from_("classified").where(_ACCEPTED)
+    batch = (
+        exp.select(
+            *(col(name) for name in entity.column_names),
+            exp.alias_(lit(load_id), "_load_id"),
+            col("_row_hash"),
+        )
+        .from_("classified")
+        .where(_ACCEPTED)
+    )
     wh.run(exp.insert(core_select(entity, batch.subquery("batch")), core))
 
 
@@ -224,9 +287,8 @@ def _write_placeholders(wh: Warehouse, entity: Entity, plan: Plan) -> int:
     for reference in entity.references:
         if reference.field in plan.skip_references:
             dimension = BY_NAME[reference.entity]
-            created += len(wh.rows(
-                exp.insert(placeholder_rows(dimension), table("core", dimension.core_table)).returning("1")  # type: ignore[arg-type]
-            ))
+            insert = exp.insert(placeholder_rows(dimension), table("core", dimension.core_table))
+            created += len(wh.rows(insert.returning("1")))
     return created
 
 

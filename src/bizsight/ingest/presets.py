@@ -28,7 +28,7 @@ DEFAULT = Preset(
     name="default",
     entity=None,
     description="the canonical layout of docs/data-model.md; headers matched ignoring case, "
-    "spaces and camelCase (\"Order ID\", \"orderId\" → order_id)",
+    'spaces and camelCase ("Order ID", "orderId" → order_id)',
 )
 
 UCI_ONLINE_RETAIL = Preset(

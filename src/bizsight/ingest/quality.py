@@ -25,7 +25,9 @@ def quality_report(
     and after, computed from the classified rows of the load in progress."""
     entity = plan.entity
     rules = dict(
-        wh.rows("SELECT _rule, count(*) FROM classified WHERE _action = 'quarantine' GROUP BY 1 ORDER BY 2 DESC")
+        wh.rows(
+            "SELECT _rule, count(*) FROM classified WHERE _action = 'quarantine' GROUP BY 1 ORDER BY 2 DESC"
+        )
     )
     examples: dict[str, list[str]] = {}
     for rule, reason in wh.rows(
@@ -61,8 +63,7 @@ def quality_report(
         "exact_duplicates": result.counts["exact_duplicate"],
         "resent_duplicates": result.counts["resent_duplicate"],
         "placeholders_created": result.placeholders,
-        "invariant_holds": result.rows_read
-        == result.loaded + result.quarantined + result.duplicates,
+        "invariant_holds": result.rows_read == result.loaded + result.quarantined + result.duplicates,
         "missing_share": missing,
         "match_rate": _match_rates(wh, plan),
         "examples": examples,

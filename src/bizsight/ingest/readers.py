@@ -71,7 +71,11 @@ def stage(wh: Warehouse, path: Path, fmt: Format, name: str = "stg") -> list[str
     except (duckdb.Error, OSError, ValueError) as err:
         raise InputFileError(f"{path}: cannot be read as {fmt.name}: {_first_line(err)}") from None
     headers = [row[0] for row in wh.rows(template("DESCRIBE :t", t=ident(name)))]
-    if not headers or headers == ["column0"] and fmt is CSV and wh.scalar(template("SELECT count(*) FROM :t", t=ident(name))) == 0:
+    if not headers or (
+        headers == ["column0"]
+        and fmt is CSV
+        and wh.scalar(template("SELECT count(*) FROM :t", t=ident(name))) == 0
+    ):
         raise InputFileError(f"{path}: the file is empty (expected a header row and data rows)")
     return headers
 
@@ -98,8 +102,12 @@ def _excel_table(path: Path) -> pa.Table:
     if not rows:
         raise InputFileError(f"{path}: the first sheet is empty (expected a header row and data rows)")
     headers = [str(value).strip() or f"column{i}" for i, value in enumerate(rows[0])]
-    columns = list(zip(*[[_cell_text(value) for value in row] for row in rows[1:]], strict=True)) or [()] * len(headers)
-    return pa.table({header: pa.array(values, pa.string()) for header, values in zip(headers, columns, strict=True)})
+    columns = list(zip(*[[_cell_text(value) for value in row] for row in rows[1:]], strict=True)) or [
+        ()
+    ] * len(headers)
+    return pa.table(
+        {header: pa.array(values, pa.string()) for header, values in zip(headers, columns, strict=True)}
+    )
 
 
 def _cell_text(value: object) -> str | None:
@@ -124,7 +132,9 @@ def headers(wh: Warehouse, path: Path, fmt: Format) -> list[str]:
     """The file's column names, read without loading it (for checks before any load starts)."""
     if fmt is EXCEL:
         return list(_excel_table(path).column_names)  # xlsx is read whole; files are small
-    query = template("DESCRIBE " + _READERS[fmt.name], path=lit(str(path)), encoding=lit(_encoding(path, fmt)))
+    query = template(
+        "DESCRIBE " + _READERS[fmt.name], path=lit(str(path)), encoding=lit(_encoding(path, fmt))
+    )
     try:
         names = [row[0] for row in wh.rows(query)]
     except (duckdb.Error, OSError) as err:

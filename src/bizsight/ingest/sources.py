@@ -6,6 +6,7 @@ header stops the command with a clear message instead of leaving half the files 
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +72,9 @@ def _identify(path: Path, settings: Settings, root: Path) -> SourceFile:
         )
     mapping = _mapping_for(path, settings, root)
     preset = PRESETS[mapping.preset] if mapping and mapping.preset else None
-    entity_name = (mapping.entity if mapping else None) or (preset.entity if preset else None) or _entity_by_name(path)
+    entity_name = (
+        (mapping.entity if mapping else None) or (preset.entity if preset else None) or _entity_by_name(path)
+    )
     if entity_name is None:
         entity_name = ""  # left to the headers (a UCI export under any name): see with_headers()
     entity = BY_NAME.get(entity_name)
@@ -88,10 +91,8 @@ def _mapping_for(path: Path, settings: Settings, root: Path) -> SourceMapping | 
     for mapping in settings.sources:
         pattern = mapping.path
         candidates = {path.name, str(path)}
-        try:
+        with contextlib.suppress(ValueError):  # a file outside the project
             candidates.add(str(path.resolve().relative_to(root.resolve())))
-        except ValueError:
-            pass
         if any(fnmatch.fnmatch(candidate, pattern) for candidate in candidates):
             return mapping
     return None
@@ -113,13 +114,14 @@ def with_headers(source: SourceFile, headers: list[str]) -> SourceFile:
         preset = detect_preset(headers)
     entity = source.entity
     if not entity.name:
-        entity = BY_NAME.get(preset.entity or "") or _entity_by_columns(headers)
-        if entity is None:
+        found = BY_NAME.get(preset.entity or "") or _entity_by_columns(headers)
+        if found is None:
             raise UnknownEntityError(
                 f"{source.path}: cannot tell what the file holds from its name or headers; name it "
                 "like customer_database.csv, sales_transactions.csv, ... or map it under 'sources:' "
                 "in bizsight.yml"
             )
+        entity = found
     user = dict(mapping.columns) if mapping else {}
     ignored = set(mapping.ignore_columns) if mapping else set()
     for source_column in [*user, *ignored]:
@@ -156,5 +158,7 @@ def with_headers(source: SourceFile, headers: list[str]) -> SourceFile:
 
 def _entity_by_columns(headers: list[str]) -> Entity | None:
     names = {normalize_header(header) for header in headers}
-    matches = [entity for entity in ENTITIES if set(entity.required) <= names and names <= set(entity.column_names)]
+    matches = [
+        entity for entity in ENTITIES if set(entity.required) <= names and names <= set(entity.column_names)
+    ]
     return matches[0] if len(matches) == 1 else None

@@ -20,7 +20,11 @@ def generate_demo_data(
 
     out.mkdir(parents=True, exist_ok=True)
     return generate(
-        out, customers=customers, years=years, seed=seed, dirty=dirty,
+        out,
+        customers=customers,
+        years=years,
+        seed=seed,
+        dirty=dirty,
         progress=lambda step, fraction: reporter.advance(fraction, 1.0, step),
     )
 

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bizsight.console import Reporter
 from bizsight.ingest import readers
 from bizsight.ingest.loader import LoadResult, load_file
-from bizsight.ingest.sources import SourceFile, UnknownEntityError, discover, in_load_order, with_headers
+from bizsight.ingest.sources import (
+    SourceFile,
+    UnknownEntityError,
+    discover,
+    in_load_order,
+    with_headers,
+)
 from bizsight.services.project import Project
 
 
@@ -56,7 +61,9 @@ def ingest(project: Project, paths: list[Path], reporter: Reporter) -> IngestSum
         resolved: list[SourceFile] = []
         for candidate, explicit in candidates:
             try:
-                resolved.append(with_headers(candidate, readers.headers(wh, candidate.path, candidate.format)))
+                resolved.append(
+                    with_headers(candidate, readers.headers(wh, candidate.path, candidate.format))
+                )
             except UnknownEntityError:
                 if explicit:
                     raise
@@ -80,4 +87,4 @@ def _write_report(project: Project, result: LoadResult) -> None:
     target = project.paths.reports_dir / f"load-{result.load_id:06d}.json"
     partial = target.with_suffix(".json.tmp")
     partial.write_text(json.dumps(result.quality, indent=2, default=str), encoding="utf-8")
-    os.replace(partial, target)
+    partial.replace(target)

@@ -14,7 +14,13 @@ from bizsight.services.project import Project
 from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.model import ENTITIES
 from bizsight.warehouse.sql import table
-from bizsight.warehouse.transforms import DERIVED_SQL, DIMENSIONS, core_select, latest_versions, placeholder_rows
+from bizsight.warehouse.transforms import (
+    DERIVED_SQL,
+    DIMENSIONS,
+    core_select,
+    latest_versions,
+    placeholder_rows,
+)
 
 
 @dataclass
@@ -46,7 +52,14 @@ def rebuild(wh: Warehouse, reporter: Reporter) -> RefreshSummary:
         for entity in ENTITIES:
             reporter.advance(done, steps, f"core.{entity.core_table}")
             rebuilt = core_select(entity, latest_versions(entity))
-            wh.run(exp.Create(this=table("core", entity.core_table), kind="TABLE", expression=rebuilt, replace=True))
+            wh.run(
+                exp.Create(
+                    this=table("core", entity.core_table),
+                    kind="TABLE",
+                    expression=rebuilt,
+                    replace=True,
+                )
+            )
             done += 1
         for name in DIMENSIONS:
             dimension = next(e for e in ENTITIES if e.name == name)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlglot import exp
+
 from bizsight.errors import NotInitializedError
 from bizsight.services.project import Project
 from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.sql import table
-from sqlglot import exp
 
 RECENT_LOADS = 10
 
@@ -25,7 +26,12 @@ def status(project: Project) -> dict[str, Any]:
 def collect(wh: Warehouse) -> dict[str, Any]:
     state = dict(wh.rows("SELECT key, value FROM meta.state"))
     tables = [
-        {"schema": schema, "table": name, "kind": kind, "rows": int(wh.scalar(exp.select("count(*)").from_(table(schema, name))))}
+        {
+            "schema": schema,
+            "table": name,
+            "kind": kind,
+            "rows": int(wh.scalar(exp.select("count(*)").from_(table(schema, name)))),
+        }
         for schema, name, kind in wh.rows(
             "SELECT table_schema, table_name, table_type FROM information_schema.tables "
             "WHERE table_schema IN ('core', 'marts', 'raw', 'quarantine') ORDER BY 1, 2"
@@ -35,13 +41,31 @@ def collect(wh: Warehouse) -> dict[str, Any]:
         {"entity": row["table"], "rule": rule, "rows": n}
         for row in tables
         if row["schema"] == "quarantine" and row["rows"]
-        for rule, n in wh.rows(exp.select("_rule", "count(*)").from_(table("quarantine", row["table"])).group_by("_rule").order_by("2 DESC"))
+        for rule, n in wh.rows(
+            exp.select("_rule", "count(*)")
+            .from_(table("quarantine", row["table"]))
+            .group_by("_rule")
+            .order_by("2 DESC")
+        )
     ]
-    columns = ["load_id", "entity", "source_file", "finished_at", "rows_read", "inserted", "updated",
-               "quarantined", "exact_duplicates", "resent_duplicates"]
+    columns = [
+        "load_id",
+        "entity",
+        "source_file",
+        "finished_at",
+        "rows_read",
+        "inserted",
+        "updated",
+        "quarantined",
+        "exact_duplicates",
+        "resent_duplicates",
+    ]
     loads = [
         dict(zip(columns, row, strict=True))
-        for row in wh.rows(f"SELECT {', '.join(columns)} FROM meta.loads ORDER BY load_id DESC LIMIT ?", [RECENT_LOADS])
+        for row in wh.rows(
+            f"SELECT {', '.join(columns)} FROM meta.loads ORDER BY load_id DESC LIMIT ?",
+            [RECENT_LOADS],
+        )
     ]
     last_refresh = wh.scalar("SELECT max(finished_at) FROM meta.refreshes")
     return {

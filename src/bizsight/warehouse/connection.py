@@ -44,21 +44,25 @@ class Warehouse:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def run(self, statement: exp.Expression | str, params: Sequence[Any] | None = None) -> duckdb.DuckDBPyConnection:
+    def run(
+        self, statement: exp.Expr | str, params: Sequence[Any] | None = None
+    ) -> duckdb.DuckDBPyConnection:
         """Run one statement; our own constant SQL may be given as text, anything built from
         user input must come as a syntax tree."""
         sql = statement if isinstance(statement, str) else render(statement)
         return self.con.execute(sql, params or [])
 
-    def rows(self, statement: exp.Expression | str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+    def rows(self, statement: exp.Expr | str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         return self.run(statement, params).fetchall()
 
-    def scalar(self, statement: exp.Expression | str, params: Sequence[Any] | None = None) -> Any:
+    def scalar(self, statement: exp.Expr | str, params: Sequence[Any] | None = None) -> Any:
         row = self.run(statement, params).fetchone()
         return row[0] if row else None
 
-    def arrow(self, statement: exp.Expression | str, params: Sequence[Any] | None = None) -> pa.Table:
-        return self.run(statement, params).to_arrow_table()
+    def arrow(self, statement: exp.Expr | str, params: Sequence[Any] | None = None) -> pa.Table:
+        table = self.run(statement, params).to_arrow_table()
+        assert table is not None
+        return table
 
     def table_exists(self, schema: str, name: str) -> bool:
         return bool(

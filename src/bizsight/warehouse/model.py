@@ -257,7 +257,15 @@ TARGETS = Entity(
         Column("channel", Kind.CATEGORY),
         Column("customer_segment", Kind.CATEGORY),
     ),
-    key=("metric", "period_start", "period_end", "region", "category", "channel", "customer_segment"),
+    key=(
+        "metric",
+        "period_start",
+        "period_end",
+        "region",
+        "category",
+        "channel",
+        "customer_segment",
+    ),
     checks=(
         Check(
             "out_of_range",

@@ -42,8 +42,14 @@ def raw_columns(entity: Entity) -> list[exp.ColumnDef]:
 
 
 def quarantine_columns(entity: Entity) -> list[exp.ColumnDef]:
-    meta = [("_load_id", "INTEGER"), ("_source_file", "VARCHAR"), ("_line", "BIGINT"), ("_rule", "VARCHAR"),
-            ("_field", "VARCHAR"), ("_reason", "VARCHAR")]
+    meta = [
+        ("_load_id", "INTEGER"),
+        ("_source_file", "VARCHAR"),
+        ("_line", "BIGINT"),
+        ("_rule", "VARCHAR"),
+        ("_field", "VARCHAR"),
+        ("_reason", "VARCHAR"),
+    ]
     return [_column_def(name, kind) for name, kind in meta] + [
         _column_def(column.name, "VARCHAR") for column in entity.columns
     ]
@@ -62,7 +68,10 @@ def ensure_schema(wh: Warehouse) -> None:
         [SCHEMA_VERSION],
     )
     for entity in ENTITIES:
-        for schema, columns in (("raw", raw_columns(entity)), ("quarantine", quarantine_columns(entity))):
+        for schema, columns in (
+            ("raw", raw_columns(entity)),
+            ("quarantine", quarantine_columns(entity)),
+        ):
             wh.run(_create_table(table(schema, entity.name), columns))
         if not wh.table_exists("core", entity.core_table):
             # The core table takes its shape from the transform itself: one definition.

@@ -30,20 +30,20 @@ def table(schema: str, name: str) -> exp.Table:
     return exp.table_(ident(name), db=ident(schema))
 
 
-def lit(value: object) -> exp.Expression:
+def lit(value: object) -> exp.Expr:
     """A literal (string, number, bool or NULL)."""
     return exp.convert(value)
 
 
 @lru_cache(maxsize=512)
-def _parse(sql: str) -> exp.Expression:
+def _parse(sql: str) -> exp.Expr:
     return sqlglot.parse_one(sql, read=DIALECT)
 
 
-def template(sql: str, **nodes: exp.Expression) -> exp.Expression:
+def template(sql: str, **nodes: exp.Expr) -> exp.Expr:
     """Parse our SQL once and replace its ``:name`` placeholders by ``nodes``."""
     return exp.replace_placeholders(_parse(sql).copy(), **nodes)
 
 
-def render(expression: exp.Expression) -> str:
+def render(expression: exp.Expr) -> str:
     return expression.sql(dialect=DIALECT)

@@ -34,24 +34,28 @@ FROM (SELECT *, round(coalesce(total_amount, quantity * unit_price - coalesce(di
 """
 
 
-def core_select(entity: Entity, source: exp.Expression) -> exp.Select:
+def core_select(entity: Entity, source: exp.Expr) -> exp.Select:
     """The core rows of ``entity`` computed from typed rows in ``source`` (a table or subquery
     with the entity's columns plus ``_load_id`` and ``_row_hash``)."""
     if entity is ORDER_LINES:
         select = template(_ORDER_LINE_AMOUNTS, source=source)
         assert isinstance(select, exp.Select)
         keys = [col(name) for name in ("order_id", "customer_id", "product_id")]
-        others = [col(name) for name in entity.column_names if name not in {*entity.key, "customer_id", "order_date"}]
+        others = [
+            col(name)
+            for name in entity.column_names
+            if name not in {*entity.key, "customer_id", "order_date"}
+        ]
         select.set("expressions", [*keys, *select.expressions, *others, col("_load_id"), col("_row_hash")])
         return select
-    columns: list[exp.Expression] = [col(name) for name in entity.column_names]
+    columns: list[exp.Expr] = [col(name) for name in entity.column_names]
     columns += [col("_load_id"), col("_row_hash")]
     if entity.name in DIMENSIONS:
         columns.append(exp.alias_(exp.false(), "is_placeholder"))
     return exp.select(*columns).from_(_as_from(source))
 
 
-def latest_versions(entity: Entity) -> exp.Expression:
+def latest_versions(entity: Entity) -> exp.Expr:
     """The newest version of every key in ``raw`` (raw keeps them all)."""
     partition = ", ".join(f'"{name}"' for name in entity.key)
     return template(
@@ -65,7 +69,11 @@ def latest_versions(entity: Entity) -> exp.Expression:
 # the order lines: dimension column → order-line column).
 DIMENSIONS: dict[str, tuple[tuple[tuple[str, str], ...], dict[str, str]]] = {
     CUSTOMERS.name: (
-        (("fact_order_line", "customer_id"), ("fact_review", "customer_id"), ("fact_deal", "customer_id")),
+        (
+            ("fact_order_line", "customer_id"),
+            ("fact_review", "customer_id"),
+            ("fact_deal", "customer_id"),
+        ),
         {"country": "country", "region": "region"},
     ),
     PRODUCTS.name: (
@@ -91,24 +99,27 @@ def placeholder_rows(dimension: Entity) -> exp.Select:
     missing = template(_PLACEHOLDER_KEYS, dim=table("core", dimension.core_table), key=ident(key))
     assert isinstance(missing, exp.Select)
     missing = missing.with_("refs", referenced)
-    picked = exp.select(
-        exp.alias_(col(key), "key"),
-        *(
-            exp.alias_(template("arg_max(:c, order_ts)", c=ident(source)), target)
-            for target, source in attributes.items()
-        ),
-    ).from_(table("core", "fact_order_line")).where(
-        exp.In(this=col(key), query=exp.select("key").from_("missing").subquery())
-    ).group_by(col(key))
-    columns: list[exp.Expression] = []
-    for column in dimension.columns:
-        if column.name == key:
-            value: exp.Expression = col("key", "missing")
-        elif column.name in attributes:
-            value = col(column.name, "picked")
+    picked = (
+        exp.select(
+            exp.alias_(col(key), "key"),
+            *(
+                exp.alias_(template("arg_max(:c, order_ts)", c=ident(source)), target)
+                for target, source in attributes.items()
+            ),
+        )
+        .from_(table("core", "fact_order_line"))
+        .where(exp.In(this=col(key), query=exp.select("key").from_("missing").subquery()))
+        .group_by(col(key))
+    )
+    columns: list[exp.Expr] = []
+    for dim_column in dimension.columns:
+        if dim_column.name == key:
+            value: exp.Expr = col("key", "missing")
+        elif dim_column.name in attributes:
+            value = col(dim_column.name, "picked")
         else:
-            value = exp.cast(exp.null(), column.sql_type, dialect="duckdb")
-        columns.append(exp.alias_(value, column.name))
+            value = exp.cast(exp.null(), dim_column.sql_type, dialect="duckdb")
+        columns.append(exp.alias_(value, dim_column.name))
     return (
         exp.select(
             *columns,
@@ -119,7 +130,11 @@ def placeholder_rows(dimension: Entity) -> exp.Select:
         .with_("missing", missing)
         .with_("picked", picked)
         .from_(exp.alias_(exp.to_table("missing"), "missing"))
-        .join(exp.alias_(exp.to_table("picked"), "picked"), on="missing.key = picked.key", join_type="left")
+        .join(
+            exp.alias_(exp.to_table("picked"), "picked"),
+            on="missing.key = picked.key",
+            join_type="left",
+        )
     )
 
 
@@ -184,7 +199,7 @@ LEFT JOIN core.customer_orders AS co USING (customer_id)
 DERIVED_SQL = (_DIM_DATE, _CUSTOMER_ORDERS, _ENRICHED_VIEW)
 
 
-def _as_from(source: exp.Expression) -> exp.Expression:
+def _as_from(source: exp.Expr) -> exp.Expr:
     return source if isinstance(source, exp.Table | exp.Subquery) else exp.paren(source)
 
 
