@@ -83,7 +83,7 @@ COUNTRIES = {
 }
 
 # --- repeat purchases: BG/NBD (Fader, Hardie & Lee 2005), time unit weeks ----------------------
-BGNBD = {"r": 1.0, "alpha": 7.0, "a": 1.2, "b": 6.0}
+BGNBD = {"r": 1.0, "alpha": 8.0, "a": 1.2, "b": 10.0}
 
 # --- order value: Gamma-Gamma (Fader, Hardie & Lee 2005, "RFM and CLV") ---------------------
 GAMMA_GAMMA = {"p": 4.0, "q": 3.5, "gamma": 70.0}
