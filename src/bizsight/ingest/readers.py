@@ -84,7 +84,7 @@ _READERS = {
     "csv": "SELECT * FROM read_csv(:path, all_varchar = true, header = true, encoding = :encoding, "
     "strict_mode = false, null_padding = true)",
     "parquet": "SELECT CAST(COLUMNS(*) AS VARCHAR) FROM read_parquet(:path)",
-    "jsonl": "SELECT CAST(COLUMNS(*) AS VARCHAR) FROM read_json(:path, format = 'newline_delimited')",
+    "jsonl": "SELECT CAST(COLUMNS(*) AS VARCHAR) FROM read_json(:path, format = 'auto')",
 }
 
 

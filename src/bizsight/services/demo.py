@@ -45,5 +45,5 @@ def run_demo(
 
 
 def _parameters(truth_file: Path) -> dict[str, Any]:
-    params = json.loads(truth_file.read_text(encoding="utf-8")).get("parameters", {})
+    params = json.loads(truth_file.read_text(encoding="utf-8")).get("generator", {})
     return {key: params.get(key) for key in ("customers", "dirty", "seed")}

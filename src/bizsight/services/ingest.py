@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bizsight.console import Reporter
+from bizsight.errors import InputFileError
 from bizsight.ingest import readers
 from bizsight.ingest.loader import LoadResult, load_file
 from bizsight.ingest.sources import (
@@ -64,8 +65,10 @@ def ingest(project: Project, paths: list[Path], reporter: Reporter) -> IngestSum
                 resolved.append(
                     with_headers(candidate, readers.headers(wh, candidate.path, candidate.format))
                 )
-            except UnknownEntityError:
-                if explicit:
+            except InputFileError as err:
+                # In a directory, a file that neither its name nor its content places is not ours.
+                unplaced = isinstance(err, UnknownEntityError) or not candidate.entity.name
+                if explicit or not unplaced:
                     raise
                 summary.skipped.append(candidate.path)
         for path in summary.skipped:
