@@ -94,3 +94,29 @@ def test_help_explains_commands() -> None:
     result = run_cli("ingest", "--help")
     assert result.returncode == 0
     assert "rows read = loaded + quarantined + duplicates skipped" in " ".join(result.stdout.split())
+
+
+def test_a_warehouse_held_by_another_process_is_a_clear_error(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    write_csv(tmp_path / "in" / "customer_database.csv", CUSTOMER_HEADER, customers(1))
+    assert run_cli("ingest", str(tmp_path / "in"), "-p", str(tmp_path / "p")).returncode == 0
+    warehouse = tmp_path / "p" / ".bizsight" / "warehouse.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys; c = duckdb.connect('{warehouse}'); print('ready', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        result = run_cli("status", "-p", str(tmp_path / "p"))
+        assert_one_line_error(result, "in use by another bizsight process", f"process {holder.pid}")
+    finally:
+        holder.kill()
+        holder.wait()

@@ -168,24 +168,13 @@ def print_status(data: dict[str, Any]) -> None:
         out.print(q)
     if data["recent_loads"]:
         loads = Table(title="Recent loads", title_justify="left")
-        for name in (
-            "load",
-            "entity",
-            "file",
-            "finished",
-            "read",
-            "new",
-            "updated",
-            "quarantined",
-            "duplicates",
-        ):
-            loads.add_column(name, overflow="fold")
+        for name in ("load", "file", "at", "read", "new", "upd", "quar.", "dup."):
+            loads.add_column(name, justify="left" if name in ("file", "at") else "right")
         for row in data["recent_loads"]:
             loads.add_row(
                 str(row["load_id"]),
-                row["entity"],
                 Path(row["source_file"]).name,
-                str(row["finished_at"])[:19],
+                f"{row['finished_at']:%m-%d %H:%M}",
                 f"{row['rows_read']:,}",
                 f"{row['inserted']:,}",
                 f"{row['updated']:,}",

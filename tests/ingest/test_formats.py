@@ -186,3 +186,30 @@ def test_a_directory_skips_files_it_cannot_place(tmp_path: Path, dims: list[Path
     summary = load(tmp_path / "in")
     assert [r.entity for r in summary.results] == ["customers", "products"]
     assert sorted(p.name for p in summary.skipped) == ["ground_truth.json", "notes.md"]
+
+
+def test_uci_dates_are_month_first_even_when_a_file_shows_only_ambiguous_ones(
+    tmp_path: Path, load: Load, project: Project
+) -> None:
+    rows = [
+        ["536365", "85123A", "HOLDER", 6, "12/1/2010 8:26", 2.55, 17850, "United Kingdom"],
+        ["536366", "85123A", "HOLDER", 6, "13/1/2010 8:26", 2.55, 17850, "United Kingdom"],
+    ]
+    load(write_csv(tmp_path / "uci.csv", UCI_HEADER, rows))
+    with project.warehouse(read_only=True) as wh:
+        dates = wh.rows("SELECT order_id, order_date::VARCHAR FROM core.fact_order_line ORDER BY 1")
+    # 13/1/2010 is no month-first date, so it falls back to day first; 12/1/2010 stays December.
+    assert dates == [("536365", "2010-12-01"), ("536366", "2010-01-13")]
+
+
+def test_settings_date_order_overrides_detection(
+    tmp_path: Path, load: Load, project: Project, dims: list[Path]
+) -> None:
+    project.init()
+    project.paths.config_file.write_text("date_order: DMY\n")
+    path = write_csv(
+        tmp_path / "in" / "sales_transactions.csv", ORDER_HEADER, [order("O1", date="03/04/2025")]
+    )
+    load(*dims, path)
+    with project.warehouse(read_only=True) as wh:
+        assert wh.scalar("SELECT order_date::VARCHAR FROM core.fact_order_line") == "2025-04-03"

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bizsight.config import DateOrder
+
 
 @dataclass(frozen=True)
 class Preset:
@@ -17,6 +19,7 @@ class Preset:
     columns: dict[str, str] = field(default_factory=dict)  # canonical → source column
     derived: dict[str, str] = field(default_factory=dict)  # canonical → SQL template
     description: str = ""
+    date_order: DateOrder = DateOrder.AUTO  # a layout that always writes dates one way says so
 
     @property
     def signature(self) -> frozenset[str]:
@@ -48,6 +51,7 @@ UCI_ONLINE_RETAIL = Preset(
     derived={"status": "CASE WHEN starts_with(trim(:InvoiceNo), 'C') THEN 'refunded' ELSE 'completed' END"},
     description="UCI Online Retail export (InvoiceNo, StockCode, Description, Quantity, "
     "InvoiceDate, UnitPrice, CustomerID, Country)",
+    date_order=DateOrder.MDY,
 )
 
 UCI_ONLINE_RETAIL_II = Preset(
@@ -66,6 +70,7 @@ UCI_ONLINE_RETAIL_II = Preset(
     derived={"status": "CASE WHEN starts_with(trim(:Invoice), 'C') THEN 'refunded' ELSE 'completed' END"},
     description="UCI Online Retail II export (Invoice, StockCode, Description, Quantity, "
     "InvoiceDate, Price, Customer ID, Country)",
+    date_order=DateOrder.MDY,
 )
 
 PRESETS = {preset.name: preset for preset in (DEFAULT, UCI_ONLINE_RETAIL, UCI_ONLINE_RETAIL_II)}

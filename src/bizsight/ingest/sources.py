@@ -153,7 +153,9 @@ def with_headers(source: SourceFile, headers: list[str]) -> SourceFile:
             f"{source.path}: missing required column '{missing[0]}' for {entity.name} "
             f"(the file has: {', '.join(headers)})"
         )
-    return SourceFile(source.path, source.format, entity, preset, mapping, columns, source.date_order)
+    # A setting wins over what the layout is known to use; "auto" leaves it to the preset, then the data.
+    date_order = source.date_order if source.date_order is not DateOrder.AUTO else preset.date_order
+    return SourceFile(source.path, source.format, entity, preset, mapping, columns, date_order)
 
 
 def _entity_by_columns(headers: list[str]) -> Entity | None:
