@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from conftest import CUSTOMERS, Demo
 
 from bizsight.demo import CUSTOMER_TRUTH_FILE, FILES, TRUTH_FILE, generate
 from bizsight.demo.orders import split_orders
 from bizsight.demo.products import make_catalog
 from bizsight.errors import InvalidArgumentError
+from tests.demo.support import CUSTOMERS, Demo
 
 # The canonical model (docs: DESIGN.md), in column order.
 COLUMNS = {
