@@ -61,6 +61,7 @@ REGIONS = {"Europe", "North America", "Asia Pacific", "Latin America"}
         ({"years": float("nan")}, "years"),
         ({"dirty": -0.01}, "dirty"),
         ({"dirty": 0.51}, "dirty"),
+        ({"seed": -1}, "seed"),
     ],
 )
 def test_bad_arguments_raise_invalid_argument(tmp_path: Path, kwargs: dict, word: str) -> None:

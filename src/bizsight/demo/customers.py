@@ -56,9 +56,7 @@ SEGMENT_NAMES = tuple(params.SEGMENTS)
 COUNTRY_NAMES = tuple(country for region in REGION_NAMES for country in params.COUNTRIES[region])
 
 
-def _choice(
-    rng: np.random.Generator, weights: dict[str, float] | tuple[float, ...], n: int
-) -> np.ndarray:
+def _choice(rng: np.random.Generator, weights: dict[str, float] | tuple[float, ...], n: int) -> np.ndarray:
     w = np.asarray(list(weights.values()) if isinstance(weights, dict) else weights, dtype=float)
     return rng.choice(len(w), size=n, p=w / w.sum())
 
@@ -90,9 +88,7 @@ def customer_columns(c: Customers) -> fmt.Columns:
     index = np.arange(c.n)
     first = fmt.take(FIRST_NAMES, c.first_name)
     last = fmt.take(LAST_NAMES, c.last_name)
-    local = pc.utf8_lower(
-        fmt.join(first, ".", pc.replace_substring(last, " ", ""), fmt.integers(index + 1))
-    )
+    local = pc.utf8_lower(fmt.join(first, ".", pc.replace_substring(last, " ", ""), fmt.integers(index + 1)))
     local = pc.replace_substring(local, "'", "")
     return {
         "customer_id": c.ids(index),
@@ -117,7 +113,5 @@ def customer_truth(c: Customers) -> dict[str, object]:
         "regions": params.REGIONS,
         "countries": params.COUNTRIES,
         "segment_effects": "none: segment, region and country do not change purchase behaviour",
-        "names_and_emails": (
-            "random first and last names; email = first.last<customer number>@example.*"
-        ),
+        "names_and_emails": ("random first and last names; email = first.last<customer number>@example.*"),
     }

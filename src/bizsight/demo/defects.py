@@ -128,7 +128,8 @@ def inject(
     rate: float,
     pools: dict[str, np.ndarray] | None = None,
 ) -> tuple[fmt.Columns, dict[str, object]]:
-    """The dirty columns and the file's truth (rows, defects, expected outcome)."""
+    """The dirty columns and the file's truth (rows, defects, expected outcome). ``columns`` is
+    consumed: its arrays are replaced by their dirty versions."""
     n = len(next(iter(columns.values())))
     kinds = [k for k in CONTRACT if k in spec.defect_kinds]
     nonempty = {name: fmt.nonblank(col) for name, col in columns.items()}
@@ -151,9 +152,7 @@ def inject(
         if kind in APPENDED:
             sources.append(rows)
             if kind != "exact_duplicate":
-                chosen = _mutate_cells(
-                    rng, kind, rows, columns, spec, nonempty, block_edits, offset
-                )
+                chosen = _mutate_cells(rng, kind, rows, columns, spec, nonempty, block_edits, offset)
             else:
                 chosen = np.full(len(rows), -1)
             touched[kind] = (n + offset + np.arange(len(rows)), chosen)
@@ -164,20 +163,18 @@ def inject(
                 _mutate_cells(rng, kind, rows, columns, spec, nonempty, edits, 0),
             )
 
-    out = {name: _apply(col, edits.get(name, [])) for name, col in columns.items()}
     src = np.concatenate(sources) if sources else np.zeros(0, dtype=np.int64)
-    if len(src):
-        index = pa.array(src, pa.int64())
-        for name, col in out.items():
-            out[name] = pa.concat_arrays([col, _apply(col.take(index), block_edits.get(name, []))])
-        key = np.concatenate(
-            [np.arange(n, dtype=float), src + 0.5 + rng.random(len(src)) * (n - src - 0.5)]
-        )
-        order = np.argsort(key, kind="stable")
-        perm = pa.array(order, pa.int64())
-        out = {name: col.take(perm) for name, col in out.items()}
-    else:
-        order = np.arange(n)
+    # copies go to a random position after their original
+    after = src + 0.5 + rng.random(len(src)) * (n - src - 0.5)
+    order = np.argsort(np.concatenate([np.arange(n, dtype=float), after]), kind="stable")
+    # One column at a time, replacing the clean one, so that at most one column is held twice.
+    out = columns
+    for name in list(out):
+        col = _apply(out[name], edits.get(name, []))
+        if len(src):
+            copies = _apply(fmt.rows(col, src), block_edits.get(name, []))
+            col = fmt.rows(pa.concat_arrays([col, copies]), order)
+        out[name] = col
     line_of = np.empty(len(order), dtype=np.int64)
     line_of[order] = np.arange(len(order)) + 2  # file line numbers; the header is line 1
     names = list(columns)
@@ -208,9 +205,7 @@ def file_truth(
             duplicates[rule] += count
     appended = sum(counts.get(k, 0) for k in APPENDED)
     in_place_quarantine = sum(
-        count
-        for kind, count in counts.items()
-        if CONTRACT[kind][0] == "quarantine" and kind not in APPENDED
+        count for kind, count in counts.items() if CONTRACT[kind][0] == "quarantine" and kind not in APPENDED
     )
     truth: dict[str, object] = {
         "rows": clean_rows + appended,

@@ -9,9 +9,7 @@ from bizsight.demo.customers import COUNTRY_NAMES, REGION_NAMES, SEGMENT_NAMES
 from bizsight.demo.defects import CONTRACT, FileSpec
 
 ALL = tuple(CONTRACT)
-NO_REFERENCES = tuple(
-    k for k in ALL if k not in ("negative_quantity", "unknown_customer", "unknown_product")
-)
+NO_REFERENCES = tuple(k for k in ALL if k not in ("negative_quantity", "unknown_customer", "unknown_product"))
 
 
 def _width(n: int) -> int:
@@ -34,9 +32,7 @@ def customers_spec() -> FileSpec:
         required=("customer_id",),
         key=("customer_id",),
         defect_kinds=tuple(
-            k
-            for k in NO_REFERENCES
-            if k not in ("formatted_number", "malformed_number", "out_of_range")
+            k for k in NO_REFERENCES if k not in ("formatted_number", "malformed_number", "out_of_range")
         ),
         blankable=(
             "customer_name",
@@ -69,9 +65,7 @@ def products_spec() -> FileSpec:
         },
         required=("product_id",),
         key=("product_id",),
-        defect_kinds=tuple(
-            k for k in NO_REFERENCES if k not in ("malformed_date", "mixed_date_format")
-        ),
+        defect_kinds=tuple(k for k in NO_REFERENCES if k not in ("malformed_date", "mixed_date_format")),
         blankable=("product_name", "category", "price", "unit_cost", "stock_level"),
         conflict=("price", "stock_level"),
         numbers=("price", "unit_cost", "stock_level"),

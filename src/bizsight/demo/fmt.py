@@ -39,9 +39,7 @@ def ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
         buf[:, len(head) + k] = 48 + rest % 10
         rest //= 10
     offsets = np.arange(n + 1, dtype=np.int32) * size
-    return pa.StringArray.from_buffers(
-        n, pa.py_buffer(offsets.tobytes()), pa.py_buffer(buf.tobytes())
-    )
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets.tobytes()), pa.py_buffer(buf.tobytes()))
 
 
 def id_width(count: int, minimum: int) -> int:
@@ -50,7 +48,9 @@ def id_width(count: int, minimum: int) -> int:
 
 
 def integers(values: np.ndarray) -> pa.Array:
-    """>>> integers(np.array([3, -1])).to_pylist()
+    """Whole numbers as text.
+
+    >>> integers(np.array([3, -1])).to_pylist()
     ['3', '-1']
     """
     return pc.cast(pa.array(np.asarray(values, dtype=np.int64)), pa.string())
@@ -87,7 +87,9 @@ def _grouped(values: np.ndarray) -> pa.Array:
 
 
 def grouped_integers(values: np.ndarray) -> pa.Array:
-    """>>> grouped_integers(np.array([12, 12345, -1234567])).to_pylist()
+    """Whole numbers with thousands separators.
+
+    >>> grouped_integers(np.array([12, 12345, -1234567])).to_pylist()
     ['12', '12,345', '-1,234,567']
     """
     v = np.asarray(values, dtype=np.int64)

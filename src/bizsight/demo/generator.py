@@ -69,12 +69,10 @@ class Job:
     weight: float = 0.01
 
 
-def check_arguments(customers: int, years: float, dirty: float, end_date: dt.date) -> None:
+def check_arguments(customers: int, years: float, dirty: float, end_date: dt.date, seed: int = 0) -> None:
     """Raise ``InvalidArgumentError`` for parameters ``generate`` cannot honour."""
     if isinstance(customers, bool) or not isinstance(customers, int) or customers < 1:
-        raise InvalidArgumentError(
-            f"customers must be a whole number of at least 1, not {customers!r}"
-        )
+        raise InvalidArgumentError(f"customers must be a whole number of at least 1, not {customers!r}")
     if isinstance(years, bool) or not isinstance(years, int | float) or not math.isfinite(years):
         raise InvalidArgumentError(f"years must be a positive number, not {years!r}")
     if years <= 0 or round(years * 365.25) < 1:
@@ -83,6 +81,8 @@ def check_arguments(customers: int, years: float, dirty: float, end_date: dt.dat
         raise InvalidArgumentError(f"dirty must be a rate from 0 to {MAX_DIRTY}, not {dirty!r}")
     if not isinstance(end_date, dt.date):
         raise InvalidArgumentError(f"end_date must be a date, not {end_date!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InvalidArgumentError(f"seed must be a whole number of 0 or more, not {seed!r}")
 
 
 def generate(
@@ -106,7 +106,9 @@ def generate(
     >>> truth["files"]["customer_database.csv"]["rows"]
     200
     """
-    check_arguments(customers, years, dirty, end_date)
+    check_arguments(customers, years, dirty, end_date, seed)
+    if isinstance(end_date, dt.datetime):
+        end_date = end_date.date()
     report: Progress = progress or (lambda step, fraction: None)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -177,9 +179,7 @@ def generate(
     files = {}
     done = 0.28
     for job in jobs:
-        files[job.name] = _write(
-            job, out_dir, float(dirty), rng[f"defects:{job.name}"], report, done
-        )
+        files[job.name] = _write(job, out_dir, float(dirty), rng[f"defects:{job.name}"], report, done)
         done += job.weight
 
     report("ground truth", 0.95)
@@ -233,7 +233,5 @@ def _write(
         columns, truth = inject(rng, columns, job.spec, dirty, job.pools)
     else:
         truth = file_truth(len(next(iter(columns.values()))), {})
-    fmt.write_csv(
-        out_dir / job.name, columns, on_chunk=lambda f: report(step, start + f * job.weight)
-    )
+    fmt.write_csv(out_dir / job.name, columns, on_chunk=lambda f: report(step, start + f * job.weight))
     return truth

@@ -23,9 +23,7 @@ BAD_NUMBERS = ("abc", "12..5", "--3")
 OUT_OF_RANGE_RATINGS = ("0", "6", "10")
 
 
-def by_variant(
-    choice: np.ndarray, n_variants: int, make: Callable[[int, np.ndarray], pa.Array]
-) -> pa.Array:
+def by_variant(choice: np.ndarray, n_variants: int, make: Callable[[int, np.ndarray], pa.Array]) -> pa.Array:
     """Cells built per variant: ``make(k, idx)`` returns the cells at positions ``idx``."""
     parts, where = [], []
     for k in range(n_variants):
@@ -49,9 +47,7 @@ def pad(rng: np.random.Generator, values: pa.Array) -> pa.Array:
     """Stray spaces around the value."""
     shapes = ((" ", ""), ("", " "), ("  ", " "), (" ", "  "))
     choice = rng.integers(0, len(shapes), len(values))
-    return by_variant(
-        choice, len(shapes), lambda k, i: fmt.join(shapes[k][0], _sub(values, i), shapes[k][1])
-    )
+    return by_variant(choice, len(shapes), lambda k, i: fmt.join(shapes[k][0], _sub(values, i), shapes[k][1]))
 
 
 def recase(rng: np.random.Generator, values: pa.Array) -> pa.Array:
@@ -83,9 +79,7 @@ def reformat_date(rng: np.random.Generator, values: pa.Array, timestamp: bool) -
     choice = rng.integers(0, len(TIMESTAMP_FORMATS), len(values))
     minute = (seconds == 0) & (rng.random(len(values)) < 0.5)
     choice = np.where(minute, choice + len(TIMESTAMP_FORMATS), choice)
-    return by_variant(
-        choice, len(formats), lambda k, i: pc.strftime(_sub(ts, i), formats[k], locale="C")
-    )
+    return by_variant(choice, len(formats), lambda k, i: pc.strftime(_sub(ts, i), formats[k], locale="C"))
 
 
 def malformed_date(rng: np.random.Generator, values: pa.Array, timestamp: bool) -> pa.Array:
@@ -105,9 +99,7 @@ def malformed_date(rng: np.random.Generator, values: pa.Array, timestamp: bool) 
 
 def cents_of(values: pa.Array) -> np.ndarray:
     """Clean money text (``1234.50``) as integer cents."""
-    return np.round(pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False) * 100).astype(
-        np.int64
-    )
+    return np.round(pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False) * 100).astype(np.int64)
 
 
 def formatted_money(rng: np.random.Generator, values: pa.Array) -> pa.Array:
@@ -115,9 +107,7 @@ def formatted_money(rng: np.random.Generator, values: pa.Array) -> pa.Array:
     cents = cents_of(values)
     symbols = ("", "$", "£", "€ ")
     choice = rng.integers(0, len(symbols), len(values))
-    choice = np.where(
-        (choice == 0) & (cents < 100_000), 1, choice
-    )  # a bare number needs a separator
+    choice = np.where((choice == 0) & (cents < 100_000), 1, choice)  # a bare number needs a separator
     return by_variant(
         choice, len(symbols), lambda k, i: fmt.money(cents[i], thousands=True, symbol=symbols[k])
     )

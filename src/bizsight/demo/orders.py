@@ -74,9 +74,7 @@ def split_orders(rng: np.random.Generator, value_cents: np.ndarray, catalog: Cat
     keep = 1.0 - promo[order] / 100.0  # the share of the gross a line keeps
 
     qty_w = np.asarray(params.QUANTITY_WEIGHTS)
-    drawn_qty = np.asarray(params.QUANTITIES)[
-        rng.choice(len(qty_w), size=len(order), p=qty_w / qty_w.sum())
-    ]
+    drawn_qty = np.asarray(params.QUANTITIES)[rng.choice(len(qty_w), size=len(order), p=qty_w / qty_w.sum())]
     target = share / (drawn_qty * keep)
     product, bundle = _choose_products(rng, target, position, int(n_lines.max(initial=1)), catalog)
     _dedupe(rng, order, product, bundle, catalog)
@@ -129,9 +127,7 @@ def _choose_products(
             prices = catalog.price_cents[members]
             above = np.clip(np.searchsorted(prices, target[sel]), 0, len(members) - 1)
             below = np.maximum(above - 1, 0)
-            closer = np.abs(np.log(prices[below] / target[sel])) < np.abs(
-                np.log(prices[above] / target[sel])
-            )
+            closer = np.abs(np.log(prices[below] / target[sel])) < np.abs(np.log(prices[above] / target[sel]))
             product[sel] = members[np.where(closer, below, above)]
         if k > 0:  # a bundle's first product on the line before pulls in its partner
             prev = product[idx - 1]

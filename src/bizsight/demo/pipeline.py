@@ -37,10 +37,7 @@ def make_deals(rng: np.random.Generator, timeline: Timeline, customers: Customer
     g = np.log1p(params.DEAL_GROWTH)
     span = timeline.n_days / 365.25
     years = np.log1p(rng.random(n) * np.expm1(g * span)) / g  # density ∝ (1 + growth)^t
-    created = (
-        np.sort(np.minimum((years * 365.25).astype(np.int64), timeline.n_days - 1))
-        + timeline.epoch_day
-    )
+    created = np.sort(np.minimum((years * 365.25).astype(np.int64), timeline.n_days - 1)) + timeline.epoch_day
     end = timeline.epoch_day + timeline.n_days - 1
 
     conv = np.asarray(params.STAGE_CONVERSION)
@@ -59,18 +56,12 @@ def make_deals(rng: np.random.Generator, timeline: Timeline, customers: Customer
     status = np.where(is_open, 0, np.where(won, 1, 2))
     closed = np.where(is_open, -1, close)
 
-    estimate = np.round(params.DEAL_EXPECTED_CLOSE_DAYS * rng.lognormal(0.0, 0.3, n)).astype(
-        np.int64
-    )
-    amount = np.round(
-        params.DEAL_AMOUNT["median"] * rng.lognormal(0.0, params.DEAL_AMOUNT["log_sd"], n)
-    )
+    estimate = np.round(params.DEAL_EXPECTED_CLOSE_DAYS * rng.lognormal(0.0, 0.3, n)).astype(np.int64)
+    amount = np.round(params.DEAL_AMOUNT["median"] * rng.lognormal(0.0, params.DEAL_AMOUNT["log_sd"], n))
     src = np.asarray(list(params.DEAL_SOURCES.values()))
 
     customer = np.full(n, -1, dtype=np.int64)
-    business = np.flatnonzero(
-        customers.purchaser & (customers.segment != SEGMENT_NAMES.index("Consumer"))
-    )
+    business = np.flatnonzero(customers.purchaser & (customers.segment != SEGMENT_NAMES.index("Consumer")))
     if len(business) == 0:
         business = np.flatnonzero(customers.purchaser)
     link = np.flatnonzero((status == 1) & (rng.random(n) < params.WON_LINK_SHARE))

@@ -19,9 +19,7 @@ def revenue_by_day_region(timeline: Timeline, sales: Sales, customers: Customers
     day = sales.second[ln.order[done]] // 86_400 - timeline.epoch_day
     region = customers.region[sales.customer[ln.order[done]]]
     cell = day * len(REGION_NAMES) + region
-    flat = np.bincount(
-        cell, weights=ln.total_cents[done], minlength=timeline.n_days * len(REGION_NAMES)
-    )
+    flat = np.bincount(cell, weights=ln.total_cents[done], minlength=timeline.n_days * len(REGION_NAMES))
     return flat.reshape(timeline.n_days, len(REGION_NAMES))
 
 
@@ -37,15 +35,11 @@ def _months_since_epoch(day: dt.date) -> int:
     return (day.year - 1970) * 12 + day.month - 1
 
 
-def target_columns(
-    timeline: Timeline, revenue: np.ndarray
-) -> tuple[fmt.Columns, dict[str, object]]:
+def target_columns(timeline: Timeline, revenue: np.ndarray) -> tuple[fmt.Columns, dict[str, object]]:
     days = timeline.days()
     window = slice(max(0, timeline.n_days - 365), timeline.n_days)
     w_days = days[window]
-    base_rate = (
-        revenue[window].sum(axis=0) / season_of(w_days).sum()
-    )  # cents per unit of s, per region
+    base_rate = revenue[window].sum(axis=0) / season_of(w_days).sum()  # cents per unit of s, per region
     mid = w_days.mean()
     growth = 1.0 + params.TARGET_PLAN_GROWTH
     end_month = _months_since_epoch(timeline.end)
@@ -111,9 +105,7 @@ def market_columns(
                 region.append(k)
                 size.append(market)
                 comp.append(c)
-                comp_rev.append(
-                    round(market * params.COMPETITORS[name] * float(rng.lognormal(0.0, 0.05)))
-                )
+                comp_rev.append(round(market * params.COMPETITORS[name] * float(rng.lognormal(0.0, 0.05))))
     columns = {
         "period": fmt.dates(np.array(period)),
         "region": fmt.take(REGION_NAMES, np.array(region)),

@@ -83,13 +83,10 @@ def make_catalog(rng: np.random.Generator, customers: int) -> Catalog:
     category = rng.permutation(np.repeat(np.arange(len(cats)), counts))
     median = np.array([v[1] for v in cats.values()])[category]
     log_sd = np.array([v[2] for v in cats.values()])[category]
-    raw = np.clip(
-        median * np.exp(log_sd * rng.standard_normal(n)), params.PRICE_MIN, params.PRICE_MAX
-    )
+    raw = np.clip(median * np.exp(log_sd * rng.standard_normal(n)), params.PRICE_MIN, params.PRICE_MAX)
     price = np.ceil(raw).astype(np.int64) * 100 - 1  # x.99
     margin = np.clip(
-        np.array([v[3] for v in cats.values()])[category]
-        + params.MARGIN_SD * rng.standard_normal(n),
+        np.array([v[3] for v in cats.values()])[category] + params.MARGIN_SD * rng.standard_normal(n),
         0.05,
         0.8,
     )
@@ -101,9 +98,7 @@ def make_catalog(rng: np.random.Generator, customers: int) -> Catalog:
 
     noun_offsets = np.cumsum([0] + [len(v) for v in NOUNS.values()])
     all_nouns = [noun for nouns in NOUNS.values() for noun in nouns]
-    noun = noun_offsets[category] + (rng.random(n) * np.diff(noun_offsets)[category]).astype(
-        np.int64
-    )
+    noun = noun_offsets[category] + (rng.random(n) * np.diff(noun_offsets)[category]).astype(np.int64)
     name = fmt.join(
         fmt.take(BRANDS, rng.integers(0, len(BRANDS), n)),
         fmt.take(ADJECTIVES, rng.integers(0, len(ADJECTIVES), n)),
@@ -115,9 +110,7 @@ def make_catalog(rng: np.random.Generator, customers: int) -> Catalog:
         members = np.flatnonzero((category == k) & sellable)
         by_price.append(members[np.argsort(price[members], kind="stable")])
     quality = params.REVIEW_MODEL["quality_sd"] * rng.standard_normal(n)
-    catalog = Catalog(
-        n, sellable, category, price, cost, margin, stock, quality, name, by_price, []
-    )
+    catalog = Catalog(n, sellable, category, price, cost, margin, stock, quality, name, by_price, [])
     catalog.bundles.extend(_bundles(rng, catalog))
     return catalog
 
@@ -132,9 +125,7 @@ def _bundles(rng: np.random.Generator, catalog: Catalog) -> list[tuple[int, int,
 
     def priced(cat: int, lo_q: float, hi_q: float) -> int:
         members = catalog.by_price[cat]
-        band = members[
-            int(len(members) * lo_q) : max(int(len(members) * lo_q) + 1, int(len(members) * hi_q))
-        ]
+        band = members[int(len(members) * lo_q) : max(int(len(members) * lo_q) + 1, int(len(members) * hi_q))]
         free = [int(p) for p in band if int(p) not in used]
         return free[int(rng.integers(0, len(free)))] if free else -1
 
@@ -184,8 +175,7 @@ def product_truth(c: Catalog) -> dict[str, object]:
         },
         "price": "median × exp(log_sd × N(0,1)), clipped to [1.99, 2499.99], rounded up to x.99",
         "unit_cost": (
-            "round(price × (1 − margin), 2); margin = category margin + N(0, 0.04), clipped to "
-            "[0.05, 0.8]"
+            "round(price × (1 − margin), 2); margin = category margin + N(0, 0.04), clipped to [0.05, 0.8]"
         ),
         "stock_level": f"negative binomial with mean {params.STOCK_MEAN}",
         "first_line_category": dict(zip(params.CATEGORY_NAMES, params.FIRST_CATEGORY, strict=True)),

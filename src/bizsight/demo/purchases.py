@@ -142,9 +142,7 @@ def purchase_truth(pur: Purchases) -> dict[str, object]:
                 "ground_truth_customers.parquet is the seasonally weighted exposure, so that "
                 "E[repeat purchases] is the BG/NBD E[X(t)] at t = tau_weeks"
             ),
-            "transactions": (
-                "all orders count, whatever their status (completed, refunded, cancelled)"
-            ),
+            "transactions": ("all orders count, whatever their status (completed, refunded, cancelled)"),
             "churn_mechanism": (
                 "after each repeat purchase a coin with probability p decides whether the customer "
                 "becomes inactive for good; a customer never drops out before the first repeat "
@@ -162,9 +160,7 @@ def purchase_truth(pur: Purchases) -> dict[str, object]:
             "purchases_dropped_past_end": pur.n_dropped,
             "purchasers": len(pur.buyer),
             "share_alive_at_end": round(float(pur.alive.mean()) if len(pur.alive) else 0.0, 6),
-            "mean_repeat_purchases": round(
-                float(pur.n_repeat.mean()) if len(pur.n_repeat) else 0.0, 6
-            ),
+            "mean_repeat_purchases": round(float(pur.n_repeat.mean()) if len(pur.n_repeat) else 0.0, 6),
         },
         "order_value": {
             "model": "Gamma-Gamma (Fader, Hardie & Lee 2005, 'RFM and CLV')",

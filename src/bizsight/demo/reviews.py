@@ -35,13 +35,9 @@ def make_reviews(
 ) -> Reviews:
     ln = sales.lines
     status = sales.status[ln.order]
-    chosen = np.flatnonzero(
-        (status != CANCELLED) & (rng.random(len(ln.order)) < params.REVIEW_SHARE)
-    )
+    chosen = np.flatnonzero((status != CANCELLED) & (rng.random(len(ln.order)) < params.REVIEW_SHARE))
     order_day = sales.second[ln.order[chosen]] // 86_400
-    day = order_day + np.floor(rng.exponential(params.REVIEW_DELAY_MEAN_DAYS, len(chosen))).astype(
-        np.int64
-    )
+    day = order_day + np.floor(rng.exponential(params.REVIEW_DELAY_MEAN_DAYS, len(chosen))).astype(np.int64)
     inside = day <= timeline.epoch_day + timeline.n_days - 1
     chosen, day = chosen[inside], day[inside]
     model = params.REVIEW_MODEL

@@ -86,9 +86,7 @@ def sales_truth(s: Sales, catalog: Catalog) -> dict[str, object]:
         "order_lines": len(ln.order),
         "lines_per_order": dict(zip(("1", "2", "3", "4"), params.LINES_PER_ORDER, strict=True)),
         "min_line_share": params.MIN_LINE_SHARE_CENTS / 100,
-        "quantity_weights": dict(
-            zip(map(str, params.QUANTITIES), params.QUANTITY_WEIGHTS, strict=True)
-        ),
+        "quantity_weights": dict(zip(map(str, params.QUANTITIES), params.QUANTITY_WEIGHTS, strict=True)),
         "promotion_share": params.PROMO_SHARE,
         "promotion_rates_percent": {str(k): v for k, v in params.PROMO_RATES.items()},
         "money": (
@@ -102,10 +100,7 @@ def sales_truth(s: Sales, catalog: Catalog) -> dict[str, object]:
         "status": {
             "refunded_share_of_orders": params.REFUND_SHARE,
             "cancelled_share_of_orders": params.CANCEL_SHARE,
-            "rule": (
-                "all lines of an order share its status; refunded lines keep their positive "
-                "quantity"
-            ),
+            "rule": ("all lines of an order share its status; refunded lines keep their positive quantity"),
         },
         "sales_channels": params.SALES_CHANNELS,
         "hour_of_day_weights": list(params.HOUR_WEIGHTS),

@@ -19,7 +19,9 @@ class Timeline:
 
     @classmethod
     def ending(cls, end: dt.date, years: float) -> Timeline:
-        """>>> Timeline.ending(dt.date(2026, 9, 30), 3.0).start
+        """The period of ``years`` that ends on ``end``.
+
+        >>> Timeline.ending(dt.date(2026, 9, 30), 3.0).start
         datetime.date(2023, 10, 1)
         """
         n_days = max(1, round(years * 365.25))
@@ -61,7 +63,9 @@ def season_of(epoch_days: np.ndarray) -> np.ndarray:
 
 
 def month_of(epoch_days: np.ndarray) -> np.ndarray:
-    """>>> month_of(np.array([0, 59])).tolist()
+    """Calendar month (0 = January) of epoch days.
+
+    >>> month_of(np.array([0, 59])).tolist()
     [0, 2]
     """
     d = np.asarray(epoch_days, dtype=np.int64).astype("datetime64[D]")

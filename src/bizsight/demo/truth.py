@@ -23,13 +23,9 @@ CUSTOMER_COLUMNS = {
     "signup_date": "signup date = first purchase date for purchasers",
     "lambda_per_week": "BG/NBD purchase rate λ while alive (repeat purchases per week)",
     "p_dropout": "BG/NBD probability of dropping out after each repeat purchase",
-    "tau_weeks": (
-        "seasonally weighted exposure from the first purchase to the end of end_date, in weeks"
-    ),
+    "tau_weeks": ("seasonally weighted exposure from the first purchase to the end of end_date, in weeks"),
     "alive_at_end": "still active at the end of end_date",
-    "dropout_date": (
-        "date of the repeat purchase after which the customer dropped out (null when alive)"
-    ),
+    "dropout_date": ("date of the repeat purchase after which the customer dropped out (null when alive)"),
     "nu": "Gamma-Gamma spend parameter ν; the expected order value is p / ν",
     "expected_order_value": "p / ν in currency units",
     "n_orders": "orders in sales_transactions.csv (all statuses)",
