@@ -163,13 +163,12 @@ def problem(plan: Plan) -> tuple[exp.Expr, exp.Expr]:
     return rule_case, field_case
 
 
-_RANKED = """
-SELECT *,
-  CASE WHEN _rule IS NULL THEN row_number() OVER w END AS _key_rank,
-  first_value(_row_hash) OVER w AS _first_hash,
-  first_value(_raw_hash) OVER w AS _first_raw
-FROM :typed
-WINDOW w AS (PARTITION BY _rule IS NULL, :key ORDER BY _row)
+# Keys that several valid rows share, with what their first row (in file order) holds. Most
+# keys are unique, so an aggregate of the few repeated ones is far cheaper than ranking every row
+# with a window.
+_REPEATED_KEYS = """
+SELECT min(_row) AS _first_row, arg_min(_row_hash, _row) AS _first_hash, arg_min(_raw_hash, _row) AS _first_raw
+FROM typed WHERE _rule IS NULL GROUP BY ALL HAVING count(*) > 1
 """
 
 # Among valid rows the first of a key wins. A later row of the same key is an exact duplicate
@@ -179,29 +178,45 @@ WINDOW w AS (PARTITION BY _rule IS NULL, :key ORDER BY _row)
 _ACTION = """
 SELECT r.* EXCLUDE (_rule, _field),
   CASE WHEN r._rule IS NOT NULL THEN 'quarantine'
-       WHEN r._key_rank > 1 AND r._raw_hash = r._first_raw THEN 'exact_duplicate'
-       WHEN r._key_rank > 1 AND r._row_hash = r._first_hash THEN 'resent_duplicate'
-       WHEN r._key_rank > 1 THEN 'quarantine'
+       WHEN r._row > d._first_row AND r._raw_hash = d._first_raw THEN 'exact_duplicate'
+       WHEN r._row > d._first_row AND r._row_hash = d._first_hash THEN 'resent_duplicate'
+       WHEN r._row > d._first_row THEN 'quarantine'
        WHEN w._row_hash = r._row_hash AND NOT :placeholder THEN 'resent_duplicate'
        WHEN w._load_id IS NOT NULL OR :placeholder THEN 'update'
        ELSE 'insert' END AS _action,
-  CASE WHEN r._key_rank > 1 AND r._row_hash <> r._first_hash THEN 'duplicate_key' ELSE r._rule END AS _rule,
-  CASE WHEN r._key_rank > 1 AND r._row_hash <> r._first_hash THEN :key_name ELSE r._field END AS _field
-FROM r
+  CASE WHEN r._rule IS NULL AND r._row > d._first_row AND r._row_hash <> d._first_hash THEN 'duplicate_key'
+       ELSE r._rule END AS _rule,
+  CASE WHEN r._rule IS NULL AND r._row > d._first_row AND r._row_hash <> d._first_hash THEN :key_name
+       ELSE r._field END AS _field
+FROM typed AS r
 """
 
 
 def classified_rows(plan: Plan) -> exp.Select:
     """Each typed row with ``_action``, and ``_rule``/``_field`` when quarantined."""
     entity = plan.entity
-    key = exp.Tuple(expressions=[col(name) for name in entity.key])
-    ranked = template(_RANKED, key=key, typed=typed_rows(plan).subquery("typed"))
+    keys = [col(name) for name in entity.key]
+    repeated = template(_REPEATED_KEYS)
+    assert isinstance(repeated, exp.Select)
+    repeated = repeated.select(*keys, append=False).select(*repeated.expressions, append=True)
     placeholder = (
         template("COALESCE(w.is_placeholder, false)") if entity.name in DIMENSION_ENTITIES else exp.false()
     )
     select = template(_ACTION, placeholder=placeholder, key_name=lit("+".join(entity.key)))
     assert isinstance(select, exp.Select)
-    join_on = exp.and_(*(template("r.:k IS NOT DISTINCT FROM w.:k", k=ident(name)) for name in entity.key))
-    core = exp.alias_(table("core", entity.core_table), "w")
-    assert isinstance(ranked, exp.Select)
-    return select.from_(ranked.subquery("r")).join(core, on=join_on, join_type="left")
+
+    def same_key(alias: str) -> exp.Expr:
+        return exp.and_(
+            *(
+                template("r.:k IS NOT DISTINCT FROM :a.:k", k=ident(name), a=ident(alias))
+                for name in entity.key
+            )
+        )
+
+    select = select.join(repeated.subquery("d"), on=same_key("d"), join_type="left")
+    select = select.join(
+        exp.alias_(table("core", entity.core_table), "w"), on=same_key("w"), join_type="left"
+    )
+    typed = exp.CTE(this=typed_rows(plan), alias=exp.TableAlias(this=ident("typed")), materialized=True)
+    select.set("with_", exp.With(expressions=[typed]))
+    return select

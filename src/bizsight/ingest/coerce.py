@@ -21,7 +21,8 @@ def trimmed(source: exp.Expr) -> exp.Expr:
     """Text without surrounding whitespace; empty becomes NULL. Trimming a set of characters is
     slow, so it runs only for values that start or end with one of them."""
     return template(
-        "CASE WHEN ord(:v) IN (9, 10, 13, 32, 160) OR ord(right(:v, 1)) IN (9, 10, 13, 32, 160) "
+        # Comparisons, not IN (...): DuckDB plans an IN list as a join.
+        "CASE WHEN ord(:v) <= 32 OR ord(:v) = 160 OR ord(right(:v, 1)) <= 32 OR ord(right(:v, 1)) = 160 "
         "THEN NULLIF(trim(:v, :ws), '') ELSE NULLIF(:v, '') END",
         v=source,
         ws=lit(_WHITESPACE),
