@@ -59,6 +59,9 @@ class Settings(_Strict):
     currency: str = "USD"
     date_order: DateOrder = DateOrder.AUTO
     missing_dimensions: MissingDimensions = MissingDimensions.AUTO
+    memory_limit: str = Field(
+        default="1GB", description="DuckDB's memory limit; larger work spills to .bizsight/tmp"
+    )
     sources: list[SourceMapping] = Field(default_factory=list)
 
     @field_validator("timezone")

@@ -59,7 +59,9 @@ class Project:
     @contextmanager
     def warehouse(self, *, read_only: bool = False) -> Iterator[Warehouse]:
         """The warehouse, its schema ensured (when writable)."""
-        with Warehouse(self.paths.warehouse, read_only=read_only) as wh:
+        with Warehouse(
+            self.paths.warehouse, read_only=read_only, memory_limit=self.settings.memory_limit
+        ) as wh:
             if not read_only:
                 ensure_schema(wh)
             yield wh

@@ -23,7 +23,7 @@ from bizsight.warehouse.sql import render
 class Warehouse:
     """A DuckDB warehouse file opened read-write (or read-only) by this process."""
 
-    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False, memory_limit: str | None = None) -> None:
         self.path = path
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -34,6 +34,10 @@ class Warehouse:
         except duckdb.IOException as err:
             raise _open_error(path, err) from None
         self.con.execute("SET enable_progress_bar = false")  # progress is ours to show
+        if memory_limit:
+            # Beyond the limit DuckDB spills to a directory beside the warehouse file.
+            self.con.execute("SET memory_limit = ?", [memory_limit])
+            self.con.execute("SET temp_directory = ?", [str(path.parent / "tmp")])
 
     def close(self) -> None:
         self.con.close()
