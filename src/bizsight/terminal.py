@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,8 +13,10 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from bizsight.metrics.definitions import Catalogue
     from bizsight.services.ingest import IngestSummary
     from bizsight.services.project import Project
+    from bizsight.services.query import QueryResult
     from bizsight.services.refresh import RefreshSummary
 
 
@@ -195,3 +198,51 @@ def print_demo_data(out_dir: Path, truth: dict[str, Any]) -> None:
         table.add_row(name, f"{rows:,}" if isinstance(rows, int) else str(rows), f"{defects:,}")
     console().print(table)
     console().print(f"Ground truth: {out_dir.resolve() / 'ground_truth.json'}")
+
+
+def format_value(value: object, fmt: str) -> str:
+    """A metric value as people read it.
+
+    >>> [format_value(v, f) for v, f in [(1234.5, "currency"), (0.1234, "percent"), (None, "number")]]
+    ['1,234.50', '12.3%', '—']
+    """
+    if value is None:
+        return "—"
+    if isinstance(value, int | float | Decimal):
+        if fmt == "percent":
+            return f"{float(value):.1%}"
+        if fmt == "currency":
+            return f"{float(value):,.2f}"
+        if fmt == "decimal":
+            return f"{float(value):,.3f}"
+        return f"{value:,}" if isinstance(value, int) else f"{float(value):,.2f}"
+    return str(value)
+
+
+def print_query(result: QueryResult) -> None:
+    table = Table(title_justify="left")
+    names = result.table.column_names
+    for name in names:
+        table.add_column(name, justify="right" if name in result.formats else "left")
+    for row in result.table.to_pylist():
+        table.add_row(*(format_value(row[n], result.formats.get(n, "")) for n in names))
+    console().print(table)
+    if not result.table.num_rows:
+        console().print("No rows: the warehouse has no data in this range.")
+
+
+def print_catalogue(catalogue: Catalogue) -> None:
+    metrics = Table(title="Metrics", title_justify="left")
+    for name in ("metric", "kind", "format", "description"):
+        metrics.add_column(name, overflow="fold")
+    for name, metric in catalogue.metrics.items():
+        metrics.add_row(name, metric.kind, metric.format, metric.description or metric.label)
+    console().print(metrics)
+    dimensions = Table(
+        title="Dimensions (and time: --grain day|week|month|quarter|year)", title_justify="left"
+    )
+    for name in ("dimension", "label", "applies to"):
+        dimensions.add_column(name)
+    for name, dimension in catalogue.dimensions.items():
+        dimensions.add_row(name, dimension.label, ", ".join(dimension.sql))
+    console().print(dimensions)

@@ -59,6 +59,7 @@ class Settings(_Strict):
     currency: str = "USD"
     date_order: DateOrder = DateOrder.AUTO
     missing_dimensions: MissingDimensions = MissingDimensions.AUTO
+    fiscal_year_start: int = Field(default=1, ge=1, le=12, description="month the fiscal year starts in")
     memory_limit: str = Field(
         default="1GB", description="DuckDB's memory limit; larger work spills to .bizsight/tmp"
     )

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bizsight.config import ProjectPaths, Settings, load_settings
 from bizsight.errors import InvalidArgumentError
 from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.schema import ensure_schema
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 DEFAULT_CONFIG = """\
 # bizsight project settings — every key is optional; see docs/configuration.md.
@@ -55,6 +60,49 @@ class Project:
         if not self.paths.config_file.exists():
             self.paths.config_file.write_text(DEFAULT_CONFIG, encoding="utf-8")
         return created
+
+    def query(
+        self,
+        *metrics: str,
+        by: Sequence[str] = (),
+        grain: str | None = None,
+        start: dt.date | str | None = None,
+        end: dt.date | str | None = None,
+        range: str | None = None,
+        where: Mapping[str, object] | None = None,
+        compare: str | None = None,
+        order_by: Sequence[str] = (),
+        limit: int | None = None,
+    ) -> pa.Table:
+        """Metrics as an Arrow table: one row per period × dimension values.
+
+        ``where`` maps a dimension to a value, or to a list of values (any of them).
+        """
+        from bizsight.metrics.query import Filter, Query
+        from bizsight.services.query import run_query
+
+        filters = [
+            Filter.model_validate(
+                {"dimension": d, "op": "in" if isinstance(v, list | tuple) else "=",
+                 "values": tuple(v) if isinstance(v, list | tuple) else (v,)}
+            )
+            for d, v in (where or {}).items()
+        ]
+        query = Query.model_validate(
+            {
+                "metrics": metrics,
+                "dimensions": tuple(by),
+                "grain": grain,
+                "start": start,
+                "end": end,
+                "range": range,
+                "filters": filters,
+                "compare": compare,
+                "order_by": tuple(order_by),
+                "limit": limit,
+            }
+        )
+        return run_query(self, query).table
 
     @contextmanager
     def warehouse(self, *, read_only: bool = False) -> Iterator[Warehouse]:

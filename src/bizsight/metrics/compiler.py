@@ -1,0 +1,515 @@
+"""Compiling a metric query to one SQL syntax tree, rendered for DuckDB, Spark or PostgreSQL.
+
+Each model's aggregates are computed in their own subquery, grouped by the requested period and
+dimensions; a spine of every period × dimension combination holds them together with left
+joins. So a join never multiplies rows (metrics of different tables never share a GROUP BY),
+ratios are computed from their summed components at the query's grain, and empty periods show
+zeros. Comparisons and growth join the same subqueries again on a shifted period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+
+from sqlglot import exp
+
+from bizsight.errors import InvalidArgumentError, did_you_mean
+from bizsight.metrics.definitions import TIME, Aggregate, Catalogue, Compare, Metric, parse_sql
+from bizsight.metrics.query import Filter, Grain, Query, add_months
+
+PERIOD = "period"
+_MONTHS = {Grain.MONTH: 1, Grain.QUARTER: 3, Grain.YEAR: 12}
+
+
+@dataclass(frozen=True)
+class Compiled:
+    tree: exp.Select
+    columns: tuple[str, ...]
+    formats: dict[str, str]  # metric column → currency | percent | number | decimal
+
+    def sql(self, dialect: str = "duckdb") -> str:
+        return self.tree.sql(dialect=dialect)
+
+
+def compile_query(
+    catalogue: Catalogue, query: Query, *, today: dt.date, fiscal_year_start: int = 1
+) -> Compiled:
+    """The SQL that answers ``query``; see the module docstring for its shape."""
+    return _Compiler(catalogue, query, today, fiscal_year_start).compile()
+
+
+@cache
+def _parsed(text: str) -> exp.Expr:
+    return parse_sql(text)
+
+
+def _snippet(text: str) -> exp.Expr:
+    return _parsed(text).copy()
+
+
+def _ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def _col(name: str, table: str | None = None) -> exp.Column:
+    return exp.column(_ident(name), table=_ident(table) if table else None)
+
+
+def _table(qualified: str, alias: str) -> exp.Table:
+    schema, name = qualified.split(".")
+    return exp.alias_(exp.table_(_ident(name), db=_ident(schema)), _ident(alias))  # type: ignore[return-value]
+
+
+def _date(value: dt.date) -> exp.Expr:
+    return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
+
+
+def _interval(count: int, unit: str) -> exp.Interval:
+    return exp.Interval(this=exp.Literal.string(str(count)), unit=exp.var(unit))
+
+
+def _shift(expr: exp.Expr, count: int, unit: str) -> exp.Expr:
+    """A date moved by ``count`` units (negative: earlier), still a DATE."""
+    op = exp.Add if count > 0 else exp.Sub
+    return exp.cast(op(this=expr, expression=_interval(abs(count), unit)), "DATE")
+
+
+class _Compiler:
+    def __init__(self, catalogue: Catalogue, query: Query, today: dt.date, fiscal_year_start: int) -> None:
+        self.cat = catalogue
+        self.q = query
+        self.fiscal = fiscal_year_start
+        for name in query.metrics:
+            catalogue.metric(name)
+        for name in (*query.dimensions, *(f.dimension for f in query.filters)):
+            if name != TIME:
+                catalogue.dimension(name)
+        if TIME in query.dimensions:
+            raise InvalidArgumentError(
+                "group by time with a grain (day, week, month, quarter, year), not as a dimension"
+            )
+        self.lo, self.hi = query.bounds(today, fiscal_year_start)
+        self.aggregates = catalogue.aggregates(list(query.metrics))
+        self.models: list[str] = list(
+            dict.fromkeys(m for a in self.aggregates if (m := catalogue.metrics[a].model) is not None)
+        )
+        self.shifts = self._shifts_needed()
+        self._check_dimensions()
+
+    # -- what is needed -------------------------------------------------------------------------
+
+    def _shifts_needed(self) -> list[Compare]:
+        needed = set()
+        for name in self.q.metrics:
+            needed |= self._growth_compares(name)
+        if self.q.compare:
+            needed.add(self.q.compare)
+            for name in self.q.metrics:
+                needed |= {Compare.PREVIOUS_YEAR} & self._growth_compares(name)
+        retention = any(
+            self.cat.metrics[a].aggregate and self.cat.metrics[a].aggregate.needs_previous_period  # type: ignore[union-attr]
+            for a in self.aggregates
+        )
+        if (needed or retention) and self.q.grain is None and (self.lo is None or self.hi is None):
+            raise InvalidArgumentError(
+                "comparing with an earlier period needs a time grain (--grain) or a date range (--from/--to)"
+            )
+        return sorted(needed)
+
+    def _growth_compares(self, name: str) -> set[Compare]:
+        metric = self.cat.metrics[name]
+        found = {metric.compare} if metric.growth and metric.compare else set()
+        for ref in self.cat.references(name):
+            found |= self._growth_compares(ref)
+        return found
+
+    def _check_dimensions(self) -> None:
+        for name in [*self.q.dimensions, *(f.dimension for f in self.q.filters)]:
+            for model in self.models:
+                if model not in self.cat.dimensions[name].sql:
+                    users = [a for a in self.aggregates if self.cat.metrics[a].model == model]
+                    raise InvalidArgumentError(
+                        f"dimension '{name}' does not apply to {', '.join(users)} (rows of {model}); "
+                        f"it applies to {', '.join(self.cat.dimensions[name].sql)}"
+                    )
+
+    # -- periods ---------------------------------------------------------------------------------
+
+    def period_of(self, time: exp.Expr) -> exp.Expr:
+        grain = self.q.grain
+        if grain is None:
+            return self._range_period(time)
+        if grain in (Grain.DAY,):
+            return exp.cast(time, "DATE")
+        if grain is Grain.WEEK:
+            return exp.cast(exp.DateTrunc(this=exp.cast(time, "DATE"), unit=exp.var("WEEK")), "DATE")
+        offset = (self.fiscal - 1) if grain in (Grain.QUARTER, Grain.YEAR) else 0
+        unit = {Grain.MONTH: "MONTH", Grain.QUARTER: "QUARTER", Grain.YEAR: "YEAR"}[grain]
+        moved = _shift(exp.cast(time, "DATE"), -offset, "MONTH") if offset else exp.cast(time, "DATE")
+        truncated = exp.cast(exp.DateTrunc(this=moved, unit=exp.var(unit)), "DATE")
+        return _shift(truncated, offset, "MONTH") if offset else truncated
+
+    def _range_period(self, time: exp.Expr) -> exp.Expr:
+        """Without a grain the whole range is one period, keyed by its first day; earlier ranges
+        needed for comparisons are keyed by theirs."""
+        if self.lo is None or self.hi is None:
+            return exp.Literal.number(0)
+        ranges = [(self.lo, self.hi), *(self._shifted_range(c) for c in self._all_shifts())]
+        case = exp.Case()
+        for lo, hi in ranges:
+            case = case.when(
+                exp.Between(this=exp.cast(time, "DATE"), low=_date(lo), high=_date(hi)), _date(lo)
+            )
+        return case
+
+    def _all_shifts(self) -> list[Compare]:
+        shifts = list(self.shifts)
+        if (
+            any(self.cat.metrics[a].aggregate.needs_previous_period for a in self.aggregates)
+            and Compare.PREVIOUS_PERIOD not in shifts
+        ):  # type: ignore[union-attr]
+            shifts.append(Compare.PREVIOUS_PERIOD)
+        return shifts
+
+    def _shifted_range(self, compare: Compare) -> tuple[dt.date, dt.date]:
+        assert self.lo is not None and self.hi is not None
+        if compare is Compare.PREVIOUS_YEAR:
+            return add_months(self.lo, -12), add_months(self.hi, -12)
+        length = (self.hi - self.lo).days + 1
+        return self.lo - dt.timedelta(days=length), self.lo - dt.timedelta(days=1)
+
+    def shift_period(self, period: exp.Expr, compare: Compare, *, forward: bool = False) -> exp.Expr:
+        """The key of the period ``compare`` refers to (or, forward, the one that refers to it)."""
+        sign = 1 if forward else -1
+        grain = self.q.grain
+        if grain is None:
+            assert self.lo is not None
+            target = self._shifted_range(compare)[0]
+            source, dest = (target, self.lo) if forward else (self.lo, target)
+            return exp.Case().when(exp.EQ(this=period, expression=_date(source)), _date(dest))
+        if compare is Compare.PREVIOUS_YEAR:
+            return (
+                _shift(period, sign * 12, "MONTH") if grain is not Grain.DAY else _shift(period, sign, "YEAR")
+            )
+        if grain is Grain.DAY:
+            return _shift(period, sign, "DAY")
+        if grain is Grain.WEEK:
+            return _shift(period, sign * 7, "DAY")
+        return _shift(period, sign * _MONTHS[grain], "MONTH")
+
+    def _data_lower_bound(self) -> dt.date | None:
+        """The earliest date any subquery must read (the range extended for comparisons)."""
+        if self.lo is None:
+            return None
+        lows = [self.lo]
+        for compare in self._all_shifts():
+            if self.q.grain is None:
+                lows.append(self._shifted_range(compare)[0])
+            elif compare is Compare.PREVIOUS_YEAR:
+                lows.append(add_months(self.lo, -12) - dt.timedelta(days=31))
+            else:
+                step = {Grain.DAY: 1, Grain.WEEK: 14}.get(self.q.grain)
+                lows.append(
+                    self.lo - dt.timedelta(days=step)
+                    if step
+                    else add_months(self.lo, -_MONTHS[self.q.grain] - 1)
+                )
+        return min(lows)
+
+    # -- subqueries -------------------------------------------------------------------------------
+
+    def _from(self, model_name: str, snippets: list[exp.Expr], lower: dt.date | None) -> exp.Select:
+        """FROM the model's table with the joins the snippets use, WHERE range and filters."""
+        model = self.cat.models[model_name]
+        select = exp.select().from_(_table(model.table, "f"))
+        filters = [self._filter(f, model_name) for f in self.q.filters]
+        used = {c.table for s in [*snippets, *filters] for c in s.find_all(exp.Column) if c.table}
+        for name in [n for n in model.joins if n in used]:
+            join = model.joins[name]
+            on = exp.EQ(this=_col(join.key, name), expression=_col(join.key, "f"))
+            select = select.join(_table(join.table, name), on=on, join_type="left")
+        unknown = used - set(model.joins) - {"f"}
+        if unknown:
+            raise InvalidArgumentError(f"model {model_name} has no join named '{sorted(unknown)[0]}'")
+        time = _col(model.time, "f")
+        conditions: list[exp.Expr] = []
+        if lower is not None:
+            conditions.append(exp.GTE(this=time, expression=_date(lower)))
+        if self.hi is not None:
+            conditions.append(exp.LTE(this=time, expression=_date(self.hi)))
+        conditions += filters
+        return select.where(exp.and_(*conditions)) if conditions else select
+
+    def _filter(self, f: Filter, model: str) -> exp.Expr:
+        target = _snippet(self.cat.dimensions[f.dimension].sql[model])
+        values = [exp.convert(v) for v in f.values]
+        if f.op == "in":
+            return exp.In(this=target, expressions=values)
+        if f.op == "not_in":
+            return exp.not_(exp.In(this=target, expressions=values))
+        operator = {"=": exp.EQ, "!=": exp.NEQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}[f.op]
+        return operator(this=target, expression=values[0])
+
+    def _keys(self, model: str) -> list[tuple[str, exp.Expr]]:
+        time = _col(self.cat.models[model].time, "f")
+        keys: list[tuple[str, exp.Expr]] = [(PERIOD, self.period_of(time))]
+        keys += [(d, _snippet(self.cat.dimensions[d].sql[model])) for d in self.q.dimensions]
+        return keys
+
+    def _standard(self, model: str, names: list[str]) -> exp.Select:
+        keys = self._keys(model)
+        snippets = [e for _, e in keys]
+        aggregates = []
+        for name in names:
+            metric = self.cat.metrics[name]
+            aggregates.append(exp.alias_(self._aggregate(metric), _ident(name)))
+            snippets += [_snippet(t) for t in (metric.sql, metric.filter) if t]
+        select = self._from(model, snippets, self._data_lower_bound())
+        select = select.select(*(exp.alias_(e, _ident(k)) for k, e in keys), *aggregates)
+        return select.group_by(*(exp.Literal.number(i + 1) for i in range(len(keys))))
+
+    def _aggregate(self, metric: Metric) -> exp.Expr:
+        assert metric.sql is not None
+        value = _snippet(metric.sql)
+        if metric.filter:
+            value = exp.Case().when(_snippet(metric.filter), value)
+        agg = metric.aggregate
+        if agg is Aggregate.COUNT_DISTINCT:
+            return exp.Count(this=exp.Distinct(expressions=[value]))
+        function = {
+            Aggregate.SUM: exp.Sum,
+            Aggregate.COUNT: exp.Count,
+            Aggregate.AVG: exp.Avg,
+            Aggregate.MIN: exp.Min,
+            Aggregate.MAX: exp.Max,
+        }[agg]  # type: ignore[index]
+        return function(this=value)
+
+    def _customer_level(self, name: str) -> exp.Select:
+        """repeat_customers, retained and previous_period_count: over the distinct keys per period."""
+        metric = self.cat.metrics[name]
+        assert metric.model and metric.sql
+        keys = self._keys(metric.model)
+        snippets = [e for _, e in keys] + [
+            _snippet(t) for t in (metric.sql, metric.filter, metric.events) if t
+        ]
+        base = self._from(metric.model, snippets, self._data_lower_bound())
+        if metric.filter:
+            base = base.where(_snippet(metric.filter))
+        key_names = [k for k, _ in keys]
+        base = base.select(
+            *(exp.alias_(e, _ident(k)) for k, e in keys), exp.alias_(_snippet(metric.sql), "k")
+        )
+        base = base.group_by(*(exp.Literal.number(i + 1) for i in range(len(keys) + 1)))
+        if metric.aggregate is Aggregate.REPEAT_CUSTOMERS:
+            assert metric.events
+            base = base.having(
+                exp.GTE(
+                    this=exp.Count(this=exp.Distinct(expressions=[_snippet(metric.events)])),
+                    expression=exp.Literal.number(2),
+                )
+            )
+            return (
+                exp.select(
+                    *(_col(k) for k in key_names), exp.alias_(exp.Count(this=exp.Star()), _ident(name))
+                )
+                .from_(base.subquery("a"))
+                .group_by(*(_col(k) for k in key_names))
+            )
+        if metric.aggregate is Aggregate.PREVIOUS_PERIOD_COUNT:
+            later = self.shift_period(_col(PERIOD, "a"), Compare.PREVIOUS_PERIOD, forward=True)
+            others = [_col(k, "a") for k in key_names[1:]]
+            return (
+                exp.select(
+                    exp.alias_(later, PERIOD), *others, exp.alias_(exp.Count(this=exp.Star()), _ident(name))
+                )
+                .from_(base.subquery("a"))
+                .group_by(*(exp.Literal.number(i + 1) for i in range(len(key_names))))
+            )
+        # retained: the key is present in the period and in the one before it
+        on = exp.and_(
+            exp.EQ(this=_col("k", "b"), expression=_col("k", "a")),
+            exp.EQ(
+                this=_col(PERIOD, "b"),
+                expression=self.shift_period(_col(PERIOD, "a"), Compare.PREVIOUS_PERIOD),
+            ),
+            *(exp.NullSafeEQ(this=_col(k, "b"), expression=_col(k, "a")) for k in key_names[1:]),
+        )
+        return (
+            exp.select(
+                *(_col(k, "a") for k in key_names), exp.alias_(exp.Count(this=exp.Star()), _ident(name))
+            )
+            .from_(base.subquery("a"))
+            .join(base.subquery("b"), on=on, join_type="inner")
+            .group_by(*(exp.Literal.number(i + 1) for i in range(len(key_names))))
+        )
+
+    # -- assembly --------------------------------------------------------------------------------
+
+    def compile(self) -> Compiled:
+        parts: list[tuple[str, exp.Select, list[str]]] = []  # alias, subquery, metrics it holds
+        for model in self.models:
+            standard = [
+                a
+                for a in self.aggregates
+                if self.cat.metrics[a].model == model and self.cat.metrics[a].aggregate in _STANDARD
+            ]
+            if standard:
+                parts.append((f"m_{model}", self._standard(model, standard), standard))
+        for name in self.aggregates:
+            if self.cat.metrics[name].aggregate not in _STANDARD:
+                parts.append((f"c_{name}", self._customer_level(name), [name]))
+        keys = [PERIOD, *self.q.dimensions]
+        select = exp.select().from_(exp.alias_(exp.to_table("spine"), "s"))
+        for alias, subquery, _ in parts:
+            select = select.with_(alias, subquery)
+        select = select.with_("spine", self._spine(parts))
+        self.holder: dict[tuple[str, Compare | None], str] = {}
+        for alias, _, names in parts:
+            for compare in [None, *self.shifts]:
+                join_alias = alias if compare is None else f"{alias}__{compare.value}"
+                period = (
+                    _col(PERIOD, "s") if compare is None else self.shift_period(_col(PERIOD, "s"), compare)
+                )
+                on = exp.and_(
+                    exp.EQ(this=_col(PERIOD, join_alias), expression=period),
+                    *(exp.NullSafeEQ(this=_col(k, join_alias), expression=_col(k, "s")) for k in keys[1:]),
+                )
+                select = select.join(exp.alias_(exp.to_table(alias), join_alias), on=on, join_type="left")
+                for name in names:
+                    self.holder[(name, compare)] = join_alias
+        columns: list[str] = []
+        outputs: list[exp.Expr] = []
+        if self.q.grain is not None:
+            outputs.append(exp.alias_(_col(PERIOD, "s"), PERIOD))
+            columns.append(PERIOD)
+        for d in self.q.dimensions:
+            outputs.append(exp.alias_(_col(d, "s"), _ident(d)))
+            columns.append(d)
+        formats: dict[str, str] = {}
+        for name in self.q.metrics:
+            current = self.value(name, None)
+            outputs.append(exp.alias_(current, _ident(name)))
+            columns.append(name)
+            formats[name] = self.cat.metrics[name].format
+            if self.q.compare:
+                previous = self.value(name, self.q.compare)
+                change = exp.Sub(this=current.copy(), expression=previous.copy())
+                pct = _ratio(change.copy(), previous.copy())
+                for suffix, value, fmt in (
+                    ("previous", previous, formats[name]),
+                    ("change", change, formats[name]),
+                    ("change_pct", pct, "percent"),
+                ):
+                    outputs.append(exp.alias_(value, _ident(f"{name}__{suffix}")))
+                    columns.append(f"{name}__{suffix}")
+                    formats[f"{name}__{suffix}"] = fmt
+        select = select.select(*outputs)
+        order = self._order(columns)
+        if order:
+            select = select.order_by(*order)
+        if self.q.limit:
+            select = select.limit(self.q.limit)
+        return Compiled(select, tuple(columns), formats)
+
+    def _spine(self, parts: list[tuple[str, exp.Select, list[str]]]) -> exp.Select:
+        """Every period of the range × every combination of dimension values seen."""
+        if self.q.grain is not None:
+            date = _col("date", "d")
+            periods = (
+                exp.select(exp.alias_(self.period_of(date), PERIOD))
+                .distinct()
+                .from_(_table("core.dim_date", "d"))
+            )
+            low = _date(self.lo) if self.lo else self._data_bound("MIN")
+            high = _date(self.hi) if self.hi else self._data_bound("MAX")
+            periods = periods.where(exp.Between(this=date, low=low, high=high))
+        else:
+            value = _date(self.lo) if self.lo is not None and self.hi is not None else exp.Literal.number(0)
+            periods = exp.select(exp.alias_(value, PERIOD))
+        if not self.q.dimensions:
+            return periods
+        seen: exp.Expr | None = None
+        for alias, _, _ in parts:
+            values = exp.select(*(_col(d) for d in self.q.dimensions)).from_(alias)
+            seen = values if seen is None else exp.union(seen, values, distinct=True)
+        assert isinstance(seen, exp.Query)
+        combos = exp.select(*(_col(d) for d in self.q.dimensions)).distinct().from_(seen.subquery("u"))
+        return (
+            exp.select(_col(PERIOD, "p"), *(_col(d, "c") for d in self.q.dimensions))
+            .from_(periods.subquery("p"))
+            .join(combos.subquery("c"), join_type="cross")
+        )
+
+    def _data_bound(self, function: str) -> exp.Expr:
+        values = [
+            exp.select(exp.func(function, _col(self.cat.models[m].time, "f")))
+            .from_(_table(self.cat.models[m].table, "f"))
+            .subquery()
+            for m in self.models
+        ]
+        combine = exp.Least if function == "MIN" else exp.Greatest
+        return values[0] if len(values) == 1 else combine(this=values[0], expressions=values[1:])
+
+    def value(self, name: str, compare: Compare | None) -> exp.Expr:
+        """The SQL value of metric ``name`` in the current period, or in the compared one."""
+        metric = self.cat.metrics[name]
+        if metric.kind == "aggregate":
+            column = _col(name, self.holder[(name, compare)])
+            assert metric.aggregate is not None
+            return (
+                exp.Coalesce(this=column, expressions=[exp.Literal.number(0)])
+                if metric.aggregate.additive
+                else column
+            )
+        if metric.ratio:
+            return _ratio(self.value(metric.ratio[0], compare), self.value(metric.ratio[1], compare))
+        if metric.growth:
+            assert metric.compare is not None
+            if compare is not None:
+                # The growth of an earlier period would need a period further back still.
+                return exp.Null()
+            current, earlier = self.value(metric.growth, None), self.value(metric.growth, metric.compare)
+            return exp.Sub(this=_ratio(current, earlier), expression=exp.Literal.number(1))
+        assert metric.derived is not None
+        tree = _snippet(metric.derived)
+        replaced = tree.transform(
+            lambda node: exp.paren(self.value(node.name, compare)) if isinstance(node, exp.Column) else node
+        )
+        return exp.cast(replaced, "DOUBLE")
+
+    def _order(self, columns: list[str]) -> list[exp.Ordered]:
+        if not self.q.order_by:
+            return [
+                exp.Ordered(this=_col(c))
+                for c in columns[: (self.q.grain is not None) + len(self.q.dimensions)]
+            ]
+        ordered = []
+        for spec in self.q.order_by:
+            name, descending = (spec[1:], True) if spec.startswith("-") else (spec, False)
+            if name not in columns:
+                raise InvalidArgumentError(
+                    f"cannot order by '{name}'{did_you_mean(name, columns)}: not in the result"
+                )
+            ordered.append(exp.Ordered(this=_col(name), desc=descending, nulls_first=False))
+        return ordered
+
+
+_STANDARD = (
+    Aggregate.SUM,
+    Aggregate.COUNT,
+    Aggregate.COUNT_DISTINCT,
+    Aggregate.AVG,
+    Aggregate.MIN,
+    Aggregate.MAX,
+)
+
+
+def _ratio(numerator: exp.Expr, denominator: exp.Expr) -> exp.Expr:
+    """numerator / denominator as DOUBLE, NULL where the denominator is 0 or unknown."""
+    return exp.Div(
+        this=exp.cast(numerator, "DOUBLE"),
+        expression=exp.Nullif(this=exp.cast(denominator, "DOUBLE"), expression=exp.Literal.number(0)),
+    )

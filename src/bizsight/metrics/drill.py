@@ -1,0 +1,66 @@
+"""Drill-down: the rows behind one cell of a query result, with the same filters, paged."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlglot import exp
+
+from bizsight.errors import InvalidArgumentError, did_you_mean
+from bizsight.metrics.compiler import PERIOD, _col, _Compiler, _date, _ident, _snippet
+from bizsight.metrics.definitions import Catalogue
+from bizsight.metrics.query import Query
+
+MAX_PAGE_SIZE = 10_000
+
+
+def drill_down(
+    catalogue: Catalogue,
+    query: Query,
+    metric: str,
+    cell: dict[str, object],
+    *,
+    today: dt.date,
+    fiscal_year_start: int = 1,
+    page: int = 1,
+    page_size: int = 100,
+) -> exp.Select:
+    """SQL for the rows of ``metric``'s model that make up the cell (its period and dimension
+    values), ordered by time. A ratio or derived metric drills into the first aggregate it rests
+    on (the numerator)."""
+    if metric not in query.metrics:
+        raise InvalidArgumentError(
+            f"'{metric}' is not a metric of this query{did_you_mean(metric, query.metrics)}"
+        )
+    if not 1 <= page_size <= MAX_PAGE_SIZE or page < 1:
+        raise InvalidArgumentError(f"page must be 1 or more and page_size from 1 to {MAX_PAGE_SIZE}")
+    expected = {*query.dimensions, *([PERIOD] if query.grain else [])}
+    if set(cell) != expected:
+        missing = sorted(expected - set(cell)) or sorted(set(cell) - expected)
+        raise InvalidArgumentError(
+            f"a cell names exactly the query's period and dimensions; check: {', '.join(missing)}"
+        )
+    base = catalogue.metrics[catalogue.aggregates([metric])[0]]
+    assert base.model and base.sql
+    compiler = _Compiler(catalogue, query.model_copy(update={"compare": None}), today, fiscal_year_start)
+    compiler.shifts = []
+    keys = compiler._keys(base.model)
+    snippets = [e for _, e in keys] + [_snippet(t) for t in (base.sql, base.filter) if t]
+    select = compiler._from(base.model, snippets, compiler.lo)
+    for name, expression in keys:
+        if name == PERIOD and not query.grain:
+            continue
+        value = cell[name]
+        if value is None:
+            select = select.where(expression.is_(exp.null()))
+        else:
+            literal = _date(value) if isinstance(value, dt.date) else exp.convert(value)
+            select = select.where(exp.EQ(this=expression, expression=literal))
+    if base.filter:
+        select = select.where(_snippet(base.filter))
+    model = catalogue.models[base.model]
+    columns: list[exp.Expr] = [exp.column(exp.Star(), table=_ident("f"))]
+    # The cell's dimension values, under names that cannot clash with the table's own columns.
+    columns += [exp.alias_(e, _ident(f"by_{n}")) for n, e in keys if n != PERIOD]
+    select = select.select(*columns).order_by(_col(model.time, "f"))
+    return select.limit(page_size).offset((page - 1) * page_size)

@@ -1,0 +1,144 @@
+"""The query model: metrics × dimensions × filters × time grain × range × comparison."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from bizsight.errors import InvalidArgumentError, did_you_mean
+from bizsight.metrics.definitions import Compare
+
+
+class Grain(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+
+
+Operator = Literal["=", "!=", "in", "not_in", ">", ">=", "<", "<="]
+Value = str | int | float | dt.date
+
+
+class Filter(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dimension: str
+    op: Operator = "="
+    values: tuple[Value, ...]
+
+    @model_validator(mode="after")
+    def _arity(self) -> Filter:
+        if not self.values:
+            raise ValueError("a filter needs at least one value")
+        if self.op not in ("in", "not_in") and len(self.values) != 1:
+            raise ValueError(f"operator {self.op} takes one value")
+        return self
+
+
+class Query(BaseModel):
+    """What to compute. ``start``/``end`` are inclusive dates; ``range`` names a relative range
+    (resolved against ``today``) instead."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    metrics: tuple[str, ...] = Field(min_length=1)
+    dimensions: tuple[str, ...] = ()
+    grain: Grain | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    range: str | None = None
+    filters: tuple[Filter, ...] = ()
+    compare: Compare | None = None
+    order_by: tuple[str, ...] = ()
+    limit: int | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Query:
+        if self.range and (self.start or self.end):
+            raise ValueError("give either range or start/end, not both")
+        if self.start and self.end and self.start > self.end:
+            raise ValueError(f"start {self.start} is after end {self.end}")
+        return self
+
+    def bounds(self, today: dt.date, fiscal_year_start: int = 1) -> tuple[dt.date | None, dt.date | None]:
+        if self.range is None:
+            return self.start, self.end
+        return relative_range(self.range, today, fiscal_year_start)
+
+
+RELATIVE_RANGES = (
+    "today",
+    "yesterday",
+    "last_7_days",
+    "last_30_days",
+    "last_90_days",
+    "last_12_months",
+    "this_week",
+    "this_month",
+    "last_month",
+    "this_quarter",
+    "last_quarter",
+    "this_year",
+    "last_year",
+    "year_to_date",
+    "quarter_to_date",
+    "month_to_date",
+)
+
+
+def relative_range(name: str, today: dt.date, fiscal_year_start: int = 1) -> tuple[dt.date, dt.date]:
+    """Inclusive dates of a named range ending today (quarters and years are fiscal).
+
+    >>> relative_range("last_month", dt.date(2024, 3, 15))
+    (datetime.date(2024, 2, 1), datetime.date(2024, 2, 29))
+    >>> relative_range("this_quarter", dt.date(2024, 5, 2), fiscal_year_start=4)
+    (datetime.date(2024, 4, 1), datetime.date(2024, 6, 30))
+    """
+    day = dt.timedelta(days=1)
+    if name == "today":
+        return today, today
+    if name == "yesterday":
+        return today - day, today - day
+    if name.startswith("last_") and name.endswith("_days"):
+        n = int(name.removeprefix("last_").removesuffix("_days"))
+        return today - dt.timedelta(days=n - 1), today
+    if name == "last_12_months":
+        return add_months(today, -12) + day, today
+    if name == "this_week":
+        start = today - dt.timedelta(days=today.weekday())
+        return start, start + 6 * day
+    month = today.replace(day=1)
+    quarter = _period_start(today, 3, fiscal_year_start)
+    year = _period_start(today, 12, fiscal_year_start)
+    spans = {
+        "this_month": (month, add_months(month, 1) - day),
+        "last_month": (add_months(month, -1), month - day),
+        "this_quarter": (quarter, add_months(quarter, 3) - day),
+        "last_quarter": (add_months(quarter, -3), quarter - day),
+        "this_year": (year, add_months(year, 12) - day),
+        "last_year": (add_months(year, -12), year - day),
+        "year_to_date": (year, today),
+        "quarter_to_date": (quarter, today),
+        "month_to_date": (month, today),
+    }
+    if name not in spans:
+        raise InvalidArgumentError(
+            f"unknown range '{name}'{did_you_mean(name, RELATIVE_RANGES)}; "
+            f"use one of {', '.join(RELATIVE_RANGES)}"
+        )
+    return spans[name]
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return day.replace(year=index // 12, month=index % 12 + 1)
+
+
+def _period_start(day: dt.date, months: int, fiscal_year_start: int) -> dt.date:
+    offset = (day.month - fiscal_year_start) % months
+    return add_months(day.replace(day=1), -offset)

@@ -1,0 +1,167 @@
+"""The query use case: metrics through the one compiler, on the configured engine, cached by data
+version; and drill-down to the rows behind a cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pyarrow as pa
+from pydantic import ValidationError
+
+from bizsight.errors import InvalidArgumentError
+from bizsight.metrics.cache import ResultCache
+from bizsight.metrics.compiler import compile_query
+from bizsight.metrics.definitions import Catalogue, load_catalogue
+from bizsight.metrics.drill import drill_down
+from bizsight.metrics.query import Filter, Query
+from bizsight.services.project import Project
+from bizsight.warehouse.connection import Warehouse
+
+RESULTS = ResultCache()
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    table: pa.Table
+    formats: dict[str, str]
+    sql: str
+    cached: bool
+
+
+@cache
+def _catalogue(metrics_file: Path, mtime: float) -> Catalogue:
+    return load_catalogue(metrics_file)
+
+
+def catalogue(project: Project) -> Catalogue:
+    """The built-in catalogue with the project's metrics.yml, re-read when that file changes."""
+    path = project.root / "metrics.yml"
+    return _catalogue(path, path.stat().st_mtime if path.exists() else 0.0)
+
+
+def run_query(
+    project: Project, query: Query, *, today: dt.date | None = None, wh: Warehouse | None = None
+) -> QueryResult:
+    today = today or dt.date.today()
+    compiled = compile_query(
+        catalogue(project), query, today=today, fiscal_year_start=project.settings.fiscal_year_start
+    )
+    sql = compiled.sql("duckdb")
+
+    def execute(wh: Warehouse) -> QueryResult:
+        version = tuple(
+            wh.rows(
+                "SELECT value FROM meta.state WHERE key IN ('data_version', 'refreshed_version') ORDER BY key"
+            )
+        )
+        key = (str(wh.path), sql, version)
+        table, cached = RESULTS.get_or_compute(key, lambda: wh.con.cursor().sql(sql).to_arrow_table())
+        return QueryResult(table, compiled.formats, sql, cached)
+
+    if wh is not None:
+        return execute(wh)
+    with project.warehouse(read_only=True) as owned:
+        return execute(owned)
+
+
+def run_drill_down(
+    project: Project,
+    query: Query,
+    metric: str,
+    cell: dict[str, object],
+    *,
+    page: int = 1,
+    page_size: int = 100,
+    today: dt.date | None = None,
+    wh: Warehouse | None = None,
+) -> pa.Table:
+    tree = drill_down(
+        catalogue(project),
+        query,
+        metric,
+        cell,
+        today=today or dt.date.today(),
+        fiscal_year_start=project.settings.fiscal_year_start,
+        page=page,
+        page_size=page_size,
+    )
+    sql = tree.sql(dialect="duckdb")
+    if wh is not None:
+        return wh.con.cursor().sql(sql).to_arrow_table()
+    with project.warehouse(read_only=True) as owned:
+        return owned.con.cursor().sql(sql).to_arrow_table()
+
+
+_WHERE = re.compile(r"^\s*(?P<dim>[A-Za-z_][A-Za-z0-9_]*)\s*(?P<op>!=|>=|<=|=|>|<)\s*(?P<value>.*)$", re.S)
+
+
+def parse_where(text: str) -> Filter:
+    """A filter from the command line's ``DIM=VALUE`` form.
+
+    >>> parse_where("region=Europe,Asia Pacific")
+    Filter(dimension='region', op='in', values=('Europe', 'Asia Pacific'))
+    >>> parse_where("cohort_month>=2025-01-01").op
+    '>='
+    """
+    match = _WHERE.match(text)
+    if not match:
+        raise InvalidArgumentError(
+            f"cannot read filter '{text}': write DIMENSION=VALUE (or !=, >=, <=, >, <)"
+        )
+    dimension, op, value = match["dim"], match["op"], match["value"].strip()
+    values = tuple(v.strip() for v in value.split(",")) if op in ("=", "!=") and "," in value else (value,)
+    if op in ("=", "!=") and len(values) > 1:
+        return Filter(dimension=dimension, op="in" if op == "=" else "not_in", values=values)
+    return Filter(dimension=dimension, op=op, values=values)  # type: ignore[arg-type]
+
+
+def parse_query(
+    metrics: Sequence[str],
+    *,
+    by: Sequence[str] = (),
+    grain: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    date_range: str | None = None,
+    where: Sequence[str] = (),
+    compare: str | None = None,
+    order_by: Sequence[str] = (),
+    limit: int | None = None,
+) -> Query:
+    """A query from command-line words, with one-line errors for bad dates and filters."""
+    try:
+        return Query.model_validate(
+            {
+                "metrics": tuple(metrics),
+                "dimensions": tuple(by),
+                "grain": grain,
+                "start": _date(start, "--from"),
+                "end": _date(end, "--to"),
+                "range": date_range,
+                "filters": tuple(parse_where(w) for w in where),
+                "compare": compare,
+                "order_by": tuple(order_by),
+                "limit": limit,
+            }
+        )
+    except ValidationError as err:
+        problem = err.errors()[0]
+        raise InvalidArgumentError(
+            f"{'.'.join(map(str, problem['loc'])) or 'query'}: {problem['msg']}"
+        ) from None
+
+
+def _date(text: str | None, option: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidArgumentError(
+            f"{option} {text!r} is not a date; write YYYY-MM-DD, e.g. 2025-03-31"
+        ) from None
