@@ -108,15 +108,22 @@ class _Compiler:
             needed.add(self.q.compare)
             for name in self.q.metrics:
                 needed |= {Compare.PREVIOUS_YEAR} & self._growth_compares(name)
-        retention = any(
-            self.cat.metrics[a].aggregate and self.cat.metrics[a].aggregate.needs_previous_period  # type: ignore[union-attr]
-            for a in self.aggregates
-        )
-        if (needed or retention) and self.q.grain is None and (self.lo is None or self.hi is None):
+        if (
+            (needed or self._needs_retention())
+            and self.q.grain is None
+            and (self.lo is None or self.hi is None)
+        ):
             raise InvalidArgumentError(
                 "comparing with an earlier period needs a time grain (--grain) or a date range (--from/--to)"
             )
         return sorted(needed)
+
+    def _needs_retention(self) -> bool:
+        """Whether an aggregate looks at the period before (retention)."""
+        return any(
+            (agg := self.cat.metrics[a].aggregate) is not None and agg.needs_previous_period
+            for a in self.aggregates
+        )
 
     def _growth_compares(self, name: str) -> set[Compare]:
         metric = self.cat.metrics[name]
@@ -166,10 +173,7 @@ class _Compiler:
 
     def _all_shifts(self) -> list[Compare]:
         shifts = list(self.shifts)
-        if (
-            any(self.cat.metrics[a].aggregate.needs_previous_period for a in self.aggregates)
-            and Compare.PREVIOUS_PERIOD not in shifts
-        ):  # type: ignore[union-attr]
+        if self._needs_retention() and Compare.PREVIOUS_PERIOD not in shifts:
             shifts.append(Compare.PREVIOUS_PERIOD)
         return shifts
 

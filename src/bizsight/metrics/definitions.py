@@ -253,8 +253,11 @@ def _read(text: str, source: str) -> _CatalogueFile:
         location = ".".join(str(part) for part in problem["loc"])
         if problem["type"] == "extra_forbidden":
             key = str(problem["loc"][-1])
-            owner = {"models": Model, "dimensions": Dimension, "metrics": Metric}.get(
-                str(problem["loc"][0]), _CatalogueFile
+            owners: dict[str, type[BaseModel]] = {"models": Model, "dimensions": Dimension, "metrics": Metric}
+            owner = (
+                owners.get(str(problem["loc"][0]), _CatalogueFile)
+                if len(problem["loc"]) > 2
+                else _CatalogueFile
             )
             return _raise(f"{source}: unknown key '{location}'{did_you_mean(key, owner.model_fields)}")
         return _raise(f"{source}: {location}: {problem['msg']}")
