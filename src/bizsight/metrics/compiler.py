@@ -29,8 +29,8 @@ class Compiled:
     columns: tuple[str, ...]
     formats: dict[str, str]  # metric column → currency | percent | number | decimal
 
-    def sql(self, dialect: str = "duckdb") -> str:
-        return self.tree.sql(dialect=dialect)
+    def sql(self, dialect: str = "duckdb", *, pretty: bool = False) -> str:
+        return self.tree.sql(dialect=dialect, pretty=pretty)
 
 
 def compile_query(
