@@ -151,8 +151,8 @@ def test_results_are_cached_until_the_data_changes(demo: Project, tmp_path: Path
     ingest(demo, [extra], NullReporter())
     third = run_query(demo, query, today=TODAY)
     assert third.cached is False
-    q2 = [r for r in third.table.to_pylist() if r["period"] == dt.date(2025, 4, 1)][0]
-    before = [r for r in first.table.to_pylist() if r["period"] == dt.date(2025, 4, 1)][0]
+    q2 = next(r for r in third.table.to_pylist() if r["period"] == dt.date(2025, 4, 1))
+    before = next(r for r in first.table.to_pylist() if r["period"] == dt.date(2025, 4, 1))
     assert q2["revenue"] - before["revenue"] == Decimal("1000.00")
 
 
