@@ -3,6 +3,7 @@ version; and drill-down to the rows behind a cell."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Sequence
@@ -48,20 +49,21 @@ def run_query(
     project: Project, query: Query, *, today: dt.date | None = None, wh: Warehouse | None = None
 ) -> QueryResult:
     today = today or dt.date.today()
-    compiled = compile_query(
-        catalogue(project), query, today=today, fiscal_year_start=project.settings.fiscal_year_start
-    )
-    sql = compiled.sql("duckdb")
+    cat = catalogue(project)
+    fiscal = project.settings.fiscal_year_start
 
     def execute(wh: Warehouse) -> QueryResult:
-        version = tuple(
-            wh.rows(
-                "SELECT value FROM meta.state WHERE key IN ('data_version', 'refreshed_version') ORDER BY key"
-            )
-        )
-        key = (str(wh.path), sql, version)
-        table, cached = RESULTS.get_or_compute(key, lambda: wh.con.cursor().sql(sql).to_arrow_table())
-        return QueryResult(table, compiled.formats, sql, cached)
+        # The key holds everything the answer depends on, so a hit skips compiling too.
+        version = tuple(wh.rows("SELECT value FROM meta.state WHERE key LIKE '%_version' ORDER BY key"))
+        key = (str(wh.path), id(cat), query, today if query.range else None, fiscal, version)
+
+        def compute() -> QueryResult:
+            compiled = compile_query(cat, query, today=today, fiscal_year_start=fiscal)
+            sql = compiled.sql("duckdb")
+            return QueryResult(wh.con.cursor().sql(sql).to_arrow_table(), compiled.formats, sql, False)
+
+        result, cached = RESULTS.get_or_compute(key, compute)
+        return dataclasses.replace(result, cached=True) if cached else result
 
     if wh is not None:
         return execute(wh)
