@@ -52,6 +52,44 @@ class SourceMapping(_Strict):
     date_order: DateOrder | None = None
 
 
+class EngineName(StrEnum):
+    """Where metric queries run."""
+
+    DUCKDB = "duckdb"  # the project's warehouse file (default)
+    SPARK = "spark"  # Apache Spark: local mode, a master URL or Spark Connect
+    POSTGRES = "postgres"  # a PostgreSQL database holding the published core tables
+
+
+POSTGRES_URL_ENV = "BIZSIGHT_POSTGRES_URL"
+
+
+class SparkSettings(_Strict):
+    """How to reach Apache Spark (``engine: spark``)."""
+
+    master: str = Field(
+        default="local[2]", description="Spark master: local[N], spark://host:7077, yarn, ..."
+    )
+    connect: str | None = Field(
+        default=None, description="Spark Connect address sc://host:15002 (wins over master)"
+    )
+    data_dir: str | None = Field(
+        default=None,
+        description="where publish writes Parquet for Spark; default .bizsight/spark beside the warehouse. "
+        "A relative path is relative to the warehouse's directory. Spark must read it at the same path.",
+    )
+
+
+class PostgresSettings(_Strict):
+    """How to reach PostgreSQL (``engine: postgres``)."""
+
+    url: str | None = Field(
+        # The URL may hold a password: keep it out of bizsight.yml by setting the environment variable.
+        default_factory=lambda: os.environ.get(POSTGRES_URL_ENV) or None,
+        repr=False,
+        description=f"postgresql://user:password@host:5432/database (default: ${POSTGRES_URL_ENV})",
+    )
+
+
 class Settings(_Strict):
     """The whole of ``bizsight.yml``."""
 
@@ -64,6 +102,9 @@ class Settings(_Strict):
         default="1GB", description="DuckDB's memory limit; larger work spills to .bizsight/tmp"
     )
     sources: list[SourceMapping] = Field(default_factory=list)
+    engine: EngineName = Field(default=EngineName.DUCKDB, description="where metric queries run")
+    spark: SparkSettings = Field(default_factory=SparkSettings)
+    postgres: PostgresSettings = Field(default_factory=PostgresSettings)
 
     @field_validator("timezone")
     @classmethod
