@@ -12,6 +12,7 @@ files at the same path: a local session always can; a cluster or a Spark Connect
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import tempfile
 import threading
@@ -59,6 +60,7 @@ class SparkEngine(EngineBase):
             self.spark, self._owns = session, False
         else:
             self.spark, self._owns = _start(master or "local[2]", connect, data_dir, shuffle_partitions)
+        _quiet_error_logs()
         self._lock = threading.Lock()
         self._manifest_seen: int | None = None
         self._sync()
@@ -221,8 +223,20 @@ def _start(
     except Exception as err:
         raise WarehouseError(f"cannot start Spark ({connect or master}): {first_line(err)}") from None
     if owns and not connect:
-        spark.sparkContext.setLogLevel("ERROR")
+        # A failed query raises WarehouseError; the JVM need not also print its stack to stderr.
+        spark.sparkContext.setLogLevel("FATAL")
     return spark, owns
+
+
+def _quiet_error_logs() -> None:
+    """PySpark logs every failed query to stderr as JSON before raising; we raise it ourselves
+    (core code never prints)."""
+    try:
+        from pyspark.logger import PySparkLogger
+    except ImportError:  # pragma: no cover - older pyspark without these loggers
+        return
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        PySparkLogger.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _is_spark_error(err: BaseException) -> bool:
