@@ -381,3 +381,11 @@ def test_open_engine_defaults_to_the_warehouse(wh: Warehouse) -> None:
     engine = open_engine(Settings(), wh)
     assert isinstance(engine, DuckDBEngine) and engine.dialect == "duckdb"
     assert engine.query("SELECT 1 AS one").to_pylist() == [{"one": 1}]
+
+
+def test_spark_connect_without_its_client_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bizsight.warehouse.engines import spark as spark_module
+
+    monkeypatch.setattr(spark_module, "_missing_connect_modules", lambda: ["grpc"])
+    with pytest.raises(ConfigError, match=r"pyspark(\[connect\])?"):
+        SparkEngine(connect="sc://spark.internal:15002")

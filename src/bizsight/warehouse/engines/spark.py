@@ -11,6 +11,7 @@ files at the same path: a local session always can; a cluster or a Spark Connect
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import shutil
@@ -201,6 +202,12 @@ def _start(
         from pyspark.sql import SparkSession
     except ImportError:
         raise ConfigError("engine: spark needs pyspark: install bizsight[spark] (and Java 17)") from None
+    if connect and (missing := _missing_connect_modules()):
+        # Checked here: without them pyspark may even exit the process instead of raising.
+        raise ConfigError(
+            f"spark.connect needs the Spark Connect client (missing: {', '.join(missing)}): "
+            "install pyspark[connect]"
+        )
     builder: Any = SparkSession.builder.appName("bizsight").config("spark.sql.session.timeZone", "UTC")
     if connect:
         builder, owns = builder.remote(connect), True
@@ -226,6 +233,18 @@ def _start(
         # A failed query raises WarehouseError; the JVM need not also print its stack to stderr.
         spark.sparkContext.setLogLevel("FATAL")
     return spark, owns
+
+
+def _missing_connect_modules() -> list[str]:
+    missing = []
+    for module in ("grpc", "grpc_status", "google.rpc", "zstandard"):
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ImportError:  # the parent package is missing
+            found = False
+        if not found:
+            missing.append(module)
+    return missing
 
 
 def _quiet_error_logs() -> None:
