@@ -110,7 +110,8 @@ def spark_session() -> Iterator[Any]:
     if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
         unavailable("Java is not installed")
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    engine = SparkEngine("local[2]")
+    # A short-lived JVM: the quick JIT alone halves the first queries (29 s → 17 s here).
+    engine = SparkEngine("local[2]", conf={"spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1"})
     yield engine.spark
     engine.close()
 
@@ -337,9 +338,12 @@ def free_port() -> int:
 def test_engine_settings_from_bizsight_yml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(POSTGRES_URL_ENV, raising=False)
     config = tmp_path / "bizsight.yml"
-    config.write_text("engine: spark\nspark:\n  connect: sc://spark.internal:15002\n")
+    config.write_text(
+        "engine: spark\nspark:\n  connect: sc://spark.internal:15002\n  conf: {spark.driver.memory: 4g}\n"
+    )
     settings = load_settings(config)
     assert settings.engine == "spark" and settings.spark.connect == "sc://spark.internal:15002"
+    assert settings.spark.conf == {"spark.driver.memory": "4g"}
     assert settings.spark.master == "local[2]" and settings.postgres.url is None
     monkeypatch.setenv(POSTGRES_URL_ENV, "postgresql://bi:secret@replica:5432/shop")
     assert Settings(engine="postgres").postgres.url == "postgresql://bi:secret@replica:5432/shop"

@@ -77,6 +77,9 @@ class SparkSettings(_Strict):
         description="where publish writes Parquet for Spark; default .bizsight/spark beside the warehouse. "
         "A relative path is relative to the warehouse's directory. Spark must read it at the same path.",
     )
+    conf: dict[str, str] = Field(
+        default_factory=dict, description="extra Spark settings, e.g. spark.driver.memory: 4g"
+    )
 
 
 class PostgresSettings(_Strict):

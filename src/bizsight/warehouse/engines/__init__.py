@@ -40,7 +40,9 @@ def open_engine(settings: Settings, warehouse: Warehouse) -> Engine:
         data_dir = Path(settings.spark.data_dir) if settings.spark.data_dir else Path("spark")
         if not data_dir.is_absolute():
             data_dir = warehouse.path.parent / data_dir
-        return SparkEngine(settings.spark.master, settings.spark.connect, data_dir=data_dir)
+        return SparkEngine(
+            settings.spark.master, settings.spark.connect, data_dir=data_dir, conf=settings.spark.conf
+        )
     return DuckDBEngine(warehouse)
 
 

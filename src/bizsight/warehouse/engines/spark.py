@@ -40,8 +40,9 @@ KEEP_VERSIONS = 2  # the current files and the previous ones, which queries may 
 
 class SparkEngine(EngineBase):
     """Queries on a SparkSession: built from ``master`` (default ``local[2]``) or ``connect``
-    (``sc://host:15002``, wins over master), or an existing ``session`` to share (not stopped
-    by :meth:`close`). ``data_dir`` is where published tables live (see the module doc)."""
+    (``sc://host:15002``, wins over master) with extra ``conf`` settings, or an existing
+    ``session`` to share (not stopped by :meth:`close`). ``data_dir`` is where published tables
+    live (see the module doc)."""
 
     name = "spark"
     dialect = "spark"
@@ -54,13 +55,16 @@ class SparkEngine(EngineBase):
         data_dir: Path | None = None,
         session: SparkSession | None = None,
         shuffle_partitions: int = 4,
+        conf: Mapping[str, str] | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.where = connect or master or "local[2]"
         if session is not None:
             self.spark, self._owns = session, False
         else:
-            self.spark, self._owns = _start(master or "local[2]", connect, data_dir, shuffle_partitions)
+            self.spark, self._owns = _start(
+                master or "local[2]", connect, data_dir, shuffle_partitions, conf or {}
+            )
         _quiet_error_logs()
         self._lock = threading.Lock()
         self._manifest_seen: int | None = None
@@ -194,7 +198,7 @@ class SparkEngine(EngineBase):
 
 
 def _start(
-    master: str, connect: str | None, data_dir: Path | None, partitions: int
+    master: str, connect: str | None, data_dir: Path | None, partitions: int, conf: Mapping[str, str]
 ) -> tuple[SparkSession, bool]:
     """A SparkSession and whether we own it (a session already running in the process is
     shared, not ours to stop)."""
@@ -225,6 +229,8 @@ def _start(
             builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config(
                 "spark.driver.host", "127.0.0.1"
             )
+    for key, value in conf.items():  # the user's settings win over our defaults
+        builder = builder.config(key, value)
     try:
         spark = builder.getOrCreate()
     except Exception as err:
