@@ -112,7 +112,8 @@ class PostgresEngine(EngineBase):
             ).fetchall():
                 control.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(leftover)))
             control.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(stage)))
-            writers = [self._connect() for _ in range(self.publish_workers)]
+            for _ in range(self.publish_workers):
+                writers.append(self._connect())
             counts: dict[str, int] = {}
             with snapshot(wh) as duck:
                 for spec in tables:
@@ -154,17 +155,18 @@ class PostgresEngine(EngineBase):
         try:
             con = psycopg.connect(self._url, autocommit=True, connect_timeout=self._connect_timeout)
         except psycopg.Error as err:
-            raise WarehouseError(f"cannot reach PostgreSQL at {self.address}: {self._scrub(err)}") from None
+            # "connection failed: connection to server at "h", port p failed: <reason>": we name
+            # the server ourselves.
+            reason = self._scrub(err).rsplit(" failed: ", 1)[-1].removeprefix("FATAL:").strip()
+            raise WarehouseError(f"cannot reach PostgreSQL at {self.address}: {reason}") from None
         con.execute("SET TIME ZONE 'UTC'")  # timestamptz values arrive in UTC
         for name in _AS_TEXT:
             con.adapters.register_loader(name, TextLoader)
         return con
 
     def _scrub(self, err: BaseException) -> str:
-        """The reason, in one line, without the password; "connection to server at ... failed:"
-        prefixes are dropped (we name the server ourselves)."""
+        """The reason, in one line, without the password."""
         text = first_line(err)
-        text = text.rsplit(" failed: ", 1)[-1].removeprefix("FATAL:").strip()
         return text.replace(self._password, "***") if self._password else text
 
 
