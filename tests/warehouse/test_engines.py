@@ -252,6 +252,7 @@ def test_publishing_again_replaces_the_tables(
     assert got == [{"n": first["core.fact_order_line"]}]  # no duplicates
 
 
+@pytest.mark.service
 def test_a_failed_publish_leaves_the_previous_tables(
     pg: tuple[PostgresEngine, dict[str, int]], tmp_path: Path
 ) -> None:
@@ -273,6 +274,7 @@ def test_a_failed_publish_leaves_the_previous_tables(
     assert leftovers.to_pylist() == [{"n": 0}]
 
 
+@pytest.mark.service
 def test_postgres_numeric_without_scale_stays_exact(pg: tuple[PostgresEngine, dict[str, int]]) -> None:
     engine, _ = pg
     got = engine.query(
@@ -287,6 +289,7 @@ def test_postgres_numeric_without_scale_stays_exact(pg: tuple[PostgresEngine, di
     assert str(got.column("s")[0].as_py()) == "5.00"
 
 
+@pytest.mark.spark
 def test_spark_registers_published_tables_from_the_manifest(
     spark: tuple[SparkEngine, dict[str, int]], spark_session: Any
 ) -> None:
