@@ -396,3 +396,73 @@ def test_spark_connect_without_its_client_is_a_config_error(monkeypatch: pytest.
     monkeypatch.setattr(spark_module, "_missing_connect_modules", lambda: ["grpc"])
     with pytest.raises(ConfigError, match=r"pyspark(\[connect\])?"):
         SparkEngine(connect="sc://spark.internal:15002")
+
+
+# -- the whole metrics catalogue on every engine ------------------------------------------------
+
+CATALOGUE_QUERIES = {
+    "by_quarter": {"grain": "quarter"},
+    "by_region_with_comparison": {
+        "dimensions": ("region",),
+        "start": "2025-01-01",
+        "end": "2025-12-31",
+        "compare": "previous_year",
+    },
+    "by_channel_and_month": {
+        "dimensions": ("acquisition_channel",),
+        "grain": "month",
+        "start": "2025-04-01",
+        "end": "2025-09-30",
+    },
+}
+
+
+def same_value(a: object, b: object) -> bool:
+    """Money and counts to the cent (exactly), ratios to floating-point precision."""
+    from decimal import Decimal
+
+    if a is None or b is None:
+        return a is b
+    if isinstance(a, float) or isinstance(b, float):
+        return float(a) == pytest.approx(float(b), rel=1e-9, abs=1e-12)  # type: ignore[arg-type]
+    if isinstance(a, int | Decimal) and isinstance(b, int | Decimal):
+        return Decimal(a) == Decimal(b)
+    return a == b
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGUE_QUERIES))
+def test_the_whole_catalogue_gives_the_same_numbers_on_every_engine(
+    name: str, duck: DuckDBEngine, published: tuple[Engine, dict[str, int]]
+) -> None:
+    import datetime as dt
+
+    from bizsight.errors import InvalidArgumentError
+    from bizsight.metrics.compiler import compile_query
+    from bizsight.metrics.definitions import builtin
+    from bizsight.metrics.query import Query
+
+    catalogue = builtin()
+    shape = CATALOGUE_QUERIES[name]
+    metrics = []
+    for metric in catalogue.metrics:  # every metric that applies to this grouping
+        try:
+            compile_query(
+                catalogue, Query.model_validate({"metrics": (metric,), **shape}), today=dt.date(2026, 11, 24)
+            )
+        except InvalidArgumentError:
+            continue
+        metrics.append(metric)
+    assert len(metrics) >= (len(catalogue.metrics) if name == "by_quarter" else 20)
+    compiled = compile_query(
+        catalogue, Query.model_validate({"metrics": tuple(metrics), **shape}), today=dt.date(2026, 11, 24)
+    )
+    engine, _ = published
+    expected = duck.query(compiled.sql(duck.dialect)).to_pylist()
+    got = engine.query(compiled.sql(engine.dialect)).to_pylist()
+    assert len(got) == len(expected) > 0
+    for want_row, got_row in zip(expected, got, strict=True):
+        assert list(got_row) == list(want_row)
+        different = {
+            k: (want_row[k], got_row[k]) for k in want_row if not same_value(want_row[k], got_row[k])
+        }
+        assert not different, f"{engine.name} differs from DuckDB in {name}: {different}"

@@ -479,17 +479,21 @@ class _Compiler:
             return exp.Sub(this=_ratio(current, earlier), expression=exp.Literal.number(1))
         assert metric.derived is not None
         tree = _snippet(metric.derived)
-        replaced = tree.transform(
-            lambda node: exp.paren(self.value(node.name, compare)) if isinstance(node, exp.Column) else node
-        )
-        return exp.cast(replaced, "DOUBLE")
+        # With a division, compute in DOUBLE from the start: engines divide decimals differently
+        # (Spark exactly, to six places; DuckDB in floating point). Sums and differences stay exact.
+        divides = tree.find(exp.Div) is not None
+
+        def operand(name: str) -> exp.Expr:
+            value = self.value(name, compare)
+            return exp.paren(exp.cast(value, "DOUBLE") if divides else value)
+
+        return tree.transform(lambda node: operand(node.name) if isinstance(node, exp.Column) else node)
 
     def _order(self, columns: list[str]) -> list[exp.Ordered]:
         if not self.q.order_by:
-            return [
-                exp.Ordered(this=_col(c))
-                for c in columns[: (self.q.grain is not None) + len(self.q.dimensions)]
-            ]
+            # NULLs last everywhere: engines disagree on the default (Spark puts them first).
+            keys = columns[: (self.q.grain is not None) + len(self.q.dimensions)]
+            return [exp.Ordered(this=_col(c), nulls_first=False) for c in keys]
         ordered = []
         for spec in self.q.order_by:
             name, descending = (spec[1:], True) if spec.startswith("-") else (spec, False)
