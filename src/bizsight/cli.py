@@ -268,6 +268,26 @@ def query(
         print_query(result)
 
 
+@app.command()
+def publish(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """Copy the warehouse's core and marts tables to the engine in bizsight.yml (postgres or spark).
+
+    Metric queries then run there: `engine: postgres` with `postgres: {url: ...}` (or the
+    BIZSIGHT_POSTGRES_URL variable), or `engine: spark` with `spark: {master: ...}`. Publishing
+    replaces the tables in one switch; a failed publish leaves the previous ones.
+    """
+    from bizsight.services.project import Project
+    from bizsight.services.publish import publish_warehouse
+    from bizsight.terminal import console
+
+    _require_warehouse(project)
+    counts = _run(lambda: publish_warehouse(Project(project)))
+    if as_json:
+        _print_json(counts)
+    else:
+        console().print(f"Published {len(counts)} tables, {sum(counts.values()):,} rows.")
+
+
 @app.command("metrics")
 def list_metrics(project: ProjectOpt = Path(), as_json: JsonOpt = False) -> None:
     """List the metrics and dimensions of the catalogue (built in, plus the project's metrics.yml)."""

@@ -466,3 +466,31 @@ def test_the_whole_catalogue_gives_the_same_numbers_on_every_engine(
             k: (want_row[k], got_row[k]) for k in want_row if not same_value(want_row[k], got_row[k])
         }
         assert not different, f"{engine.name} differs from DuckDB in {name}: {different}"
+
+
+@pytest.mark.service
+def test_a_project_on_postgres_publishes_and_queries_there(
+    tmp_path: Path, wh: Warehouse, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`bizsight publish`, then `Project.query` runs on PostgreSQL and agrees with DuckDB."""
+    import json
+
+    from tests.helpers import run_cli
+
+    project = Project(tmp_path / "shop")
+    project.init()
+    shutil.copy(wh.path, project.paths.warehouse)
+    on_duckdb = project.query("revenue", "orders", "customer_retention_rate", by=["region"], grain="quarter")
+    result = run_cli("publish", "--project", str(project.root), env={POSTGRES_URL_ENV: pg_url})
+    assert result.returncode == 2 and "the engine is duckdb" in result.stderr  # nothing to publish to
+    project.paths.config_file.write_text("engine: postgres\n")
+    result = run_cli("publish", "--project", str(project.root), "--json", env={POSTGRES_URL_ENV: pg_url})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["core.fact_order_line"] > 0
+    monkeypatch.setenv(POSTGRES_URL_ENV, pg_url)
+    on_postgres = Project(project.root)
+    assert on_postgres.settings.engine.value == "postgres"
+    answer = on_postgres.query("revenue", "orders", "customer_retention_rate", by=["region"], grain="quarter")
+    assert answer.num_rows == on_duckdb.num_rows > 0
+    for want, got in zip(on_duckdb.to_pylist(), answer.to_pylist(), strict=True):
+        assert all(same_value(want[k], got[k]) for k in want), (want, got)

@@ -2,19 +2,27 @@
 environment."""
 
 from bizsight.config.settings import (
+    POSTGRES_URL_ENV,
     DateOrder,
+    EngineName,
     MissingDimensions,
+    PostgresSettings,
     ProjectPaths,
     Settings,
     SourceMapping,
+    SparkSettings,
     load_settings,
 )
 
 __all__ = [
+    "POSTGRES_URL_ENV",
     "DateOrder",
+    "EngineName",
     "MissingDimensions",
+    "PostgresSettings",
     "ProjectPaths",
     "Settings",
     "SourceMapping",
+    "SparkSettings",
     "load_settings",
 ]

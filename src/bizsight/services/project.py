@@ -83,8 +83,11 @@ class Project:
 
         filters = [
             Filter.model_validate(
-                {"dimension": d, "op": "in" if isinstance(v, list | tuple) else "=",
-                 "values": tuple(v) if isinstance(v, list | tuple) else (v,)}
+                {
+                    "dimension": d,
+                    "op": "in" if isinstance(v, list | tuple) else "=",
+                    "values": tuple(v) if isinstance(v, list | tuple) else (v,),
+                }
             )
             for d, v in (where or {}).items()
         ]

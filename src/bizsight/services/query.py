@@ -21,7 +21,9 @@ from bizsight.metrics.definitions import Catalogue, load_catalogue
 from bizsight.metrics.drill import drill_down
 from bizsight.metrics.query import Filter, Query
 from bizsight.services.project import Project
+from bizsight.config import EngineName
 from bizsight.warehouse.connection import Warehouse
+from bizsight.warehouse.engines import DuckDBEngine, Engine, open_engine
 
 RESULTS = ResultCache()
 
@@ -48,6 +50,8 @@ def catalogue(project: Project) -> Catalogue:
 def run_query(
     project: Project, query: Query, *, today: dt.date | None = None, wh: Warehouse | None = None
 ) -> QueryResult:
+    """Answer ``query`` on the project's engine (bizsight.yml ``engine``), from the cache when the
+    warehouse has not changed since the same query was answered."""
     today = today or dt.date.today()
     cat = catalogue(project)
     fiscal = project.settings.fiscal_year_start
@@ -55,12 +59,21 @@ def run_query(
     def execute(wh: Warehouse) -> QueryResult:
         # The key holds everything the answer depends on, so a hit skips compiling too.
         version = tuple(wh.rows("SELECT value FROM meta.state WHERE key LIKE '%_version' ORDER BY key"))
-        key = (str(wh.path), id(cat), query, today if query.range else None, fiscal, version)
+        key = (
+            str(wh.path),
+            project.settings.engine,
+            id(cat),
+            query,
+            today if query.range else None,
+            fiscal,
+            version,
+        )
 
         def compute() -> QueryResult:
             compiled = compile_query(cat, query, today=today, fiscal_year_start=fiscal)
-            sql = compiled.sql("duckdb")
-            return QueryResult(wh.con.cursor().sql(sql).to_arrow_table(), compiled.formats, sql, False)
+            engine = engine_for(project, wh)
+            sql = compiled.sql(engine.dialect)
+            return QueryResult(engine.query(sql), compiled.formats, sql, False)
 
         result, cached = RESULTS.get_or_compute(key, compute)
         return dataclasses.replace(result, cached=True) if cached else result
@@ -82,6 +95,7 @@ def run_drill_down(
     today: dt.date | None = None,
     wh: Warehouse | None = None,
 ) -> pa.Table:
+    """The rows behind one cell of ``query``'s result, a page at a time."""
     tree = drill_down(
         catalogue(project),
         query,
@@ -92,11 +106,27 @@ def run_drill_down(
         page=page,
         page_size=page_size,
     )
-    sql = tree.sql(dialect="duckdb")
     if wh is not None:
-        return wh.con.cursor().sql(sql).to_arrow_table()
+        engine = engine_for(project, wh)
+        return engine.query(tree.sql(dialect=engine.dialect))
     with project.warehouse(read_only=True) as owned:
-        return owned.con.cursor().sql(sql).to_arrow_table()
+        engine = engine_for(project, owned)
+        return engine.query(tree.sql(dialect=engine.dialect))
+
+
+_ENGINES: dict[tuple[str, str], Engine] = {}
+
+
+def engine_for(project: Project, wh: Warehouse) -> Engine:
+    """The engine queries run on: the open warehouse itself for DuckDB; for Spark and PostgreSQL
+    one connection per process and settings, kept open (a Spark session takes seconds to start)."""
+    settings = project.settings
+    if settings.engine is EngineName.DUCKDB:
+        return DuckDBEngine(wh)
+    key = (str(project.root.resolve()), settings.model_dump_json())
+    if key not in _ENGINES:
+        _ENGINES[key] = open_engine(settings, wh)
+    return _ENGINES[key]
 
 
 _WHERE = re.compile(r"^\s*(?P<dim>[A-Za-z_][A-Za-z0-9_]*)\s*(?P<op>!=|>=|<=|=|>|<)\s*(?P<value>.*)$", re.S)
