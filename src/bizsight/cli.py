@@ -269,7 +269,7 @@ def query(
 
 
 @app.command()
-def publish(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
+def publish(project: ProjectOpt = Path(), as_json: JsonOpt = False) -> None:
     """Copy the warehouse's core and marts tables to the engine in bizsight.yml (postgres or spark).
 
     Metric queries then run there: `engine: postgres` with `postgres: {url: ...}` (or the

@@ -14,6 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 from pydantic import ValidationError
 
+from bizsight.config import EngineName
 from bizsight.errors import InvalidArgumentError
 from bizsight.metrics.cache import ResultCache
 from bizsight.metrics.compiler import compile_query
@@ -21,7 +22,6 @@ from bizsight.metrics.definitions import Catalogue, load_catalogue
 from bizsight.metrics.drill import drill_down
 from bizsight.metrics.query import Filter, Query
 from bizsight.services.project import Project
-from bizsight.config import EngineName
 from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.engines import DuckDBEngine, Engine, open_engine
 
