@@ -179,3 +179,18 @@ def test_drill_down_returns_the_rows_behind_a_cell(demo: Project) -> None:
     assert all(r["category"] == "Electronics" or r["category"] is None for r in rows)
     assert all(dt.date(2025, 3, 1) <= r["order_date"] <= dt.date(2025, 3, 31) for r in rows)
     assert len({(r["order_id"], r["product_id"]) for r in rows}) == len(rows)  # pages do not overlap
+
+
+def test_the_cache_is_safe_across_threads(demo: Project) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    queries = [Query(metrics=("revenue",), grain=grain) for grain in ("month", "quarter", "year")] * 8
+    RESULTS.clear()
+    with demo.warehouse(read_only=True) as wh, ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda q: run_query(demo, q, today=TODAY, wh=wh), queries))
+    by_grain: dict[str, list[object]] = {}
+    for query, result in zip(queries, results, strict=True):
+        by_grain.setdefault(str(query.grain), []).append(result.table.to_pylist())
+    assert all(len({repr(r) for r in answers}) == 1 for answers in by_grain.values())
+    assert sum(r["revenue"] for r in by_grain["year"][0]) == sum(r["revenue"] for r in by_grain["month"][0])
+    assert (RESULTS.misses, RESULTS.hits) == (3, len(queries) - 3)  # each query computed once

@@ -58,7 +58,11 @@ def run_query(
 
     def execute(wh: Warehouse) -> QueryResult:
         # The key holds everything the answer depends on, so a hit skips compiling too.
-        version = tuple(wh.rows("SELECT value FROM meta.state WHERE key LIKE '%_version' ORDER BY key"))
+        # A cursor of its own: several threads may share one warehouse connection.
+        state = wh.con.cursor().execute(
+            "SELECT value FROM meta.state WHERE key LIKE '%_version' ORDER BY key"
+        )
+        version = tuple(row[0] for row in state.fetchall())
         key = (
             str(wh.path),
             project.settings.engine,
