@@ -9,32 +9,12 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-CUSTOMER_HEADER = [
-    "customer_id",
-    "customer_name",
-    "email",
-    "signup_date",
-    "customer_segment",
-    "region",
-    "country",
-    "acquisition_channel",
-]
-PRODUCT_HEADER = ["product_id", "product_name", "category", "price", "unit_cost", "stock_level"]
-ORDER_HEADER = [
-    "order_id",
-    "customer_id",
-    "product_id",
-    "order_date",
-    "quantity",
-    "unit_price",
-    "total_amount",
-    "discount",
-    "region",
-    "category",
-    "channel",
-    "status",
-    "currency",
-]
+from bizsight.warehouse.model import CUSTOMERS, ORDER_LINES, PRODUCTS
+
+CUSTOMER_HEADER = list(CUSTOMERS.column_names)
+PRODUCT_HEADER = list(PRODUCTS.column_names)
+# The default export's columns: order lines without the optional product_name and country.
+ORDER_HEADER = [name for name in ORDER_LINES.column_names if name not in ("product_name", "country")]
 
 
 def write_csv(

@@ -303,16 +303,3 @@ ENTITIES: tuple[Entity, ...] = (
     MARKET,
 )
 BY_NAME = {entity.name: entity for entity in ENTITIES}
-
-# Quarantine rules, in the order a row is checked; the first that fails names the row's reason.
-RULES = (
-    "missing_required",
-    "invalid_number",
-    "invalid_date",
-    "invalid_value",
-    "negative_quantity",
-    "out_of_range",
-    "unknown_customer",
-    "unknown_product",
-    "duplicate_key",
-)
