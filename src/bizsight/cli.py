@@ -329,6 +329,12 @@ def demo(
         )
     print_ingest(summary, Project(directory))
     print_status(state)
+    from bizsight.terminal import console
+
+    console().print(
+        f"\nNext: [bold]bizsight metrics -p {directory}[/] to see what you can ask, then e.g. "
+        f"[bold]bizsight query revenue orders --grain month -p {directory}[/]"
+    )
 
 
 def _require_warehouse(project: Path) -> None:
