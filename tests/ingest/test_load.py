@@ -260,3 +260,12 @@ def test_bad_settings_are_reported_with_the_key(
         assert "did you mean 'date_order'" in message
     if "colums" in policy_file:
         assert "did you mean 'columns'" in message
+
+
+def test_nested_setting_typos_get_a_suggestion(project: Project, dims: list[Path], load: Load) -> None:
+    from bizsight.errors import ConfigError
+
+    project.init()
+    project.paths.config_file.write_text("engine: spark\nspark:\n  mastr: local[2]\n")
+    with pytest.raises(ConfigError, match=r"unknown key 'spark.mastr' \(did you mean 'master'\?\)"):
+        load(*dims)

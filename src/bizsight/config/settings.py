@@ -168,7 +168,12 @@ def _first_problem(path: Path, err: ValidationError) -> str:
     location = ".".join(str(part) for part in problem["loc"])
     if problem["type"] == "extra_forbidden":
         key = str(problem["loc"][-1])
-        model: type[BaseModel] = SourceMapping if "sources" in problem["loc"] else Settings
+        sections: dict[str, type[BaseModel]] = {
+            "sources": SourceMapping,
+            "spark": SparkSettings,
+            "postgres": PostgresSettings,
+        }
+        model = sections.get(str(problem["loc"][0]), Settings) if len(problem["loc"]) > 1 else Settings
         hint = did_you_mean(key, model.model_fields)
         return f"{path}: unknown key '{location}'{hint}"
     return f"{path}: {location}: {problem['msg']}"

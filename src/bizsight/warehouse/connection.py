@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 from sqlglot import exp
 
 from bizsight.errors import WarehouseError, WarehouseLockedError
@@ -62,11 +61,6 @@ class Warehouse:
     def scalar(self, statement: exp.Expr | str, params: Sequence[Any] | None = None) -> Any:
         row = self.run(statement, params).fetchone()
         return row[0] if row else None
-
-    def arrow(self, statement: exp.Expr | str, params: Sequence[Any] | None = None) -> pa.Table:
-        table = self.run(statement, params).to_arrow_table()
-        assert table is not None
-        return table
 
     def table_exists(self, schema: str, name: str) -> bool:
         return bool(
