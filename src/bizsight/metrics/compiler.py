@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cache
 
 from sqlglot import exp
 
 from bizsight.errors import InvalidArgumentError, did_you_mean
-from bizsight.metrics.definitions import TIME, Aggregate, Catalogue, Compare, Metric, parse_sql
+from bizsight.metrics.definitions import TIME, Aggregate, Catalogue, Compare, Metric
+from bizsight.metrics.expressions import aliased_table, date_literal, ratio, shift_date, snippet
 from bizsight.metrics.query import Filter, Grain, Query, add_months
+from bizsight.warehouse.sql import col, ident
 
 PERIOD = "period"
 _MONTHS = {Grain.MONTH: 1, Grain.QUARTER: 3, Grain.YEAR: 12}
@@ -37,46 +38,12 @@ def compile_query(
     catalogue: Catalogue, query: Query, *, today: dt.date, fiscal_year_start: int = 1
 ) -> Compiled:
     """The SQL that answers ``query``; see the module docstring for its shape."""
-    return _Compiler(catalogue, query, today, fiscal_year_start).compile()
+    return QueryCompiler(catalogue, query, today, fiscal_year_start).compile()
 
 
-@cache
-def _parsed(text: str) -> exp.Expr:
-    return parse_sql(text)
+class QueryCompiler:
+    """Compiles one query; :func:`compile_query` is the way in, drill-down reuses the parts."""
 
-
-def _snippet(text: str) -> exp.Expr:
-    return _parsed(text).copy()
-
-
-def _ident(name: str) -> exp.Identifier:
-    return exp.to_identifier(name, quoted=True)
-
-
-def _col(name: str, table: str | None = None) -> exp.Column:
-    return exp.column(_ident(name), table=_ident(table) if table else None)
-
-
-def _table(qualified: str, alias: str) -> exp.Table:
-    schema, name = qualified.split(".")
-    return exp.alias_(exp.table_(_ident(name), db=_ident(schema)), _ident(alias))  # type: ignore[return-value]
-
-
-def _date(value: dt.date) -> exp.Expr:
-    return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
-
-
-def _interval(count: int, unit: str) -> exp.Interval:
-    return exp.Interval(this=exp.Literal.string(str(count)), unit=exp.var(unit))
-
-
-def _shift(expr: exp.Expr, count: int, unit: str) -> exp.Expr:
-    """A date moved by ``count`` units (negative: earlier), still a DATE."""
-    op = exp.Add if count > 0 else exp.Sub
-    return exp.cast(op(this=expr, expression=_interval(abs(count), unit)), "DATE")
-
-
-class _Compiler:
     def __init__(self, catalogue: Catalogue, query: Query, today: dt.date, fiscal_year_start: int) -> None:
         self.cat = catalogue
         self.q = query
@@ -154,9 +121,9 @@ class _Compiler:
             return exp.cast(exp.DateTrunc(this=exp.cast(time, "DATE"), unit=exp.var("WEEK")), "DATE")
         offset = (self.fiscal - 1) if grain in (Grain.QUARTER, Grain.YEAR) else 0
         unit = {Grain.MONTH: "MONTH", Grain.QUARTER: "QUARTER", Grain.YEAR: "YEAR"}[grain]
-        moved = _shift(exp.cast(time, "DATE"), -offset, "MONTH") if offset else exp.cast(time, "DATE")
+        moved = shift_date(exp.cast(time, "DATE"), -offset, "MONTH") if offset else exp.cast(time, "DATE")
         truncated = exp.cast(exp.DateTrunc(this=moved, unit=exp.var(unit)), "DATE")
-        return _shift(truncated, offset, "MONTH") if offset else truncated
+        return shift_date(truncated, offset, "MONTH") if offset else truncated
 
     def _range_period(self, time: exp.Expr) -> exp.Expr:
         """Without a grain the whole range is one period, keyed by its first day; earlier ranges
@@ -167,7 +134,8 @@ class _Compiler:
         case = exp.Case()
         for lo, hi in ranges:
             case = case.when(
-                exp.Between(this=exp.cast(time, "DATE"), low=_date(lo), high=_date(hi)), _date(lo)
+                exp.Between(this=exp.cast(time, "DATE"), low=date_literal(lo), high=date_literal(hi)),
+                date_literal(lo),
             )
         return case
 
@@ -192,16 +160,18 @@ class _Compiler:
             assert self.lo is not None
             target = self._shifted_range(compare)[0]
             source, dest = (target, self.lo) if forward else (self.lo, target)
-            return exp.Case().when(exp.EQ(this=period, expression=_date(source)), _date(dest))
+            return exp.Case().when(exp.EQ(this=period, expression=date_literal(source)), date_literal(dest))
         if compare is Compare.PREVIOUS_YEAR:
             return (
-                _shift(period, sign * 12, "MONTH") if grain is not Grain.DAY else _shift(period, sign, "YEAR")
+                shift_date(period, sign * 12, "MONTH")
+                if grain is not Grain.DAY
+                else shift_date(period, sign, "YEAR")
             )
         if grain is Grain.DAY:
-            return _shift(period, sign, "DAY")
+            return shift_date(period, sign, "DAY")
         if grain is Grain.WEEK:
-            return _shift(period, sign * 7, "DAY")
-        return _shift(period, sign * _MONTHS[grain], "MONTH")
+            return shift_date(period, sign * 7, "DAY")
+        return shift_date(period, sign * _MONTHS[grain], "MONTH")
 
     def _data_lower_bound(self) -> dt.date | None:
         """The earliest date any subquery must read (the range extended for comparisons)."""
@@ -227,27 +197,27 @@ class _Compiler:
     def _from(self, model_name: str, snippets: list[exp.Expr], lower: dt.date | None) -> exp.Select:
         """FROM the model's table with the joins the snippets use, WHERE range and filters."""
         model = self.cat.models[model_name]
-        select = exp.select().from_(_table(model.table, "f"))
+        select = exp.select().from_(aliased_table(model.table, "f"))
         filters = [self._filter(f, model_name) for f in self.q.filters]
         used = {c.table for s in [*snippets, *filters] for c in s.find_all(exp.Column) if c.table}
         for name in [n for n in model.joins if n in used]:
             join = model.joins[name]
-            on = exp.EQ(this=_col(join.key, name), expression=_col(join.key, "f"))
-            select = select.join(_table(join.table, name), on=on, join_type="left")
+            on = exp.EQ(this=col(join.key, name), expression=col(join.key, "f"))
+            select = select.join(aliased_table(join.table, name), on=on, join_type="left")
         unknown = used - set(model.joins) - {"f"}
         if unknown:
             raise InvalidArgumentError(f"model {model_name} has no join named '{sorted(unknown)[0]}'")
-        time = _col(model.time, "f")
+        time = col(model.time, "f")
         conditions: list[exp.Expr] = []
         if lower is not None:
-            conditions.append(exp.GTE(this=time, expression=_date(lower)))
+            conditions.append(exp.GTE(this=time, expression=date_literal(lower)))
         if self.hi is not None:
-            conditions.append(exp.LTE(this=time, expression=_date(self.hi)))
+            conditions.append(exp.LTE(this=time, expression=date_literal(self.hi)))
         conditions += filters
         return select.where(exp.and_(*conditions)) if conditions else select
 
     def _filter(self, f: Filter, model: str) -> exp.Expr:
-        target = _snippet(self.cat.dimensions[f.dimension].sql[model])
+        target = snippet(self.cat.dimensions[f.dimension].sql[model])
         values = [exp.convert(v) for v in f.values]
         if f.op == "in":
             return exp.In(this=target, expressions=values)
@@ -257,9 +227,9 @@ class _Compiler:
         return operator(this=target, expression=values[0])
 
     def _keys(self, model: str) -> list[tuple[str, exp.Expr]]:
-        time = _col(self.cat.models[model].time, "f")
+        time = col(self.cat.models[model].time, "f")
         keys: list[tuple[str, exp.Expr]] = [(PERIOD, self.period_of(time))]
-        keys += [(d, _snippet(self.cat.dimensions[d].sql[model])) for d in self.q.dimensions]
+        keys += [(d, snippet(self.cat.dimensions[d].sql[model])) for d in self.q.dimensions]
         return keys
 
     def _standard(self, model: str, names: list[str]) -> exp.Select:
@@ -268,17 +238,17 @@ class _Compiler:
         aggregates = []
         for name in names:
             metric = self.cat.metrics[name]
-            aggregates.append(exp.alias_(self._aggregate(metric), _ident(name)))
-            snippets += [_snippet(t) for t in (metric.sql, metric.filter) if t]
+            aggregates.append(exp.alias_(self._aggregate(metric), ident(name)))
+            snippets += [snippet(t) for t in (metric.sql, metric.filter) if t]
         select = self._from(model, snippets, self._data_lower_bound())
-        select = select.select(*(exp.alias_(e, _ident(k)) for k, e in keys), *aggregates)
+        select = select.select(*(exp.alias_(e, ident(k)) for k, e in keys), *aggregates)
         return select.group_by(*(exp.Literal.number(i + 1) for i in range(len(keys))))
 
     def _aggregate(self, metric: Metric) -> exp.Expr:
         assert metric.sql is not None
-        value = _snippet(metric.sql)
+        value = snippet(metric.sql)
         if metric.filter:
-            value = exp.Case().when(_snippet(metric.filter), value)
+            value = exp.Case().when(snippet(metric.filter), value)
         agg = metric.aggregate
         if agg is Aggregate.COUNT_DISTINCT:
             return exp.Count(this=exp.Distinct(expressions=[value]))
@@ -297,54 +267,48 @@ class _Compiler:
         assert metric.model and metric.sql
         keys = self._keys(metric.model)
         snippets = [e for _, e in keys] + [
-            _snippet(t) for t in (metric.sql, metric.filter, metric.events) if t
+            snippet(t) for t in (metric.sql, metric.filter, metric.events) if t
         ]
         base = self._from(metric.model, snippets, self._data_lower_bound())
         if metric.filter:
-            base = base.where(_snippet(metric.filter))
+            base = base.where(snippet(metric.filter))
         key_names = [k for k, _ in keys]
-        base = base.select(
-            *(exp.alias_(e, _ident(k)) for k, e in keys), exp.alias_(_snippet(metric.sql), "k")
-        )
+        base = base.select(*(exp.alias_(e, ident(k)) for k, e in keys), exp.alias_(snippet(metric.sql), "k"))
         base = base.group_by(*(exp.Literal.number(i + 1) for i in range(len(keys) + 1)))
         if metric.aggregate is Aggregate.REPEAT_CUSTOMERS:
             assert metric.events
             base = base.having(
                 exp.GTE(
-                    this=exp.Count(this=exp.Distinct(expressions=[_snippet(metric.events)])),
+                    this=exp.Count(this=exp.Distinct(expressions=[snippet(metric.events)])),
                     expression=exp.Literal.number(2),
                 )
             )
             return (
-                exp.select(
-                    *(_col(k) for k in key_names), exp.alias_(exp.Count(this=exp.Star()), _ident(name))
-                )
+                exp.select(*(col(k) for k in key_names), exp.alias_(exp.Count(this=exp.Star()), ident(name)))
                 .from_(base.subquery("a"))
-                .group_by(*(_col(k) for k in key_names))
+                .group_by(*(col(k) for k in key_names))
             )
         if metric.aggregate is Aggregate.PREVIOUS_PERIOD_COUNT:
-            later = self.shift_period(_col(PERIOD, "a"), Compare.PREVIOUS_PERIOD, forward=True)
-            others = [_col(k, "a") for k in key_names[1:]]
+            later = self.shift_period(col(PERIOD, "a"), Compare.PREVIOUS_PERIOD, forward=True)
+            others = [col(k, "a") for k in key_names[1:]]
             return (
                 exp.select(
-                    exp.alias_(later, PERIOD), *others, exp.alias_(exp.Count(this=exp.Star()), _ident(name))
+                    exp.alias_(later, PERIOD), *others, exp.alias_(exp.Count(this=exp.Star()), ident(name))
                 )
                 .from_(base.subquery("a"))
                 .group_by(*(exp.Literal.number(i + 1) for i in range(len(key_names))))
             )
         # retained: the key is present in the period and in the one before it
         on = exp.and_(
-            exp.EQ(this=_col("k", "b"), expression=_col("k", "a")),
+            exp.EQ(this=col("k", "b"), expression=col("k", "a")),
             exp.EQ(
-                this=_col(PERIOD, "b"),
-                expression=self.shift_period(_col(PERIOD, "a"), Compare.PREVIOUS_PERIOD),
+                this=col(PERIOD, "b"),
+                expression=self.shift_period(col(PERIOD, "a"), Compare.PREVIOUS_PERIOD),
             ),
-            *(exp.NullSafeEQ(this=_col(k, "b"), expression=_col(k, "a")) for k in key_names[1:]),
+            *(exp.NullSafeEQ(this=col(k, "b"), expression=col(k, "a")) for k in key_names[1:]),
         )
         return (
-            exp.select(
-                *(_col(k, "a") for k in key_names), exp.alias_(exp.Count(this=exp.Star()), _ident(name))
-            )
+            exp.select(*(col(k, "a") for k in key_names), exp.alias_(exp.Count(this=exp.Star()), ident(name)))
             .from_(base.subquery("a"))
             .join(base.subquery("b"), on=on, join_type="inner")
             .group_by(*(exp.Literal.number(i + 1) for i in range(len(key_names))))
@@ -374,12 +338,10 @@ class _Compiler:
         for alias, _, names in parts:
             for compare in [None, *self.shifts]:
                 join_alias = alias if compare is None else f"{alias}__{compare.value}"
-                period = (
-                    _col(PERIOD, "s") if compare is None else self.shift_period(_col(PERIOD, "s"), compare)
-                )
+                period = col(PERIOD, "s") if compare is None else self.shift_period(col(PERIOD, "s"), compare)
                 on = exp.and_(
-                    exp.EQ(this=_col(PERIOD, join_alias), expression=period),
-                    *(exp.NullSafeEQ(this=_col(k, join_alias), expression=_col(k, "s")) for k in keys[1:]),
+                    exp.EQ(this=col(PERIOD, join_alias), expression=period),
+                    *(exp.NullSafeEQ(this=col(k, join_alias), expression=col(k, "s")) for k in keys[1:]),
                 )
                 select = select.join(exp.alias_(exp.to_table(alias), join_alias), on=on, join_type="left")
                 for name in names:
@@ -387,27 +349,27 @@ class _Compiler:
         columns: list[str] = []
         outputs: list[exp.Expr] = []
         if self.q.grain is not None:
-            outputs.append(exp.alias_(_col(PERIOD, "s"), PERIOD))
+            outputs.append(exp.alias_(col(PERIOD, "s"), PERIOD))
             columns.append(PERIOD)
         for d in self.q.dimensions:
-            outputs.append(exp.alias_(_col(d, "s"), _ident(d)))
+            outputs.append(exp.alias_(col(d, "s"), ident(d)))
             columns.append(d)
         formats: dict[str, str] = {}
         for name in self.q.metrics:
             current = self.value(name, None)
-            outputs.append(exp.alias_(current, _ident(name)))
+            outputs.append(exp.alias_(current, ident(name)))
             columns.append(name)
             formats[name] = self.cat.metrics[name].format
             if self.q.compare:
                 previous = self.value(name, self.q.compare)
                 change = exp.Sub(this=current.copy(), expression=previous.copy())
-                pct = _ratio(change.copy(), previous.copy())
+                pct = ratio(change.copy(), previous.copy())
                 for suffix, value, fmt in (
                     ("previous", previous, formats[name]),
                     ("change", change, formats[name]),
                     ("change_pct", pct, "percent"),
                 ):
-                    outputs.append(exp.alias_(value, _ident(f"{name}__{suffix}")))
+                    outputs.append(exp.alias_(value, ident(f"{name}__{suffix}")))
                     columns.append(f"{name}__{suffix}")
                     formats[f"{name}__{suffix}"] = fmt
         select = select.select(*outputs)
@@ -421,36 +383,40 @@ class _Compiler:
     def _spine(self, parts: list[tuple[str, exp.Select, list[str]]]) -> exp.Select:
         """Every period of the range × every combination of dimension values seen."""
         if self.q.grain is not None:
-            date = _col("date", "d")
+            date = col("date", "d")
             periods = (
                 exp.select(exp.alias_(self.period_of(date), PERIOD))
                 .distinct()
-                .from_(_table("core.dim_date", "d"))
+                .from_(aliased_table("core.dim_date", "d"))
             )
-            low = _date(self.lo) if self.lo else self._data_bound("MIN")
-            high = _date(self.hi) if self.hi else self._data_bound("MAX")
+            low = date_literal(self.lo) if self.lo else self._data_bound("MIN")
+            high = date_literal(self.hi) if self.hi else self._data_bound("MAX")
             periods = periods.where(exp.Between(this=date, low=low, high=high))
         else:
-            value = _date(self.lo) if self.lo is not None and self.hi is not None else exp.Literal.number(0)
+            value = (
+                date_literal(self.lo)
+                if self.lo is not None and self.hi is not None
+                else exp.Literal.number(0)
+            )
             periods = exp.select(exp.alias_(value, PERIOD))
         if not self.q.dimensions:
             return periods
         seen: exp.Expr | None = None
         for alias, _, _ in parts:
-            values = exp.select(*(_col(d) for d in self.q.dimensions)).from_(alias)
+            values = exp.select(*(col(d) for d in self.q.dimensions)).from_(alias)
             seen = values if seen is None else exp.union(seen, values, distinct=True)
         assert isinstance(seen, exp.Query)
-        combos = exp.select(*(_col(d) for d in self.q.dimensions)).distinct().from_(seen.subquery("u"))
+        combos = exp.select(*(col(d) for d in self.q.dimensions)).distinct().from_(seen.subquery("u"))
         return (
-            exp.select(_col(PERIOD, "p"), *(_col(d, "c") for d in self.q.dimensions))
+            exp.select(col(PERIOD, "p"), *(col(d, "c") for d in self.q.dimensions))
             .from_(periods.subquery("p"))
             .join(combos.subquery("c"), join_type="cross")
         )
 
     def _data_bound(self, function: str) -> exp.Expr:
         values = [
-            exp.select(exp.func(function, _col(self.cat.models[m].time, "f")))
-            .from_(_table(self.cat.models[m].table, "f"))
+            exp.select(exp.func(function, col(self.cat.models[m].time, "f")))
+            .from_(aliased_table(self.cat.models[m].table, "f"))
             .subquery()
             for m in self.models
         ]
@@ -461,7 +427,7 @@ class _Compiler:
         """The SQL value of metric ``name`` in the current period, or in the compared one."""
         metric = self.cat.metrics[name]
         if metric.kind == "aggregate":
-            column = _col(name, self.holder[(name, compare)])
+            column = col(name, self.holder[(name, compare)])
             assert metric.aggregate is not None
             return (
                 exp.Coalesce(this=column, expressions=[exp.Literal.number(0)])
@@ -469,16 +435,16 @@ class _Compiler:
                 else column
             )
         if metric.ratio:
-            return _ratio(self.value(metric.ratio[0], compare), self.value(metric.ratio[1], compare))
+            return ratio(self.value(metric.ratio[0], compare), self.value(metric.ratio[1], compare))
         if metric.growth:
             assert metric.compare is not None
             if compare is not None:
                 # The growth of an earlier period would need a period further back still.
                 return exp.Null()
             current, earlier = self.value(metric.growth, None), self.value(metric.growth, metric.compare)
-            return exp.Sub(this=_ratio(current, earlier), expression=exp.Literal.number(1))
+            return exp.Sub(this=ratio(current, earlier), expression=exp.Literal.number(1))
         assert metric.derived is not None
-        tree = _snippet(metric.derived)
+        tree = snippet(metric.derived)
         # With a division, compute in DOUBLE from the start: engines divide decimals differently
         # (Spark exactly, to six places; DuckDB in floating point). Sums and differences stay exact.
         divides = tree.find(exp.Div) is not None
@@ -493,7 +459,7 @@ class _Compiler:
         if not self.q.order_by:
             # NULLs last everywhere: engines disagree on the default (Spark puts them first).
             keys = columns[: (self.q.grain is not None) + len(self.q.dimensions)]
-            return [exp.Ordered(this=_col(c), nulls_first=False) for c in keys]
+            return [exp.Ordered(this=col(c), nulls_first=False) for c in keys]
         ordered = []
         for spec in self.q.order_by:
             name, descending = (spec[1:], True) if spec.startswith("-") else (spec, False)
@@ -501,7 +467,7 @@ class _Compiler:
                 raise InvalidArgumentError(
                     f"cannot order by '{name}'{did_you_mean(name, columns)}: not in the result"
                 )
-            ordered.append(exp.Ordered(this=_col(name), desc=descending, nulls_first=False))
+            ordered.append(exp.Ordered(this=col(name), desc=descending, nulls_first=False))
         return ordered
 
 
@@ -513,11 +479,3 @@ _STANDARD = (
     Aggregate.MIN,
     Aggregate.MAX,
 )
-
-
-def _ratio(numerator: exp.Expr, denominator: exp.Expr) -> exp.Expr:
-    """numerator / denominator as DOUBLE, NULL where the denominator is 0 or unknown."""
-    return exp.Div(
-        this=exp.cast(numerator, "DOUBLE"),
-        expression=exp.Nullif(this=exp.cast(denominator, "DOUBLE"), expression=exp.Literal.number(0)),
-    )

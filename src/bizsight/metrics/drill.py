@@ -7,9 +7,11 @@ import datetime as dt
 from sqlglot import exp
 
 from bizsight.errors import InvalidArgumentError, did_you_mean
-from bizsight.metrics.compiler import PERIOD, _col, _Compiler, _date, _ident, _snippet
+from bizsight.metrics.compiler import PERIOD, QueryCompiler
 from bizsight.metrics.definitions import Catalogue
+from bizsight.metrics.expressions import date_literal, snippet
 from bizsight.metrics.query import Query
+from bizsight.warehouse.sql import col, ident
 
 MAX_PAGE_SIZE = 10_000
 
@@ -42,10 +44,10 @@ def drill_down(
         )
     base = catalogue.metrics[catalogue.aggregates([metric])[0]]
     assert base.model and base.sql
-    compiler = _Compiler(catalogue, query.model_copy(update={"compare": None}), today, fiscal_year_start)
+    compiler = QueryCompiler(catalogue, query.model_copy(update={"compare": None}), today, fiscal_year_start)
     compiler.shifts = []
     keys = compiler._keys(base.model)
-    snippets = [e for _, e in keys] + [_snippet(t) for t in (base.sql, base.filter) if t]
+    snippets = [e for _, e in keys] + [snippet(t) for t in (base.sql, base.filter) if t]
     select = compiler._from(base.model, snippets, compiler.lo)
     for name, expression in keys:
         if name == PERIOD and not query.grain:
@@ -54,13 +56,13 @@ def drill_down(
         if value is None:
             select = select.where(expression.is_(exp.null()))
         else:
-            literal = _date(value) if isinstance(value, dt.date) else exp.convert(value)
+            literal = date_literal(value) if isinstance(value, dt.date) else exp.convert(value)
             select = select.where(exp.EQ(this=expression, expression=literal))
     if base.filter:
-        select = select.where(_snippet(base.filter))
+        select = select.where(snippet(base.filter))
     model = catalogue.models[base.model]
-    columns: list[exp.Expr] = [exp.column(exp.Star(), table=_ident("f"))]
+    columns: list[exp.Expr] = [exp.column(exp.Star(), table=ident("f"))]
     # The cell's dimension values, under names that cannot clash with the table's own columns.
-    columns += [exp.alias_(e, _ident(f"by_{n}")) for n, e in keys if n != PERIOD]
-    select = select.select(*columns).order_by(_col(model.time, "f"))
+    columns += [exp.alias_(e, ident(f"by_{n}")) for n, e in keys if n != PERIOD]
+    select = select.select(*columns).order_by(col(model.time, "f"))
     return select.limit(page_size).offset((page - 1) * page_size)
