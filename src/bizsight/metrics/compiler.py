@@ -194,7 +194,7 @@ class QueryCompiler:
 
     # -- subqueries -------------------------------------------------------------------------------
 
-    def _from(self, model_name: str, snippets: list[exp.Expr], lower: dt.date | None) -> exp.Select:
+    def rows_of(self, model_name: str, snippets: list[exp.Expr], lower: dt.date | None) -> exp.Select:
         """FROM the model's table with the joins the snippets use, WHERE range and filters."""
         model = self.cat.models[model_name]
         select = exp.select().from_(aliased_table(model.table, "f"))
@@ -226,21 +226,21 @@ class QueryCompiler:
         operator = {"=": exp.EQ, "!=": exp.NEQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}[f.op]
         return operator(this=target, expression=values[0])
 
-    def _keys(self, model: str) -> list[tuple[str, exp.Expr]]:
+    def group_keys(self, model: str) -> list[tuple[str, exp.Expr]]:
         time = col(self.cat.models[model].time, "f")
         keys: list[tuple[str, exp.Expr]] = [(PERIOD, self.period_of(time))]
         keys += [(d, snippet(self.cat.dimensions[d].sql[model])) for d in self.q.dimensions]
         return keys
 
     def _standard(self, model: str, names: list[str]) -> exp.Select:
-        keys = self._keys(model)
+        keys = self.group_keys(model)
         snippets = [e for _, e in keys]
         aggregates = []
         for name in names:
             metric = self.cat.metrics[name]
             aggregates.append(exp.alias_(self._aggregate(metric), ident(name)))
             snippets += [snippet(t) for t in (metric.sql, metric.filter) if t]
-        select = self._from(model, snippets, self._data_lower_bound())
+        select = self.rows_of(model, snippets, self._data_lower_bound())
         select = select.select(*(exp.alias_(e, ident(k)) for k, e in keys), *aggregates)
         return select.group_by(*(exp.Literal.number(i + 1) for i in range(len(keys))))
 
@@ -265,11 +265,11 @@ class QueryCompiler:
         """repeat_customers, retained and previous_period_count: over the distinct keys per period."""
         metric = self.cat.metrics[name]
         assert metric.model and metric.sql
-        keys = self._keys(metric.model)
+        keys = self.group_keys(metric.model)
         snippets = [e for _, e in keys] + [
             snippet(t) for t in (metric.sql, metric.filter, metric.events) if t
         ]
-        base = self._from(metric.model, snippets, self._data_lower_bound())
+        base = self.rows_of(metric.model, snippets, self._data_lower_bound())
         if metric.filter:
             base = base.where(snippet(metric.filter))
         key_names = [k for k, _ in keys]

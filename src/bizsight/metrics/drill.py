@@ -46,9 +46,9 @@ def drill_down(
     assert base.model and base.sql
     compiler = QueryCompiler(catalogue, query.model_copy(update={"compare": None}), today, fiscal_year_start)
     compiler.shifts = []
-    keys = compiler._keys(base.model)
+    keys = compiler.group_keys(base.model)
     snippets = [e for _, e in keys] + [snippet(t) for t in (base.sql, base.filter) if t]
-    select = compiler._from(base.model, snippets, compiler.lo)
+    select = compiler.rows_of(base.model, snippets, compiler.lo)
     for name, expression in keys:
         if name == PERIOD and not query.grain:
             continue
