@@ -129,7 +129,7 @@ def cohorts_query(settings: CohortSettings | None = None) -> exp.Select:
         split = exp.cast(col(settings.split_by, "d"), "VARCHAR")
     members = (
         exp.select(col("customer_id", "a"), col("cohort", "a"), exp.alias_(split, "split"))
-        .from_(exp.alias_(anchor.subquery(), "a"))
+        .from_(exp.alias_(exp.paren(anchor), "a"))
         .join(
             exp.alias_(exp.table_("dim_customer", db="core"), "d"),
             on="a.customer_id = d.customer_id",
