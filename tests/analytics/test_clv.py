@@ -140,6 +140,19 @@ def test_same_day_purchases_count_once_and_units_are_days_over_unit_length() -> 
     assert daily.recency.tolist() == [0.0, 28.0] and daily.T.tolist() == [21.0, 28.0]
 
 
+def test_summary_skips_lines_without_customer_or_date() -> None:
+    table = pa.table(
+        {
+            "customer_id": ["a", None, "a", "a"],
+            "order_date": [dt.date(2024, 1, 1), dt.date(2024, 1, 2), None, dt.date(2024, 1, 8)],
+            "net_amount": [1.0, 2.0, 3.0, None],
+        }
+    )
+    s = rfm_summary(table, observation_end=dt.date(2024, 1, 8))
+    assert s.frequency.tolist() == [1.0] and s.monetary_value.tolist() == [0.0]
+    assert s.total_value.tolist() == [1.0]
+
+
 def test_holdout_counts_occasions_between_calibration_and_observation_end() -> None:
     s = rfm_summary(
         SMALL, observation_end=dt.date(2024, 3, 10), calibration_end=dt.date(2024, 1, 31), time_unit_days=1.0
@@ -224,6 +237,26 @@ def test_expected_purchases_match_the_direct_hypergeometric_form() -> None:
     head *= 1 - ((alpha + T) / (alpha + T + h)) ** (r + x) * special.hyp2f1(r + x, b + x, a + b + x - 1, z)
     cond = head / (1 + a / (b + x - 1) * ((alpha + T) / (alpha + tx)) ** (r + x))
     assert conditional_expected_purchases(TRUE_BG, h, [x], [tx], [T])[0] == pytest.approx(cond, rel=1e-10)
+
+
+def test_conditional_expectation_matches_the_published_cdnow_example() -> None:
+    # Fader, Hardie & Lee (2005) CDNOW fit (a < 1) and their worked customer: x = 2,
+    # t_x = 30.43, T = 38.86 weeks expects 1.226 purchases in the next 39 weeks.
+    cdnow = BetaGeoFit(0.243, 4.414, 0.793, 2.426, 0.0, 0, INFO)
+    assert conditional_expected_purchases(cdnow, 39.0, [2], [30.43], [38.86])[0] == pytest.approx(
+        1.226, abs=5e-4
+    )
+
+
+def test_closed_forms_are_continuous_at_a_equal_one() -> None:
+    values = [
+        conditional_expected_purchases(
+            BetaGeoFit(0.243, 4.414, a, 2.426, 0.0, 0, INFO), 39.0, [0, 2], [0.0, 30.43], [38.86, 38.86]
+        )
+        for a in (1.0 - 1e-4, 1.0, 1.0 + 1e-4)
+    ]
+    np.testing.assert_allclose(values[1], (values[0] + values[2]) / 2, rtol=1e-6)
+    assert np.isfinite(expected_purchases_new(BetaGeoFit(1.0, 8.0, 1.0, 10.0, 0.0, 0, INFO), 52.0))
 
 
 def test_expected_purchases_of_a_new_customer_match_simulation() -> None:

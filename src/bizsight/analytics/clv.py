@@ -154,7 +154,9 @@ def rfm_summary(
     for name in (customer, date, value):
         if name not in transactions.column_names:
             raise ModelFitError(f"transactions lack the column {name!r}")
-    table = transactions.filter(pc.and_(pc.is_valid(transactions[customer]), pc.is_valid(transactions[date])))
+    table = transactions
+    if table[customer].null_count or table[date].null_count:
+        table = table.filter(pc.and_(pc.is_valid(table[customer]), pc.is_valid(table[date])))
     ids: Any = pc.dictionary_encode(table[customer]).combine_chunks()
     dictionary = ids.dictionary
     rank = np.empty(len(dictionary), dtype=np.int64)
@@ -169,11 +171,11 @@ def rfm_summary(
     codes, days, values = codes[keep], days[keep], values[keep]
 
     # Purchase occasions: one per customer and day, valued at the day's total.
-    order = np.lexsort((days, codes))
-    codes, days, values = codes[order], days[order], values[order]
-    starts = (
-        np.flatnonzero(np.r_[True, (np.diff(codes) != 0) | (np.diff(days) != 0)]) if codes.size else codes
-    )
+    first = int(days.min()) if days.size else 0
+    key = codes * (end_day - first + 1) + (days - first)  # orders by customer, then day
+    order = np.argsort(key)  # one int64 sort is twice as fast as lexsort on two keys
+    key, codes, days, values = key[order], codes[order], days[order], values[order]
+    starts = np.flatnonzero(np.r_[True, np.diff(key) != 0]) if codes.size else codes
     occ_code, occ_day = codes[starts], days[starts]
     occ_value = np.add.reduceat(values, starts) if codes.size else values
 

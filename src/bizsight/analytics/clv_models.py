@@ -11,7 +11,7 @@ customers costs a few dozen passes of ``log`` over the arrays.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import optimize, special
@@ -253,7 +253,7 @@ def fit_bgnbd(
     )
 
 
-def _hyp2f1_tail(fit: BetaGeoFit, x: FloatArray, z: FloatArray) -> FloatArray:
+def _hyp2f1_tail(fit: BetaGeoFit, x: FloatArray | float, z: FloatArray) -> FloatArray:
     """(1 − z)^(r+x) · 2F1(r+x, b+x; a+b+x−1; z) by Euler's transformation.
 
     Equal to (1 − z)^(a−1) · 2F1(a+b−1−r, a−1; a+b+x−1; z), whose series has small numerator
@@ -271,24 +271,36 @@ def expected_purchases_new(fit: BetaGeoFit, t: object) -> FloatArray:
     >>> round(float(expected_purchases_new(fit, 52.0)), 4)
     4.2103
     """
-    if fit.a <= 1.0:
-        raise ModelFitError("the closed form needs a > 1 (the mean of 1/p must be finite)")
     ta = np.asarray(t, dtype=float)
     z = ta / (fit.alpha + ta)
-    return (fit.a + fit.b - 1.0) / (fit.a - 1.0) * (1.0 - _hyp2f1_tail(fit, np.zeros_like(ta), z))
+    return _away_from_a_one(fit, lambda f: (f.a + f.b - 1.0) / (f.a - 1.0) * (1.0 - _hyp2f1_tail(f, 0.0, z)))
+
+
+def _away_from_a_one(fit: BetaGeoFit, formula: Callable[[BetaGeoFit], FloatArray]) -> FloatArray:
+    """Evaluate a closed form with a factor 1/(a − 1) whose singularity at a = 1 is removable.
+
+    Near a = 1 the two sides are averaged (the error is of order the square of the step).
+    """
+    step = 1e-5
+    if abs(fit.a - 1.0) >= step:
+        return formula(fit)
+    low, high = replace(fit, a=1.0 - step), replace(fit, a=1.0 + step)
+    return (formula(low) + formula(high)) / 2.0
 
 
 def conditional_expected_purchases(
     fit: BetaGeoFit, t: float | FloatArray, x: object, t_x: object, T: object
 ) -> FloatArray:
     """E[Y(t) | x, t_x, T]: expected purchases in the next ``t`` units per customer (FHL eq. 10)."""
-    if fit.a <= 1.0:
-        raise ModelFitError("the closed form needs a > 1 (the mean of 1/p must be finite)")
     xa, ta, Ta = _as_rfm(x, t_x, T)
     tt = np.asarray(t, dtype=float)
     z = tt / (fit.alpha + Ta + tt)
-    head = (fit.a + fit.b + xa - 1.0) / (fit.a - 1.0) * (1.0 - _hyp2f1_tail(fit, xa, z))
-    return head * probability_alive(fit, xa, ta, Ta)
+
+    def formula(f: BetaGeoFit) -> FloatArray:
+        head = (f.a + f.b + xa - 1.0) / (f.a - 1.0) * (1.0 - _hyp2f1_tail(f, xa, z))
+        return np.asarray(head * probability_alive(f, xa, ta, Ta), dtype=float)
+
+    return _away_from_a_one(fit, formula)
 
 
 def probability_alive(fit: BetaGeoFit, x: object, t_x: object, T: object) -> FloatArray:
