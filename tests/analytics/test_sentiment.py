@@ -184,3 +184,22 @@ def test_vader_agrees_with_demo_star_ratings(tmp_path_factory: pytest.TempPathFa
     assert got["high_rated_positive"] >= 0.97
     assert got["low_rated_negative"] >= 0.97
     assert got["spearman"] >= 0.85
+
+
+def test_queries_run_over_a_stored_table(shop: Project, scored: pa.Table) -> None:
+    from bizsight.analytics.sentiment import agreement_query, most_negative_query
+    from bizsight.warehouse.sql import render
+
+    with shop.warehouse() as wh:
+        wh.run("CREATE SCHEMA IF NOT EXISTS marts")
+        cursor = wh.con.cursor()
+        cursor.register("scored_view", scored)
+        cursor.execute("CREATE OR REPLACE TABLE marts.test_review_sentiment AS SELECT * FROM scored_view")
+        (stored,) = wh.rows(render(agreement_query("marts.test_review_sentiment")))
+        worst = wh.rows(
+            render(most_negative_query(1, dt.date(2024, 3, 1), source="marts.test_review_sentiment"))
+        )
+        wh.run("DROP TABLE marts.test_review_sentiment")
+        (registered,) = rating_agreement(wh, scored).to_pylist()
+    assert stored[0] == registered["reviews"] and stored[4] == pytest.approx(registered["spearman"])
+    assert [(r[0], r[1]) for r in worst] == [("P1", "R2"), ("P2", "R5")]

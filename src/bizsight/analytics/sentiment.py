@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, model_validator
 from sqlglot import exp
 
-from bizsight.warehouse.sql import ident, lit, render, template
+from bizsight.warehouse.sql import ident, lit, render, table, template
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -31,6 +31,12 @@ if TYPE_CHECKING:
     from bizsight.warehouse.connection import Warehouse
 
 SCORED = "review_sentiment"
+
+
+def _relation(name: str) -> exp.Table:
+    """``name`` or ``schema.name`` as a quoted table reference (``marts.review_sentiment``)."""
+    schema, _, bare = name.rpartition(".")
+    return table(schema, bare) if schema else exp.table_(ident(bare))
 
 
 class SentimentSettings(BaseModel):
@@ -93,7 +99,7 @@ def reviews_query(scores: str = "_text_scores", settings: SentimentSettings | No
         _REVIEWS,
         pos=lit(settings.positive_above),
         neg=lit(settings.negative_below),
-        scores=exp.table_(ident(scores)),
+        scores=_relation(scores),
     )
     assert isinstance(select, exp.Select)
     return select
@@ -138,7 +144,7 @@ def aggregate_query(by: Literal["product", "category", "month"], source: str = S
     negative shares (of scored reviews) and mean_rating."""
     key, name = _KEYS[by]
     # key and name are our own constants, chosen by ``by``
-    select = template(_AGGREGATE.format(key=key, name=name), source=exp.table_(ident(source)))
+    select = template(_AGGREGATE.format(key=key, name=name), source=_relation(source))
     assert isinstance(select, exp.Select)
     return select
 
@@ -167,7 +173,7 @@ def agreement_query(source: str = SCORED) -> exp.Select:
     positive), ``low_rated_negative`` (1–2 stars, negative text), ``agreement`` (the share where
     the label matches the stars, 3 stars counting as neutral), and the Spearman and Pearson
     correlations of compound score and rating."""
-    select = template(_AGREEMENT, source=exp.table_(ident(source)))
+    select = template(_AGREEMENT, source=_relation(source))
     assert isinstance(select, exp.Select)
     return select
 
@@ -190,13 +196,15 @@ def most_negative_query(
     """Per product, the ``top`` most negative reviews of the ``recent_days`` up to ``as_of``
     (default: the latest review date)."""
     settings = settings or SentimentSettings()
-    table = exp.table_(ident(source))
+    relation = _relation(source)
     day: exp.Expr = (
         exp.cast(lit(as_of.isoformat()), "DATE")
         if as_of
-        else exp.select("max(review_date)").from_(table.copy()).subquery()
+        else exp.select("max(review_date)").from_(relation.copy()).subquery()
     )
-    select = template(_MOST_NEGATIVE, source=table, as_of=day, days=lit(settings.recent_days), top=lit(top))
+    select = template(
+        _MOST_NEGATIVE, source=relation, as_of=day, days=lit(settings.recent_days), top=lit(top)
+    )
     assert isinstance(select, exp.Select)
     return select
 
