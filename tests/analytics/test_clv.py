@@ -36,16 +36,18 @@ from bizsight.analytics.clv import (
 from bizsight.analytics.clv_models import (
     BetaGeoFit,
     FitInfo,
-    GammaGammaFit,
     _BetaGeoObjective,
     bgnbd_log_likelihood,
     conditional_expected_purchases,
-    conditional_expected_value,
     expected_purchases_new,
     fit_bgnbd,
+    probability_alive,
+)
+from bizsight.analytics.clv_spend import (
+    GammaGammaFit,
+    conditional_expected_value,
     fit_gamma_gamma,
     gamma_gamma_log_likelihood,
-    probability_alive,
 )
 from bizsight.demo import generate
 from bizsight.demo.params import BGNBD, GAMMA_GAMMA

@@ -22,12 +22,11 @@ from sqlglot import exp
 
 from bizsight.analytics.clv_models import (
     BetaGeoFit,
-    GammaGammaFit,
     ModelFitError,
     conditional_expected_purchases,
-    conditional_expected_value,
     probability_alive,
 )
+from bizsight.analytics.clv_spend import GammaGammaFit, conditional_expected_value
 
 FloatArray = np.ndarray
 
@@ -374,28 +373,3 @@ def holdout_report(bg: BetaGeoFit, summary: RFMSummary, *, max_frequency: int = 
     return HoldoutReport(
         s.duration_holdout, len(s), float(s.frequency_holdout.sum()), float(predicted.sum()), groups
     )
-
-
-def simulate_bgnbd(
-    n: int, r: float, alpha: float, a: float, b: float, T: object, *, seed: int = 0
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Draw (x, t_x, T) of ``n`` customers from the BG/NBD process (for benchmarks and checks).
-
-    >>> x, t_x, T = simulate_bgnbd(1000, 1.0, 8.0, 1.2, 10.0, 52.0, seed=1)
-    >>> bool((t_x <= T).all()), x.shape
-    (True, (1000,))
-    """
-    rng = np.random.default_rng(seed)
-    age = np.broadcast_to(np.asarray(T, dtype=float), (n,)).copy()
-    lam = rng.gamma(r, 1.0 / alpha, n)
-    p = rng.beta(a, b, n)
-    x, t_x, clock = np.zeros(n), np.zeros(n), np.zeros(n)
-    active = np.arange(n)
-    while active.size:
-        clock[active] += rng.exponential(1.0, active.size) / lam[active]
-        bought = clock[active] <= age[active]
-        active = active[bought]
-        x[active] += 1.0
-        t_x[active] = clock[active]
-        active = active[rng.random(active.size) >= p[active]]
-    return x, t_x, age
