@@ -10,7 +10,7 @@ non-cancelled order in the period), ``retention`` (active / cohort customers), `
 ``revenue_retention`` (revenue / the cohort's revenue in period 0), ``cumulative_revenue_per_customer``
 and ``churn_rate`` (1 − retention / retention of the previous period).
 
->>> "date_trunc('MONTH'" in render(cohorts_query()).replace("DATE_TRUNC", "date_trunc")
+>>> "DATE_TRUNC('WEEK'" in render(cohorts_query(CohortSettings(grain="week")))
 True
 """
 
@@ -77,12 +77,12 @@ GROUP BY ALL
 
 _GRID = """
 SELECT split, cohort, cohort_customers,
-       unnest(range(0, :periods_between(cohort, last_period) + 1)) AS period
+       unnest(range(0, :last_period + 1)) AS period
 FROM sizes, (SELECT max(period_start) AS last_period FROM activity) AS bounds
 """
 
 _CELLS = """
-SELECT m.split, m.cohort, :periods_between(m.cohort, a.period_start) AS period,
+SELECT m.split, m.cohort, :period AS period,
        count(DISTINCT a.customer_id) AS active_customers, sum(a.revenue) AS revenue
 FROM members AS m JOIN activity AS a ON a.customer_id = m.customer_id
 WHERE a.period_start >= m.cohort
@@ -137,15 +137,10 @@ def cohorts_query(settings: CohortSettings | None = None) -> exp.Select:
         )
     )
     sizes = template("SELECT split, cohort, count(*) AS cohort_customers FROM members GROUP BY ALL")
-    grid = template(
-        _GRID.replace(":periods_between(cohort, last_period)", _periods_between(settings.grain)),
-        a=exp.column("cohort"),
-        b=exp.column("last_period"),
-    )
+    between = _periods_between(settings.grain)
+    grid = template(_GRID, last_period=template(between, a=exp.column("cohort"), b=exp.column("last_period")))
     cells = template(
-        _CELLS.replace(":periods_between(m.cohort, a.period_start)", _periods_between(settings.grain)),
-        a=exp.column("cohort", "m"),
-        b=exp.column("period_start", "a"),
+        _CELLS, period=template(between, a=exp.column("cohort", "m"), b=exp.column("period_start", "a"))
     )
     result = template(_RESULT)
     assert isinstance(result, exp.Select)
