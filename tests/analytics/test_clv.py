@@ -12,6 +12,7 @@ days, and clashing same-day purchases are moved to the next day), so there we al
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from pathlib import Path
 
@@ -26,12 +27,10 @@ from scipy import optimize, special, stats
 
 from bizsight.analytics.clv import (
     CLVSettings,
-    RFMSummary,
+    analyze_clv,
     customer_lifetime_value,
     holdout_report,
-    rfm_summary,
     score_customers,
-    summary_sql,
 )
 from bizsight.analytics.clv_models import (
     BetaGeoFit,
@@ -56,6 +55,7 @@ from bizsight.analytics.clv_spend import (
     fit_gamma_gamma,
     gamma_gamma_log_likelihood,
 )
+from bizsight.analytics.clv_summary import RFMSummary, rfm_summary, summary_sql
 from bizsight.demo import generate
 from bizsight.demo.params import BGNBD, GAMMA_GAMMA
 
@@ -496,3 +496,19 @@ def test_pareto_nbd_recovers_simulated_parameters_and_predicts_the_holdout() -> 
     assert predicted.sum() == pytest.approx(future.sum(), rel=0.05)
     recent, stale = pareto_probability_alive(truth, [3, 3], [50.0, 10.0], [52.0, 52.0])
     assert recent > stale
+
+
+@pytest.mark.parametrize("model", ["bgnbd", "pareto"])
+def test_analyze_clv_on_demo_gives_json_figures_and_one_score_per_customer(
+    demo_lines: pa.Table, model: str
+) -> None:
+    s = rfm_summary(
+        demo_lines, value="total_amount", observation_end=END, calibration_end=dt.date(2025, 9, 30)
+    )
+    result = analyze_clv(s, CLVSettings(margin=0.3, model=model))  # type: ignore[arg-type]
+    figures = json.loads(json.dumps(result.to_dict()))
+    assert figures["model"] == model and figures["customers"] == len(s)
+    assert figures["purchases"]["n_customers"] == len(s) and figures["purchases"]["info"]["converged"]
+    assert abs(figures["holdout"]["percent_error"]) < 10.0
+    clv = result.scores.column("clv").to_numpy()
+    assert result.scores.num_rows == len(s) and np.all(clv >= 0) and np.isfinite(clv).all()
