@@ -41,7 +41,7 @@ def test_each_defect_kind_lands_under_its_rule_and_clean_rows_load(dirty_demo, t
     again = ingest(project, [data], NullReporter())
     assert all(r.already_loaded_as is not None for r in again.results)
     rebuilt = refresh(project, NullReporter())
-    assert rebuilt.tables["fact_order_line"] == next(
+    assert rebuilt.tables["core.fact_order_line"] == next(
         r.loaded for r in summary.results if r.entity == "order_lines"
     )
     state = status(project)

@@ -137,7 +137,7 @@ def print_refresh(summary: RefreshSummary) -> None:
         title=f"Refresh {summary.refresh_id} (data version {summary.data_version}, {summary.seconds:.1f} s)",
         title_justify="left",
     )
-    table.add_column("core table")
+    table.add_column("table")
     table.add_column("rows", justify="right")
     for name, rows in summary.tables.items():
         table.add_row(name, f"{rows:,}")

@@ -148,8 +148,8 @@ def test_unknown_metric_and_dimension_in_a_query_suggest_names(tiny: Project) ->
     with pytest.raises(BizsightError, match="unknown metric 'revnue' \\(did you mean 'revenue'\\?\\)"):
         tiny.query("revnue")
     with pytest.raises(
-        BizsightError, match="unknown dimension 'segment' \\(did you mean 'customer_segment'\\?\\)"
+        BizsightError, match="unknown dimension 'customer_segmnt' \\(did you mean 'customer_segment'\\?\\)"
     ):
-        tiny.query("revenue", by=["segment"])
+        tiny.query("revenue", by=["customer_segmnt"])
     with pytest.raises(BizsightError, match="does not apply to marketing_spend"):
         tiny.query("marketing_spend", by=["category"])

@@ -246,3 +246,24 @@ def test_previous_year_across_a_leap_day(tmp_path: Path) -> None:
         "revenue", grain="day", start="2025-02-28", end="2025-02-28", compare="previous_year"
     )
     assert after.to_pylist()[0]["revenue__previous"] == Decimal("5.00")
+
+
+def test_refresh_builds_the_marts_and_rfm_segment_is_a_dimension(tiny: Project) -> None:
+    with tiny.warehouse(read_only=True) as wh:
+        marts = dict(
+            wh.rows("SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'marts'")
+        )
+        segments = dict(wh.rows("SELECT customer_id, segment FROM marts.rfm_segments"))
+    assert set(marts) >= {
+        "rfm_segments",
+        "cohort_retention",
+        "product_affinity",
+        "category_affinity",
+        "review_sentiment",
+    }
+    assert set(segments) == {"C1", "C2", "C3"}
+    rows = tiny.query("revenue", by=["rfm_segment"]).to_pylist()
+    by_segment: dict[str, Decimal] = {}
+    for customer, revenue in (("C1", Decimal("45.00")), ("C2", Decimal("14.00")), ("C3", Decimal("35.00"))):
+        by_segment[segments[customer]] = by_segment.get(segments[customer], Decimal(0)) + revenue
+    assert {r["rfm_segment"]: r["revenue"] for r in rows} == by_segment

@@ -27,7 +27,7 @@ from bizsight.warehouse.transforms import (
 class RefreshSummary:
     refresh_id: int
     data_version: int
-    tables: dict[str, int] = field(default_factory=dict)  # core table → rows
+    tables: dict[str, int] = field(default_factory=dict)  # "schema.table" → rows (core and marts)
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, object]:
@@ -39,6 +39,28 @@ class RefreshSummary:
         }
 
 
+def _marts(wh: Warehouse) -> dict[str, exp.Expr]:
+    """Analytics outputs rebuilt by every refresh, as queries over core."""
+    from bizsight.analytics import affinity, cohorts, rfm, sentiment
+
+    texts = [
+        text
+        for (text,) in wh.rows(
+            "SELECT DISTINCT review_text FROM core.fact_review WHERE review_text IS NOT NULL"
+        )
+    ]
+    wh.con.register(
+        "_text_scores", sentiment.text_scores(texts)
+    )  # VADER runs in Python, once per distinct text
+    return {
+        "rfm_segments": rfm.rfm_query(),
+        "cohort_retention": cohorts.cohorts_query(),
+        "product_affinity": affinity.pairs_query(),
+        "category_affinity": affinity.category_matrix_query(),
+        "review_sentiment": sentiment.reviews_query("_text_scores"),
+    }
+
+
 def refresh(project: Project, reporter: Reporter) -> RefreshSummary:
     with project.warehouse() as wh:
         return rebuild(wh, reporter)
@@ -46,7 +68,7 @@ def refresh(project: Project, reporter: Reporter) -> RefreshSummary:
 
 def rebuild(wh: Warehouse, reporter: Reporter) -> RefreshSummary:
     started = dt.datetime.now()
-    steps = len(ENTITIES) + len(DIMENSIONS) + len(DERIVED_SQL)
+    steps = len(ENTITIES) + len(DIMENSIONS) + len(DERIVED_SQL) + 5
     done = 0
     with wh.transaction():
         for entity in ENTITIES:
@@ -70,13 +92,18 @@ def rebuild(wh: Warehouse, reporter: Reporter) -> RefreshSummary:
             reporter.advance(done, steps, "derived tables")
             wh.run(statement)
             done += 1
+        for name, query in _marts(wh).items():
+            reporter.advance(done, steps, f"marts.{name}")
+            wh.run(exp.Create(this=table("marts", name), kind="TABLE", expression=query, replace=True))
+            done += 1
+        wh.con.unregister("_text_scores")
         version = int(wh.scalar("SELECT value FROM meta.state WHERE key = 'data_version'"))
         wh.run("UPDATE meta.state SET value = ? WHERE key = 'refreshed_version'", [version])
         tables = {
-            name: int(wh.scalar(exp.select("count(*)").from_(table("core", name))))
-            for (name,) in wh.rows(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'core' "
-                "AND table_type = 'BASE TABLE' ORDER BY 1"
+            f"{schema}.{name}": int(wh.scalar(exp.select("count(*)").from_(table(schema, name))))
+            for schema, name in wh.rows(
+                "SELECT table_schema, table_name FROM information_schema.tables "
+                "WHERE table_schema IN ('core', 'marts') AND table_type = 'BASE TABLE' ORDER BY 1, 2"
             )
         }
         refresh_id = int(wh.scalar("SELECT coalesce(max(refresh_id), 0) + 1 FROM meta.refreshes"))
