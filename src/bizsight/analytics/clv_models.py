@@ -145,8 +145,13 @@ class _BetaGeoObjective:
 
 
 def _minimise(
-    fun: Callable[[FloatArray], tuple[float, FloatArray]], theta0: FloatArray, names: tuple[str, ...]
+    fun: Callable[[FloatArray], tuple[float, FloatArray]],
+    theta0: FloatArray,
+    names: tuple[str, ...],
+    curvature: Callable[[FloatArray], tuple[float, FloatArray]] | None = None,
 ) -> tuple[FloatArray, FitInfo, dict[str, float], float]:
+    """L-BFGS-B on log parameters; ``curvature`` (default ``fun``) gives the gradients whose
+    differences make the Hessian for the standard errors."""
     import time
 
     start = time.perf_counter()
@@ -161,7 +166,7 @@ def _minimise(
     )
     seconds = time.perf_counter() - start
     theta = np.asarray(res.x, dtype=float)
-    std = _std_errors(fun, theta, names)
+    std = _std_errors(curvature or fun, theta, names)
     info = FitInfo(bool(res.success), int(res.nit), int(res.nfev), str(res.message), seconds)
     return theta, info, std, float(res.fun)
 

@@ -79,34 +79,59 @@ def pareto_nbd_log_likelihood(
 
 
 def fit_pareto_nbd(
-    x: object, t_x: object, T: object, *, initial: dict[str, float] | None = None
+    x: object,
+    t_x: object,
+    T: object,
+    *,
+    weights: object | None = None,
+    initial: dict[str, float] | None = None,
 ) -> ParetoNBDFit:
-    """Fit Pareto/NBD by maximum likelihood (L-BFGS-B on log parameters, numerical gradient)."""
+    """Fit Pareto/NBD by maximum likelihood (L-BFGS-B on log parameters, numerical gradient).
+
+    Identical (x, t_x, T) rows are evaluated once (``weights`` counts them when the caller has
+    grouped already): with whole-day recency and age, all customers without repeat purchases
+    and the same first day share a row. The optimiser uses forward differences (5 likelihood
+    passes a step); the standard errors use central ones.
+    """
     xa, ta, Ta = _as_rfm(x, t_x, T)
     if xa.size < 4 or not np.any(xa > 0):
         raise ModelFitError("Pareto/NBD needs at least 4 customers and some repeat purchases")
-    n = float(xa.size)
+    if weights is None:
+        rows, counts = np.unique(np.column_stack([xa, ta, Ta]), axis=0, return_counts=True)
+        xa, ta, Ta, wa = rows[:, 0], rows[:, 1], rows[:, 2], counts.astype(float)
+    else:
+        wa = np.asarray(weights, dtype=float)
+        if wa.shape != xa.shape or np.any(wa < 0):
+            raise ModelFitError("weights must be non-negative, one per customer")
+    n = float(wa.sum())
 
     def mean_nll(theta: FloatArray) -> float:
         r, alpha, s, beta = np.exp(theta)
-        return -float(pareto_nbd_log_likelihood(r, alpha, s, beta, xa, ta, Ta).sum()) / n
+        return -float(wa @ pareto_nbd_log_likelihood(r, alpha, s, beta, xa, ta, Ta)) / n
 
-    def objective(theta: FloatArray) -> tuple[float, FloatArray]:
-        h = 1e-6
+    def gradient(theta: FloatArray, f0: float | None, h: float) -> FloatArray:
         grad = np.empty(theta.size)
         for i in range(theta.size):
             e = np.zeros(theta.size)
             e[i] = h
-            grad[i] = (mean_nll(theta + e) - mean_nll(theta - e)) / (2 * h)
-        return mean_nll(theta), grad
+            low = f0 if f0 is not None else mean_nll(theta - e)
+            grad[i] = (mean_nll(theta + e) - low) / (h if f0 is not None else 2 * h)
+        return grad
 
-    mean_t = max(float(Ta.mean()), 1e-3)
+    def forward(theta: FloatArray) -> tuple[float, FloatArray]:
+        f0 = mean_nll(theta)
+        return f0, gradient(theta, f0, 1e-7)
+
+    def central(theta: FloatArray) -> tuple[float, FloatArray]:
+        return mean_nll(theta), gradient(theta, None, 1e-6)
+
+    mean_t = max(float(np.average(Ta, weights=wa)), 1e-3)
     start = initial or {"r": 1.0, "alpha": mean_t / 4, "s": 1.0, "beta": mean_t}
     theta0 = np.log([start["r"], start["alpha"], start["s"], start["beta"]])
-    theta, info, std, fun = _minimise(objective, theta0, ("r", "alpha", "s", "beta"))
+    theta, info, std, fun = _minimise(forward, theta0, ("r", "alpha", "s", "beta"), curvature=central)
     r, alpha, s, beta = (float(v) for v in np.exp(theta))
     errors = {k: float(v / np.sqrt(n)) for k, v in std.items()}
-    return ParetoNBDFit(r, alpha, s, beta, -fun * n, int(n), info, errors)
+    return ParetoNBDFit(r, alpha, s, beta, -fun * n, round(n), info, errors)
 
 
 def pareto_probability_alive(fit: ParetoNBDFit, x: object, t_x: object, T: object) -> FloatArray:
