@@ -203,6 +203,27 @@ def test_sql_summary_agrees_with_python_summary() -> None:
     assert back.duration_holdout == pytest.approx(123 / 7)
 
 
+def test_sql_summary_agrees_on_demo_lines_with_a_status_filter(demo_lines: pa.Table) -> None:
+    kept = demo_lines.filter(pc.field("status") != "cancelled")
+    kwargs = {"calibration_end": dt.date(2025, 9, 30), "observation_end": END, "time_unit_days": 1.0}
+    py = rfm_summary(kept, value="total_amount", **kwargs)
+    con = duckdb.connect()
+    con.register("lines", demo_lines)
+    sql = summary_sql(table="lines", value="total_amount", statuses=("completed", "refunded"), **kwargs)
+    back = RFMSummary.from_arrow(con.sql(sql).to_arrow_table(), time_unit_days=1.0)
+    assert back.customer_id.to_pylist() == py.customer_id.to_pylist()
+    for name in ("frequency", "recency", "T", "monetary_value", "total_value", "frequency_holdout"):
+        np.testing.assert_allclose(getattr(back, name), getattr(py, name), rtol=1e-9, err_msg=name)
+
+
+def test_changing_the_time_unit_rescales_alpha_only() -> None:
+    x, tx, T = simulate(5_000, **BGNBD, seed=9)
+    weeks, days = fit_bgnbd(x, tx, T), fit_bgnbd(x, 7 * tx, 7 * T)
+    assert days.alpha == pytest.approx(7 * weeks.alpha, rel=1e-4)
+    for name in ("r", "a", "b"):
+        assert getattr(days, name) == pytest.approx(getattr(weeks, name), rel=1e-4)
+
+
 # --- likelihoods -----------------------------------------------------------------------------
 
 TINY = ([0, 1, 2, 5, 0, 30], [0.0, 3.5, 10.0, 20.0, 0.0, 51.0], [10.0, 12.0, 30.0, 25.0, 0.5, 52.0])
