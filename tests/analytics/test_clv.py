@@ -12,6 +12,8 @@ days, and clashing same-day purchases are moved to the next day), so there we al
 from __future__ import annotations
 
 import datetime as dt
+import doctest
+import importlib
 import json
 import math
 from pathlib import Path
@@ -108,6 +110,12 @@ def within_se(
 ) -> None:
     for name, true in truth.items():
         assert abs(fit[name] - true) <= k * se[name] + rel * true, (name, fit[name], true, se[name])
+
+
+@pytest.mark.parametrize("module", ["clv", "clv_summary", "clv_models", "clv_spend", "clv_pareto"])
+def test_docstring_examples_run(module: str) -> None:
+    result = doctest.testmod(importlib.import_module(f"bizsight.analytics.{module}"))
+    assert result.failed == 0 and result.attempted > 0
 
 
 # --- summary ---------------------------------------------------------------------------------

@@ -69,6 +69,15 @@ def customer_lifetime_value(
 
     Discrete-time approximation: for months k = 1 … H, expected purchases in month k
     (differences of E[Y(t) | x, t_x, T]) × expected value per purchase × margin / (1 + d)^(k/12).
+
+    >>> from bizsight.analytics.clv_models import FitInfo
+    >>> info = FitInfo(True, 0, 0, "", 0.0)
+    >>> bg = BetaGeoFit(1.0, 8.0, 1.2, 10.0, 0.0, 0, info)
+    >>> gg = GammaGammaFit(4.0, 3.5, 70.0, 0.0, 0, info)
+    >>> one = [np.array([v]) for v in (2.0, 20.0, 30.0, 80.0, 200.0, 0.0)]  # x, t_x, T, m, total, holdout
+    >>> s = RFMSummary(pa.array(["a"]), *one, duration_holdout=0.0, time_unit_days=7.0)
+    >>> round(float(customer_lifetime_value(bg, gg, s, CLVSettings(margin=0.3))[0]), 2)
+    65.92
     """
     if settings.horizon_months < 1 or settings.annual_discount_rate <= -1.0:
         raise ModelFitError("need a horizon of at least one month and a discount rate above -100 %")
