@@ -246,3 +246,40 @@ def print_catalogue(catalogue: Catalogue) -> None:
     for name, dimension in catalogue.dimensions.items():
         dimensions.add_row(name, dimension.label, ", ".join(dimension.sql))
     console().print(dimensions)
+
+
+def print_clv(report: dict[str, Any]) -> None:
+    out = console()
+    purchases, spend = report["purchases"], report["spend"]
+    errors = purchases.get("std_errors") or {}
+    table = Table(
+        title=f"Purchases: {report['model']} (unit {report['time_unit_days']:g} days)", title_justify="left"
+    )
+    for name in ("parameter", "estimate", "std. error"):
+        table.add_column(name, justify="left" if name == "parameter" else "right")
+    for name in ("r", "alpha", "a", "b", "s", "beta"):
+        if name in purchases and purchases[name] is not None:
+            error = errors.get(name) if isinstance(errors, dict) else None
+            table.add_row(name, f"{purchases[name]:.4g}", f"{error:.3g}" if error is not None else "—")
+    out.print(table)
+    out.print(f"log-likelihood {purchases['log_likelihood']:,.2f} over {report['customers']:,} customers")
+    out.print(
+        f"Spend (Gamma-Gamma): p {spend['p']:.4g}, q {spend['q']:.4g}, gamma {spend['gamma']:.4g}; "
+        f"mean order value {spend['mean_value']:,.2f}"
+    )
+    holdout = report.get("holdout")
+    if holdout:
+        groups = Table(title="Holdout: repeat purchases, predicted against actual", title_justify="left")
+        for name in ("repeat purchases before", "customers", "actual", "predicted"):
+            groups.add_column(name, justify="right")
+        for group in holdout["groups"]:
+            groups.add_row(
+                str(group["frequency"]),
+                f"{group['customers']:,}",
+                f"{group['actual']:,.0f}",
+                f"{group['predicted']:,.0f}",
+            )
+        groups.add_row(
+            "all", f"{holdout['customers']:,}", f"{holdout['actual']:,.0f}", f"{holdout['predicted']:,.0f}"
+        )
+        out.print(groups)

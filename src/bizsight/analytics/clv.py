@@ -199,7 +199,9 @@ def analyze_clv(summary: RFMSummary, settings: CLVSettings = CLVSettings()) -> C
         raise ModelFitError("no customer has a purchase before the calibration end")
     fit = fit_pareto_nbd if settings.model == "pareto" else fit_bgnbd
     purchases: PurchaseModel = fit(s.frequency, s.recency, s.T)
-    spend = fit_gamma_gamma(s.frequency, s.monetary_value)
+    # Gamma-Gamma models positive spend: repeat buyers whose repeat purchases were all refunded
+    # (mean value 0) are left out of the spend fit, as in the published applications.
+    spend = fit_gamma_gamma(np.where(s.monetary_value > 0, s.frequency, 0), s.monetary_value)
     holdout = holdout_report(purchases, s) if s.duration_holdout > 0 else None
     scores = score_customers(purchases, spend, s, settings)
     return CLVAnalysis(purchases, spend, holdout, scores, s.time_unit_days)

@@ -176,8 +176,8 @@ def parse_query(
                 "metrics": tuple(metrics),
                 "dimensions": tuple(by),
                 "grain": grain,
-                "start": _date(start, "--from"),
-                "end": _date(end, "--to"),
+                "start": parse_date(start, "--from"),
+                "end": parse_date(end, "--to"),
                 "range": date_range,
                 "filters": tuple(parse_where(w) for w in where),
                 "compare": compare,
@@ -192,7 +192,8 @@ def parse_query(
         ) from None
 
 
-def _date(text: str | None, option: str) -> dt.date | None:
+def parse_date(text: str | None, option: str) -> dt.date | None:
+    """A YYYY-MM-DD option value, or a one-line error naming the option."""
     if text is None:
         return None
     try:

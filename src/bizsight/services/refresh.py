@@ -61,6 +61,24 @@ def _marts(wh: Warehouse) -> dict[str, exp.Expr]:
     }
 
 
+def _clv_mart(wh: Warehouse, reporter: Reporter) -> None:
+    """BG/NBD + Gamma-Gamma scores per customer (p_alive, expected purchases and value, CLV)."""
+    from bizsight.errors import BizsightError
+    from bizsight.services.analyze import clv_scores
+
+    try:
+        scores = clv_scores(wh)
+    except BizsightError as err:  # a model that does not converge must not stop the refresh
+        reporter.warn(f"marts.clv not rebuilt: {err}")
+        return
+    if scores is None:
+        reporter.warn("marts.clv not built: too few customers to fit the CLV models")
+        return
+    wh.con.register("_clv_scores", scores)
+    wh.run("CREATE OR REPLACE TABLE marts.clv AS SELECT * FROM _clv_scores")
+    wh.con.unregister("_clv_scores")
+
+
 def refresh(project: Project, reporter: Reporter) -> RefreshSummary:
     with project.warehouse() as wh:
         return rebuild(wh, reporter)
@@ -68,7 +86,7 @@ def refresh(project: Project, reporter: Reporter) -> RefreshSummary:
 
 def rebuild(wh: Warehouse, reporter: Reporter) -> RefreshSummary:
     started = dt.datetime.now()
-    steps = len(ENTITIES) + len(DIMENSIONS) + len(DERIVED_SQL) + 5
+    steps = len(ENTITIES) + len(DIMENSIONS) + len(DERIVED_SQL) + 6
     done = 0
     with wh.transaction():
         for entity in ENTITIES:
@@ -97,6 +115,8 @@ def rebuild(wh: Warehouse, reporter: Reporter) -> RefreshSummary:
             wh.run(exp.Create(this=table("marts", name), kind="TABLE", expression=query, replace=True))
             done += 1
         wh.con.unregister("_text_scores")
+        reporter.advance(done, steps, "marts.clv")
+        _clv_mart(wh, reporter)
         version = int(wh.scalar("SELECT value FROM meta.state WHERE key = 'data_version'"))
         wh.run("UPDATE meta.state SET value = ? WHERE key = 'refreshed_version'", [version])
         tables = {

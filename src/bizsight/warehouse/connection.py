@@ -59,8 +59,8 @@ class Warehouse:
         return self.run(statement, params).fetchall()
 
     def scalar(self, statement: exp.Expr | str, params: Sequence[Any] | None = None) -> Any:
-        row = self.run(statement, params).fetchone()
-        return row[0] if row else None
+        rows = self.run(statement, params).fetchall()  # fetched to the end: the connection is free again
+        return rows[0][0] if rows else None
 
     def table_exists(self, schema: str, name: str) -> bool:
         return bool(

@@ -1,0 +1,69 @@
+"""The analyze use cases: customer lifetime value (and, later, churn) from the warehouse."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pyarrow as pa
+
+from bizsight.analytics.clv import CLVAnalysis, CLVSettings, analyze_clv
+from bizsight.analytics.clv_summary import TIME_UNITS, RFMSummary, summary_sql
+from bizsight.errors import InvalidArgumentError, NotInitializedError, did_you_mean
+from bizsight.services.project import Project
+from bizsight.warehouse.connection import Warehouse
+
+MIN_CUSTOMERS = 50  # fewer than this and the models' parameters mean little
+
+
+def clv_analysis(
+    wh: Warehouse,
+    *,
+    calibration_end: dt.date | None = None,
+    holdout_end: dt.date | None = None,
+    time_unit: str = "week",
+    settings: CLVSettings | None = None,
+) -> CLVAnalysis:
+    """Fit BG/NBD and Gamma-Gamma on purchases up to ``calibration_end`` (default: the last
+    order), validate on the holdout up to ``holdout_end``, and score every customer."""
+    if time_unit not in TIME_UNITS:
+        raise InvalidArgumentError(
+            f"unknown time unit '{time_unit}'{did_you_mean(time_unit, TIME_UNITS)}; use day, week or month"
+        )
+    last = wh.scalar("SELECT max(order_date) FROM core.fact_order_line")
+    if last is None:
+        raise NotInitializedError("no order lines in the warehouse: ingest sales_transactions first")
+    observation_end = holdout_end or last
+    calibration = calibration_end or observation_end
+    if calibration > observation_end:
+        raise InvalidArgumentError(
+            f"--calibration-end {calibration} is after --holdout-end {observation_end}"
+        )
+    sql = summary_sql(
+        calibration_end=calibration, observation_end=observation_end, time_unit_days=TIME_UNITS[time_unit]
+    )
+    table = wh.con.sql(sql).to_arrow_table()
+    if table.num_rows < MIN_CUSTOMERS:
+        raise InvalidArgumentError(
+            f"{table.num_rows} customers bought before {calibration}; CLV models need at least {MIN_CUSTOMERS}"
+        )
+    summary = RFMSummary.from_arrow(table, time_unit_days=TIME_UNITS[time_unit])
+    return analyze_clv(summary, settings or CLVSettings())
+
+
+def analyze_clv_for(project: Project, **options: Any) -> dict[str, Any]:
+    """What ``bizsight analyze clv`` prints."""
+    if not project.paths.warehouse.exists():
+        raise NotInitializedError(
+            f"no warehouse in {project.root.resolve()}: run `bizsight ingest PATH` first"
+        )
+    with project.warehouse(read_only=True) as wh:
+        return clv_analysis(wh, **options).to_dict()
+
+
+def clv_scores(wh: Warehouse) -> pa.Table | None:
+    """Current CLV scores for ``marts.clv``, or None when there are too few customers to fit."""
+    try:
+        return clv_analysis(wh).scores
+    except InvalidArgumentError:
+        return None
