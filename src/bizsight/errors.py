@@ -35,6 +35,10 @@ class NotInitializedError(BizsightError):
     """The directory is not a bizsight project yet."""
 
 
+class ModelFitError(BizsightError):
+    """A statistical model cannot be fitted to the data given."""
+
+
 class InvalidArgumentError(BizsightError):
     """A command-line or API argument is out of range or malformed."""
 

@@ -16,13 +16,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy import optimize, special
 
-from bizsight.errors import BizsightError
+from bizsight.errors import ModelFitError
 
 FloatArray = np.ndarray
-
-
-class ModelFitError(BizsightError):
-    """A CLV model cannot be fitted to the data given."""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-from bizsight.analytics.clv_models import FitInfo, FloatArray, ModelFitError, _as_rfm, _minimise
+from bizsight.analytics.clv_models import FitInfo, FloatArray, _as_rfm, _minimise
+from bizsight.errors import ModelFitError
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-from bizsight.analytics.clv_models import FitInfo, FloatArray, ModelFitError, _minimise
+from bizsight.analytics.clv_models import FitInfo, FloatArray, _minimise
+from bizsight.errors import ModelFitError
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
-from bizsight.analytics.clv_models import ModelFitError
+from bizsight.errors import ModelFitError
 
 FloatArray = np.ndarray
 
