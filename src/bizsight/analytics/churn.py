@@ -1,0 +1,383 @@
+"""Churn risk: a gradient-boosting classifier on behaviour features, validated on a temporal holdout.
+
+With N the churn window (:func:`~bizsight.analytics.churn_features.default_churn_days`) and L the
+last order date: the evaluation trains on features at t1 = L - 2N labelled by (t1, t1 + N] and
+tests on features at t2 = L - N labelled by (t2, L]. The final model is fitted at t2 (the latest
+fully labelled cutoff) and scores every customer at L. Features: :mod:`.churn_features`.
+
+Top reasons: for each customer and feature, |value - population median| / IQR (for a category:
+1 when it differs from the most common one), weighted by the feature's permutation importance on
+the evaluation cutoff; the three largest name the reasons ("recency_days high").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from bizsight.analytics.churn_features import (
+    CATEGORICAL_FEATURES,
+    FEATURES,
+    NUMERIC_FEATURES,
+    default_churn_days,
+    features_sql,
+    labels_sql,
+)
+from bizsight.errors import InvalidArgumentError, ModelFitError
+from bizsight.warehouse.connection import Warehouse
+
+RANDOM_STATE = 0
+MIN_CUSTOMERS = 50
+
+
+@dataclass
+class ChurnModel:
+    """A fitted classifier with the category codes it was trained with and its decision threshold."""
+
+    classifier: Any
+    categories: dict[str, list[str]]
+    threshold: float = 0.5
+
+    def matrix(self, table: pa.Table) -> np.ndarray:
+        """Numeric features as floats (NULL → NaN), categories as codes (unseen → NaN)."""
+        columns = [
+            np.array(table.column(name).to_pylist(), dtype=float)  # None becomes nan
+            for name in NUMERIC_FEATURES
+        ]
+        for name in CATEGORICAL_FEATURES:
+            codes: dict[str | None, float] = {v: float(i) for i, v in enumerate(self.categories[name])}
+            values = table.column(name).to_pylist()
+            columns.append(np.array([codes.get(v, np.nan) for v in values], dtype=float))
+        return np.column_stack(columns) if columns else np.empty((table.num_rows, 0))
+
+    def predict_proba(self, table: pa.Table) -> np.ndarray:
+        return np.asarray(self.classifier.predict_proba(self.matrix(table))[:, 1], dtype=float)
+
+
+def _classifier() -> Any:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    mask = [name in CATEGORICAL_FEATURES for name in FEATURES]
+    return HistGradientBoostingClassifier(
+        learning_rate=0.05,
+        max_iter=200,
+        max_leaf_nodes=15,
+        min_samples_leaf=40,
+        l2_regularization=1.0,
+        class_weight="balanced",
+        categorical_features=mask,
+        early_stopping=False,
+        random_state=RANDOM_STATE,
+    )
+
+
+def fit_churn_model(table: pa.Table) -> ChurnModel:
+    """Fit on a labelled feature table (the :data:`FEATURES` and ``churned``); the threshold
+    maximises F1 over 3-fold out-of-fold predictions (in-sample ones would be overconfident)."""
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    y = np.array(table.column("churned").to_pylist(), dtype=int)
+    if table.num_rows < MIN_CUSTOMERS or y.min() == y.max():
+        raise ModelFitError(f"need {MIN_CUSTOMERS} customers with both outcomes to fit a churn model")
+    categories = {
+        name: sorted({v for v in table.column(name).to_pylist() if v is not None})
+        for name in CATEGORICAL_FEATURES
+    }
+    model = ChurnModel(_classifier(), categories)
+    x = model.matrix(table)
+    folds = StratifiedKFold(3, shuffle=True, random_state=RANDOM_STATE)
+    oof = cross_val_predict(_classifier(), x, y, cv=folds, method="predict_proba")[:, 1]
+    model.threshold = best_f1_threshold(y, oof)
+    model.classifier.fit(x, y)
+    return model
+
+
+def best_f1_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """The probability threshold with the highest F1 (predict churn when p ≥ threshold).
+
+    >>> best_f1_threshold(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
+    0.35
+    """
+    from sklearn.metrics import precision_recall_curve
+
+    precision, recall, thresholds = precision_recall_curve(y, p)
+    f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+    return float(thresholds[int(np.argmax(f1[:-1]))])
+
+
+def calibration_table(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict[str, float]]:
+    """Deciles of the predicted probability: customers, mean predicted, observed churn rate.
+
+    >>> [r["customers"] for r in calibration_table(np.array([0, 1] * 5), np.linspace(0, 1, 10), 5)]
+    [2, 2, 2, 2, 2]
+    """
+    order = np.argsort(p, kind="stable")
+    return [
+        {
+            "decile": k + 1,
+            "customers": int(part.size),
+            "mean_predicted": float(p[part].mean()),
+            "observed_rate": float(y[part].mean()),
+        }
+        for k, part in enumerate(np.array_split(order, bins))
+        if part.size
+    ]
+
+
+def evaluate(model: ChurnModel, table: pa.Table) -> dict[str, Any]:
+    """ROC-AUC, PR-AUC, precision/recall/F1 at the model's threshold, Brier score, calibration."""
+    from sklearn.metrics import (
+        average_precision_score,
+        brier_score_loss,
+        f1_score,
+        precision_score,
+        recall_score,
+        roc_auc_score,
+    )
+
+    y = np.array(table.column("churned").to_pylist(), dtype=int)
+    p = model.predict_proba(table)
+    hit = (p >= model.threshold).astype(int)
+    return {
+        "customers": int(y.size),
+        "churned": int(y.sum()),
+        "roc_auc": float(roc_auc_score(y, p)),
+        "pr_auc": float(average_precision_score(y, p)),
+        "threshold": model.threshold,
+        "precision": float(precision_score(y, hit, zero_division=0)),
+        "recall": float(recall_score(y, hit, zero_division=0)),
+        "f1": float(f1_score(y, hit, zero_division=0)),
+        "brier": float(brier_score_loss(y, p)),
+        "calibration": calibration_table(y, p),
+    }
+
+
+def permutation_importances(model: ChurnModel, table: pa.Table, repeats: int = 5) -> dict[str, float]:
+    """Mean drop in ROC-AUC when one feature is shuffled, on the given (evaluation) table."""
+    from sklearn.inspection import permutation_importance
+
+    y = np.array(table.column("churned").to_pylist(), dtype=int)
+    result = permutation_importance(
+        model.classifier,
+        model.matrix(table),
+        y,
+        scoring="roc_auc",
+        n_repeats=repeats,
+        random_state=RANDOM_STATE,
+    )
+    means = result["importances_mean"]
+    return dict(sorted(zip(FEATURES, (float(v) for v in means), strict=True), key=lambda kv: -kv[1]))
+
+
+def top_reasons(table: pa.Table, importances: dict[str, float], k: int = 3) -> list[list[str]]:
+    """Per customer, the ``k`` features furthest from typical, weighted by importance (see module)."""
+    n = table.num_rows
+    names, scores, labels = [], [], []
+    for name in FEATURES:
+        weight = max(importances.get(name, 0.0), 0.0)
+        values = table.column(name).to_pylist()
+        if name in CATEGORICAL_FEATURES:
+            present = [v for v in values if v is not None]
+            mode = max(set(present), key=present.count) if present else None
+            score = np.array([v is not None and v != mode for v in values], dtype=float)
+            label = np.array([f"{name} {v}" for v in values], dtype=object)
+        else:
+            x = np.array(values, dtype=float)
+            finite = x[np.isfinite(x)]
+            median = float(np.median(finite)) if finite.size else 0.0
+            q75, q25 = np.percentile(finite, [75, 25]) if finite.size else (1.0, 0.0)
+            scale = float(q75 - q25) or float(np.std(finite) if finite.size else 0.0) or 1.0
+            score = np.nan_to_num(np.abs(x - median) / scale)
+            label = np.where(x > median, f"{name} high", f"{name} low").astype(object)
+        names.append(name)
+        scores.append(score * weight)
+        labels.append(label)
+    if not names or n == 0:
+        return [[] for _ in range(n)]
+    matrix = np.column_stack(scores)
+    best = np.argsort(-matrix, axis=1, kind="stable")[:, :k]
+    return [[str(labels[j][i]) for j in best[i] if matrix[i, j] > 0] for i in range(n)]
+
+
+def risk_bands(p: np.ndarray, threshold: float) -> list[str]:
+    """high at or above the F1 threshold, medium from half of it, low below.
+
+    >>> risk_bands(np.array([0.1, 0.3, 0.6]), 0.5)
+    ['low', 'medium', 'high']
+    """
+    return ["high" if v >= threshold else "medium" if v >= threshold / 2 else "low" for v in p]
+
+
+# --- the model registry -------------------------------------------------------------------------
+
+_ARTEFACT = re.compile(r"churn-(\d{8}T\d{6}Z)-v(\d+)\.joblib$")
+
+
+def save_model(model: ChurnModel, metadata: dict[str, Any], directory: Path) -> Path:
+    """Write ``churn-<UTC time>-v<n>.joblib`` (n one above the highest present) and a JSON beside it
+    with the metadata, version and time; return the artefact's path."""
+    import joblib
+
+    directory.mkdir(parents=True, exist_ok=True)
+    versions = [int(m.group(2)) for f in directory.iterdir() if (m := _ARTEFACT.match(f.name))]
+    version = max(versions, default=0) + 1
+    now = dt.datetime.now(dt.UTC)
+    path = directory / f"churn-{now:%Y%m%dT%H%M%SZ}-v{version}.joblib"
+    joblib.dump(model, path)
+    record = {"version": version, "created_at": now.isoformat(), "artefact": path.name} | metadata
+    path.with_suffix(".json").write_text(json.dumps(record, indent=2, default=str))
+    return path
+
+
+def latest_model(directory: Path) -> tuple[ChurnModel, dict[str, Any]]:
+    """The highest version in ``directory`` and its metadata."""
+    import joblib
+
+    found = [(int(m.group(2)), f) for f in directory.glob("churn-*.joblib") if (m := _ARTEFACT.match(f.name))]
+    if not found:
+        raise InvalidArgumentError(f"no churn model in {directory}")
+    _, path = max(found)
+    return joblib.load(path), json.loads(path.with_suffix(".json").read_text())
+
+
+# --- the whole analysis -------------------------------------------------------------------------
+
+
+def labelled_features(wh: Warehouse, as_of: dt.date, churn_days: int) -> pa.Table:
+    """Features at ``as_of`` with the ``churned`` label of (as_of, as_of + churn_days]."""
+    sentiment = wh.table_exists("marts", "review_sentiment")
+    features = wh.con.sql(features_sql(as_of, with_sentiment=sentiment)).to_arrow_table()
+    labels = wh.con.sql(labels_sql(as_of, churn_days)).to_arrow_table()
+    return features.join(labels, "customer_id").sort_by("customer_id")
+
+
+@dataclass(frozen=True)
+class ChurnAnalysis:
+    """The temporal-holdout evaluation, the final model and the current scores."""
+
+    churn_days: int
+    train_cutoff: dt.date
+    test_cutoff: dt.date
+    score_date: dt.date
+    train: dict[str, Any]
+    evaluation: dict[str, Any]
+    importances: dict[str, float]
+    model: ChurnModel
+    scores: pa.Table
+    model_path: Path | None = field(default=None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The figures ``bizsight analyze churn --json`` prints (not the per-customer scores)."""
+        bands = self.scores.column("risk_band").to_pylist()
+        return {
+            "churn_days": self.churn_days,
+            "train_cutoff": self.train_cutoff.isoformat(),
+            "test_cutoff": self.test_cutoff.isoformat(),
+            "score_date": self.score_date.isoformat(),
+            "train": {"customers": self.train["customers"], "churned": self.train["churned"]},
+            "evaluation": self.evaluation,
+            "top_importances": dict(list(self.importances.items())[:10]),
+            "scored": self.scores.num_rows,
+            "risk_bands": {b: bands.count(b) for b in ("high", "medium", "low")},
+            "model_path": str(self.model_path) if self.model_path else None,
+        }
+
+
+def _value_at_risk_base(wh: Warehouse, last: dt.date) -> dict[str, float]:
+    """Predicted CLV per customer from marts.clv, else net revenue of the last 365 days."""
+    if wh.table_exists("marts", "clv"):
+        return dict(wh.rows("SELECT customer_id, clv::DOUBLE FROM marts.clv"))
+    return dict(
+        wh.rows(
+            "SELECT customer_id, sum(net_amount)::DOUBLE FROM core.fact_order_line "
+            "WHERE order_date > ?::DATE - 365 AND coalesce(status, '') <> 'cancelled' GROUP BY 1",
+            [last],
+        )
+    )
+
+
+def analyze_churn(
+    wh: Warehouse, *, churn_days: int | None = None, models_dir: Path | None = None
+) -> ChurnAnalysis:
+    """Evaluate on the temporal holdout, fit at the latest labelled cutoff, score everyone."""
+    last = wh.scalar("SELECT max(order_date) FROM core.fact_order_line")
+    first = wh.scalar("SELECT min(order_date) FROM core.fact_order_line")
+    if last is None:
+        raise ModelFitError("no order lines in the warehouse")
+    n = churn_days or default_churn_days(wh)
+    if n < 1:
+        raise InvalidArgumentError(f"the churn window must be at least one day, not {n}")
+    t2 = last - dt.timedelta(days=n)
+    t1 = t2 - dt.timedelta(days=n)
+    if t1 <= first:
+        raise ModelFitError(
+            f"{n}-day churn window: the data ({first} … {last}) need to span more than {2 * n} days"
+        )
+    train = labelled_features(wh, t1, n)
+    test = labelled_features(wh, t2, n)
+    holdout_model = fit_churn_model(train)
+    evaluation = evaluate(holdout_model, test)
+    importances = permutation_importances(holdout_model, test)
+
+    final = fit_churn_model(test)  # labelled by (t2, last]: the latest fully observed window
+    sentiment = wh.table_exists("marts", "review_sentiment")
+    current = wh.con.sql(features_sql(last, with_sentiment=sentiment)).to_arrow_table()
+    p = final.predict_proba(current)
+    reasons = top_reasons(current, importances)
+    base = _value_at_risk_base(wh, last)
+    ids = current.column("customer_id").to_pylist()
+    scores = pa.table(
+        {
+            "customer_id": pa.array(ids, pa.string()),
+            "churn_probability": pa.array(p, pa.float64()),
+            "risk_band": pa.array(risk_bands(p, final.threshold), pa.string()),
+            **{
+                f"reason_{k + 1}": pa.array([r[k] if len(r) > k else None for r in reasons], pa.string())
+                for k in range(3)
+            },
+            "revenue_at_risk": pa.array(p * np.array([base.get(c, 0.0) for c in ids]), pa.float64()),
+        }
+    ).sort_by([("revenue_at_risk", "descending"), ("customer_id", "ascending")])
+
+    path = None
+    if models_dir is not None:
+        metadata = {
+            "parameters": final.classifier.get_params() | {"threshold": final.threshold},
+            "features": list(FEATURES),
+            "churn_days": n,
+            "fitted_at_cutoff": t2.isoformat(),
+            "metrics": {k: v for k, v in evaluation.items() if k != "calibration"},
+            "data_version": data_version(wh),
+        }
+        path = save_model(final, metadata, models_dir)
+    return ChurnAnalysis(
+        n, t1, t2, last, holdout_model_summary(train), evaluation, importances, final, scores, path
+    )
+
+
+def holdout_model_summary(train: pa.Table) -> dict[str, Any]:
+    churned = train.column("churned").to_pylist()
+    return {"customers": len(churned), "churned": sum(bool(c) for c in churned)}
+
+
+def data_version(wh: Warehouse) -> str:
+    """Order lines, last order date and total net amount: changes when the order data change."""
+    rows, last, total = wh.rows(
+        "SELECT count(*), max(order_date), round(sum(net_amount), 2) FROM core.fact_order_line"
+    )[0]
+    return f"{rows}:{last}:{total}"
+
+
+def retention_targets(scores: pa.Table, limit: int = 100) -> pa.Table:
+    """The retention target list: high and medium risk customers by revenue at risk."""
+    import pyarrow.compute as pc
+
+    keep = scores.filter(pc.is_in(scores.column("risk_band"), pa.array(["high", "medium"])))
+    return keep.sort_by([("revenue_at_risk", "descending")]).slice(0, limit)
