@@ -129,7 +129,7 @@ def main() -> None:
         for model in ("bgnbd", "gamma_gamma"):
             for name, value in ours[model].items():
                 print(
-                    f"  {model:12s} {name:6s} bizsight {value:10.4f}   lifetimes {theirs[model].get(name, float('nan')):10.4f}"
+                    f"  {model:12s} {name:6s} bizsight {value:10.4f}   lifetimes {theirs[model][{'gamma': 'v'}.get(name, name)]:10.4f}"
                 )
 
 
