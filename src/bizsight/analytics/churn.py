@@ -5,9 +5,10 @@ last order date: the evaluation trains on features at t1 = L - 2N labelled by (t
 tests on features at t2 = L - N labelled by (t2, L]. The final model is fitted at t2 (the latest
 fully labelled cutoff) and scores every customer at L. Features: :mod:`.churn_features`.
 
-Top reasons: for each customer and feature, |value - population median| / IQR (for a category:
-1 when it differs from the most common one), weighted by the feature's permutation importance on
-the evaluation cutoff; the three largest name the reasons ("recency_days high").
+Top reasons (one-at-a-time counterfactual): for each customer and feature, the drop in churn
+probability when that feature alone is set to the population's typical value (median; most common
+category); the three largest positive drops name the reasons ("recency_days high"). Permutation
+importance (drop in ROC-AUC on the evaluation cutoff) ranks features globally.
 """
 
 from __future__ import annotations
@@ -176,34 +177,36 @@ def permutation_importances(model: ChurnModel, table: pa.Table, repeats: int = 5
     return dict(sorted(zip(FEATURES, (float(v) for v in means), strict=True), key=lambda kv: -kv[1]))
 
 
-def top_reasons(table: pa.Table, importances: dict[str, float], k: int = 3) -> list[list[str]]:
-    """Per customer, the ``k`` features furthest from typical, weighted by importance (see module)."""
-    n = table.num_rows
-    names, scores, labels = [], [], []
-    for name in FEATURES:
-        weight = max(importances.get(name, 0.0), 0.0)
-        values = table.column(name).to_pylist()
+def top_reasons(model: ChurnModel, table: pa.Table, k: int = 3) -> list[list[str]]:
+    """Per customer, the ``k`` features that raise their churn probability most (see module).
+
+    A feature's effect for one customer is p(x) - p(x with that feature set to the population's
+    typical value: median, or most common category); only positive effects are reasons.
+    """
+    x = model.matrix(table)
+    n = x.shape[0]
+    if n == 0:
+        return []
+    base = model.predict_proba(table)
+    effects = np.zeros_like(x)
+    labels: list[np.ndarray] = []
+    for j, name in enumerate(FEATURES):
+        column = x[:, j]
+        finite = column[np.isfinite(column)]
         if name in CATEGORICAL_FEATURES:
-            present = [v for v in values if v is not None]
-            mode = max(set(present), key=present.count) if present else None
-            score = np.array([v is not None and v != mode for v in values], dtype=float)
-            label = np.array([f"{name} {v}" for v in values], dtype=object)
+            codes, counts = np.unique(finite, return_counts=True)
+            typical = float(codes[np.argmax(counts)]) if codes.size else np.nan
+            values = table.column(name).to_pylist()
+            labels.append(np.array([f"{name} {v}" for v in values], dtype=object))
         else:
-            x = np.array(values, dtype=float)
-            finite = x[np.isfinite(x)]
-            median = float(np.median(finite)) if finite.size else 0.0
-            q75, q25 = np.percentile(finite, [75, 25]) if finite.size else (1.0, 0.0)
-            scale = float(q75 - q25) or float(np.std(finite) if finite.size else 0.0) or 1.0
-            score = np.nan_to_num(np.abs(x - median) / scale)
-            label = np.where(x > median, f"{name} high", f"{name} low").astype(object)
-        names.append(name)
-        scores.append(score * weight)
-        labels.append(label)
-    if not names or n == 0:
-        return [[] for _ in range(n)]
-    matrix = np.column_stack(scores)
-    best = np.argsort(-matrix, axis=1, kind="stable")[:, :k]
-    return [[str(labels[j][i]) for j in best[i] if matrix[i, j] > 0] for i in range(n)]
+            typical = float(np.median(finite)) if finite.size else np.nan
+            above = np.where(np.isnan(column), "missing", np.where(column > typical, "high", "low"))
+            labels.append(np.char.add(f"{name} ", above.astype(str)).astype(object))
+        moved = x.copy()
+        moved[:, j] = typical
+        effects[:, j] = base - model.classifier.predict_proba(moved)[:, 1]
+    best = np.argsort(-effects, axis=1, kind="stable")[:, :k]
+    return [[str(labels[j][i]) for j in best[i] if effects[i, j] > 1e-9] for i in range(n)]
 
 
 def risk_bands(p: np.ndarray, threshold: float) -> list[str]:
@@ -330,7 +333,7 @@ def analyze_churn(
     sentiment = wh.table_exists("marts", "review_sentiment")
     current = wh.con.sql(features_sql(last, with_sentiment=sentiment)).to_arrow_table()
     p = final.predict_proba(current)
-    reasons = top_reasons(current, importances)
+    reasons = top_reasons(final, current)
     base = _value_at_risk_base(wh, last)
     ids = current.column("customer_id").to_pylist()
     scores = pa.table(
