@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
+# Two test workers share two cores: scikit-learn's OpenMP threads in both would oversubscribe them
+# (a churn fit went from 12 s to minutes). Set before any test imports scikit-learn.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 from collections.abc import Callable
 from pathlib import Path
 
