@@ -362,6 +362,37 @@ def analyze_clv(
         print_clv(report)
 
 
+@analyze_app.command("churn")
+def analyze_churn(
+    churn_days: Annotated[
+        int | None,
+        typer.Option(
+            help="A customer has churned after this many days without a purchase; default: from the data."
+        ),
+    ] = None,
+    save_model: Annotated[
+        bool, typer.Option(help="Keep the model in .bizsight/models/churn (versioned).")
+    ] = False,
+    project: ProjectOpt = Path(),
+    as_json: JsonOpt = False,
+) -> None:
+    """Churn risk: a gradient-boosting model trained on one cutoff and evaluated on a later one.
+
+    Prints ROC-AUC, PR-AUC, precision, recall and F1 at the chosen threshold, the Brier score,
+    the most important features, the risk bands and the retention target list (customers ranked
+    by revenue at risk: churn probability × predicted lifetime value).
+    """
+    from bizsight.services.analyze import analyze_churn_for
+    from bizsight.services.project import Project
+    from bizsight.terminal import print_churn
+
+    report = _run(lambda: analyze_churn_for(Project(project), churn_days=churn_days, save_model=save_model))
+    if as_json:
+        _print_json(report)
+    else:
+        print_churn(report)
+
+
 @app.command()
 def demo(
     directory: Annotated[Path, typer.Argument(help="Project directory for the demo.")] = Path("demo-project"),

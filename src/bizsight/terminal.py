@@ -283,3 +283,32 @@ def print_clv(report: dict[str, Any]) -> None:
             "all", f"{holdout['customers']:,}", f"{holdout['actual']:,.0f}", f"{holdout['predicted']:,.0f}"
         )
         out.print(groups)
+
+
+def print_churn(report: dict[str, Any]) -> None:
+    out = console()
+    ev = report.get("evaluation", report)
+    out.print(f"Churn = no purchase within {report.get('churn_days')} days.")
+    summary = Table(title="Temporal holdout", title_justify="left")
+    summary.add_column("measure")
+    summary.add_column("value", justify="right")
+    for name in ("roc_auc", "pr_auc", "precision", "recall", "f1", "threshold", "brier"):
+        if isinstance(ev.get(name), int | float):
+            summary.add_row(name, f"{ev[name]:.3f}")
+    out.print(summary)
+    targets = report.get("targets") or []
+    if targets:
+        table = Table(title="Retention targets (by revenue at risk)", title_justify="left")
+        for name in ("customer_id", "churn_probability", "risk_band", "reason_1", "revenue_at_risk"):
+            table.add_column(
+                name, justify="right" if name in ("churn_probability", "revenue_at_risk") else "left"
+            )
+        for row in targets[:10]:
+            table.add_row(
+                str(row["customer_id"]),
+                f"{row['churn_probability']:.2f}",
+                str(row["risk_band"]),
+                str(row["reason_1"]),
+                f"{row['revenue_at_risk']:,.2f}",
+            )
+        out.print(table)

@@ -67,3 +67,22 @@ def clv_scores(wh: Warehouse) -> pa.Table | None:
         return clv_analysis(wh).scores
     except InvalidArgumentError:
         return None
+
+
+def analyze_churn_for(
+    project: Project, *, churn_days: int | None = None, save_model: bool = False
+) -> dict[str, Any]:
+    """What ``bizsight analyze churn`` prints: the temporal-holdout evaluation, the risk bands and
+    the first customers of the retention target list (ranked by revenue at risk)."""
+    from bizsight.analytics.churn import analyze_churn, retention_targets
+
+    if not project.paths.warehouse.exists():
+        raise NotInitializedError(
+            f"no warehouse in {project.root.resolve()}: run `bizsight ingest PATH` first"
+        )
+    if churn_days is not None and churn_days < 1:
+        raise InvalidArgumentError("--churn-days must be 1 or more")
+    models = project.paths.state_dir / "models" / "churn" if save_model else None
+    with project.warehouse(read_only=True) as wh:
+        analysis = analyze_churn(wh, churn_days=churn_days, models_dir=models)
+    return {**analysis.to_dict(), "targets": retention_targets(analysis.scores, 20).to_pylist()}
