@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from bizsight.services.project import Project
 from bizsight.warehouse.model import CUSTOMERS, ORDER_LINES, PRODUCTS
 
 CUSTOMER_HEADER = list(CUSTOMERS.column_names)
@@ -94,3 +95,24 @@ def run_cli(
         timeout=timeout,
         env={**os.environ, "COLUMNS": "200", **(env or {})},
     )
+
+
+def built_project(root: Path, sources: list[Path]) -> Project:
+    """A project in ``root/shop`` with ``sources`` ingested and refreshed."""
+    from bizsight.console import NullReporter
+    from bizsight.services.ingest import ingest
+    from bizsight.services.refresh import refresh
+
+    project = Project(root / "shop")
+    project.init()
+    ingest(project, sources, NullReporter())
+    refresh(project, NullReporter())
+    return project
+
+
+def demo_project(root: Path, **generate_options: object) -> Project:
+    """Demo data generated into ``root/data`` (see bizsight.demo.generate), ingested and refreshed."""
+    from bizsight.demo import generate
+
+    generate(root / "data", **generate_options)  # type: ignore[arg-type]
+    return built_project(root, [root / "data"])

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import pytest
 
 from bizsight.analytics.affinity import AffinitySettings, also_bought, category_matrix, pairs
-from bizsight.console import NullReporter
 from bizsight.demo import generate
-from bizsight.services.ingest import ingest
 from bizsight.services.project import Project
-from bizsight.services.refresh import refresh
-from tests.helpers import CUSTOMER_HEADER, ORDER_HEADER, PRODUCT_HEADER, customers, order, write_csv
+from tests.helpers import (
+    CUSTOMER_HEADER,
+    ORDER_HEADER,
+    PRODUCT_HEADER,
+    built_project,
+    customers,
+    order,
+    write_csv,
+)
 
 CATEGORY = {"A": "Home", "B": "Home", "C": "Electronics", "D": "Toys"}
 # order → (products, status)
@@ -26,14 +30,6 @@ BASKETS = {
     "O6": ("AC", "cancelled"),  # never a basket
     "O7": ("D", "refunded"),  # a basket unless include_refunded is off
 }
-
-
-def build(root: Path, files: list[Path]) -> Project:
-    project = Project(root / "shop")
-    project.init()
-    ingest(project, files, NullReporter())
-    refresh(project, NullReporter())
-    return project
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +49,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Project:
             line[9] = CATEGORY[p]
             rows.append(line)
     write_csv(data / "sales_transactions.csv", ORDER_HEADER, rows)
-    return build(root, [data])
+    return built_project(root, [data])
 
 
 def textbook(baskets: list[set[str]]) -> dict[tuple[str, str], dict[str, float]]:
@@ -130,7 +126,7 @@ def test_category_matrix(shop: Project) -> None:
 def test_the_demo_bundles_come_out_on_top(tmp_path_factory: pytest.TempPathFactory) -> None:
     root = tmp_path_factory.mktemp("demo")
     truth = generate(root / "data", customers=5000, years=2.0, seed=11)
-    project = build(root, [root / "data"])
+    project = built_project(root, [root / "data"])
     bundles = truth["products"]["bundles"]  # type: ignore[index]
     stated = {tuple(sorted((b["product_a"], b["product_b"]))) for b in bundles}
     assert len(stated) == 20

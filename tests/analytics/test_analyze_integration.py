@@ -7,22 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bizsight.console import NullReporter
-from bizsight.demo import generate
-from bizsight.services.ingest import ingest
 from bizsight.services.project import Project
-from bizsight.services.refresh import refresh
-from tests.helpers import run_cli
+from tests.helpers import demo_project, run_cli
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    root = tmp_path_factory.mktemp("clv-integration")
-    generate(root / "data", customers=4_000, years=3.0, seed=13)
-    project = Project(root / "p")
-    ingest(project, [root / "data"], NullReporter())
-    refresh(project, NullReporter())
-    return project
+    return demo_project(tmp_path_factory.mktemp("clv-integration"), customers=4_000, years=3.0, seed=13)
 
 
 def test_refresh_scores_every_customer_into_marts_clv(demo: Project) -> None:

@@ -23,12 +23,9 @@ from bizsight.analytics.churn_features import (
     labels_sql,
     purchase_gaps,
 )
-from bizsight.console import NullReporter
-from bizsight.demo import generate
-from bizsight.services.ingest import ingest
 from bizsight.services.project import Project
-from bizsight.services.refresh import refresh
 from bizsight.warehouse.connection import Warehouse
+from tests.helpers import demo_project
 
 AS_OF = dt.date(2026, 6, 30)
 
@@ -150,12 +147,7 @@ def test_churn_days_from_hand_made_gaps(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    root = tmp_path_factory.mktemp("churn")
-    generate(root / "data", customers=4_000, years=3.0, seed=13)
-    project = Project(root / "p")
-    ingest(project, [root / "data"], NullReporter())
-    refresh(project, NullReporter())
-    return project
+    return demo_project(tmp_path_factory.mktemp("churn"), customers=4_000, years=3.0, seed=13)
 
 
 @pytest.mark.slow

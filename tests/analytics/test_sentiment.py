@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -18,12 +17,17 @@ from bizsight.analytics.sentiment import (
     score_texts,
     sentiment_by,
 )
-from bizsight.console import NullReporter
 from bizsight.demo import generate
-from bizsight.services.ingest import ingest
 from bizsight.services.project import Project
-from bizsight.services.refresh import refresh
-from tests.helpers import CUSTOMER_HEADER, ORDER_HEADER, PRODUCT_HEADER, customers, order, write_csv
+from tests.helpers import (
+    CUSTOMER_HEADER,
+    ORDER_HEADER,
+    PRODUCT_HEADER,
+    built_project,
+    customers,
+    order,
+    write_csv,
+)
 
 REVIEW_HEADER = ["review_id", "customer_id", "product_id", "rating", "review_date", "review_text"]
 LOVE = "Great product, I love it!"
@@ -39,14 +43,6 @@ REVIEWS = [
 CATEGORY = {"P1": "Home", "P2": "Electronics"}
 
 
-def build(root: Path, files: list[Path]) -> Project:
-    project = Project(root / "shop")
-    project.init()
-    ingest(project, files, NullReporter())
-    refresh(project, NullReporter())
-    return project
-
-
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Project:
     root = tmp_path_factory.mktemp("reviews")
@@ -59,7 +55,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Project:
     )
     write_csv(data / "sales_transactions.csv", ORDER_HEADER, [order("O1", "C1", "P1")])
     write_csv(data / "customer_reviews.csv", REVIEW_HEADER, REVIEWS)
-    return build(root, [data])
+    return built_project(root, [data])
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +170,7 @@ def test_most_negative_recent_reviews(shop: Project, scored: pa.Table) -> None:
 def test_vader_agrees_with_demo_star_ratings(tmp_path_factory: pytest.TempPathFactory) -> None:
     root = tmp_path_factory.mktemp("demo_reviews")
     generate(root / "data", customers=2000, years=2.0, seed=11)
-    project = build(root, [root / "data"])
+    project = built_project(root, [root / "data"])
     with project.warehouse(read_only=True) as wh:
         scored = score_reviews(wh)
         (got,) = rating_agreement(wh, scored).to_pylist()
