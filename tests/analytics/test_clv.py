@@ -36,20 +36,12 @@ from bizsight.analytics.clv import (
 )
 from bizsight.analytics.clv_models import (
     BetaGeoFit,
-    FitInfo,
     _BetaGeoObjective,
     bgnbd_log_likelihood,
     conditional_expected_purchases,
     expected_purchases_new,
     fit_bgnbd,
     probability_alive,
-)
-from bizsight.analytics.clv_pareto import (
-    ParetoNBDFit,
-    fit_pareto_nbd,
-    pareto_conditional_expected_purchases,
-    pareto_nbd_log_likelihood,
-    pareto_probability_alive,
 )
 from bizsight.analytics.clv_spend import (
     GammaGammaFit,
@@ -60,8 +52,8 @@ from bizsight.analytics.clv_spend import (
 from bizsight.analytics.clv_summary import RFMSummary, rfm_summary, summary_sql
 from bizsight.demo import generate
 from bizsight.demo.params import BGNBD, GAMMA_GAMMA
+from tests.analytics.clv_support import INFO, TINY, within_se
 
-INFO = FitInfo(True, 0, 0, "", 0.0)
 TRUE_BG = BetaGeoFit(1.0, 8.0, 1.2, 10.0, 0.0, 0, INFO)
 TRUE_GG = GammaGammaFit(4.0, 3.5, 70.0, 0.0, 0, INFO)
 
@@ -103,13 +95,6 @@ def simulate(n: int, r: float, alpha: float, a: float, b: float, seed: int) -> t
             if rng.random() < p[i]:
                 break
     return xs, txs, Ts
-
-
-def within_se(
-    fit: dict[str, float], se: dict[str, float], truth: dict[str, float], k: float, rel: float
-) -> None:
-    for name, true in truth.items():
-        assert abs(fit[name] - true) <= k * se[name] + rel * true, (name, fit[name], true, se[name])
 
 
 @pytest.mark.parametrize("module", ["clv", "clv_summary", "clv_models", "clv_spend", "clv_pareto"])
@@ -233,8 +218,6 @@ def test_changing_the_time_unit_rescales_alpha_only() -> None:
 
 
 # --- likelihoods -----------------------------------------------------------------------------
-
-TINY = ([0, 1, 2, 5, 0, 30], [0.0, 3.5, 10.0, 20.0, 0.0, 51.0], [10.0, 12.0, 30.0, 25.0, 0.5, 52.0])
 
 
 def test_bgnbd_log_likelihood_equals_direct_summation() -> None:
@@ -455,76 +438,6 @@ def test_demo_p_alive_and_spend_agree_with_each_customers_latent_truth(
     shrunk = conditional_expected_value(gg, s.frequency, s.monetary_value)[buyers]
     # shrinking towards the population mean beats the customer's own mean (MAE 22.9 vs 26.0)
     assert np.abs(shrunk - latent).mean() < 0.95 * np.abs(s.monetary_value[buyers] - latent).mean()
-
-
-# --- Pareto/NBD (the option) -----------------------------------------------------------------
-
-
-def direct_pareto_parts(
-    r: float, alpha: float, s: float, beta: float, x: int, t_x: float, T: float
-) -> tuple[float, float]:
-    """Fader & Hardie's (2005) note, literally: the "alive" term and s/(r+s+x)·A0."""
-    rsx = r + s + x
-    if alpha >= beta:
-        f = [
-            special.hyp2f1(rsx, s + 1, rsx + 1, (alpha - beta) / (alpha + t)) / (alpha + t) ** rsx
-            for t in (t_x, T)
-        ]
-    else:
-        f = [
-            special.hyp2f1(rsx, r + x, rsx + 1, (beta - alpha) / (beta + t)) / (beta + t) ** rsx
-            for t in (t_x, T)
-        ]
-    return 1 / ((alpha + T) ** (r + x) * (beta + T) ** s), s / rsx * (f[0] - f[1])
-
-
-PARETO = {"r": 0.55, "alpha": 10.58, "s": 0.61, "beta": 11.67}  # the published CDNOW fit
-
-
-def test_pareto_nbd_log_likelihood_and_p_alive_equal_the_direct_formulas() -> None:
-    for params in [
-        tuple(PARETO.values()),
-        (0.55, 15.0, 0.61, 5.0),
-        (2.0, 3.0, 0.5, 40.0),
-        (0.5, 10.0, 1.0, 10.0),
-    ]:
-        r, alpha, s, beta = params
-        parts = [direct_pareto_parts(*params, x, tx, T) for x, tx, T in zip(*TINY, strict=True)]
-        direct = [
-            math.lgamma(r + x) - math.lgamma(r) + r * math.log(alpha) + s * math.log(beta) + math.log(a + d)
-            for (a, d), x in zip(parts, TINY[0], strict=True)
-        ]
-        np.testing.assert_allclose(pareto_nbd_log_likelihood(*params, *TINY), direct, rtol=1e-10)
-        fit = ParetoNBDFit(*params, 0.0, 0, INFO)
-        np.testing.assert_allclose(
-            pareto_probability_alive(fit, *TINY), [a / (a + d) for a, d in parts], rtol=1e-10
-        )
-
-
-def simulate_pareto(n: int, horizon: float, seed: int) -> tuple[np.ndarray, ...]:
-    """Customers of the Pareto/NBD story, with their purchases in (T, T + horizon]."""
-    rng = np.random.default_rng(seed)
-    T = rng.uniform(4.0, 104.0, n)
-    lam = rng.gamma(PARETO["r"], 1.0 / PARETO["alpha"], n)
-    death = rng.exponential(1.0 / rng.gamma(PARETO["s"], 1.0 / PARETO["beta"], n))
-    end = np.minimum(death, T)
-    x = rng.poisson(lam * end).astype(float)
-    t_x = np.where(x > 0, end * rng.beta(np.maximum(x, 1.0), 1.0), 0.0)  # the last of x uniform times
-    future = rng.poisson(lam * np.clip(death - T, 0.0, horizon)).astype(float)
-    return x, t_x, T, future
-
-
-def test_pareto_nbd_recovers_simulated_parameters_and_predicts_the_holdout() -> None:
-    x, t_x, T, future = simulate_pareto(30_000, 52.0, seed=4)
-    fit = fit_pareto_nbd(x, t_x, T)
-    assert fit.info.converged
-    within_se(fit.params(), fit.std_errors, PARETO, k=4.0, rel=0.0)
-    truth = ParetoNBDFit(*PARETO.values(), 0.0, 0, INFO)
-    predicted = pareto_conditional_expected_purchases(truth, 52.0, x, t_x, T)
-    # Poisson-mixture noise on the total of ~30k customers' holdout purchases is about 1-2 %
-    assert predicted.sum() == pytest.approx(future.sum(), rel=0.05)
-    recent, stale = pareto_probability_alive(truth, [3, 3], [50.0, 10.0], [52.0, 52.0])
-    assert recent > stale
 
 
 @pytest.mark.parametrize("model", ["bgnbd", "pareto"])
