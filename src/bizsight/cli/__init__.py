@@ -1,0 +1,17 @@
+"""The ``bizsight`` command line: a thin shell over the services.
+
+Each command parses its arguments, calls one service function and renders the result. Errors a
+user can cause arrive as :class:`~bizsight.errors.BizsightError` and leave as one line on stderr
+with exit code 2; never as a traceback. Commands live in one module per area; each registers
+itself on :data:`bizsight.cli.shell.app`.
+"""
+
+from bizsight.cli import analyze, data, explore
+from bizsight.cli.shell import app
+
+__all__ = ["app", "main"]
+_COMMAND_MODULES = (data, explore, analyze)  # importing a module registers its commands
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,118 @@
+"""Asking questions: the metrics catalogue and metric queries."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from bizsight.cli.shell import (
+    JsonOpt,
+    OutputFormat,
+    ProjectOpt,
+    app,
+    print_json,
+    require_warehouse,
+    run,
+)
+from bizsight.metrics.definitions import Compare
+from bizsight.metrics.query import Grain
+
+if TYPE_CHECKING:
+    from bizsight.services.query import QueryResult
+
+
+@app.command()
+def query(
+    metrics: Annotated[
+        list[str], typer.Argument(help="Metrics to compute, e.g. revenue orders average_order_value.")
+    ],
+    by: Annotated[list[str], typer.Option("--by", help="Group by a dimension (repeatable).")] = [],  # noqa: B006
+    grain: Annotated[Grain | None, typer.Option(help="Time grain: one row per period.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day (inclusive), YYYY-MM-DD.")] = None,
+    date_range: Annotated[
+        str | None,
+        typer.Option(
+            "--range", help="A relative range instead: last_30_days, this_quarter, year_to_date, ..."
+        ),
+    ] = None,
+    where: Annotated[
+        list[str],
+        typer.Option("--where", help="DIM=VALUE, DIM=A,B (any of), DIM!=VALUE, DIM>=VALUE ... (repeatable)."),
+    ] = [],  # noqa: B006
+    compare: Annotated[
+        Compare | None, typer.Option(help="Add the earlier period's value, the change and the % change.")
+    ] = None,
+    order_by: Annotated[
+        list[str], typer.Option("--order-by", help="Column to sort by; prefix - for descending.")
+    ] = [],  # noqa: B006
+    limit: Annotated[int | None, typer.Option(help="At most this many rows.")] = None,
+    output: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
+    project: ProjectOpt = Path(),
+) -> None:
+    """Compute metrics from the catalogue, by period and dimensions.
+
+    Every number is defined once in the metrics catalogue (see `bizsight metrics`), so this
+    command, the API and the web app always agree. Examples:
+
+      bizsight query revenue orders --grain month --from 2025-01-01 --to 2025-06-30
+
+      bizsight query revenue --by region --range last_quarter --compare previous_year
+
+      bizsight query average_order_value --by category --where region=Europe,Asia\\ Pacific
+    """
+    from bizsight.services.project import Project
+    from bizsight.services.query import parse_query, run_query
+    from bizsight.terminal import print_query
+
+    require_warehouse(project)
+
+    def compute() -> QueryResult:
+        parsed = parse_query(
+            metrics,
+            by=by,
+            grain=grain,
+            start=start,
+            end=end,
+            date_range=date_range,
+            where=where,
+            compare=compare,
+            order_by=order_by,
+            limit=limit,
+        )
+        return run_query(Project(project), parsed)
+
+    result = run(compute)
+    if output is OutputFormat.json:
+        print_json(result.table.to_pylist())
+    elif output is OutputFormat.csv:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        sink = pa.BufferOutputStream()
+        pacsv.write_csv(result.table, sink)
+        sys.stdout.write(sink.getvalue().to_pybytes().decode())
+    else:
+        print_query(result)
+
+
+@app.command("metrics")
+def list_metrics(project: ProjectOpt = Path(), as_json: JsonOpt = False) -> None:
+    """List the metrics and dimensions of the catalogue (built in, plus the project's metrics.yml)."""
+    from bizsight.services.project import Project
+    from bizsight.services.query import catalogue
+    from bizsight.terminal import print_catalogue
+
+    found = run(lambda: catalogue(Project(project)))
+    if as_json:
+        print_json(
+            {
+                "metrics": {name: m.model_dump(exclude_none=True) for name, m in found.metrics.items()},
+                "dimensions": {name: d.model_dump() for name, d in found.dimensions.items()},
+            }
+        )
+    else:
+        print_catalogue(found)

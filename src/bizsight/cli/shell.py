@@ -1,0 +1,81 @@
+"""What every command shares: the Typer app, common options and the error boundary."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+
+from bizsight.errors import BizsightError
+
+app = typer.Typer(
+    name="bizsight",
+    help="Business intelligence for companies that sell things: load your exports into a clean "
+    "warehouse, then explore revenue, customers and forecasts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+ProjectOpt = Annotated[
+    Path,
+    typer.Option(
+        "--project",
+        "-p",
+        help="Project directory (holds bizsight.yml and .bizsight/).",
+        envvar="BIZSIGHT_PROJECT",
+        show_default="current directory",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
+
+T = TypeVar("T")
+
+
+def run(action: Callable[[], T]) -> T:
+    """Run a service call, turning our errors into a one-line message and exit code 2."""
+    try:
+        return action()
+    except BizsightError as err:
+        fail(str(err))
+    except KeyboardInterrupt:
+        fail("interrupted; nothing was half-written (each load is one transaction)", code=130)
+    except Exception as err:
+        if os.environ.get("BIZSIGHT_DEBUG"):
+            raise
+        fail(
+            f"internal error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''} "
+            "(set BIZSIGHT_DEBUG=1 to see the traceback, and please report it)",
+            code=1,
+        )
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    from bizsight.terminal import error_console
+
+    error_console().print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def require_warehouse(project: Path) -> None:
+    from bizsight.services.project import Project
+
+    if not Project(project).paths.warehouse.exists():
+        fail(f"no warehouse in {project.resolve()}: run `bizsight ingest PATH` (or `bizsight demo`) first")
