@@ -1,4 +1,4 @@
-"""Customer-intelligence benchmark: RFM, cohorts, affinity, sentiment and CLV at scale.
+"""Customer-intelligence benchmark: RFM, cohorts, affinity, sentiment, CLV and churn at scale.
 
     python benchmarks/bench_customers.py --project DIR [--lifetimes PYTHON]
 
@@ -68,6 +68,27 @@ with project.warehouse(read_only=True) as wh:
         extra["bgnbd"] = {k: getattr(bg, k) for k in ("r", "alpha", "a", "b")}
         extra["gamma_gamma"] = {k: getattr(gg, k) for k in ("p", "q", "gamma")}
         extra["customers"] = len(s)
+    elif step == "churn":
+        import datetime as dt
+        from bizsight.analytics.churn import churn_window, fit_churn_model, labelled_features, score_customers
+        n, first, last = churn_window(wh, None)
+        extra["churn_days"] = n
+        t = time.perf_counter()
+        train = labelled_features(wh, last - dt.timedelta(days=n), n)
+        extra["features_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        model = fit_churn_model(train)
+        extra["train_s"] = time.perf_counter() - t
+        extra["trained_on"] = train.num_rows
+        t = time.perf_counter()
+        extra["scored"] = score_customers(wh, model, last).num_rows
+        extra["score_with_reasons_s"] = time.perf_counter() - t
+    elif step == "churn_eval":
+        from bizsight.analytics.churn import analyze_churn
+        analysis = analyze_churn(wh)
+        extra["roc_auc"] = analysis.evaluation["roc_auc"]
+        extra["pr_auc"] = analysis.evaluation["pr_auc"]
+        extra["test_customers"] = analysis.evaluation.get("customers")
     seconds = time.perf_counter() - started
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 Path(out).write_text(json.dumps({"seconds": seconds, "peak_mb": peak, **extra}))
@@ -95,7 +116,7 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp())
     print(f"{'step':10s} {'seconds':>8s} {'peak MB':>8s}  details")
-    for step in ("rfm", "cohorts", "affinity", "sentiment", "clv"):
+    for step in ("rfm", "cohorts", "affinity", "sentiment", "clv", "churn", "churn_eval"):
         out = work / f"{step}.json"
         subprocess.run([sys.executable, "-c", STEP, step, str(args.project), str(out)], check=True)
         result = json.loads(out.read_text())

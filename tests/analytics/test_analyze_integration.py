@@ -1,13 +1,17 @@
-"""CLV wired into the warehouse: `refresh` builds marts.clv, `bizsight analyze clv` reports the fit."""
+"""Customer models wired into the warehouse: `refresh` builds marts.clv and marts.churn_scores with
+the project's settings; `bizsight analyze clv|churn` report the fits."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
+from bizsight.console import NullReporter
 from bizsight.services.project import Project
+from bizsight.services.refresh import refresh
 from tests.helpers import demo_project, run_cli
 
 
@@ -18,7 +22,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Project:
 
 def test_refresh_scores_every_customer_into_marts_clv(demo: Project) -> None:
     with demo.warehouse(read_only=True) as wh:
-        buyers = wh.scalar("SELECT count(DISTINCT customer_id) FROM core.fact_order_line")
+        buyers = wh.scalar(
+            "SELECT count(DISTINCT customer_id) FROM core.fact_order_line WHERE status <> 'cancelled'"
+        )
         rows = wh.rows("SELECT count(*), min(p_alive), max(p_alive), min(clv) FROM marts.clv")[0]
         recent = wh.rows(
             "SELECT avg(p_alive) FILTER (WHERE recency > T - 4), avg(p_alive) FILTER (WHERE recency < T - 52) "
@@ -27,6 +33,65 @@ def test_refresh_scores_every_customer_into_marts_clv(demo: Project) -> None:
     assert rows[0] == buyers
     assert 0 <= rows[1] <= rows[2] <= 1 and rows[3] >= 0
     assert recent[0] > recent[1]  # who bought lately is more likely still a customer
+
+
+def test_refresh_scores_churn_risk_into_marts(demo: Project) -> None:
+    with demo.warehouse(read_only=True) as wh:
+        buyers = wh.scalar(
+            "SELECT count(DISTINCT customer_id) FROM core.fact_order_line WHERE status <> 'cancelled'"
+        )
+        rows, low, high, windows = wh.rows(
+            "SELECT count(*), min(churn_probability), max(churn_probability), count(DISTINCT churn_days) "
+            "FROM marts.churn_scores"
+        )[0]
+        by_band = dict(wh.rows("SELECT risk_band, avg(churn_probability) FROM marts.churn_scores GROUP BY 1"))
+        by_recency = wh.rows(
+            "SELECT avg(churn_probability) FILTER (WHERE r.recency_days <= 30), "
+            "avg(churn_probability) FILTER (WHERE r.recency_days > 365) "
+            "FROM marts.churn_scores c JOIN marts.rfm_segments r USING (customer_id)"
+        )[0]
+        worst_gap = wh.scalar(
+            "SELECT max(abs(c.revenue_at_risk - c.churn_probability * v.clv)) "
+            "FROM marts.churn_scores c JOIN marts.clv v USING (customer_id)"
+        )
+        reasons = wh.scalar("SELECT count(*) FROM marts.churn_scores WHERE reason_1 IS NOT NULL")
+    assert rows == buyers and windows == 1
+    assert 0 <= low < high <= 1
+    assert by_band["high"] > by_band["medium"] > by_band["low"]
+    assert by_recency[0] < by_recency[1]  # a year without buying is riskier than a month
+    assert worst_gap < 1e-6  # revenue at risk = churn probability × predicted CLV
+    assert reasons > 0.5 * rows
+
+
+def test_refresh_follows_the_customers_settings(demo: Project, tmp_path: Path) -> None:
+    copy = Project(tmp_path / "shop")
+    shutil.copytree(demo.root, copy.root)
+    with demo.warehouse(read_only=True) as wh:
+        clv_before = wh.scalar("SELECT sum(clv) FROM marts.clv")
+    copy.paths.config_file.write_text(
+        "customers:\n"
+        "  rfm:\n"
+        "    bins: 4\n"
+        "    rules:\n"
+        "      - {segment: Recent, r: [3, 4], fm: [1, 4]}\n"
+        "      - {segment: Lapsed, r: [1, 2], fm: [1, 4]}\n"
+        "  cohorts: {grain: week}\n"
+        "  clv: {margin: 0.5}\n"
+        "  churn: {days: 91}\n"
+    )
+    refresh(copy, NullReporter())
+    with copy.warehouse(read_only=True) as wh:
+        segments = {s for (s,) in wh.rows("SELECT DISTINCT segment FROM marts.rfm_segments")}
+        top_score = wh.scalar("SELECT max(r_score) FROM marts.rfm_segments")
+        clv_after = wh.scalar("SELECT sum(clv) FROM marts.clv")
+        windows = wh.rows("SELECT DISTINCT churn_days FROM marts.churn_scores")
+        weekly = wh.scalar("SELECT count(DISTINCT cohort) FROM marts.cohort_retention")
+    with demo.warehouse(read_only=True) as wh:
+        monthly = wh.scalar("SELECT count(DISTINCT cohort) FROM marts.cohort_retention")
+    assert segments == {"Recent", "Lapsed"} and top_score == 4
+    assert float(clv_after) == pytest.approx(0.5 * float(clv_before), rel=1e-9)
+    assert windows == [(91,)]
+    assert weekly > 4 * monthly
 
 
 def test_analyze_clv_json_reports_parameters_and_holdout(demo: Project) -> None:
@@ -60,6 +125,7 @@ def test_analyze_clv_needs_enough_customers(tmp_path: Path) -> None:
     tiny = shop(tmp_path)  # three customers: refresh skips marts.clv instead of failing
     with tiny.warehouse(read_only=True) as wh:
         assert not wh.table_exists("marts", "clv")
+        assert not wh.table_exists("marts", "churn_scores")
     result = run_cli("analyze", "clv", "--project", str(tiny.root))
     assert result.returncode == 2 and "CLV models need at least 50" in result.stderr
 

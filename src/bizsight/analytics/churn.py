@@ -306,17 +306,59 @@ def _value_at_risk_base(wh: Warehouse, last: dt.date) -> dict[str, float]:
     )
 
 
-def analyze_churn(
-    wh: Warehouse, *, churn_days: int | None = None, models_dir: Path | None = None
-) -> ChurnAnalysis:
-    """Evaluate on the temporal holdout, fit at the latest labelled cutoff, score everyone."""
-    last = wh.scalar("SELECT max(order_date) FROM core.fact_order_line")
-    first = wh.scalar("SELECT min(order_date) FROM core.fact_order_line")
+def churn_window(wh: Warehouse, churn_days: int | None) -> tuple[int, dt.date, dt.date]:
+    """The churn window N (given, or derived from the data) and the first and last order dates."""
+    first, last = wh.rows("SELECT min(order_date), max(order_date) FROM core.fact_order_line")[0]
     if last is None:
         raise ModelFitError("no order lines in the warehouse")
     n = churn_days or default_churn_days(wh)
     if n < 1:
         raise InvalidArgumentError(f"the churn window must be at least one day, not {n}")
+    return n, first, last
+
+
+def score_customers(wh: Warehouse, model: ChurnModel, as_of: dt.date) -> pa.Table:
+    """Churn probability, risk band, top three reasons and revenue at risk per customer at
+    ``as_of``, ranked by revenue at risk."""
+    sentiment = wh.table_exists("marts", "review_sentiment")
+    current = wh.con.sql(features_sql(as_of, with_sentiment=sentiment)).to_arrow_table()
+    p = model.predict_proba(current)
+    reasons = top_reasons(model, current)
+    base = _value_at_risk_base(wh, as_of)
+    ids = current.column("customer_id").to_pylist()
+    return pa.table(
+        {
+            "customer_id": pa.array(ids, pa.string()),
+            "churn_probability": pa.array(p, pa.float64()),
+            "risk_band": pa.array(risk_bands(p, model.threshold), pa.string()),
+            **{
+                f"reason_{k + 1}": pa.array([r[k] if len(r) > k else None for r in reasons], pa.string())
+                for k in range(3)
+            },
+            "revenue_at_risk": pa.array(p * np.array([base.get(c, 0.0) for c in ids]), pa.float64()),
+        }
+    ).sort_by([("revenue_at_risk", "descending"), ("customer_id", "ascending")])
+
+
+def churn_scores(wh: Warehouse, *, churn_days: int | None = None) -> tuple[int, pa.Table]:
+    """Scores for ``marts.churn_scores``: the model fitted at the latest fully labelled cutoff
+    (last order − N) scores every customer at the last order date. Cheaper than
+    :func:`analyze_churn`: no holdout evaluation, no permutation importance."""
+    n, first, last = churn_window(wh, churn_days)
+    cutoff = last - dt.timedelta(days=n)
+    if cutoff <= first:
+        raise ModelFitError(
+            f"{n}-day churn window: the data ({first} … {last}) need to span more than {n} days"
+        )
+    model = fit_churn_model(labelled_features(wh, cutoff, n))
+    return n, score_customers(wh, model, last)
+
+
+def analyze_churn(
+    wh: Warehouse, *, churn_days: int | None = None, models_dir: Path | None = None
+) -> ChurnAnalysis:
+    """Evaluate on the temporal holdout, fit at the latest labelled cutoff, score everyone."""
+    n, first, last = churn_window(wh, churn_days)
     t2 = last - dt.timedelta(days=n)
     t1 = t2 - dt.timedelta(days=n)
     if t1 <= first:
@@ -330,25 +372,7 @@ def analyze_churn(
     importances = permutation_importances(holdout_model, test)
 
     final = fit_churn_model(test)  # labelled by (t2, last]: the latest fully observed window
-    sentiment = wh.table_exists("marts", "review_sentiment")
-    current = wh.con.sql(features_sql(last, with_sentiment=sentiment)).to_arrow_table()
-    p = final.predict_proba(current)
-    reasons = top_reasons(final, current)
-    base = _value_at_risk_base(wh, last)
-    ids = current.column("customer_id").to_pylist()
-    scores = pa.table(
-        {
-            "customer_id": pa.array(ids, pa.string()),
-            "churn_probability": pa.array(p, pa.float64()),
-            "risk_band": pa.array(risk_bands(p, final.threshold), pa.string()),
-            **{
-                f"reason_{k + 1}": pa.array([r[k] if len(r) > k else None for r in reasons], pa.string())
-                for k in range(3)
-            },
-            "revenue_at_risk": pa.array(p * np.array([base.get(c, 0.0) for c in ids]), pa.float64()),
-        }
-    ).sort_by([("revenue_at_risk", "descending"), ("customer_id", "ascending")])
-
+    scores = score_customers(wh, final, last)
     path = None
     if models_dir is not None:
         metadata = {

@@ -8,7 +8,6 @@ The summaries come from :mod:`bizsight.analytics.clv_summary`, the purchase mode
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Literal
 
 import numpy as np
 import pyarrow as pa
@@ -28,9 +27,13 @@ from bizsight.analytics.clv_pareto import (
 )
 from bizsight.analytics.clv_spend import GammaGammaFit, conditional_expected_value, fit_gamma_gamma
 from bizsight.analytics.clv_summary import TIME_UNITS, RFMSummary
+from bizsight.config.customers import CLVSettings
 
 FloatArray = np.ndarray
 PurchaseModel = BetaGeoFit | ParetoNBDFit
+
+
+DEFAULT_CLV = CLVSettings()
 
 
 def expected_purchases(model: PurchaseModel, t: float, summary: RFMSummary) -> FloatArray:
@@ -49,21 +52,11 @@ def alive_probability(model: PurchaseModel, summary: RFMSummary) -> FloatArray:
     return np.asarray(probability_alive(model, s.frequency, s.recency, s.T), dtype=float)
 
 
-@dataclass(frozen=True)
-class CLVSettings:
-    """Horizon, discounting and margin of the predicted CLV."""
-
-    horizon_months: int = 12
-    annual_discount_rate: float = 0.10
-    margin: float = 1.0
-    model: Literal["bgnbd", "pareto"] = "bgnbd"
-
-
 def customer_lifetime_value(
     bg: PurchaseModel,
     gg: GammaGammaFit,
     summary: RFMSummary,
-    settings: CLVSettings = CLVSettings(),
+    settings: CLVSettings = DEFAULT_CLV,
 ) -> FloatArray:
     """Discounted expected value over the horizon, per customer, in the money of the data.
 
@@ -94,7 +87,7 @@ def customer_lifetime_value(
 
 
 def score_customers(
-    bg: PurchaseModel, gg: GammaGammaFit, summary: RFMSummary, settings: CLVSettings = CLVSettings()
+    bg: PurchaseModel, gg: GammaGammaFit, summary: RFMSummary, settings: CLVSettings = DEFAULT_CLV
 ) -> pa.Table:
     """One row per customer: the summary, P(alive), expected purchases and value, and CLV."""
     s = summary
@@ -188,7 +181,7 @@ class CLVAnalysis:
         }
 
 
-def analyze_clv(summary: RFMSummary, settings: CLVSettings = CLVSettings()) -> CLVAnalysis:
+def analyze_clv(summary: RFMSummary, settings: CLVSettings = DEFAULT_CLV) -> CLVAnalysis:
     """Fit the purchase and spend models on a summary, validate on its holdout, score everyone.
 
     Scores are as of the summary's calibration end; for current scores summarise with

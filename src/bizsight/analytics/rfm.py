@@ -20,11 +20,12 @@ True
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict
 from sqlglot import exp
 
+from bizsight.config.customers import DEFAULT_RULES, RFMSettings, SegmentRule
 from bizsight.errors import InvalidArgumentError
 from bizsight.warehouse.sql import col, ident, lit, render, table, template
 
@@ -34,65 +35,7 @@ if TYPE_CHECKING:
     from bizsight.warehouse.connection import Warehouse
 
 
-class SegmentRule(BaseModel):
-    """A named segment for R scores in ``r`` and FM scores in ``fm`` (inclusive ranges)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    segment: str
-    r: tuple[int, int]
-    fm: tuple[int, int]
-
-
-def _rule(segment: str, r: tuple[int, int], fm: tuple[int, int]) -> SegmentRule:
-    return SegmentRule(segment=segment, r=r, fm=fm)
-
-
-# The usual 11 segments on the 5 × 5 grid of R × FM; together they cover every cell. Order
-# matters: Lost (R 1, FM 1) is carved out of Hibernating by coming first.
-DEFAULT_RULES: tuple[SegmentRule, ...] = (
-    _rule("Champions", (5, 5), (4, 5)),
-    _rule("Loyal", (3, 4), (4, 5)),
-    _rule("Potential Loyalists", (4, 5), (2, 3)),
-    _rule("New Customers", (5, 5), (1, 1)),
-    _rule("Promising", (4, 4), (1, 1)),
-    _rule("Need Attention", (3, 3), (3, 3)),
-    _rule("About to Sleep", (3, 3), (1, 2)),
-    _rule("Can't Lose Them", (1, 2), (5, 5)),
-    _rule("At Risk", (1, 2), (3, 4)),
-    _rule("Lost", (1, 1), (1, 1)),
-    _rule("Hibernating", (1, 2), (1, 2)),
-)
-
 UNSEGMENTED = "Other"
-
-
-class RFMSettings(BaseModel):
-    """How customers are scored and segmented.
-
-    ``ties``: ``ntile`` cuts the customers ordered by value into ``bins`` groups of (almost)
-    equal size, breaking ties by customer id, so equal values may straddle two scores but the
-    result never depends on row order; ``rank`` gives equal values the same score
-    (``1 + floor(bins × (rank − 1) / n)``), at the price of unequal group sizes.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    bins: int = 5
-    ties: Literal["ntile", "rank"] = "ntile"
-    rules: tuple[SegmentRule, ...] = DEFAULT_RULES
-
-    @model_validator(mode="after")
-    def _rules_in_range(self) -> RFMSettings:
-        if self.bins < 2:
-            raise ValueError("bins must be at least 2")
-        for rule in self.rules:
-            for name, (lo, hi) in (("r", rule.r), ("fm", rule.fm)):
-                if not 1 <= lo <= hi <= self.bins:
-                    raise ValueError(
-                        f"segment {rule.segment!r}: {name} range {lo}–{hi} is not within 1–{self.bins}"
-                    )
-        return self
 
 
 class ClvColumn(BaseModel):

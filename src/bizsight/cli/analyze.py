@@ -30,8 +30,11 @@ def analyze_clv(
         str | None, typer.Option(help="Compare predictions with what happened up to this day.")
     ] = None,
     time_unit: Annotated[
-        TimeUnit, typer.Option(help="Unit of recency and age in the models.")
-    ] = TimeUnit.week,
+        TimeUnit | None,
+        typer.Option(
+            help="Unit of recency and age in the models.", show_default="customers.clv.time_unit: week"
+        ),
+    ] = None,
     project: ProjectOpt = Path(),
     as_json: JsonOpt = False,
 ) -> None:
@@ -54,7 +57,7 @@ def analyze_clv(
             Project(project),
             calibration_end=parse_date(calibration_end, "--calibration-end"),
             holdout_end=parse_date(holdout_end, "--holdout-end"),
-            time_unit=time_unit.value,
+            time_unit=time_unit.value if time_unit else None,
         )
     )
     if as_json:
@@ -68,7 +71,7 @@ def analyze_churn(
     churn_days: Annotated[
         int | None,
         typer.Option(
-            help="A customer has churned after this many days without a purchase; default: from the data."
+            help="A customer has churned after this many days without a purchase; default: customers.churn.days in bizsight.yml, else from the data."
         ),
     ] = None,
     save_model: Annotated[

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bizsight.config.customers import CustomerSettings
 from bizsight.errors import ConfigError, did_you_mean
 
 CONFIG_FILE = "bizsight.yml"
@@ -108,6 +109,9 @@ class Settings(_Strict):
     engine: EngineName = Field(default=EngineName.DUCKDB, description="where metric queries run")
     spark: SparkSettings = Field(default_factory=SparkSettings)
     postgres: PostgresSettings = Field(default_factory=PostgresSettings)
+    customers: CustomerSettings = Field(
+        default_factory=CustomerSettings, description="RFM segments, cohorts, CLV and churn"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -168,12 +172,21 @@ def _first_problem(path: Path, err: ValidationError) -> str:
     location = ".".join(str(part) for part in problem["loc"])
     if problem["type"] == "extra_forbidden":
         key = str(problem["loc"][-1])
-        sections: dict[str, type[BaseModel]] = {
-            "sources": SourceMapping,
-            "spark": SparkSettings,
-            "postgres": PostgresSettings,
-        }
-        model = sections.get(str(problem["loc"][0]), Settings) if len(problem["loc"]) > 1 else Settings
-        hint = did_you_mean(key, model.model_fields)
+        hint = did_you_mean(key, _section(Settings, problem["loc"][:-1]).model_fields)
         return f"{path}: unknown key '{location}'{hint}"
     return f"{path}: {location}: {problem['msg']}"
+
+
+def _section(model: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel]:
+    """The settings model at ``loc`` (list indexes skipped), for did-you-mean hints."""
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        annotation = field.annotation if field else None
+        candidates = [annotation, *getattr(annotation, "__args__", ())]
+        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+        if not nested:
+            break
+        model = nested[0]
+    return model

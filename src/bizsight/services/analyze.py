@@ -1,4 +1,5 @@
-"""The analyze use cases: customer lifetime value (and, later, churn) from the warehouse."""
+"""The analyze use cases: customer lifetime value and churn risk from the warehouse, with the
+project's ``customers:`` settings unless a command overrides them."""
 
 from __future__ import annotations
 
@@ -7,13 +8,19 @@ from typing import Any
 
 import pyarrow as pa
 
-from bizsight.analytics.clv import CLVAnalysis, CLVSettings, analyze_clv
+from bizsight.analytics.clv import CLVAnalysis, analyze_clv
 from bizsight.analytics.clv_summary import TIME_UNITS, RFMSummary, summary_sql
+from bizsight.config.customers import CLVSettings
 from bizsight.errors import InvalidArgumentError, NotInitializedError, did_you_mean
 from bizsight.services.project import Project
 from bizsight.warehouse.connection import Warehouse
 
-MIN_CUSTOMERS = 50  # fewer than this and the models' parameters mean little
+MIN_CUSTOMERS = 50
+PURCHASE_STATUSES = ("completed", "refunded")  # a cancelled order is no purchase occasion
+PURCHASE_STATUSES = (
+    "completed",
+    "refunded",
+)  # a cancelled order is no purchase occasion  # fewer than this and the models' parameters mean little
 
 
 def clv_analysis(
@@ -21,15 +28,12 @@ def clv_analysis(
     *,
     calibration_end: dt.date | None = None,
     holdout_end: dt.date | None = None,
-    time_unit: str = "week",
     settings: CLVSettings | None = None,
 ) -> CLVAnalysis:
     """Fit BG/NBD and Gamma-Gamma on purchases up to ``calibration_end`` (default: the last
     order), validate on the holdout up to ``holdout_end``, and score every customer."""
-    if time_unit not in TIME_UNITS:
-        raise InvalidArgumentError(
-            f"unknown time unit '{time_unit}'{did_you_mean(time_unit, TIME_UNITS)}; use day, week or month"
-        )
+    settings = settings or CLVSettings()
+    unit_days = TIME_UNITS[settings.time_unit]
     last = wh.scalar("SELECT max(order_date) FROM core.fact_order_line")
     if last is None:
         raise NotInitializedError("no order lines in the warehouse: ingest sales_transactions first")
@@ -40,31 +44,51 @@ def clv_analysis(
             f"--calibration-end {calibration} is after --holdout-end {observation_end}"
         )
     sql = summary_sql(
-        calibration_end=calibration, observation_end=observation_end, time_unit_days=TIME_UNITS[time_unit]
+        calibration_end=calibration,
+        observation_end=observation_end,
+        time_unit_days=unit_days,
+        statuses=PURCHASE_STATUSES,
     )
     table = wh.con.sql(sql).to_arrow_table()
     if table.num_rows < MIN_CUSTOMERS:
         raise InvalidArgumentError(
             f"{table.num_rows} customers bought before {calibration}; CLV models need at least {MIN_CUSTOMERS}"
         )
-    summary = RFMSummary.from_arrow(table, time_unit_days=TIME_UNITS[time_unit])
-    return analyze_clv(summary, settings or CLVSettings())
+    summary = RFMSummary.from_arrow(table, time_unit_days=unit_days)
+    return analyze_clv(summary, settings)
 
 
-def analyze_clv_for(project: Project, **options: Any) -> dict[str, Any]:
-    """What ``bizsight analyze clv`` prints."""
+def analyze_clv_for(
+    project: Project,
+    *,
+    calibration_end: dt.date | None = None,
+    holdout_end: dt.date | None = None,
+    time_unit: str | None = None,
+) -> dict[str, Any]:
+    """What ``bizsight analyze clv`` prints: the project's CLV settings, with ``time_unit``
+    overriding theirs when given."""
     if not project.paths.warehouse.exists():
         raise NotInitializedError(
             f"no warehouse in {project.root.resolve()}: run `bizsight ingest PATH` first"
         )
+    settings = project.settings.customers.clv
+    if time_unit is not None:
+        if time_unit not in TIME_UNITS:
+            raise InvalidArgumentError(
+                f"unknown time unit '{time_unit}'{did_you_mean(time_unit, TIME_UNITS)}; use day, week or month"
+            )
+        settings = settings.model_copy(update={"time_unit": time_unit})
     with project.warehouse(read_only=True) as wh:
-        return clv_analysis(wh, **options).to_dict()
+        analysis = clv_analysis(
+            wh, calibration_end=calibration_end, holdout_end=holdout_end, settings=settings
+        )
+        return analysis.to_dict()
 
 
-def clv_scores(wh: Warehouse) -> pa.Table | None:
+def clv_scores(wh: Warehouse, settings: CLVSettings | None = None) -> pa.Table | None:
     """Current CLV scores for ``marts.clv``, or None when there are too few customers to fit."""
     try:
-        return clv_analysis(wh).scores
+        return clv_analysis(wh, settings=settings).scores
     except InvalidArgumentError:
         return None
 
@@ -83,6 +107,7 @@ def analyze_churn_for(
     if churn_days is not None and churn_days < 1:
         raise InvalidArgumentError("--churn-days must be 1 or more")
     models = project.paths.state_dir / "models" / "churn" if save_model else None
+    churn_days = churn_days or project.settings.customers.churn.days
     with project.warehouse(read_only=True) as wh:
         analysis = analyze_churn(wh, churn_days=churn_days, models_dir=models)
     return {**analysis.to_dict(), "targets": retention_targets(analysis.scores, 20).to_pylist()}

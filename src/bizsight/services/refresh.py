@@ -1,5 +1,6 @@
-"""The refresh use case: rebuild core from raw, then the derived tables (later: marts, models,
-alerts). One transaction: readers see the old tables until the new ones are complete."""
+"""The refresh use case: rebuild core from raw, then the derived tables, the analytics marts and
+the model scores (CLV, churn). One transaction: readers see the old tables until the new ones
+are complete."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
+import pyarrow as pa
 from sqlglot import exp
 
+from bizsight.config.customers import CustomerSettings
 from bizsight.console import Reporter
+from bizsight.errors import BizsightError
 from bizsight.services.project import Project
 from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.model import ENTITIES
@@ -39,7 +43,7 @@ class RefreshSummary:
         }
 
 
-def _marts(wh: Warehouse) -> dict[str, exp.Expr]:
+def _marts(wh: Warehouse, settings: CustomerSettings) -> dict[str, exp.Expr]:
     """Analytics outputs rebuilt by every refresh, as queries over core."""
     from bizsight.analytics import affinity, cohorts, rfm, sentiment
 
@@ -53,40 +57,69 @@ def _marts(wh: Warehouse) -> dict[str, exp.Expr]:
         "_text_scores", sentiment.text_scores(texts)
     )  # VADER runs in Python, once per distinct text
     return {
-        "rfm_segments": rfm.rfm_query(),
-        "cohort_retention": cohorts.cohorts_query(),
+        "rfm_segments": rfm.rfm_query(settings=settings.rfm),
+        "cohort_retention": cohorts.cohorts_query(
+            cohorts.CohortSettings(grain=settings.cohorts.grain, anchor=settings.cohorts.anchor)
+        ),
         "product_affinity": affinity.pairs_query(),
         "category_affinity": affinity.category_matrix_query(),
         "review_sentiment": sentiment.reviews_query("_text_scores"),
     }
 
 
-def _clv_mart(wh: Warehouse, reporter: Reporter) -> None:
+def _clv_mart(wh: Warehouse, settings: CustomerSettings) -> pa.Table | None:
     """BG/NBD + Gamma-Gamma scores per customer (p_alive, expected purchases and value, CLV)."""
-    from bizsight.errors import BizsightError
     from bizsight.services.analyze import clv_scores
 
+    return clv_scores(wh, settings.clv)
+
+
+def _churn_mart(wh: Warehouse, settings: CustomerSettings) -> pa.Table:
+    """Churn probability, risk band, reasons and revenue at risk per customer."""
+    from bizsight.analytics.churn import churn_scores
+
+    days, scores = churn_scores(wh, churn_days=settings.churn.days)
+    return scores.append_column("churn_days", pa.array([days] * scores.num_rows, pa.int32()))
+
+
+MODEL_MARTS = {"clv": _clv_mart, "churn_scores": _churn_mart}
+
+
+def _write_model_mart(wh: Warehouse, name: str, settings: CustomerSettings, reporter: Reporter) -> None:
+    """Fit and score one model into marts.<name>; a model that cannot be fitted warns and keeps
+    the refresh going (its mart is dropped, so nothing stale is served as current)."""
     try:
-        scores = clv_scores(wh)
-    except BizsightError as err:  # a model that does not converge must not stop the refresh
-        reporter.warn(f"marts.clv not rebuilt: {err}")
-        return
+        scores = MODEL_MARTS[name](wh, settings)
+    except BizsightError as err:
+        scores = None
+        reporter.warn(f"marts.{name} not built: {err}")
+    else:
+        if scores is None:
+            reporter.warn(f"marts.{name} not built: too few customers to fit the model")
     if scores is None:
-        reporter.warn("marts.clv not built: too few customers to fit the CLV models")
+        wh.run(exp.Drop(tables=[table("marts", name)], kind="TABLE", exists=True))
         return
-    wh.con.register("_clv_scores", scores)
-    wh.run("CREATE OR REPLACE TABLE marts.clv AS SELECT * FROM _clv_scores")
-    wh.con.unregister("_clv_scores")
+    wh.con.register("_model_scores", scores)
+    wh.run(
+        exp.Create(
+            this=table("marts", name),
+            kind="TABLE",
+            expression=exp.select("*").from_("_model_scores"),
+            replace=True,
+        )
+    )
+    wh.con.unregister("_model_scores")
 
 
 def refresh(project: Project, reporter: Reporter) -> RefreshSummary:
     with project.warehouse() as wh:
-        return rebuild(wh, reporter)
+        return rebuild(wh, reporter, project.settings.customers)
 
 
-def rebuild(wh: Warehouse, reporter: Reporter) -> RefreshSummary:
+def rebuild(wh: Warehouse, reporter: Reporter, settings: CustomerSettings | None = None) -> RefreshSummary:
+    settings = settings or CustomerSettings()
     started = dt.datetime.now()
-    steps = len(ENTITIES) + len(DIMENSIONS) + len(DERIVED_SQL) + 6
+    steps = len(ENTITIES) + len(DIMENSIONS) + len(DERIVED_SQL) + 5 + len(MODEL_MARTS)
     done = 0
     with wh.transaction():
         for entity in ENTITIES:
@@ -110,13 +143,15 @@ def rebuild(wh: Warehouse, reporter: Reporter) -> RefreshSummary:
             reporter.advance(done, steps, "derived tables")
             wh.run(statement)
             done += 1
-        for name, query in _marts(wh).items():
+        for name, query in _marts(wh, settings).items():
             reporter.advance(done, steps, f"marts.{name}")
             wh.run(exp.Create(this=table("marts", name), kind="TABLE", expression=query, replace=True))
             done += 1
         wh.con.unregister("_text_scores")
-        reporter.advance(done, steps, "marts.clv")
-        _clv_mart(wh, reporter)
+        for name in MODEL_MARTS:  # clv first: churn's revenue at risk reads marts.clv
+            reporter.advance(done, steps, f"marts.{name}")
+            _write_model_mart(wh, name, settings, reporter)
+            done += 1
         version = int(wh.scalar("SELECT value FROM meta.state WHERE key = 'data_version'"))
         wh.run("UPDATE meta.state SET value = ? WHERE key = 'refreshed_version'", [version])
         tables = {
