@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -312,3 +313,83 @@ def print_churn(report: dict[str, Any]) -> None:
                 f"{row['revenue_at_risk']:,.2f}",
             )
         out.print(table)
+
+
+def print_segments(report: dict[str, Any]) -> None:
+    out = console()
+    table = Table(title=f"RFM segments as of {report['as_of']}", title_justify="left", box=box.SIMPLE_HEAD)
+    count, share, whole = "{:,}".format, "{:.1%}".format, "{:,.0f}".format
+    columns = {
+        "customers": ("customers", count),
+        "customer_share": ("share", share),
+        "revenue": ("revenue", whole),
+        "revenue_share": ("rev. %", share),
+        "avg_recency_days": ("recency", whole),
+        "avg_clv": ("avg CLV", whole),
+    }
+    rows = [
+        [row["segment"]]
+        + [
+            "—" if row.get(name) is None else render(row[name] if render is count else float(row[name]))
+            for name, (_, render) in columns.items()
+        ]
+        for row in report["segments"]
+    ]
+    headers = ["segment", *(header for header, _ in columns.values())]
+    for i, header in enumerate(headers):
+        if i == 0:  # names may wrap; numbers never do
+            table.add_column(header, ratio=1)
+        else:
+            widest = max([len(header), *(len(r[i]) for r in rows)])
+            table.add_column(header, justify="right", min_width=widest, no_wrap=True)
+    for cells in rows:
+        table.add_row(*cells)
+    out.print(table)
+    moves = [m for m in report.get("migration") or [] if m["segment_from"] != m["segment_to"]]
+    if moves:
+        moves.sort(key=lambda m: -m["customers"])
+        flows = Table(
+            title=f"Largest moves from {report['since']} to {report['as_of']}", title_justify="left"
+        )
+        for name in ("from", "to", "customers"):
+            flows.add_column(name, justify="right" if name == "customers" else "left", no_wrap=True)
+        for m in moves[:15]:
+            flows.add_row(
+                m["segment_from"] or "(not yet a customer)", m["segment_to"] or "—", f"{m['customers']:,}"
+            )
+        out.print(flows)
+        out.print("All moves: --json.")
+
+
+def print_cohorts(rows: list[dict[str, Any]], value: str) -> None:
+    out = console()
+    if not rows:
+        out.print("No cohorts: no customer has bought yet.")
+        return
+    percent = value in ("retention", "revenue_retention", "churn_rate")
+    render = "{:.0%}".format if percent else "{:,.0f}".format
+    periods = sorted({r["period"] for r in rows})
+    for split in dict.fromkeys(r["split"] for r in rows):
+        cells: dict[Any, dict[int, str]] = {}
+        sizes: dict[Any, str] = {}
+        for r in rows:
+            if r["split"] == split:
+                cell = r[value]
+                cells.setdefault(r["cohort"], {})[r["period"]] = "" if cell is None else render(float(cell))
+                sizes[r["cohort"]] = f"{r['cohort_customers']:,}"
+        widths = [max(len(str(p)), *(len(c.get(p, "")) for c in cells.values())) for p in periods]
+        fixed = 6 + max(len(str(c)) for c in cells) + max(9, *(len(n) for n in sizes.values()))
+        shown = 0
+        while shown < len(periods) and fixed + sum(w + 3 for w in widths[: shown + 1]) <= out.width:
+            shown += 1
+        title = f"{value} by cohort and period" + (f" — {split}" if split is not None else "")
+        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
+        table.add_column("cohort", no_wrap=True)
+        table.add_column("customers", justify="right", no_wrap=True)
+        for period, width in zip(periods[:shown], widths, strict=False):
+            table.add_column(str(period), justify="right", min_width=width, no_wrap=True)
+        for cohort, by_period in cells.items():
+            table.add_row(str(cohort), sizes[cohort], *(by_period.get(p, "") for p in periods[:shown]))
+        out.print(table)
+        if shown < len(periods):
+            out.print(f"[dim]{len(periods) - shown} more periods: widen the terminal, or use --json[/]")

@@ -142,3 +142,39 @@ def test_analyze_churn_json_reports_the_holdout_and_targets(demo: Project) -> No
     assert Path(report["model_path"]).exists()
     bad = run_cli("analyze", "churn", "--churn-days", "0", "--project", str(demo.root))
     assert bad.returncode == 2 and "--churn-days must be 1 or more" in bad.stderr
+
+
+def test_analyze_segments_reports_size_value_and_migration(demo: Project) -> None:
+    result = run_cli("analyze", "segments", "--since", "2026-03-31", "--json", "--project", str(demo.root))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    with demo.warehouse(read_only=True) as wh:
+        scored = wh.scalar("SELECT count(*) FROM marts.rfm_segments")
+        ever = wh.scalar(
+            "SELECT count(DISTINCT customer_id) FROM core.fact_order_line WHERE status <> 'cancelled'"
+        )
+    segments = {row["segment"]: row for row in report["segments"]}
+    assert sum(row["customers"] for row in segments.values()) == scored
+    assert sum(row["revenue_share"] for row in segments.values()) == pytest.approx(1.0)
+    assert segments["Champions"]["avg_clv"] > segments["Lost"]["avg_clv"]
+    moves = report["migration"]
+    assert sum(m["customers"] for m in moves) == ever
+    newcomers = sum(m["customers"] for m in moves if m["segment_from"] is None)
+    assert 0 < newcomers < ever
+    table = run_cli("analyze", "segments", "--since", "2026-03-31", "--project", str(demo.root))
+    assert table.returncode == 0 and "Champions" in table.stdout and "Largest moves" in table.stdout
+    late = run_cli("analyze", "segments", "--since", "2030-01-01", "--project", str(demo.root))
+    assert late.returncode == 2 and "must be before the as-of date" in late.stderr
+
+
+def test_analyze_cohorts_reports_retention_by_cohort(demo: Project) -> None:
+    result = run_cli("analyze", "cohorts", "--periods", "3", "--json", "--project", str(demo.root))
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert {r["period"] for r in rows} == {0, 1, 2, 3}
+    assert all(r["retention"] == 1.0 for r in rows if r["period"] == 0)
+    assert all(0 <= r["retention"] <= 1 for r in rows)
+    table = run_cli("analyze", "cohorts", "--value", "churn_rate", "--project", str(demo.root))
+    assert table.returncode == 0 and "churn_rate by cohort and period" in table.stdout
+    typo = run_cli("analyze", "cohorts", "--by", "regoin", "--project", str(demo.root))
+    assert typo.returncode == 2 and "did you mean 'region'" in typo.stderr

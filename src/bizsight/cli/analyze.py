@@ -95,3 +95,106 @@ def analyze_churn(
         print_json(report)
     else:
         print_churn(report)
+
+
+@analyze_app.command("segments")
+def analyze_segments(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Score customers as of this day; default: the last order.")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Also show how customers moved between segments since this day (YYYY-MM-DD)."),
+    ] = None,
+    project: ProjectOpt = Path(),
+    as_json: JsonOpt = False,
+) -> None:
+    """RFM segments: size, revenue share and average predicted CLV per segment.
+
+    Segments follow the rules under customers.rfm in bizsight.yml (default: Champions, Loyal,
+    ... Lost). With --since, a migration matrix: rows are the segments customers had then,
+    columns the segments they have now ("new" = had not bought yet).
+
+      bizsight analyze segments --since 2026-03-31
+    """
+    from bizsight.services.analyze import segments_for
+    from bizsight.services.project import Project
+    from bizsight.services.query import parse_date
+    from bizsight.terminal import print_segments
+
+    report = run(
+        lambda: segments_for(
+            Project(project), as_of=parse_date(as_of, "--as-of"), since=parse_date(since, "--since")
+        )
+    )
+    if as_json:
+        print_json(report)
+    else:
+        print_segments(report)
+
+
+class CohortGrain(StrEnum):
+    month = "month"
+    week = "week"
+
+
+class CohortAnchor(StrEnum):
+    first_purchase = "first_purchase"
+    signup = "signup"
+
+
+class CohortValue(StrEnum):
+    retention = "retention"
+    revenue_retention = "revenue_retention"
+    cumulative_revenue_per_customer = "cumulative_revenue_per_customer"
+    churn_rate = "churn_rate"
+    active_customers = "active_customers"
+
+
+@analyze_app.command("cohorts")
+def analyze_cohorts(
+    grain: Annotated[
+        CohortGrain | None,
+        typer.Option(help="Cohort and period length.", show_default="customers.cohorts.grain: month"),
+    ] = None,
+    anchor: Annotated[
+        CohortAnchor | None,
+        typer.Option(
+            help="What puts a customer in a cohort.", show_default="customers.cohorts.anchor: first_purchase"
+        ),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Split by a customer attribute: region, acquisition_channel, ..."),
+    ] = None,
+    periods: Annotated[int | None, typer.Option(help="Show at most this many periods after the first.")] = 12,
+    value: Annotated[CohortValue, typer.Option(help="The number in each cell.")] = CohortValue.retention,
+    project: ProjectOpt = Path(),
+    as_json: JsonOpt = False,
+) -> None:
+    """Acquisition cohorts × periods since: retention, revenue retention, cumulative revenue
+    per customer or churn rate.
+
+    --json prints every cell with all measures (long format: split, cohort, period, ...).
+
+      bizsight analyze cohorts --value revenue_retention --periods 6
+
+      bizsight analyze cohorts --by acquisition_channel --grain week
+    """
+    from bizsight.services.analyze import cohorts_for
+    from bizsight.services.project import Project
+    from bizsight.terminal import print_cohorts
+
+    rows = run(
+        lambda: cohorts_for(
+            Project(project),
+            grain=grain.value if grain else None,
+            anchor=anchor.value if anchor else None,
+            split_by=by,
+            max_periods=periods,
+        )
+    )
+    if as_json:
+        print_json(rows)
+    else:
+        print_cohorts(rows, value.value)

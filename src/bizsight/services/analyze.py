@@ -23,6 +23,13 @@ PURCHASE_STATUSES = (
 )  # a cancelled order is no purchase occasion  # fewer than this and the models' parameters mean little
 
 
+def _require_orders(project: Project) -> None:
+    if not project.paths.warehouse.exists():
+        raise NotInitializedError(
+            f"no warehouse in {project.root.resolve()}: run `bizsight ingest PATH` first"
+        )
+
+
 def clv_analysis(
     wh: Warehouse,
     *,
@@ -67,10 +74,7 @@ def analyze_clv_for(
 ) -> dict[str, Any]:
     """What ``bizsight analyze clv`` prints: the project's CLV settings, with ``time_unit``
     overriding theirs when given."""
-    if not project.paths.warehouse.exists():
-        raise NotInitializedError(
-            f"no warehouse in {project.root.resolve()}: run `bizsight ingest PATH` first"
-        )
+    _require_orders(project)
     settings = project.settings.customers.clv
     if time_unit is not None:
         if time_unit not in TIME_UNITS:
@@ -100,10 +104,7 @@ def analyze_churn_for(
     the first customers of the retention target list (ranked by revenue at risk)."""
     from bizsight.analytics.churn import analyze_churn, retention_targets
 
-    if not project.paths.warehouse.exists():
-        raise NotInitializedError(
-            f"no warehouse in {project.root.resolve()}: run `bizsight ingest PATH` first"
-        )
+    _require_orders(project)
     if churn_days is not None and churn_days < 1:
         raise InvalidArgumentError("--churn-days must be 1 or more")
     models = project.paths.state_dir / "models" / "churn" if save_model else None
@@ -111,3 +112,61 @@ def analyze_churn_for(
     with project.warehouse(read_only=True) as wh:
         analysis = analyze_churn(wh, churn_days=churn_days, models_dir=models)
     return {**analysis.to_dict(), "targets": retention_targets(analysis.scores, 20).to_pylist()}
+
+
+def segments_for(
+    project: Project, *, as_of: dt.date | None = None, since: dt.date | None = None
+) -> dict[str, Any]:
+    """RFM segments at ``as_of`` (default: the last order date) with the project's rules: size,
+    revenue share and average predicted CLV per segment; with ``since``, how customers moved
+    between the segments they had at ``since`` and at ``as_of``."""
+    from bizsight.analytics.rfm import ClvColumn, migration, segment_summary
+
+    _require_orders(project)
+    rules = project.settings.customers.rfm
+    with project.warehouse(read_only=True) as wh:
+        last = wh.scalar("SELECT max(order_date) FROM core.fact_order_line")
+        if last is None:
+            raise NotInitializedError("no order lines in the warehouse: ingest sales_transactions first")
+        as_of = as_of or last
+        if since is not None and since >= as_of:
+            raise InvalidArgumentError(f"--since {since} must be before the as-of date {as_of}")
+        clv = ClvColumn() if wh.table_exists("marts", "clv") else None
+        summary = segment_summary(wh, as_of, rules, clv).drop_columns(["ordinal"])
+        moves = migration(wh, since, as_of, rules).to_pylist() if since else None
+    return {
+        "as_of": as_of.isoformat(),
+        "since": since.isoformat() if since else None,
+        "segments": summary.to_pylist(),
+        "migration": moves,
+    }
+
+
+def cohorts_for(
+    project: Project,
+    *,
+    grain: str | None = None,
+    anchor: str | None = None,
+    split_by: str | None = None,
+    max_periods: int | None = None,
+) -> list[dict[str, Any]]:
+    """The cohort × period table (retention, revenue retention, cumulative revenue per customer,
+    churn rate), with the project's cohort settings unless overridden."""
+    from pydantic import ValidationError
+
+    from bizsight.analytics.cohorts import CohortSettings, cohorts
+
+    _require_orders(project)
+    defaults = project.settings.customers.cohorts
+    try:
+        settings = CohortSettings(
+            grain=grain or defaults.grain,  # type: ignore[arg-type]
+            anchor=anchor or defaults.anchor,  # type: ignore[arg-type]
+            split_by=split_by,
+            max_periods=max_periods,
+        )
+    except ValidationError as err:
+        raise InvalidArgumentError(err.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    with project.warehouse(read_only=True) as wh:
+        rows: list[dict[str, Any]] = cohorts(wh, settings).to_pylist()
+    return rows
