@@ -178,3 +178,56 @@ def test_analyze_cohorts_reports_retention_by_cohort(demo: Project) -> None:
     assert table.returncode == 0 and "churn_rate by cohort and period" in table.stdout
     typo = run_cli("analyze", "cohorts", "--by", "regoin", "--project", str(demo.root))
     assert typo.returncode == 2 and "did you mean 'region'" in typo.stderr
+
+
+def test_analyze_reviews_reports_agreement_groups_and_worst(demo: Project) -> None:
+    result = run_cli(
+        "analyze", "reviews", "--by", "category", "--top", "2", "--json", "--project", str(demo.root)
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    with demo.warehouse(read_only=True) as wh:
+        reviews = wh.scalar("SELECT count(*) FROM marts.review_sentiment")
+    assert sum(g["reviews"] for g in report["groups"]) == reviews
+    # The demo's review texts follow their stars (ground truth), so VADER should agree mostly.
+    assert report["agreement"]["spearman"] > 0.5 and 0.5 < report["agreement"]["agreement"] <= 1
+    worst = report["most_negative"]
+    per_product: dict[str, int] = {}
+    for r in worst:
+        per_product[r["product_id"]] = per_product.get(r["product_id"], 0) + 1
+        assert r["compound"] < 0
+    assert worst and max(per_product.values()) <= 2
+    table = run_cli("analyze", "reviews", "--by", "month", "--project", str(demo.root))
+    assert table.returncode == 0 and "Sentiment by month" in table.stdout
+
+
+def test_analyze_affinity_ranks_pairs_and_also_bought(demo: Project) -> None:
+    result = run_cli("analyze", "affinity", "--min-orders", "5", "--json", "--project", str(demo.root))
+    assert result.returncode == 0, result.stderr
+    items = json.loads(result.stdout)["items"]
+    assert items and all(i["orders_together"] >= 5 for i in items)
+    assert [i["lift"] for i in items] == sorted((i["lift"] for i in items), reverse=True)
+    product = items[0]["product_a"]
+    also = run_cli(
+        "analyze",
+        "affinity",
+        "--product",
+        product,
+        "--min-orders",
+        "2",
+        "--json",
+        "--project",
+        str(demo.root),
+    )
+    assert also.returncode == 0, also.stderr
+    bought = json.loads(also.stdout)["items"]
+    assert items[0]["product_b"] in {b["also_bought"] for b in bought}
+    with demo.warehouse(read_only=True) as wh:
+        orders_with_product = wh.scalar(
+            "SELECT count(DISTINCT order_id) FROM core.fact_order_line WHERE product_id = ? AND status <> 'cancelled'",
+            [product],
+        )
+    for b in bought:  # confidence = P(other | product) = orders together / orders with the product
+        assert b["confidence"] == pytest.approx(b["orders_together"] / orders_with_product)
+    typo = run_cli("analyze", "affinity", "--product", product + "x", "--project", str(demo.root))
+    assert typo.returncode == 2 and "unknown product" in typo.stderr

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from bizsight.services.project import Project
 from tests.helpers import ORDER_HEADER, order, write_csv
@@ -95,6 +96,7 @@ def test_margin_reviews_marketing_and_categories(tiny: Project) -> None:
         tiny,
         "gross_margin",
         "average_rating",
+        "average_sentiment",
         "review_count",
         "negative_review_share",
         "marketing_spend",
@@ -106,6 +108,12 @@ def test_margin_reviews_marketing_and_categories(tiny: Project) -> None:
     assert rows[APR]["gross_margin"] == pytest.approx((30 - 12) / 30)
     assert (rows[JAN]["average_rating"], rows[JAN]["review_count"]) == (pytest.approx(3.0), 2)
     assert rows[JAN]["negative_review_share"] == pytest.approx(0.5)
+    vader = SentimentIntensityAnalyzer()
+    jan_texts = ("great", "broken")  # R1 and R2; R3 "good" is in February
+    assert rows[JAN]["average_sentiment"] == pytest.approx(
+        sum(vader.polarity_scores(t)["compound"] for t in jan_texts) / 2
+    )
+    assert rows[JAN]["average_sentiment"] < rows[FEB]["average_sentiment"]
     assert rows[MAR]["average_rating"] is None and rows[MAR]["review_count"] == 0
     assert rows[JAN]["marketing_spend"] == Decimal("80.0000")
     assert rows[JAN]["customer_acquisition_cost"] == pytest.approx(40.0)

@@ -47,10 +47,10 @@ def analyze_clv(
 
       bizsight analyze clv --calibration-end 2025-09-30 --holdout-end 2026-09-30
     """
+    from bizsight.cli.analyze_views import print_clv
     from bizsight.services.analyze import analyze_clv_for
     from bizsight.services.project import Project
     from bizsight.services.query import parse_date
-    from bizsight.terminal import print_clv
 
     report = run(
         lambda: analyze_clv_for(
@@ -86,9 +86,9 @@ def analyze_churn(
     the most important features, the risk bands and the retention target list (customers ranked
     by revenue at risk: churn probability × predicted lifetime value).
     """
+    from bizsight.cli.analyze_views import print_churn
     from bizsight.services.analyze import analyze_churn_for
     from bizsight.services.project import Project
-    from bizsight.terminal import print_churn
 
     report = run(lambda: analyze_churn_for(Project(project), churn_days=churn_days, save_model=save_model))
     if as_json:
@@ -117,10 +117,10 @@ def analyze_segments(
 
       bizsight analyze segments --since 2026-03-31
     """
+    from bizsight.cli.analyze_views import print_segments
     from bizsight.services.analyze import segments_for
     from bizsight.services.project import Project
     from bizsight.services.query import parse_date
-    from bizsight.terminal import print_segments
 
     report = run(
         lambda: segments_for(
@@ -181,9 +181,9 @@ def analyze_cohorts(
 
       bizsight analyze cohorts --by acquisition_channel --grain week
     """
+    from bizsight.cli.analyze_views import print_cohorts
     from bizsight.services.analyze import cohorts_for
     from bizsight.services.project import Project
-    from bizsight.terminal import print_cohorts
 
     rows = run(
         lambda: cohorts_for(
@@ -198,3 +198,70 @@ def analyze_cohorts(
         print_json(rows)
     else:
         print_cohorts(rows, value.value)
+
+
+class ReviewGrouping(StrEnum):
+    product = "product"
+    category = "category"
+    month = "month"
+
+
+@analyze_app.command("reviews")
+def analyze_reviews(
+    by: Annotated[
+        ReviewGrouping, typer.Option("--by", help="Group sentiment by this.")
+    ] = ReviewGrouping.category,
+    top: Annotated[int, typer.Option(help="Most negative recent reviews to show per product.")] = 1,
+    project: ProjectOpt = Path(),
+    as_json: JsonOpt = False,
+) -> None:
+    """Review sentiment (VADER): agreement with the star ratings, sentiment by product,
+    category or month, and the most negative recent reviews per product.
+
+    Scores come from marts.review_sentiment, written by `bizsight refresh`. Compound scores run
+    from −1 (very negative) to +1 (very positive).
+
+      bizsight analyze reviews --by month
+    """
+    from bizsight.cli.analyze_views import print_reviews
+    from bizsight.services.analyze import reviews_for
+    from bizsight.services.project import Project
+
+    report = run(lambda: reviews_for(Project(project), by=by.value, top=top))
+    if as_json:
+        print_json(report)
+    else:
+        print_reviews(report)
+
+
+@analyze_app.command("affinity")
+def analyze_affinity(
+    product: Annotated[
+        str | None, typer.Option(help="A product id: what else do its buyers put in the same order?")
+    ] = None,
+    top: Annotated[int, typer.Option(help="How many pairs or products to show.")] = 10,
+    min_orders: Annotated[
+        int,
+        typer.Option(
+            help="Leave out pairs seen together in fewer orders (rare pairs have huge, meaningless lifts)."
+        ),
+    ] = 10,
+    project: ProjectOpt = Path(),
+    as_json: JsonOpt = False,
+) -> None:
+    """Products bought together: support, confidence and lift, and the category cross-sell matrix.
+
+    Without --product, the pairs with the highest lift (how many times more often they share an
+    order than chance would have it); with --product, "bought X, also bought".
+
+      bizsight analyze affinity --product P00103 --top 5
+    """
+    from bizsight.cli.analyze_views import print_affinity
+    from bizsight.services.analyze import affinity_for
+    from bizsight.services.project import Project
+
+    report = run(lambda: affinity_for(Project(project), product=product, top=top, min_orders=min_orders))
+    if as_json:
+        print_json(report)
+    else:
+        print_affinity(report)

@@ -170,3 +170,60 @@ def cohorts_for(
     with project.warehouse(read_only=True) as wh:
         rows: list[dict[str, Any]] = cohorts(wh, settings).to_pylist()
     return rows
+
+
+def _mart(wh: Warehouse, name: str) -> pa.Table:
+    from sqlglot import exp
+
+    from bizsight.warehouse.sql import render, table
+
+    if not wh.table_exists("marts", name):
+        raise NotInitializedError(f"marts.{name} is missing: run `bizsight refresh` first")
+    return wh.con.cursor().sql(render(exp.select("*").from_(table("marts", name)))).to_arrow_table()
+
+
+def reviews_for(project: Project, *, by: str = "product", top: int = 3) -> dict[str, Any]:
+    """Review sentiment from marts.review_sentiment: how well the text agrees with the stars,
+    sentiment by product, category or month, and each product's most negative recent reviews."""
+    from bizsight.analytics import sentiment
+
+    if by not in ("product", "category", "month"):
+        raise InvalidArgumentError(f"cannot group reviews by '{by}'; use product, category or month")
+    if top < 1:
+        raise InvalidArgumentError("--top must be 1 or more")
+    _require_orders(project)
+    with project.warehouse(read_only=True) as wh:
+        scored = _mart(wh, "review_sentiment")
+        agreement = sentiment.rating_agreement(wh, scored).to_pylist()[0]
+        grouped = sentiment.sentiment_by(wh, scored, by).to_pylist()  # type: ignore[arg-type]
+        worst = sentiment.most_negative(wh, scored, top=top).to_pylist()
+    return {"agreement": agreement, "by": by, "groups": grouped, "most_negative": worst}
+
+
+def affinity_for(
+    project: Project, *, product: str | None = None, top: int = 10, min_orders: int = 10
+) -> dict[str, Any]:
+    """Products bought together (support, confidence, lift) from marts.product_affinity, or
+    "bought X, also bought" for one product; and the category cross-sell matrix. Pairs seen in
+    fewer than ``min_orders`` orders are left out: with two orders a lift of 700 is chance."""
+    import pyarrow.compute as pc
+
+    from bizsight.analytics import affinity
+
+    if top < 1 or min_orders < 1:
+        raise InvalidArgumentError("--top and --min-orders must be 1 or more")
+    _require_orders(project)
+    with project.warehouse(read_only=True) as wh:
+        if product is None:
+            pairs = _mart(wh, "product_affinity")
+            pairs = pairs.filter(pc.greater_equal(pairs.column("orders_together"), pa.scalar(min_orders)))
+            ranked = pairs.sort_by([("lift", "descending"), ("support", "descending")])
+            items = ranked.slice(0, top).to_pylist()
+        else:
+            known = [p for (p,) in wh.rows("SELECT product_id FROM core.dim_product")]
+            if product not in known:
+                raise InvalidArgumentError(f"unknown product '{product}'{did_you_mean(product, known)}")
+            settings = affinity.AffinitySettings(min_orders=min_orders)
+            items = affinity.also_bought(wh, product, top=top, settings=settings).to_pylist()
+        matrix = _mart(wh, "category_affinity").to_pylist()
+    return {"product": product, "min_orders": min_orders, "items": items, "categories": matrix}
