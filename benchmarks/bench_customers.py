@@ -52,7 +52,8 @@ with project.warehouse(read_only=True) as wh:
         import numpy as np
         last = wh.scalar("SELECT max(order_date) FROM core.fact_order_line")
         t = time.perf_counter()
-        table = wh.con.sql(summary_sql(calibration_end=last, observation_end=last, time_unit_days=7.0)).to_arrow_table()
+        from bizsight.services.analyze import PURCHASE_STATUSES
+        table = wh.con.sql(summary_sql(calibration_end=last, observation_end=last, time_unit_days=7.0, statuses=PURCHASE_STATUSES)).to_arrow_table()
         s = RFMSummary.from_arrow(table, time_unit_days=TIME_UNITS["week"])
         extra["summary_s"] = time.perf_counter() - t
         pq.write_table(table, out + ".summary.parquet")

@@ -12,9 +12,13 @@ import pytest
 
 from bizsight.analytics.churn import (
     analyze_churn,
+    churn_window,
+    fit_churn_model,
+    labelled_features,
     latest_model,
     retention_targets,
     save_model,
+    score_customers,
 )
 from bizsight.analytics.churn_features import (
     churn_days_from_gaps,
@@ -186,3 +190,18 @@ def test_demo_temporal_holdout(demo: Project, tmp_path: Path) -> None:
     assert np.allclose(model.predict_proba(current), analysis.model.predict_proba(current))
     second = save_model(model, {"note": "again"}, tmp_path / "models")
     assert second.name.endswith("-v2.joblib") and latest_model(tmp_path / "models")[1]["note"] == "again"
+
+
+def test_large_trainings_are_sampled_and_reasons_go_to_the_retention_list(demo: Project) -> None:
+    with demo.warehouse(read_only=True) as wh:
+        n, _, last = churn_window(wh, None)
+        table = labelled_features(wh, last - dt.timedelta(days=n), n)
+        sampled = fit_churn_model(table, max_rows=1_000)
+        again = fit_churn_model(table, max_rows=1_000)
+        scores = score_customers(wh, sampled, last, max_reasons=25)
+    assert table.num_rows > 1_000
+    assert sampled.threshold == again.threshold  # a seeded sample: same data, same model
+    rows = scores.to_pylist()  # ranked by revenue at risk
+    explained = [r for r in rows if r["reason_1"] is not None]
+    at_risk = [r for r in rows if r["risk_band"] != "low"]
+    assert len(explained) == 25 and explained == at_risk[:25]

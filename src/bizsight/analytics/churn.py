@@ -14,11 +14,14 @@ importance (drop in ROC-AUC on the evaluation cutoff) ranks features globally.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -34,8 +37,14 @@ from bizsight.analytics.churn_features import (
 from bizsight.errors import InvalidArgumentError, ModelFitError
 from bizsight.warehouse.connection import Warehouse
 
+P = ParamSpec("P")
+R = TypeVar("R")
 RANDOM_STATE = 0
 MIN_CUSTOMERS = 50
+# Past ~100,000 customers a model on 21 features learns nothing more, while fitting time keeps
+# growing (4 fits per model: 3 folds for the threshold, then the final one).
+MAX_TRAINING_ROWS = 100_000
+MAX_REASONS = 50_000
 
 
 @dataclass
@@ -48,18 +57,40 @@ class ChurnModel:
 
     def matrix(self, table: pa.Table) -> np.ndarray:
         """Numeric features as floats (NULL → NaN), categories as codes (unseen → NaN)."""
-        columns = [
-            np.array(table.column(name).to_pylist(), dtype=float)  # None becomes nan
-            for name in NUMERIC_FEATURES
-        ]
+        import pyarrow.compute as pc
+
+        columns = [_floats(pc.cast(table.column(name), pa.float64())) for name in NUMERIC_FEATURES]
         for name in CATEGORICAL_FEATURES:
-            codes: dict[str | None, float] = {v: float(i) for i, v in enumerate(self.categories[name])}
-            values = table.column(name).to_pylist()
-            columns.append(np.array([codes.get(v, np.nan) for v in values], dtype=float))
+            known = pa.array(self.categories[name], pa.string())
+            codes = pc.index_in(pc.cast(table.column(name), pa.string()), value_set=known)
+            columns.append(_floats(pc.cast(codes, pa.float64())))
         return np.column_stack(columns) if columns else np.empty((table.num_rows, 0))
 
     def predict_proba(self, table: pa.Table) -> np.ndarray:
         return np.asarray(self.classifier.predict_proba(self.matrix(table))[:, 1], dtype=float)
+
+
+def _model_threads(func: Callable[P, R]) -> Callable[P, R]:
+    """Run ``func`` with OpenMP (the gradient boosting's threads) on half the cores, at least
+    one. OpenMP threads spin while they wait, so with more threads than free cores (a web
+    server, DuckDB, a second process) fitting ran ten times slower here (docs/churn.md)."""
+
+    @functools.wraps(func)
+    def limited(*args: P.args, **kwargs: P.kwargs) -> R:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=max(1, (os.cpu_count() or 2) // 2), user_api="openmp"):
+            return func(*args, **kwargs)
+
+    return limited
+
+
+def _floats(column: Any) -> np.ndarray:
+    """A float Arrow column as numpy, NULL as NaN."""
+    import pyarrow.compute as pc
+
+    filled: Any = pc.fill_null(column, pa.scalar(np.nan, pa.float64()))
+    return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=float)
 
 
 def _classifier() -> Any:
@@ -79,11 +110,15 @@ def _classifier() -> Any:
     )
 
 
-def fit_churn_model(table: pa.Table) -> ChurnModel:
-    """Fit on a labelled feature table (the :data:`FEATURES` and ``churned``); the threshold
-    maximises F1 over 3-fold out-of-fold predictions (in-sample ones would be overconfident)."""
+def fit_churn_model(table: pa.Table, max_rows: int = MAX_TRAINING_ROWS) -> ChurnModel:
+    """Fit on a labelled feature table (the :data:`FEATURES` and ``churned``; at most
+    ``max_rows`` of them, sampled); the threshold maximises F1 over 3-fold out-of-fold
+    predictions (in-sample ones would be overconfident)."""
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
+    if table.num_rows > max_rows:  # a seeded random sample: the same data give the same model
+        keep = np.sort(np.random.default_rng(RANDOM_STATE).choice(table.num_rows, max_rows, replace=False))
+        table = table.take(keep)
     y = np.array(table.column("churned").to_pylist(), dtype=int)
     if table.num_rows < MIN_CUSTOMERS or y.min() == y.max():
         raise ModelFitError(f"need {MIN_CUSTOMERS} customers with both outcomes to fit a churn model")
@@ -177,26 +212,33 @@ def permutation_importances(model: ChurnModel, table: pa.Table, repeats: int = 5
     return dict(sorted(zip(FEATURES, (float(v) for v in means), strict=True), key=lambda kv: -kv[1]))
 
 
-def top_reasons(model: ChurnModel, table: pa.Table, k: int = 3) -> list[list[str]]:
-    """Per customer, the ``k`` features that raise their churn probability most (see module).
+def top_reasons(
+    model: ChurnModel, table: pa.Table, k: int = 3, rows: np.ndarray | None = None
+) -> list[list[str]]:
+    """Per customer (of ``rows``, default all), the ``k`` features that raise their churn
+    probability most (see module).
 
     A feature's effect for one customer is p(x) - p(x with that feature set to the population's
-    typical value: median, or most common category); only positive effects are reasons.
+    typical value: median, or most common category, over the whole ``table``); only positive
+    effects are reasons.
     """
-    x = model.matrix(table)
+    everyone = model.matrix(table)
+    chosen = np.arange(everyone.shape[0]) if rows is None else np.asarray(rows, dtype=int)
+    x = everyone[chosen]
     n = x.shape[0]
     if n == 0:
         return []
-    base = model.predict_proba(table)
+    base = model.classifier.predict_proba(x)[:, 1]
     effects = np.zeros_like(x)
     labels: list[np.ndarray] = []
     for j, name in enumerate(FEATURES):
+        population = everyone[:, j]
+        finite = population[np.isfinite(population)]
         column = x[:, j]
-        finite = column[np.isfinite(column)]
         if name in CATEGORICAL_FEATURES:
             codes, counts = np.unique(finite, return_counts=True)
             typical = float(codes[np.argmax(counts)]) if codes.size else np.nan
-            values = table.column(name).to_pylist()
+            values = table.column(name).take(chosen).to_pylist()
             labels.append(np.array([f"{name} {v}" for v in values], dtype=object))
         else:
             typical = float(np.median(finite)) if finite.size else np.nan
@@ -317,29 +359,42 @@ def churn_window(wh: Warehouse, churn_days: int | None) -> tuple[int, dt.date, d
     return n, first, last
 
 
-def score_customers(wh: Warehouse, model: ChurnModel, as_of: dt.date) -> pa.Table:
-    """Churn probability, risk band, top three reasons and revenue at risk per customer at
-    ``as_of``, ranked by revenue at risk."""
+def score_customers(
+    wh: Warehouse, model: ChurnModel, as_of: dt.date, *, max_reasons: int = MAX_REASONS
+) -> pa.Table:
+    """Churn probability, risk band, revenue at risk and top three reasons per customer at
+    ``as_of``, ranked by revenue at risk. Reasons cost one prediction pass per feature, so they
+    are given to the ``max_reasons`` medium- and high-risk customers with the most revenue at
+    risk (the retention list); the others have none."""
     sentiment = wh.table_exists("marts", "review_sentiment")
     current = wh.con.sql(features_sql(as_of, with_sentiment=sentiment)).to_arrow_table()
     p = model.predict_proba(current)
-    reasons = top_reasons(model, current)
+    bands = np.array(risk_bands(p, model.threshold), dtype=object)
     base = _value_at_risk_base(wh, as_of)
     ids = current.column("customer_id").to_pylist()
+    at_risk = p * np.array([base.get(c, 0.0) for c in ids])
+    candidates = np.flatnonzero(bands != "low")
+    chosen = candidates[np.argsort(-at_risk[candidates], kind="stable")[:max_reasons]]
+    reasons: list[list[str] | None] = [None] * len(ids)
+    for row, found in zip(chosen, top_reasons(model, current, rows=chosen), strict=True):
+        reasons[row] = found
     return pa.table(
         {
             "customer_id": pa.array(ids, pa.string()),
             "churn_probability": pa.array(p, pa.float64()),
-            "risk_band": pa.array(risk_bands(p, model.threshold), pa.string()),
+            "risk_band": pa.array(bands, pa.string()),
             **{
-                f"reason_{k + 1}": pa.array([r[k] if len(r) > k else None for r in reasons], pa.string())
+                f"reason_{k + 1}": pa.array(
+                    [r[k] if r is not None and len(r) > k else None for r in reasons], pa.string()
+                )
                 for k in range(3)
             },
-            "revenue_at_risk": pa.array(p * np.array([base.get(c, 0.0) for c in ids]), pa.float64()),
+            "revenue_at_risk": pa.array(at_risk, pa.float64()),
         }
     ).sort_by([("revenue_at_risk", "descending"), ("customer_id", "ascending")])
 
 
+@_model_threads
 def churn_scores(wh: Warehouse, *, churn_days: int | None = None) -> tuple[int, pa.Table]:
     """Scores for ``marts.churn_scores``: the model fitted at the latest fully labelled cutoff
     (last order − N) scores every customer at the last order date. Cheaper than
@@ -354,6 +409,7 @@ def churn_scores(wh: Warehouse, *, churn_days: int | None = None) -> tuple[int, 
     return n, score_customers(wh, model, last)
 
 
+@_model_threads
 def analyze_churn(
     wh: Warehouse, *, churn_days: int | None = None, models_dir: Path | None = None
 ) -> ChurnAnalysis:
