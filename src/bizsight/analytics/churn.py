@@ -110,6 +110,7 @@ def _classifier() -> Any:
     )
 
 
+@_model_threads
 def fit_churn_model(table: pa.Table, max_rows: int = MAX_TRAINING_ROWS) -> ChurnModel:
     """Fit on a labelled feature table (the :data:`FEATURES` and ``churned``; at most
     ``max_rows`` of them, sampled); the threshold maximises F1 over 3-fold out-of-fold
@@ -359,6 +360,7 @@ def churn_window(wh: Warehouse, churn_days: int | None) -> tuple[int, dt.date, d
     return n, first, last
 
 
+@_model_threads
 def score_customers(
     wh: Warehouse, model: ChurnModel, as_of: dt.date, *, max_reasons: int = MAX_REASONS
 ) -> pa.Table:
