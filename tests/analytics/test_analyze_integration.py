@@ -231,3 +231,23 @@ def test_analyze_affinity_ranks_pairs_and_also_bought(demo: Project) -> None:
         assert b["confidence"] == pytest.approx(b["orders_together"] / orders_with_product)
     typo = run_cli("analyze", "affinity", "--product", product + "x", "--project", str(demo.root))
     assert typo.returncode == 2 and "unknown product" in typo.stderr
+
+
+def test_model_outputs_are_metrics_and_dimensions(demo: Project) -> None:
+    by_quarter = {
+        r["period"]: r["average_clv"] for r in demo.query("average_clv", grain="quarter").to_pylist()
+    }
+    with demo.warehouse(read_only=True) as wh:
+        expected = dict(
+            wh.rows(
+                "SELECT CAST(date_trunc('quarter', o.first_order_date) AS DATE), avg(v.clv) "
+                "FROM core.customer_orders o LEFT JOIN marts.clv v USING (customer_id) GROUP BY 1"
+            )
+        )
+        total = wh.scalar("SELECT sum(net_amount) FROM core.fact_order_line")
+    assert by_quarter.keys() == expected.keys()
+    for period, value in expected.items():
+        assert by_quarter[period] == pytest.approx(value)
+    by_risk = {r["churn_risk"]: r["revenue"] for r in demo.query("revenue", by=["churn_risk"]).to_pylist()}
+    assert {"high", "medium", "low"} <= by_risk.keys()
+    assert sum(by_risk.values()) == total  # every line lands in exactly one band (or none)

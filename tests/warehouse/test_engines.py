@@ -27,6 +27,7 @@ from bizsight.demo import generate
 from bizsight.errors import ConfigError, WarehouseError
 from bizsight.services.ingest import ingest
 from bizsight.services.project import Project
+from bizsight.services.publish import SCHEMAS
 from bizsight.services.refresh import refresh
 from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.engines import (
@@ -97,7 +98,7 @@ def pg_url() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def pg(wh: Warehouse, pg_url: str) -> Iterator[tuple[PostgresEngine, dict[str, int]]]:
     with PostgresEngine(pg_url) as engine:
-        yield engine, publish(wh, engine)
+        yield engine, publish(wh, engine, SCHEMAS)
 
 
 @pytest.fixture(scope="session")
@@ -121,7 +122,7 @@ def spark(
     wh: Warehouse, spark_session: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[SparkEngine, dict[str, int]]:
     engine = SparkEngine(session=spark_session, data_dir=tmp_path_factory.mktemp("spark"))
-    return engine, publish(wh, engine)
+    return engine, publish(wh, engine, SCHEMAS)
 
 
 @pytest.fixture(
@@ -206,12 +207,13 @@ def test_publish_copies_every_base_table_and_counts_rows(
 ) -> None:
     engine, counts = published
     tables = {
-        f"core.{name}"
-        for (name,) in wh.rows(
-            "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = 'core' AND table_type = 'BASE TABLE'"
+        f"{schema}.{name}"
+        for (schema, name) in wh.rows(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_schema IN ('core', 'marts') AND table_type = 'BASE TABLE'"
         )
     }
+    assert "marts.churn_scores" in tables
     assert set(counts) == tables and "core.order_lines_enriched" not in counts  # views stay home
     union = " UNION ALL ".join(
         f"SELECT '{name}' AS name, count(*) AS n FROM {name}" for name in sorted(tables)
@@ -246,7 +248,7 @@ def test_publishing_again_replaces_the_tables(
     published: tuple[Engine, dict[str, int]], wh: Warehouse
 ) -> None:
     engine, first = published
-    again = publish(wh, engine)
+    again = publish(wh, engine, SCHEMAS)
     assert again == first
     got = engine.query(render("SELECT count(*) AS n FROM core.fact_order_line", engine)).to_pylist()
     assert got == [{"n": first["core.fact_order_line"]}]  # no duplicates
