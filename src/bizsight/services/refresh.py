@@ -99,16 +99,7 @@ def _write_model_mart(wh: Warehouse, name: str, settings: CustomerSettings, repo
     if scores is None:
         wh.run(exp.Drop(tables=[table("marts", name)], kind="TABLE", exists=True))
         return
-    wh.con.register("_model_scores", scores)
-    wh.run(
-        exp.Create(
-            this=table("marts", name),
-            kind="TABLE",
-            expression=exp.select("*").from_("_model_scores"),
-            replace=True,
-        )
-    )
-    wh.con.unregister("_model_scores")
+    wh.replace_table("marts", name, scores)
 
 
 def refresh(project: Project, reporter: Reporter) -> RefreshSummary:

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 from sqlglot import exp
 
 from bizsight.errors import WarehouseError, WarehouseLockedError
-from bizsight.warehouse.sql import render
+from bizsight.warehouse.sql import render, table
 
 
 class Warehouse:
@@ -69,6 +70,21 @@ class Warehouse:
                 [schema, name],
             )
         )
+
+    def replace_table(self, schema: str, name: str, rows: pa.Table) -> None:
+        """Create or replace ``schema.name`` with the rows of an Arrow table."""
+        self.con.register("_replacement_rows", rows)
+        try:
+            self.run(
+                exp.Create(
+                    this=table(schema, name),
+                    kind="TABLE",
+                    expression=exp.select("*").from_("_replacement_rows"),
+                    replace=True,
+                )
+            )
+        finally:
+            self.con.unregister("_replacement_rows")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
