@@ -79,14 +79,22 @@ def _clv_mart(wh: Warehouse, reporter: Reporter) -> None:
     wh.con.unregister("_clv_scores")
 
 
+def _anomalies_mart(project: Project, wh: Warehouse, reporter: Reporter) -> None:
+    """Score the metric series of bizsight.yml ``anomalies`` (docs/trends-and-anomalies.md)."""
+    from bizsight.services.anomalies import detect_anomalies, write_anomalies
+
+    if project.settings.anomalies.enabled:
+        write_anomalies(wh, detect_anomalies(project, wh, reporter))
+
+
 def refresh(project: Project, reporter: Reporter) -> RefreshSummary:
     with project.warehouse() as wh:
-        return rebuild(wh, reporter)
+        return rebuild(wh, reporter, project)
 
 
-def rebuild(wh: Warehouse, reporter: Reporter) -> RefreshSummary:
+def rebuild(wh: Warehouse, reporter: Reporter, project: Project | None = None) -> RefreshSummary:
     started = dt.datetime.now()
-    steps = len(ENTITIES) + len(DIMENSIONS) + len(DERIVED_SQL) + 6
+    steps = len(ENTITIES) + len(DIMENSIONS) + len(DERIVED_SQL) + 7
     done = 0
     with wh.transaction():
         for entity in ENTITIES:
@@ -119,6 +127,9 @@ def rebuild(wh: Warehouse, reporter: Reporter) -> RefreshSummary:
         _clv_mart(wh, reporter)
         version = int(wh.scalar("SELECT value FROM meta.state WHERE key = 'data_version'"))
         wh.run("UPDATE meta.state SET value = ? WHERE key = 'refreshed_version'", [version])
+        if project is not None:
+            reporter.advance(done + 1, steps, "marts.anomalies")
+            _anomalies_mart(project, wh, reporter)
         tables = {
             f"{schema}.{name}": int(wh.scalar(exp.select("count(*)").from_(table(schema, name))))
             for schema, name in wh.rows(

