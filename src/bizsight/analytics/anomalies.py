@@ -130,7 +130,9 @@ def robust_scale(values: np.ndarray) -> float:
     return scale if scale > 0 else 1e-9 * max(1.0, float(np.max(np.abs(known))))
 
 
-def one_step_forecasts(adjusted: np.ndarray, initial_scale: float, warmup: int) -> tuple[np.ndarray, np.ndarray]:
+def one_step_forecasts(
+    adjusted: np.ndarray, initial_scale: float, warmup: int
+) -> tuple[np.ndarray, np.ndarray]:
     """One-step-ahead forecasts of a seasonally adjusted series and the scale of their errors,
     each from earlier points only (null before ``warmup`` points have been seen).
 
@@ -178,24 +180,25 @@ def severity_of(score: float, settings: DetectorSettings | None = None) -> str:
     return "medium" if score >= settings.medium else "low"
 
 
-ANOMALY_SCHEMA = pa.schema(
-    [
-        ("metric", pa.string()),
-        ("grain", pa.string()),
-        ("dimension", pa.string()),
-        ("dimension_value", pa.string()),
-        ("period", pa.date32()),
-        ("actual", pa.float64()),
-        ("expected", pa.float64()),
-        ("lower", pa.float64()),
-        ("upper", pa.float64()),
-        ("direction", pa.string()),
-        ("severity", pa.string()),
-        ("score", pa.float64()),
-        ("forecast_z", pa.float64()),
-        ("residual_z", pa.float64()),
-    ]
-)
+_TEXT: pa.DataType = pa.string()
+_NUMBER: pa.DataType = pa.float64()
+_COLUMNS: dict[str, pa.DataType] = {
+    "metric": _TEXT,
+    "grain": _TEXT,
+    "dimension": _TEXT,
+    "dimension_value": _TEXT,
+    "period": pa.date32(),
+    "actual": _NUMBER,
+    "expected": _NUMBER,
+    "lower": _NUMBER,
+    "upper": _NUMBER,
+    "direction": _TEXT,
+    "severity": _TEXT,
+    "score": _NUMBER,
+    "forecast_z": _NUMBER,
+    "residual_z": _NUMBER,
+}
+ANOMALY_SCHEMA = pa.schema(_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -235,5 +238,5 @@ def anomaly_rows(
             "forecast_z": round(float(scores.forecast_z[i]), 3),
             "residual_z": round(float(scores.residual_z[i]), 3),
         }
-        for i in np.flatnonzero(scores.flagged)
+        for i in np.flatnonzero(scores.flagged).tolist()
     ]

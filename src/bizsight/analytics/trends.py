@@ -61,9 +61,7 @@ def moving_average(values: np.ndarray, window: int) -> np.ndarray:
     counts = np.concatenate([[0], np.cumsum(known)])
     window_sum = sums[window:] - sums[:-window]
     window_count = counts[window:] - counts[:-window]
-    full = np.divide(
-        window_sum, window_count, out=np.full(window_sum.shape, np.nan), where=window_count > 0
-    )
+    full = np.divide(window_sum, window_count, out=np.full(window_sum.shape, np.nan), where=window_count > 0)
     return np.concatenate([np.full(min(window - 1, values.size), np.nan), full])
 
 
@@ -109,7 +107,9 @@ def trend_columns(periods: Sequence[dt.date], values: np.ndarray, grain: str) ->
     empty = np.full(values.size, np.nan)
     columns["trend"] = parts.trend if parts else empty
     for period in spec.seasons:
-        columns[SEASON_NAMES[period]] = parts.seasonals[period] if parts and period in parts.seasonals else empty
+        columns[SEASON_NAMES[period]] = (
+            parts.seasonals[period] if parts and period in parts.seasonals else empty
+        )
     columns["remainder"] = parts.remainder if parts else empty
     return columns
 
@@ -137,9 +137,14 @@ def split_series(table: pa.Table, metric: str, dimension: str | None = None) -> 
     for value in groups:
         part = table
         if dimension is not None:
-            mask = pc.is_null(table.column(dimension)) if value is None else pc.equal(table.column(dimension), value)
+            mask = (
+                pc.is_null(table.column(dimension))
+                if value is None
+                else pc.equal(table.column(dimension), value)
+            )
             part = table.filter(mask)
         numbers = pc.cast(part.column(metric), pa.float64()).to_numpy(zero_copy_only=False)
         label = None if dimension is None else "(none)" if value is None else str(value)
-        found.append(Series(label, part.column("period").to_pylist(), numbers))
+        periods = [p for p in part.column("period").to_pylist() if p is not None]
+        found.append(Series(label, periods, numbers))
     return found

@@ -136,7 +136,7 @@ def list_anomalies(
             raise NotInitializedError("no anomalies scored yet: run `bizsight refresh`")
         mart = table("marts", "anomalies")
         total = int(wh.scalar(exp.select("count(*)").from_(mart)))
-        known = {m for (m,) in wh.rows(exp.select("DISTINCT metric").from_(mart))}
+        known = {m for (m,) in wh.rows(exp.select("metric").distinct().from_(mart))}
         for metric in metrics:
             if metric not in known:
                 watched = ", ".join(sorted(known)) or "none"
@@ -149,7 +149,9 @@ def list_anomalies(
             since = latest - dt.timedelta(days=DEFAULT_DAYS - 1) if latest else None
         query = exp.select("*").from_(mart)
         if since is not None:
-            query = query.where(exp.GTE(this=col("period"), expression=exp.cast(lit(since.isoformat()), "DATE")))
+            query = query.where(
+                exp.GTE(this=col("period"), expression=exp.cast(lit(since.isoformat()), "DATE"))
+            )
         if metrics:
             query = query.where(col("metric").isin(*(lit(m) for m in metrics)))
         if severity is not None:
