@@ -22,7 +22,7 @@ point is compared with the other years, never with itself), and the whole fit ta
 >>> import numpy as np
 >>> t = np.arange(70)
 >>> parts = decompose(10 + 0.1 * t + np.tile([3.0, 0, 0, 0, 0, 0, -3.0], 10), (7,))
->>> [round(float(v), 2) for v in parts.seasonals[7][:7]]
+>>> [round(float(v), 2) + 0.0 for v in parts.seasonals[7][:7]]
 [3.0, 0.0, 0.0, 0.0, 0.0, 0.0, -3.0]
 """
 
@@ -88,16 +88,23 @@ def decompose(values: np.ndarray, periods: Sequence[int]) -> Decomposition | Non
         return None
     x = fill_gaps(np.asarray(values, dtype=float))
     known = ~np.isnan(values)
-    weights = known.astype(float)
     window = trend_window(usable[-1], x.size)
     seasonals = {p: np.zeros_like(x) for p in usable}
     trend = robust_trend(x, max(window, 2 * usable[0] + 1))
-    for _ in range(OUTER_PASSES):  # robustness weights are updated after each outer pass
+    weights = known.astype(float)
+    for outer in range(OUTER_PASSES):  # robustness weights are updated after each outer pass
         for _ in range(INNER_PASSES):
             for p in usable:
                 others = sum((s for q, s in seasonals.items() if q != p), np.zeros_like(x))
                 seasonals[p] = cycle_means(x - trend - others, p, weights)
-            trend = robust_trend(x - sum(seasonals.values()), window)
+            adjusted = x - sum(seasonals.values())
+            if outer == 0:  # no weights yet: LOESS's own robustness passes keep outliers out
+                trend = robust_trend(adjusted, window)
+            else:
+                # A point of weight w enters as w × itself + (1 − w) × the current trend, so an
+                # outlier (w = 0) does not pull the curve: a weighted LOESS at the cost of a
+                # plain one (statsmodels' lowess takes no weights; its robustness passes cost 3×).
+                trend = robust_trend(weights * adjusted + (1 - weights) * trend, window, robust=False)
         remainder = x - trend - sum(seasonals.values())
         weights = bisquare_weights(remainder) * known
     remainder[np.isnan(values)] = np.nan
@@ -132,7 +139,7 @@ def cycle_means(detrended: np.ndarray, period: int, weights: np.ndarray) -> np.n
 def moving_average_centred(values: np.ndarray, window: int) -> np.ndarray:
     """Centred moving average; the ends repeat the first and last full-window averages.
 
-    >>> moving_average_centred(np.array([1.0, 2.0, 3.0, 4.0, 5.0]), 3).tolist()
+    >>> moving_average_centred(np.array([1.0, 2.0, 3.0, 4.0, 5.0]), 3).round(6).tolist()
     [2.0, 2.0, 3.0, 4.0, 4.0]
     """
     if values.size < window:
@@ -153,26 +160,31 @@ def _window_sums(matrix: np.ndarray, k: int) -> np.ndarray:
 
 def trend_window(longest_period: int, length: int) -> int:
     """Points the trend LOESS spans: STL's default for the longest period (1.5 × period /
-    (1 − 1.5 / 7): ~700 days for a yearly season of days), at least four cycles plus one (29
-    days for a weekly season, so the trend does not chase the noise), at most the series.
+    (1 − 1.5 / 7): ~700 days for a yearly season of days, 23 months for a yearly season of
+    months), for weeks of days and years of quarters at least four cycles plus one (29 days,
+    so the trend does not chase the noise), at most the series.
 
     >>> trend_window(7, 1000), trend_window(365, 1000), trend_window(12, 30)
-    (29, 697, 30)
+    (29, 697, 23)
     """
-    window = max(1.5 * longest_period / (1 - 1.5 / 7), 4 * longest_period + 1)
+    window = 1.5 * longest_period / (1 - 1.5 / 7)
+    if longest_period < 12:
+        window = max(window, 4 * longest_period + 1)
     return min(length, math.ceil(window))
 
 
-def robust_trend(values: np.ndarray, window: int) -> np.ndarray:
-    """Local-linear LOESS with two robustness iterations; evaluated at every ~1% of the points
-    and interpolated between (``delta``), which changes the curve by a negligible amount."""
+def robust_trend(values: np.ndarray, window: int, *, robust: bool = True) -> np.ndarray:
+    """Local-linear LOESS over ``window`` points, with LOESS's own two robustness iterations
+    when ``robust``; evaluated at every ~1% of the points and interpolated between
+    (``delta``), which moves the curve by a negligible amount."""
     from statsmodels.nonparametric.smoothers_lowess import lowess
 
     x = np.arange(values.size, dtype=float)
-    frac = min(1.0, window / values.size)
-    return np.asarray(
-        lowess(values, x, frac=frac, it=2, delta=0.01 * values.size, return_sorted=False), dtype=float
+    frac = min(1.0, max(window, 3) / values.size)
+    fitted = lowess(
+        values, x, frac=frac, it=2 if robust else 0, delta=0.01 * values.size, return_sorted=False
     )
+    return np.asarray(fitted, dtype=float)
 
 
 def bisquare_weights(remainder: np.ndarray) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -74,12 +75,7 @@ def trends(
             end=parse_date(end, "--to"),
         )
     )
-    if output is OutputFormat.json:
-        print_json(result.as_dict())
-    elif output is OutputFormat.csv:
-        _write_csv(result.table)
-    else:
-        _print_trends(result)
+    _emit(output, result.as_dict(), result.table, lambda: _print_trends(result))
 
 
 @app.command()
@@ -120,21 +116,22 @@ def anomalies(
             severity=severity.value if severity else None,
         )
     )
+    _emit(output, found.as_dict(), found.table, lambda: _print_anomalies(found))
+
+
+def _emit(output: OutputFormat, data: dict[str, Any], table: pa.Table, render: Callable[[], None]) -> None:
+    """JSON (``data``), CSV (``table``) or the Rich rendering, as --format says."""
     if output is OutputFormat.json:
-        print_json(found.as_dict())
+        print_json(data)
     elif output is OutputFormat.csv:
-        _write_csv(found.table)
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        sink = pa.BufferOutputStream()
+        pacsv.write_csv(table, sink)
+        sys.stdout.write(sink.getvalue().to_pybytes().decode())
     else:
-        _print_anomalies(found)
-
-
-def _write_csv(table: pa.Table) -> None:
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    sink = pa.BufferOutputStream()
-    pacsv.write_csv(table, sink)
-    sys.stdout.write(sink.getvalue().to_pybytes().decode())
+        render()
 
 
 def _print_trends(result: TrendsResult) -> None:
