@@ -35,7 +35,9 @@ from dataclasses import dataclass
 import numpy as np
 
 SEASON_NAMES = {7: "weekly", 365: "yearly", 52: "yearly", 12: "yearly", 4: "yearly"}
-INNER_PASSES = 1  # backfitting passes between updates of the robustness weights (2: same results, 1.5x the time)
+INNER_PASSES = (
+    1  # backfitting passes between updates of the robustness weights (2: same results, 1.5x the time)
+)
 OUTER_PASSES = 3
 CYCLES_EACH_SIDE = 5  # seasonal window: the point's position in ±5 neighbouring cycles (10 without its own)
 LONG_PERIOD = 28  # seasons at least this long are smoothed over neighbouring positions too
