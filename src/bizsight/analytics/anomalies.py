@@ -1,4 +1,4 @@
-"""Anomalies in a metric series: points that two independent views both find unusual.
+"""Anomalies in a metric series: points that two views of the series both find unusual.
 
 1. **Forecast view (leave-future-out).** Each point is compared with a one-step-ahead forecast
    made from the points before it only: the series without its seasonal parts is followed by an
@@ -6,8 +6,8 @@
    level learns from clipped errors (Huber), so an anomaly barely moves it and the days after
    an outage are still judged against normal. ``forecast_z`` = (actual − forecast) / the
    recent scale of one-step errors; the prediction interval is forecast ± threshold × scale.
-2. **Residual view (both sides).** Robust STL (see :mod:`bizsight.analytics.decompose`) splits
-   the whole series into trend, seasons and remainder; ``residual_z`` is the remainder scaled by
+2. **Residual view (both sides).** The robust seasonal-trend decomposition of
+   :mod:`bizsight.analytics.decompose` splits the whole series into trend, seasons and remainder; ``residual_z`` is the remainder scaled by
    its median absolute deviation (1.4826 × MAD, the normal-consistent standard deviation).
 
 A point is an anomaly when both scores pass ``threshold`` with the same sign; its ``score`` is
