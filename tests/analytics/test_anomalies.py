@@ -152,3 +152,16 @@ def test_robust_scale_ignores_outliers_and_survives_constant_series() -> None:
     assert robust_scale(noise) == pytest.approx(2.0, rel=0.05)
     mostly_zero = np.array([0.0] * 80 + [1.0] * 20)
     assert robust_scale(mostly_zero) > 0
+
+
+@pytest.mark.parametrize(("points", "period"), [(48, 12), (156, 52)])
+def test_monthly_and_weekly_series_with_a_yearly_season(points: int, period: int) -> None:
+    # Four years of months, three years of weeks: a 10 sd spike ten points before the end is
+    # the only point flagged (a yearly wave of ±5 sd and a trend are not news).
+    rng = np.random.default_rng(0)
+    t = np.arange(points)
+    values = 1000 + 5 * t + 100 * np.sin(2 * np.pi * t / period) + rng.normal(0, 20, points)
+    values[points - 10] += 200
+    scores = score_series(values, (period,))
+    assert scores is not None
+    assert np.flatnonzero(scores.flagged).tolist() == [points - 10]
