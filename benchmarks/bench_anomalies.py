@@ -22,6 +22,7 @@ import argparse
 import time
 
 import numpy as np
+import pyarrow.compute as pc
 
 from bizsight.analytics.anomalies import score_series
 from bizsight.demo.series import SeriesSpec, simulate_series
@@ -96,7 +97,10 @@ def main() -> None:
             started = time.perf_counter()
             found = detect_anomalies(project, wh, NullReporter())
             seconds = time.perf_counter() - started
-        print(f"refresh step on {args.project}: {seconds:.2f} s, {found.num_rows} anomalies")
+        scored = found.series.filter(pc.equal(found.series.column("status"), "scored")).num_rows
+        print(
+            f"refresh step on {args.project}: {seconds:.2f} s, {scored} series, {found.anomalies.num_rows} anomalies"
+        )
 
 
 if __name__ == "__main__":

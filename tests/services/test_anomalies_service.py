@@ -55,7 +55,23 @@ def test_refresh_writes_marts_anomalies_and_status_lists_it(demo: Project) -> No
     assert {"expected", "lower", "upper", "direction", "severity", "score"} <= set(columns)
     assert scored <= {"revenue", "orders", "new_customers", "average_order_value"}
     listed = {(t["schema"], t["table"]) for t in status(demo)["tables"]}
-    assert ("marts", "anomalies") in listed
+    assert {("marts", "anomalies"), ("marts", "anomaly_series")} <= listed
+
+
+def test_every_watched_series_is_listed_with_its_status(demo: Project) -> None:
+    with demo.warehouse(read_only=True) as wh:
+        rows = wh.rows(
+            "SELECT metric, dimension, dimension_value, last_period, points, anomalies, status "
+            "FROM marts.anomaly_series"
+        )
+        flagged = wh.scalar("SELECT count(*) FROM marts.anomalies")
+    totals = {r[0]: r for r in rows if r[1] is None}
+    assert set(totals) == {"revenue", "orders", "new_customers", "average_order_value"}
+    assert all(r[3] == END for r in rows)
+    assert all(totals[m][6] == "scored" for m in ("revenue", "orders", "average_order_value"))
+    assert {r[2] for r in rows if r[0] == "orders" and r[1] == "sales_channel"} >= {"online", "mobile_app"}
+    assert sum(r[5] for r in rows) == flagged
+    assert any(r[6].startswith("skipped: median") for r in rows)  # ~2 new customers a day in a region
 
 
 def test_the_injected_spike_of_orders_is_found(demo: Project) -> None:
@@ -96,6 +112,8 @@ def test_cli_lists_anomalies_as_json_since_a_day(demo: Project) -> None:
     assert data["since"] == "2026-03-01"
     assert all(row["period"] >= "2026-03-01" and row["metric"] == "orders" for row in data["anomalies"])
     assert any(row["period"] == str(SPIKE_DAY) and row["dimension"] is None for row in data["anomalies"])
+    recent = json.loads(run_cli("anomalies", "--format", "json", "--project", str(demo.root)).stdout)
+    assert recent["since"] == str(END - dt.timedelta(days=29))  # the last 30 days of data
     high = run_cli(
         "anomalies",
         "--since",

@@ -19,7 +19,7 @@ from bizsight.analytics.anomalies import (
     anomaly_rows,
     score_series,
 )
-from bizsight.analytics.trends import GRAINS, split_series
+from bizsight.analytics.trends import GRAINS, Series, split_series
 from bizsight.config.settings import AnomalySettings
 from bizsight.console import Reporter
 from bizsight.errors import BizsightError, InvalidArgumentError, NotInitializedError, did_you_mean
@@ -33,8 +33,31 @@ from bizsight.warehouse.sql import col, lit, table
 DEFAULT_DAYS = 30  # without --since: anomalies of the last 30 days of data
 
 
-def detect_anomalies(project: Project, wh: Warehouse, reporter: Reporter) -> pa.Table:
-    """Every configured series (bizsight.yml ``anomalies``) scored; one row per anomaly.
+@dataclass(frozen=True)
+class Detection:
+    """What a refresh found: one row per anomaly (``anomalies``) and one per watched series with
+    its span, its number of anomalies and whether it was scored (``series``)."""
+
+    anomalies: pa.Table
+    series: pa.Table
+
+
+_SERIES_COLUMNS: dict[str, pa.DataType] = {
+    "metric": pa.string(),
+    "grain": pa.string(),
+    "dimension": pa.string(),
+    "dimension_value": pa.string(),
+    "first_period": pa.date32(),
+    "last_period": pa.date32(),
+    "points": pa.int64(),
+    "anomalies": pa.int64(),
+    "status": pa.string(),
+}
+SERIES_SCHEMA = pa.schema(_SERIES_COLUMNS)
+
+
+def detect_anomalies(project: Project, wh: Warehouse, reporter: Reporter) -> Detection:
+    """Every configured series (bizsight.yml ``anomalies``) scored.
 
     Runs inside refresh's transaction, so the series are read on ``wh``'s own connection (a
     cursor would not see the tables refresh has just rebuilt). A series that cannot be read (a
@@ -43,7 +66,8 @@ def detect_anomalies(project: Project, wh: Warehouse, reporter: Reporter) -> pa.
     """
     settings = project.settings.anomalies
     detector = DetectorSettings(threshold=settings.threshold, medium=settings.medium, high=settings.high)
-    rows: list[dict[str, object]] = []
+    found: list[dict[str, object]] = []
+    watched_series: list[dict[str, object]] = []
     for watched in settings.series:
         for dimension in (None, *watched.by):
             try:
@@ -51,27 +75,41 @@ def detect_anomalies(project: Project, wh: Warehouse, reporter: Reporter) -> pa.
             except BizsightError as err:
                 reporter.warn(f"anomalies of {_name(watched.metric, dimension)} not scored: {err}")
                 continue
-            rows += _score_table(result, watched.metric, dimension, settings, detector)
-    return pa.Table.from_pylist(rows, schema=ANOMALY_SCHEMA)
+            for series in split_series(result, watched.metric, dimension):
+                key = SeriesKey(watched.metric, settings.grain, dimension, series.value)
+                rows, status = _score(key, series, settings, detector)
+                found += rows
+                watched_series.append(_summary(key, series, len(rows), status))
+    return Detection(
+        pa.Table.from_pylist(found, schema=ANOMALY_SCHEMA),
+        pa.Table.from_pylist(watched_series, schema=SERIES_SCHEMA),
+    )
 
 
-def _score_table(
-    result: pa.Table,
-    metric: str,
-    dimension: str | None,
-    settings: AnomalySettings,
-    detector: DetectorSettings,
-) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-    for series in split_series(result, metric, dimension):
-        known = series.values[~np.isnan(series.values)]
-        if known.size == 0 or float(np.median(np.abs(known))) < settings.min_median:
-            continue  # too sparse: a day without orders is not news when most days have none
-        scores = score_series(series.values, GRAINS[settings.grain].seasons, detector)
-        if scores is not None:
-            key = SeriesKey(metric, settings.grain, dimension, series.value)
-            rows += anomaly_rows(key, series.periods, series.values, scores, detector)
-    return rows
+def _score(
+    key: SeriesKey, series: Series, settings: AnomalySettings, detector: DetectorSettings
+) -> tuple[list[dict[str, object]], str]:
+    known = series.values[~np.isnan(series.values)]
+    if known.size == 0 or float(np.median(np.abs(known))) < settings.min_median:
+        return [], "skipped: median below min_median"  # a day without orders is not news when most have none
+    scores = score_series(series.values, GRAINS[settings.grain].seasons, detector)
+    if scores is None:
+        return [], "skipped: shorter than two seasonal cycles"
+    return anomaly_rows(key, series.periods, series.values, scores, detector), "scored"
+
+
+def _summary(key: SeriesKey, series: Series, anomalies: int, status: str) -> dict[str, object]:
+    return {
+        "metric": key.metric,
+        "grain": key.grain,
+        "dimension": key.dimension,
+        "dimension_value": key.dimension_value,
+        "first_period": series.periods[0] if series.periods else None,
+        "last_period": series.periods[-1] if series.periods else None,
+        "points": len(series.periods),
+        "anomalies": anomalies,
+        "status": status,
+    }
 
 
 def metric_table(
@@ -92,13 +130,18 @@ def _name(metric: str, dimension: str | None) -> str:
     return f"{metric} by {dimension}" if dimension else metric
 
 
-def write_anomalies(wh: Warehouse, found: pa.Table) -> None:
-    """Replace marts.anomalies with ``found``."""
-    wh.con.register("_anomalies", found)
-    try:
-        wh.run("CREATE OR REPLACE TABLE marts.anomalies AS SELECT * FROM _anomalies ORDER BY period, metric")
-    finally:
-        wh.con.unregister("_anomalies")
+def write_anomalies(wh: Warehouse, found: Detection) -> None:
+    """Replace marts.anomalies and marts.anomaly_series with what ``found`` holds."""
+    for name, rows, order in (
+        ("anomalies", found.anomalies, ("period", "metric")),
+        ("anomaly_series", found.series, ("metric", "dimension", "dimension_value")),
+    ):
+        wh.con.register("_found", rows)
+        try:
+            select = exp.select("*").from_("_found").order_by(*order)
+            wh.run(exp.Create(this=table("marts", name), kind="TABLE", expression=select, replace=True))
+        finally:
+            wh.con.unregister("_found")
 
 
 @dataclass(frozen=True)
@@ -144,8 +187,8 @@ def list_anomalies(
                     f"no anomalies of '{metric}'{did_you_mean(metric, known)} (metrics with anomalies: "
                     f"{watched}; bizsight.yml anomalies.series says which metrics are scored)"
                 )
-        if since is None:
-            latest = wh.scalar(exp.select("max(period)").from_(mart))
+        if since is None and wh.table_exists("marts", "anomaly_series"):
+            latest = wh.scalar(exp.select("max(last_period)").from_(table("marts", "anomaly_series")))
             since = latest - dt.timedelta(days=DEFAULT_DAYS - 1) if latest else None
         query = exp.select("*").from_(mart)
         if since is not None:
