@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,13 @@ from tests.helpers import ORDER_HEADER, demo_project, order, run_cli, write_csv
 
 SPIKE_DAY = dt.date(2026, 3, 18)  # a Wednesday, far from either end of the demo's two years
 END = dt.date(2026, 9, 30)
+
+
+def cli_json(project: Project, *args: str) -> Any:
+    """``bizsight ARGS --format json`` on ``project``, which must succeed; its parsed output."""
+    result = run_cli(*args, "--format", "json", "--project", str(project.root))
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
 
 
 @pytest.fixture(scope="module")
@@ -96,36 +104,14 @@ def test_the_injected_spike_of_orders_is_found(demo: Project) -> None:
 
 
 def test_cli_lists_anomalies_as_json_since_a_day(demo: Project) -> None:
-    result = run_cli(
-        "anomalies",
-        "--since",
-        "2026-03-01",
-        "--metric",
-        "orders",
-        "--format",
-        "json",
-        "--project",
-        str(demo.root),
-    )
-    assert result.returncode == 0, result.stderr
-    data = json.loads(result.stdout)
+    data = cli_json(demo, "anomalies", "--since", "2026-03-01", "--metric", "orders")
     assert data["since"] == "2026-03-01"
     assert all(row["period"] >= "2026-03-01" and row["metric"] == "orders" for row in data["anomalies"])
     assert any(row["period"] == str(SPIKE_DAY) and row["dimension"] is None for row in data["anomalies"])
-    recent = json.loads(run_cli("anomalies", "--format", "json", "--project", str(demo.root)).stdout)
+    recent = cli_json(demo, "anomalies")
     assert recent["since"] == str(END - dt.timedelta(days=29))  # the last 30 days of data
-    high = run_cli(
-        "anomalies",
-        "--since",
-        "2024-01-01",
-        "--severity",
-        "high",
-        "--format",
-        "json",
-        "--project",
-        str(demo.root),
-    )
-    assert {row["severity"] for row in json.loads(high.stdout)["anomalies"]} == {"high"}
+    high = cli_json(demo, "anomalies", "--since", "2024-01-01", "--severity", "medium")
+    assert {row["severity"] for row in high["anomalies"]} == {"medium", "high"}
     table = run_cli("anomalies", "--since", str(SPIKE_DAY), "--project", str(demo.root))
     assert "▲ spike" in table.stdout
 
@@ -180,20 +166,7 @@ def test_trends_by_month_through_the_metrics_layer(demo: Project) -> None:
 
 
 def test_cli_trends_json_by_region(demo: Project) -> None:
-    result = run_cli(
-        "trends",
-        "revenue",
-        "--by",
-        "region",
-        "--from",
-        "2026-09-01",
-        "--format",
-        "json",
-        "--project",
-        str(demo.root),
-    )
-    assert result.returncode == 0, result.stderr
-    data = json.loads(result.stdout)
+    data = cli_json(demo, "trends", "revenue", "--by", "region", "--from", "2026-09-01")
     assert data["grain"] == "day"
     regions = {row["region"] for row in data["rows"]}
     assert len(regions) >= 3
