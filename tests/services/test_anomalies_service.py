@@ -204,3 +204,15 @@ def test_anomaly_settings_refuse_unknown_keys(tmp_path: Path) -> None:
     path.write_text("anomalies:\n  grain: hour\n")
     with pytest.raises(ConfigError, match=r"anomalies\.grain"):
         load_settings(path)
+
+
+def test_trends_say_when_the_last_period_is_partial(demo: Project) -> None:
+    # The demo ends on Wednesday 30 September 2026: the last week is partial, the last month not.
+    weekly = trends(demo, "orders", grain="week", start=dt.date(2026, 9, 1))
+    assert weekly.notes == [
+        "the last week (2026-09-28 to 2026-10-04) has data up to 2026-09-30 only: "
+        "its value, averages and growth are for part of it"
+    ]
+    assert trends(demo, "orders", grain="month", start=dt.date(2026, 6, 1)).notes == []
+    cut = trends(demo, "orders", grain="month", start=dt.date(2026, 6, 1), end=dt.date(2026, 9, 15))
+    assert "has data up to 2026-09-15 only" in cut.notes[0]

@@ -8,10 +8,11 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from bizsight.analytics.trends import GRAINS, split_series, trend_columns
 from bizsight.errors import InvalidArgumentError, did_you_mean
-from bizsight.metrics.query import Query
+from bizsight.metrics.query import Query, add_months
 from bizsight.services.project import Project
 from bizsight.services.query import run_query
 
@@ -75,7 +76,35 @@ def trends(
             label = f"{by} {series.value}: " if by else ""
             notes.append(f"{label}too short for a seasonal decomposition (needs two full seasonal cycles)")
     table = pa.concat_tables(pieces) if pieces else pa.table({"period": pa.array([], pa.date32())})
+    if table.num_rows and grain != "day":
+        last: dt.date = pc.max(table.column("period")).as_py()
+        notes += _partial_last_period(project, metric, grain, last, end)
     return TrendsResult(metric, grain, by, table, result.formats.get(metric, "number"), notes)
+
+
+MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+def _partial_last_period(
+    project: Project, metric: str, grain: str, last: dt.date, end: dt.date | None
+) -> list[str]:
+    """A note when the data (or ``end``) stop before the last period does: its value, averages
+    and growth are then for part of a period and look like a drop."""
+    period_end = (
+        add_months(last, MONTHS[grain]) - dt.timedelta(days=1)
+        if grain in MONTHS
+        else last + dt.timedelta(days=6)
+    )
+    daily = run_query(
+        project, Query.model_validate({"metrics": (metric,), "grain": "day", "start": last, "end": end})
+    ).table
+    covered: dt.date | None = pc.max(daily.column("period")).as_py() if daily.num_rows else None
+    if covered is None or covered >= period_end:
+        return []
+    return [
+        f"the last {grain} ({last} to {period_end}) has data up to {covered} only: "
+        "its value, averages and growth are for part of it"
+    ]
 
 
 def _floats(values: np.ndarray) -> pa.Array:
