@@ -216,3 +216,20 @@ def test_trends_say_when_the_last_period_is_partial(demo: Project) -> None:
     assert trends(demo, "orders", grain="month", start=dt.date(2026, 6, 1)).notes == []
     cut = trends(demo, "orders", grain="month", start=dt.date(2026, 6, 1), end=dt.date(2026, 9, 15))
     assert "has data up to 2026-09-15 only" in cut.notes[0]
+
+
+def test_list_anomalies_filters_by_day_metric_and_severity(demo: Project) -> None:
+    from bizsight.errors import InvalidArgumentError
+    from bizsight.services.anomalies import list_anomalies
+
+    found = list_anomalies(demo, since=SPIKE_DAY, metrics=("orders",), severity="medium")
+    rows = found.table.to_pylist()
+    assert rows
+    assert all(r["period"] >= SPIKE_DAY and r["metric"] == "orders" for r in rows)
+    assert {r["severity"] for r in rows} <= {"medium", "high"}
+    assert [r["period"] for r in rows] == sorted((r["period"] for r in rows), reverse=True)
+    assert found.total >= len(rows)
+    with pytest.raises(InvalidArgumentError, match="did you mean 'medium'"):
+        list_anomalies(demo, severity="meduim")
+    with pytest.raises(InvalidArgumentError, match="metrics with anomalies"):
+        list_anomalies(demo, metrics=("refunds",))
