@@ -1,8 +1,9 @@
 """Anomalies in a metric series: points that two views of the series both find unusual.
 
-1. **Forecast view (leave-future-out).** Each point is compared with a one-step-ahead forecast
-   made from the points before it only: the series without its seasonal parts is followed by an
-   exponentially smoothed level, and the forecast is that level plus the seasonal parts. The
+1. **Forecast view (leave-future-out level).** Each point is compared with a one-step-ahead
+   forecast that never saw it: the series without its seasonal parts is followed by an
+   exponentially smoothed level (earlier points only), and the forecast is that level plus the
+   seasonal parts (estimated without the point's own cycle, see decompose). The
    level learns from clipped errors (Huber), so an anomaly barely moves it and the days after
    an outage are still judged against normal. ``forecast_z`` = (actual − forecast) / the
    recent scale of one-step errors; the prediction interval is forecast ± threshold × scale.

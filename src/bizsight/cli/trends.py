@@ -93,9 +93,9 @@ def anomalies(
 ) -> None:
     """Unusual days (weeks, months) in the watched metrics, found by the last `bizsight refresh`.
 
-    A point is an anomaly when it falls outside the prediction interval of a forecast made from
-    the points before it AND stands out from the series' trend and seasons (robust residual
-    score); severity grows with the smaller of the two scores (low from 3.5, medium from 5,
+    A point is an anomaly when it falls outside the prediction interval of a forecast that never
+    saw it (level from the points before, weekday and yearly effects from other weeks and years)
+    AND stands out from the series' trend and seasons (robust residual score); severity grows with the smaller of the two scores (low from 3.5, medium from 5,
     high from 8 robust standard deviations). Which metrics and dimensions are watched:
     `anomalies:` in bizsight.yml. See docs/trends-and-anomalies.md.
 
