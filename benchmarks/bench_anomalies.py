@@ -85,7 +85,10 @@ def main() -> None:
             f"{precision:>11.3f}{recall:>8.3f}{f1:>7.3f}"
         )
     base = results[1]
-    print(f"time ratio bizsight / rolling z: {ours / base[1]:.1f}")
+    print(
+        f"bizsight / rolling z: time {ours / base[1]:.1f}x, recall {results[0][3] / base[3]:.1f}x, "
+        f"precision {results[0][2] / base[2]:.2f}x"
+    )
 
     if args.project:
         from bizsight.console import NullReporter
