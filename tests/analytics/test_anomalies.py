@@ -57,8 +57,9 @@ def test_recall_falls_for_smaller_anomalies_while_precision_holds() -> None:
 
 
 def test_few_false_alarms_on_clean_series() -> None:
-    # 20 clean series of 1,096 days (21,920 points): measured 4 false alarms, all 'low'.
-    # Gaussian noise passes 3.5 sd on both views about once in 5,000 points.
+    # 20 clean series of 1,096 days (21,920 points): measured 11 false alarms, none high (one
+    # in 2,000 points; 9 with one overall residual scale, which a lasting change of level
+    # would inflate for the whole series, see test_a_lasting_change_of_level...).
     false_alarms = 0
     severities = []
     for seed in range(100, 120):
@@ -68,7 +69,7 @@ def test_few_false_alarms_on_clean_series() -> None:
         false_alarms += int(scores.flagged.sum())
         severities += [severity_of(float(s)) for s in scores.score[scores.flagged]]
     print(f"clean: {false_alarms} false alarms in 21,920 points")
-    assert false_alarms <= 10
+    assert false_alarms <= 15
     assert "high" not in severities
 
 
@@ -165,3 +166,35 @@ def test_monthly_and_weekly_series_with_a_yearly_season(points: int, period: int
     scores = score_series(values, (period,))
     assert scores is not None
     assert np.flatnonzero(scores.flagged).tolist() == [points - 10]
+
+
+@pytest.mark.parametrize("size", [8.0, -10.0, 20.0])
+def test_a_lasting_change_of_level_is_one_shift_and_spikes_after_it_are_still_found(size: float) -> None:
+    # Measured over 20 series: shifts of 8 sd and more are found on their first day 20 times in
+    # 20 (6 sd: 11 in 20); the anomalies around them are found as on a series without a shift.
+    found_shifts = hits = injected = 0
+    for seed in range(10):
+        sim = simulate_series(SeriesSpec(anomalies=6), seed)
+        values = sim.values.copy()
+        values[600:] += size * 30.0
+        scores = score_series(values, DAILY)
+        assert scores is not None
+        found_shifts += int(np.flatnonzero(scores.shift).tolist() == [600])
+        truth = sim.anomaly_days[np.abs(sim.anomaly_days - 600) > 5]
+        hits += int(scores.flagged[truth].sum())
+        injected += truth.size
+        others = np.setdiff1d(np.arange(601, 610), sim.anomaly_days)
+        assert not scores.flagged[others].any()  # one event, not a week of alarms
+    assert found_shifts == 10
+    print(f"shift {size:+} sd: recall of the other anomalies {hits / injected:.3f}")
+    assert hits / injected >= 0.8
+
+
+def test_an_outage_is_outliers_not_a_shift() -> None:
+    sim = simulate_series(SeriesSpec(anomalies=0), 7)
+    values = sim.values.copy()
+    values[500:503] -= 8 * 30.0  # three days down, then back: a run of forecast errors too
+    scores = score_series(values, DAILY)
+    assert scores is not None
+    assert np.flatnonzero(scores.flagged).tolist() == [500, 501, 502]
+    assert not scores.shift.any()

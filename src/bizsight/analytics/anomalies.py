@@ -47,6 +47,8 @@ SEVERITIES = ("low", "medium", "high")
 HUBER = 2.5  # the level learns from errors clipped to this many scales
 ALPHAS = np.array([0.05, 0.1, 0.2, 0.3, 0.5])  # level smoothing constants tried; the best one-step fit wins
 SCALE_MEMORY = 28  # points: memory of the error scale (exponential weights)
+LOCAL_HALF_WINDOW = 45  # the residual view centres and scales each remainder on ±45 points
+SHIFT_RUN = 3  # forecast errors beyond the threshold in a row that make a change of level
 NORMAL_MAD = 1.4826  # MAD × this = standard deviation for normal noise
 NORMAL_MEAN_ABS = 1.2533  # mean |e| × this = standard deviation for normal noise
 
@@ -75,43 +77,145 @@ class SeriesScores:
     residual_z: np.ndarray
     score: np.ndarray
     flagged: np.ndarray
+    shift: np.ndarray  # flagged as the first point of a lasting change of level
 
 
 def score_series(
     values: np.ndarray, periods: Sequence[int], settings: DetectorSettings | None = None
 ) -> SeriesScores | None:
     """Score every point of ``values`` (nulls allowed and never flagged); None when the series
-    is too short for its seasonal periods (two full cycles of the shortest)."""
+    is too short for its seasonal periods (two full cycles of the shortest).
+
+    When the first pass finds lasting changes of level, the series is scored again with those
+    steps taken out of the decomposition (and put back into its trend): a step the trend cannot
+    follow would otherwise leak into the seasonal parts of the other years and blunt both views
+    for the whole series."""
     settings = settings or DetectorSettings()
     values = np.asarray(values, dtype=float)
     known = values[~np.isnan(values)]
     root_scale = known.size > 0 and bool(known.min() >= 0)
     x = np.sqrt(values) if root_scale else values
-    parts = decompose(x, periods)
-    if parts is None:
+    scores = _score(x, periods, settings, np.zeros_like(x))
+    if scores is not None and scores.shift.any():
+        steps = np.zeros_like(x)
+        adjusted = x - scores.seasonal
+        for t in np.flatnonzero(scores.shift).tolist():
+            after, before = adjusted[t : t + SCALE_MEMORY], adjusted[max(0, t - SCALE_MEMORY) : t]
+            if np.isfinite(after).any() and np.isfinite(before).any():
+                steps[t:] += float(np.nanmedian(after) - np.nanmedian(before))
+        scores = _score(x, periods, settings, steps)
+    if scores is None:
         return None
-    residual_scale = robust_scale(parts.remainder)
-    residual_z = (parts.remainder - np.nanmedian(parts.remainder)) / residual_scale
-    forecast, scale = one_step_forecasts(x - parts.seasonal, residual_scale, settings.warmup)
-    forecast_z = (x - parts.seasonal - forecast) / scale
-    expected_x = forecast + parts.seasonal
-    half_width = settings.threshold * scale
-    agree = np.sign(forecast_z) == np.sign(residual_z)
-    score = np.where(agree, np.fmin(np.abs(forecast_z), np.abs(residual_z)), 0.0)
-    score = np.nan_to_num(score, nan=0.0)
+    back = _back if root_scale else (lambda v: v)
     return SeriesScores(
-        expected=_back(expected_x, root_scale),
-        lower=_back(expected_x - half_width, root_scale),
-        upper=_back(expected_x + half_width, root_scale),
-        forecast_z=forecast_z,
-        residual_z=residual_z,
-        score=score,
-        flagged=score >= settings.threshold,
+        expected=back(scores.expected),
+        lower=back(scores.lower),
+        upper=back(scores.upper),
+        forecast_z=scores.forecast_z,
+        residual_z=scores.residual_z,
+        score=scores.score,
+        flagged=scores.flagged,
+        shift=scores.shift,
     )
 
 
-def _back(x: np.ndarray, root_scale: bool) -> np.ndarray:
-    return np.square(np.maximum(x, 0.0)) if root_scale else x
+@dataclass(frozen=True)
+class _Pass(SeriesScores):
+    seasonal: np.ndarray
+
+
+def _score(
+    x: np.ndarray, periods: Sequence[int], settings: DetectorSettings, steps: np.ndarray
+) -> _Pass | None:
+    """Both views on the (transformed) series ``x``; ``steps`` are known changes of level."""
+    parts = decompose(x - steps, periods)
+    if parts is None:
+        return None
+    residual_scale = robust_scale(parts.remainder)
+    residual_z = local_z(parts.remainder, residual_scale)
+    forecast, scale = one_step_forecasts(x - parts.seasonal, residual_scale, settings.warmup)
+    forecast_z = (x - parts.seasonal - forecast) / scale
+    expected = forecast + parts.seasonal
+    half_width = settings.threshold * scale
+    agree = np.sign(forecast_z) == np.sign(residual_z)
+    score = np.nan_to_num(np.where(agree, np.fmin(np.abs(forecast_z), np.abs(residual_z)), 0.0), nan=0.0)
+    outliers = score >= settings.threshold
+    shift, shift_score = level_shifts(forecast_z, outliers, settings.threshold)
+    return _Pass(
+        expected=expected,
+        lower=expected - half_width,
+        upper=expected + half_width,
+        forecast_z=forecast_z,
+        residual_z=residual_z,
+        score=np.where(shift, shift_score, score),
+        flagged=outliers | shift,
+        shift=shift,
+        seasonal=parts.seasonal,
+    )
+
+
+def level_shifts(
+    forecast_z: np.ndarray, outliers: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """First points of lasting changes of level, and their scores: runs of at least
+    :data:`SHIFT_RUN` consecutive forecast errors beyond ``threshold`` on the same side whose
+    first points the residual view does not confirm (a two-sided trend moves with a lasting
+    change, so it sees a step, not outliers). The score is the smallest |forecast_z| of the
+    run's first points. An outage of a few days, confirmed by both views, stays outliers.
+
+    >>> z = np.array([0.0, 5.0, 6.0, 4.0, 3.0, 0.0, -4.0, -4.0])
+    >>> shift, score = level_shifts(z, np.zeros(8, dtype=bool), 3.5)
+    >>> np.flatnonzero(shift).tolist(), float(score[1])
+    ([1], 4.0)
+    """
+    shift = np.zeros(forecast_z.size, dtype=bool)
+    score = np.zeros(forecast_z.size)
+    z = np.nan_to_num(forecast_z)
+    for beyond in (z >= threshold, z <= -threshold):
+        t = 0
+        while t < z.size:
+            end = t
+            while end < z.size and beyond[end]:
+                end += 1
+            if end - t >= SHIFT_RUN and not outliers[t : t + SHIFT_RUN].any():
+                shift[t] = True
+                score[t] = float(np.min(np.abs(z[t : t + SHIFT_RUN])))
+            t = max(end, t + 1)
+    return shift, score
+
+
+def local_z(remainder: np.ndarray, overall_scale: float) -> np.ndarray:
+    """Each remainder less the median of the ±45 points around it, over their robust standard
+    deviation (1.4826 × MAD, at least half ``overall_scale``). Local, so that a lasting change
+    of level — which leaves the two-sided trend behind for months and would inflate one
+    overall scale — blunts the residual view only near the change, not on the whole series.
+
+    Noise of sd 1, a step of +10 at point 150 and a spike of +8 at point 220: locally the spike
+    scores 7.3; against the whole series' median and MAD it would score 1.9.
+
+    >>> r = np.random.default_rng(0).normal(0, 1, 300)
+    >>> r[150:] += 10
+    >>> r[220] += 8
+    >>> round(float(local_z(r, 1.0)[220]), 1)
+    7.3
+    """
+    import warnings
+
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    padded = np.pad(remainder, LOCAL_HALF_WINDOW, constant_values=np.nan)
+    windows = sliding_window_view(padded, 2 * LOCAL_HALF_WINDOW + 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        centre = np.nanmedian(windows, axis=1)
+        spread = NORMAL_MAD * np.nanmedian(np.abs(windows - centre[:, None]), axis=1)
+    scale = np.fmax(np.nan_to_num(spread, nan=overall_scale), 0.5 * overall_scale)
+    return (remainder - centre) / scale
+
+
+def _back(x: np.ndarray) -> np.ndarray:
+    """From the square-root scale back to the metric's unit."""
+    return np.square(np.maximum(x, 0.0))
 
 
 def robust_scale(values: np.ndarray) -> float:
@@ -207,6 +311,7 @@ _COLUMNS: dict[str, pa.DataType] = {
     "lower": _NUMBER,
     "upper": _NUMBER,
     "direction": _TEXT,
+    "kind": _TEXT,
     "severity": _TEXT,
     "score": _NUMBER,
     "forecast_z": _NUMBER,
@@ -247,6 +352,7 @@ def anomaly_rows(
             "lower": round(float(scores.lower[i]), 6),
             "upper": round(float(scores.upper[i]), 6),
             "direction": "spike" if values[i] > scores.expected[i] else "drop",
+            "kind": "shift" if scores.shift[i] else "outlier",
             "severity": severity_of(float(scores.score[i]), settings),
             "score": round(float(scores.score[i]), 3),
             "forecast_z": round(float(scores.forecast_z[i]), 3),

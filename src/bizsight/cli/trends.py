@@ -162,6 +162,14 @@ def _cell(value: Any, name: str, result: TrendsResult) -> str:
     return format_value(value, result.value_format if result.value_format != "percent" else "decimal")
 
 
+def _direction(direction: str, kind: str) -> str:
+    """▲ spike / ▼ drop for a point; ▲ level up / ▼ level down for the first point of a shift."""
+    arrow = "▲" if direction == "spike" else "▼"
+    if kind == "shift":
+        return f"{arrow} level {'up' if direction == 'spike' else 'down'}"
+    return f"{arrow} {direction}"
+
+
 def _print_anomalies(found: AnomalyList) -> None:
     from rich.table import Table
 
@@ -194,7 +202,7 @@ def _print_anomalies(found: AnomalyList) -> None:
             f"{row['actual']:,.2f}",
             f"{row['expected']:,.2f}",
             f"{row['lower']:,.2f} – {row['upper']:,.2f}",
-            "▲ spike" if row["direction"] == "spike" else "▼ drop",
+            _direction(row["direction"], row["kind"]),
             f"[{colours[row['severity']]}]{row['severity']}[/]",
             f"{row['score']:.1f}",
         )
