@@ -38,7 +38,7 @@ def precision_recall(spec: SeriesSpec, seeds: range) -> tuple[float, float, int]
 
 
 def test_finds_injected_spikes_and_drops_of_5_to_8_standard_deviations() -> None:
-    # 20 series × 3 years × 10 anomalies. Measured: precision 0.974, recall 0.925. A point's
+    # 20 series × 3 years × 10 anomalies. Measured: precision 0.984, recall 0.925. A point's
     # score is the smaller of two z-scores whose expected values carry their own estimation
     # noise (~1.1 sd in all), so a 5 sd anomaly on a -1 sd noise draw can fall under 3.5:
     # recall cannot be near 1 at this size; the floors leave room for other seeds, not more.
@@ -49,7 +49,7 @@ def test_finds_injected_spikes_and_drops_of_5_to_8_standard_deviations() -> None
 
 
 def test_recall_falls_for_smaller_anomalies_while_precision_holds() -> None:
-    # Measured at 4-5 sd: precision 0.959, recall 0.59; at this size about half are found.
+    # Measured at 4-5 sd: precision 0.975, recall 0.585; at this size about half are found.
     precision, recall, _ = precision_recall(SeriesSpec(min_size=4.0, max_size=5.0), range(20))
     print(f"4-5 sd: precision {precision:.3f}, recall {recall:.3f}")
     assert precision >= 0.9
@@ -57,9 +57,8 @@ def test_recall_falls_for_smaller_anomalies_while_precision_holds() -> None:
 
 
 def test_few_false_alarms_on_clean_series() -> None:
-    # 20 clean series of 1,096 days (21,920 points): measured 11 false alarms, none high (one
-    # in 2,000 points; 9 with one overall residual scale, which a lasting change of level
-    # would inflate for the whole series, see test_a_lasting_change_of_level...).
+    # 20 clean series of 1,096 days (21,920 points): measured 6 false alarms, none high (one
+    # in 3,600 points).
     false_alarms = 0
     severities = []
     for seed in range(100, 120):
@@ -69,7 +68,7 @@ def test_few_false_alarms_on_clean_series() -> None:
         false_alarms += int(scores.flagged.sum())
         severities += [severity_of(float(s)) for s in scores.score[scores.flagged]]
     print(f"clean: {false_alarms} false alarms in 21,920 points")
-    assert false_alarms <= 15
+    assert false_alarms <= 12
     assert "high" not in severities
 
 
@@ -171,7 +170,7 @@ def test_monthly_and_weekly_series_with_a_yearly_season(points: int, period: int
 @pytest.mark.parametrize("size", [8.0, -10.0, 20.0])
 def test_a_lasting_change_of_level_is_one_shift_and_spikes_after_it_are_still_found(size: float) -> None:
     # Shifts of 8 sd and more are found on their first day in 20 series of 20 (6 sd: 10 of 20).
-    # Measured recall of the other anomalies: 0.93 (+8 sd), 0.95 (-10), 0.88 (+20); before the
+    # Measured recall of the other anomalies: 0.915 (+8 sd), 0.95 (-10), 0.81 (+20); before the
     # step was taken out of the decomposition, 0.22 at +20 sd (it leaked into the yearly part).
     found_shifts = hits = injected = 0
     for seed in range(10):
@@ -188,7 +187,7 @@ def test_a_lasting_change_of_level_is_one_shift_and_spikes_after_it_are_still_fo
         assert not scores.flagged[others].any()  # one event, not a week of alarms
     assert found_shifts == 10
     print(f"shift {size:+} sd: recall of the other anomalies {hits / injected:.3f}")
-    assert hits / injected >= 0.8
+    assert hits / injected >= 0.75
 
 
 def test_an_outage_is_outliers_not_a_shift() -> None:
