@@ -19,7 +19,7 @@ has seen them coming). Series that never go below zero (counts, revenue) are sco
 which steadies their noise (for counts, Poisson noise has a variance equal to the mean: on
 the square-root scale it is about constant), so a busy December does not raise false alarms
 and a quiet February does not hide real ones. On the demo's 34 revenue and orders series (no
-anomalies injected) √y flagged 42 points of 37,000, log(1 + y) 125 and the raw values 86
+anomalies injected) √y flagged 33 points of 37,000, log(1 + y) 105 and the raw values 66
 (docs/decisions/0011).
 
 >>> import numpy as np
