@@ -193,18 +193,20 @@ def test_a_series_the_catalogue_does_not_know_is_skipped_with_a_warning(
     assert ("orders", None) in scored
 
 
-def test_anomaly_settings_refuse_unknown_keys(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("anomalies:\n  treshold: 4\n", "did you mean 'threshold'"),
+        ("anomalies:\n  series:\n    - metric: revenue\n      bye: [region]\n", "did you mean 'by'"),
+        ("anomalies:\n  grain: hour\n", r"anomalies\.grain"),
+    ],
+)
+def test_anomaly_settings_refuse_unknown_keys(tmp_path: Path, text: str, message: str) -> None:
     from bizsight.config import load_settings
 
     path = tmp_path / "bizsight.yml"
-    path.write_text("anomalies:\n  treshold: 4\n")
-    with pytest.raises(ConfigError, match="did you mean 'threshold'"):
-        load_settings(path)
-    path.write_text("anomalies:\n  series:\n    - metric: revenue\n      bye: [region]\n")
-    with pytest.raises(ConfigError, match="did you mean 'by'"):
-        load_settings(path)
-    path.write_text("anomalies:\n  grain: hour\n")
-    with pytest.raises(ConfigError, match=r"anomalies\.grain"):
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
         load_settings(path)
 
 
