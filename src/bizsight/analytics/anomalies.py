@@ -67,7 +67,7 @@ class DetectorSettings:
 
 @dataclass(frozen=True)
 class SeriesScores:
-    """Per point: the forecast from earlier points (``expected``) with its interval, both
+    """Per point: the forecast that never saw it (``expected``) with its interval, both
     z-scores, the combined ``score`` (0 where the views disagree) and the verdict."""
 
     expected: np.ndarray
