@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -94,6 +94,36 @@ class PostgresSettings(_Strict):
     )
 
 
+class AnomalySeries(_Strict):
+    """A metric watched for anomalies: in total, and for every value of each dimension in ``by``."""
+
+    metric: str = Field(description="a metric of the catalogue")
+    by: list[str] = Field(default_factory=list, description="dimensions, each scored value by value")
+
+
+def _default_anomaly_series() -> list[AnomalySeries]:
+    return [
+        AnomalySeries(metric="revenue", by=["region", "category", "sales_channel"]),
+        AnomalySeries(metric="orders", by=["region", "category", "sales_channel"]),
+        AnomalySeries(metric="new_customers", by=["region"]),
+        AnomalySeries(metric="average_order_value", by=["region"]),
+    ]
+
+
+class AnomalySettings(_Strict):
+    """Which series every ``bizsight refresh`` scores for anomalies (marts.anomalies)."""
+
+    enabled: bool = True
+    grain: Literal["day", "week", "month"] = Field(default="day", description="time grain of the series")
+    threshold: float = Field(default=3.5, gt=0, description="score from which a point is an anomaly")
+    medium: float = Field(default=5.0, gt=0, description="score from which an anomaly is of medium severity")
+    high: float = Field(default=8.0, gt=0, description="score from which an anomaly is of high severity")
+    min_median: float = Field(
+        default=5.0, ge=0, description="skip series whose median value is below this (too sparse to judge)"
+    )
+    series: list[AnomalySeries] = Field(default_factory=_default_anomaly_series)
+
+
 class Settings(_Strict):
     """The whole of ``bizsight.yml``."""
 
@@ -112,6 +142,7 @@ class Settings(_Strict):
     customers: CustomerSettings = Field(
         default_factory=CustomerSettings, description="RFM segments, cohorts, CLV and churn"
     )
+    anomalies: AnomalySettings = Field(default_factory=AnomalySettings)
 
     @field_validator("timezone")
     @classmethod

@@ -102,15 +102,25 @@ def _write_model_mart(wh: Warehouse, name: str, settings: CustomerSettings, repo
     wh.replace_table("marts", name, scores)
 
 
+def _anomalies_mart(project: Project, wh: Warehouse, reporter: Reporter) -> None:
+    """Score the metric series of bizsight.yml ``anomalies`` (docs/trends-and-anomalies.md)."""
+    from bizsight.services.anomalies import detect_anomalies, write_anomalies
+
+    if project.settings.anomalies.enabled:
+        write_anomalies(wh, detect_anomalies(project, wh, reporter))
+
+
 def refresh(project: Project, reporter: Reporter) -> RefreshSummary:
     with project.warehouse() as wh:
-        return rebuild(wh, reporter, project.settings.customers)
+        return rebuild(wh, reporter, project)
 
 
-def rebuild(wh: Warehouse, reporter: Reporter, settings: CustomerSettings | None = None) -> RefreshSummary:
-    settings = settings or CustomerSettings()
+def rebuild(wh: Warehouse, reporter: Reporter, project: Project | None = None) -> RefreshSummary:
+    """Core, derived tables, marts and model scores in one transaction; with a ``project``, its
+    settings (customers:, anomalies:) apply and its anomalies are scored."""
+    settings = project.settings.customers if project else CustomerSettings()
     started = dt.datetime.now()
-    steps = len(ENTITIES) + len(DIMENSIONS) + len(DERIVED_SQL) + 5 + len(MODEL_MARTS)
+    steps = len(ENTITIES) + len(DIMENSIONS) + len(DERIVED_SQL) + 6 + len(MODEL_MARTS)
     done = 0
     with wh.transaction():
         for entity in ENTITIES:
@@ -145,6 +155,9 @@ def rebuild(wh: Warehouse, reporter: Reporter, settings: CustomerSettings | None
             done += 1
         version = int(wh.scalar("SELECT value FROM meta.state WHERE key = 'data_version'"))
         wh.run("UPDATE meta.state SET value = ? WHERE key = 'refreshed_version'", [version])
+        if project is not None:
+            reporter.advance(done + 1, steps, "marts.anomalies")
+            _anomalies_mart(project, wh, reporter)
         tables = {
             f"{schema}.{name}": int(wh.scalar(exp.select("count(*)").from_(table(schema, name))))
             for schema, name in wh.rows(
