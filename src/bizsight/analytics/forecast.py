@@ -6,7 +6,7 @@ the series' own past.
 1. classifies it: long enough for cross-validation, too short, or intermittent (mostly zeros);
 2. for the long ones, forecasts the last stretch of history from several origins (rolling-origin
    cross-validation) with every candidate model (seasonal naive, drift, AutoETS, AutoARIMA,
-   AutoTheta, and MSTL for daily data with weekly and yearly seasons), plus an ensemble, the mean
+   AutoTheta, and MSTL for daily data with weekly and yearly seasons or weekly data with 52), plus an ensemble, the mean
    of the two best candidates, and scores each on MASE (also sMAPE and interval coverage);
 3. refits the model with the lowest MASE on the whole series and forecasts ``horizon`` periods;
    short series get seasonal naive (or naive), intermittent ones Croston (SBA), each with the
@@ -34,6 +34,7 @@ from bizsight.errors import InvalidArgumentError
 MANY_SERIES = 100  # above this, "auto" leaves AutoARIMA out (see forecast_models.FAST)
 INTERMITTENT_ZEROS = 0.5  # a series with at least this share of zero periods is intermittent
 YEAR_OF_DAYS = 365
+LONG_SEASON = 24  # AutoETS models seasons up to 24 periods; longer ones go to MSTL
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,10 @@ def forecast(data: pa.Table, settings: ForecastSettings) -> ForecastResult:
     names = FULL if settings.candidates == "full" else FAST
     if settings.candidates == "auto" and len(series) <= MANY_SERIES:
         names = FULL
+    if m > LONG_SEASON:  # seasonal ARIMA with 52 weekly lags takes minutes; MSTL does it in ms
+        names = tuple(n for n in names if n != "AutoARIMA")
     plans = [_plan(s, settings, m) for s in series]
-    seasons = (m, YEAR_OF_DAYS) if calendar.grain == "day" and m < YEAR_OF_DAYS else ()
+    seasons = _mstl_seasons(calendar, m)
     accuracy = _cross_validate(plans, settings, names, m, seasons)
     predictions = _final(plans, settings, m, seasons)
     return ForecastResult(
@@ -121,6 +124,13 @@ def forecast(data: pa.Table, settings: ForecastSettings) -> ForecastResult:
         candidates=tuple(names) + (("MSTL",) if seasons else ()),
         levels=settings.levels,
     )
+
+
+def _mstl_seasons(calendar: Calendar, m: int) -> tuple[int, ...]:
+    """The seasons MSTL removes: a week and a year for daily data, a long season on its own."""
+    if calendar.grain == "day" and m < YEAR_OF_DAYS:
+        return (m, YEAR_OF_DAYS)
+    return (m,) if m > LONG_SEASON else ()
 
 
 def read_series(data: pa.Table) -> tuple[Calendar, list[Series]]:

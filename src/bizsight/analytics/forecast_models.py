@@ -82,12 +82,11 @@ def _frame(series: Sequence[Series]) -> Any:
     )
 
 
-def _engine(names: Sequence[str], season_length: int, seasons: Sequence[int], n_jobs: int) -> Any:
+def _engine(models: Sequence[Any], n_jobs: int) -> Any:
     from statsforecast import StatsForecast
 
-    models = [model(name, season_length, seasons) for name in names]
     # A model that fails on one series (a singular fit) gives way to the naive forecast there.
-    return StatsForecast(models=models, freq=1, n_jobs=n_jobs, fallback_model=model("Naive", 1))
+    return StatsForecast(models=list(models), freq=1, n_jobs=n_jobs, fallback_model=model("Naive", 1))
 
 
 def _split(
@@ -125,7 +124,7 @@ def predict(
     n_jobs: int = 1,
 ) -> dict[tuple[str, str], Prediction]:
     """Fit each model on each whole series and forecast ``horizon`` steps."""
-    engine = _engine(names, season_length, seasons, n_jobs)
+    engine = _engine([model(name, season_length, seasons) for name in names], n_jobs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence notes of single fits; accuracy is measured
         frame = engine.forecast(df=_frame(series), h=horizon, level=list(levels))
@@ -148,16 +147,18 @@ def cross_validate(
     ``horizon`` periods before each series ends. Models are fitted at the first origin and
     carried forward over the later ones (their states are updated with the new data, their
     parameters kept), which costs one fit per model instead of one per window."""
-    engine = _engine(names, season_length, seasons, n_jobs)
     frame = _frame(series)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            result = engine.cross_validation(
-                df=frame, h=horizon, n_windows=windows, step_size=step, level=list(levels), refit=False
+    models = [model(name, season_length, seasons) for name in names]
+    out: dict[tuple[str, str], Prediction] = {}
+    for refit in (False, True):  # models with a forward step, then the others (Drift)
+        chosen = [m for m in models if hasattr(m, "forward") != refit]
+        if not chosen:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = _engine(chosen, n_jobs).cross_validation(
+                df=frame, h=horizon, n_windows=windows, step_size=step, level=list(levels), refit=refit
             )
-        except Exception:  # a model without a forward step: refit at every origin instead
-            result = engine.cross_validation(
-                df=frame, h=horizon, n_windows=windows, step_size=step, level=list(levels), refit=True
-            )
-    return _split(result.sort_values(["unique_id", "cutoff", "ds"], kind="stable"), names, levels, True)
+        result = result.sort_values(["unique_id", "cutoff", "ds"], kind="stable")
+        out.update(_split(result, [m.alias for m in chosen], levels, with_actual=True))
+    return out

@@ -1,6 +1,8 @@
 """Forecast accuracy: MASE, sMAPE and interval coverage.
 
 >>> import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 >>> history = np.array([10.0, 12, 14, 16])
 >>> scale = mase_scale(history, season_length=1)  # mean absolute one-step change: 2
 >>> mase(np.array([18.0, 20]), np.array([17.0, 21]), scale)
@@ -14,6 +16,8 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def mase_scale(history: np.ndarray, season_length: int) -> float:
@@ -50,3 +54,23 @@ def coverage(actual: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
     if np.all(np.isnan(lo)):
         return float("nan")
     return float(np.mean((actual >= lo) & (actual <= hi)))
+
+
+def track_accuracy(forecasts: pa.Table, actuals: pa.Table) -> pa.Table:
+    """Past forecasts (series, period, origin, step, forecast, lo_80, hi_80, lo_95, hi_95, ...)
+    beside what happened (``actuals``: series, period, actual): the error (actual − forecast),
+    the absolute percentage error (null when the actual is 0) and whether each interval held it.
+    Periods without an actual yet are left out."""
+    joined = forecasts.join(actuals, keys=["series", "period"], join_type="inner")
+    actual = pc.cast(joined.column("actual"), pa.float64())
+    error = pc.subtract(actual, joined.column("forecast"))
+    nonzero = pc.if_else(pc.equal(actual, pa.scalar(0.0)), pa.scalar(None, pa.float64()), pc.abs(actual))
+    ape = pc.multiply(pc.divide(pc.abs(error), nonzero), pa.scalar(100.0))
+    out = joined.append_column("error", error).append_column("ape", ape)
+    for level in (80, 95):
+        inside = pc.and_(
+            pc.greater_equal(actual, joined.column(f"lo_{level}")),
+            pc.less_equal(actual, joined.column(f"hi_{level}")),
+        )
+        out = out.append_column(f"inside_{level}", pc.cast(inside, pa.float64()))
+    return out.sort_by([("origin", "ascending"), ("series", "ascending"), ("period", "ascending")])
