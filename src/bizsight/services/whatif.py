@@ -1,0 +1,89 @@
+"""What-if: scenario overlays beside a metric's baseline forecast (see analytics/whatif)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from bizsight.analytics.whatif import Scenario, new_customer_multiplier, overlay, price_multiplier
+from bizsight.errors import InvalidArgumentError, did_you_mean
+from bizsight.metrics.query import Grain, Query, add_months
+from bizsight.services.forecast import MetricForecast, data_bounds, period_end
+from bizsight.services.project import Project
+from bizsight.services.query import catalogue, run_query
+from bizsight.warehouse.connection import Warehouse
+
+PRICE_FORMATS = ("currency", "number")  # money moves with price × quantity, counts with quantity
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    forecasts: pa.Table  # the baseline's columns plus scenario, scenario_lo_*, scenario_hi_*
+    multiplier: float
+    assumptions: tuple[str, ...]
+
+
+def what_if(project: Project, wh: Warehouse, fc: MetricForecast, scenarios: Sequence[Scenario]) -> WhatIf:
+    """The baseline ``fc`` with every scenario applied (their multipliers multiply)."""
+    multiplier, assumptions = 1.0, []
+    metric = catalogue(project).metrics[fc.metric]
+    for scenario in scenarios:
+        if scenario.kind == "price":
+            if metric.format not in PRICE_FORMATS or metric.kind != "aggregate":
+                raise InvalidArgumentError(
+                    f"a price scenario applies to money or counts of sales (revenue, orders, units), not {fc.metric}"
+                )
+            factor = price_multiplier(scenario, metric.format)
+            assumptions.append(
+                f"{scenario.label}: demand × (1 {scenario.change:+.3f})^{scenario.elasticity}"
+                f"{', revenue also × the price' if metric.format == 'currency' else ''} → × {factor:.4f}"
+            )
+        else:
+            share = new_customer_share(project, wh, fc.metric, scenario.channel)
+            factor = new_customer_multiplier(scenario, share)
+            assumptions.append(
+                f"{scenario.label}: new customers of {scenario.channel or 'all channels'} made {share:.1%} of "
+                f"{fc.metric} in their first month over the last 12 months; extra ones are assumed to do the same "
+                f"(later repeat purchases not counted) → × {factor:.4f}"
+            )
+        multiplier *= factor
+    return WhatIf(overlay(fc.forecasts, multiplier), multiplier, tuple(assumptions))
+
+
+def new_customer_share(project: Project, wh: Warehouse, metric: str, channel: str | None) -> float:
+    """The share of ``metric`` over the last 12 complete months that came from customers (of
+    ``channel``) in the month they were acquired."""
+    cat = catalogue(project)
+    needed = ("acquisition_channel", "cohort_month")
+    models = {cat.metrics[name].model for name in cat.aggregates([metric])}
+    if not all(model in cat.dimensions[d].sql for d in needed for model in models):
+        raise InvalidArgumentError(
+            f"a new-customer scenario needs a metric of orders or new customers, not {metric}"
+        )
+    _, last = data_bounds(project, wh, metric)
+    end = (
+        last.replace(day=1) - dt.timedelta(days=1)
+        if add_months(last.replace(day=1), 1) - dt.timedelta(days=1) != last
+        else last
+    )
+    start = add_months(end.replace(day=1), -11)
+    query = Query(metrics=(metric,), dimensions=needed, grain=Grain.MONTH, start=start, end=end)
+    table = run_query(project, query, wh=wh).table
+    values = pc.fill_null(pc.cast(table.column(metric), pa.float64()), pa.scalar(0.0))
+    total = pc.sum(values).as_py() or 0.0
+    new = pc.equal(table.column("period"), table.column("cohort_month"))
+    if channel is not None:
+        channels = {str(c) for c in table.column("acquisition_channel").to_pylist() if c is not None}
+        if channel not in channels:
+            raise InvalidArgumentError(
+                f"unknown acquisition channel '{channel}'{did_you_mean(channel, channels)}; "
+                f"known: {', '.join(sorted(channels))}"
+            )
+        same = pc.fill_null(pc.equal(table.column("acquisition_channel"), pa.scalar(channel)), False)
+        new = pc.and_(new, same)
+    first_month = pc.sum(pc.if_else(new, values, pa.scalar(0.0))).as_py() or 0.0
+    return float(first_month / total) if total else 0.0
