@@ -66,9 +66,9 @@ def new_customer_share(project: Project, wh: Warehouse, metric: str, channel: st
         )
     _, last = data_bounds(project, wh, metric)
     end = (
-        last.replace(day=1) - dt.timedelta(days=1)
-        if add_months(last.replace(day=1), 1) - dt.timedelta(days=1) != last
-        else last
+        last
+        if period_end(last.replace(day=1), "month") == last
+        else last.replace(day=1) - dt.timedelta(days=1)
     )
     start = add_months(end.replace(day=1), -11)
     query = Query(metrics=(metric,), dimensions=needed, grain=Grain.MONTH, start=start, end=end)
@@ -83,7 +83,9 @@ def new_customer_share(project: Project, wh: Warehouse, metric: str, channel: st
                 f"unknown acquisition channel '{channel}'{did_you_mean(channel, channels)}; "
                 f"known: {', '.join(sorted(channels))}"
             )
-        same = pc.fill_null(pc.equal(table.column("acquisition_channel"), pa.scalar(channel)), False)
+        same = pc.fill_null(
+            pc.equal(table.column("acquisition_channel"), pa.scalar(channel)), pa.scalar(False)
+        )
         new = pc.and_(new, same)
     first_month = pc.sum(pc.if_else(new, values, pa.scalar(0.0))).as_py() or 0.0
     return float(first_month / total) if total else 0.0
