@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -73,19 +74,16 @@ def new_customer_share(project: Project, wh: Warehouse, metric: str, channel: st
     start = add_months(end.replace(day=1), -11)
     query = Query(metrics=(metric,), dimensions=needed, grain=Grain.MONTH, start=start, end=end)
     table = run_query(project, query, wh=wh).table
-    values = pc.fill_null(pc.cast(table.column(metric), pa.float64()), pa.scalar(0.0))
-    total = pc.sum(values).as_py() or 0.0
-    new = pc.equal(table.column("period"), table.column("cohort_month"))
+    values = pc.fill_null(pc.cast(table.column(metric), pa.float64()), pa.scalar(0.0)).to_numpy()
+    new = np.array(table.column("period").to_pylist()) == np.array(table.column("cohort_month").to_pylist())
     if channel is not None:
-        channels = {str(c) for c in table.column("acquisition_channel").to_pylist() if c is not None}
+        found = np.array(table.column("acquisition_channel").to_pylist(), dtype=object)
+        channels = {str(c) for c in found if c is not None}
         if channel not in channels:
             raise InvalidArgumentError(
                 f"unknown acquisition channel '{channel}'{did_you_mean(channel, channels)}; "
                 f"known: {', '.join(sorted(channels))}"
             )
-        same = pc.fill_null(
-            pc.equal(table.column("acquisition_channel"), pa.scalar(channel)), pa.scalar(False)
-        )
-        new = pc.and_(new, same)
-    first_month = pc.sum(pc.if_else(new, values, pa.scalar(0.0))).as_py() or 0.0
+        new &= found == channel
+    total, first_month = float(values.sum()), float(values[new].sum())
     return float(first_month / total) if total else 0.0
