@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from bizsight.analytics.whatif import Scenario, new_customer_multiplier, overlay, price_multiplier
 from bizsight.errors import InvalidArgumentError, did_you_mean
@@ -74,7 +73,7 @@ def new_customer_share(project: Project, wh: Warehouse, metric: str, channel: st
     start = add_months(end.replace(day=1), -11)
     query = Query(metrics=(metric,), dimensions=needed, grain=Grain.MONTH, start=start, end=end)
     table = run_query(project, query, wh=wh).table
-    values = pc.fill_null(pc.cast(table.column(metric), pa.float64()), pa.scalar(0.0)).to_numpy()
+    values = np.nan_to_num(table.column(metric).cast(pa.float64()).to_numpy(zero_copy_only=False))
     new = np.array(table.column("period").to_pylist()) == np.array(table.column("cohort_month").to_pylist())
     if channel is not None:
         found = np.array(table.column("acquisition_channel").to_pylist(), dtype=object)
