@@ -7,10 +7,11 @@ itself on :data:`bizsight.cli.shell.app`.
 """
 
 from bizsight.cli import analyze, data, explore
+from bizsight.cli import forecast as forecasting
 from bizsight.cli.shell import app
 
 __all__ = ["app", "main"]
-_COMMAND_MODULES = (data, explore, analyze)  # importing a module registers its commands
+_COMMAND_MODULES = (data, explore, analyze, forecasting)  # importing a module registers its commands
 
 
 def main() -> None:

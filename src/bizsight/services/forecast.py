@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ from sqlglot import exp
 
 from bizsight.analytics.forecast import ForecastResult, ForecastSettings, forecast
 from bizsight.analytics.reconcile import reconcile, variance_from_interval
-from bizsight.errors import InvalidArgumentError, NotInitializedError, did_you_mean
+from bizsight.errors import InputFileError, InvalidArgumentError, NotInitializedError, did_you_mean
 from bizsight.metrics.query import Filter, Grain, Query, add_months
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue, run_query
@@ -254,3 +255,27 @@ def _pivot(table: pa.Table, column: str) -> dict[str, np.ndarray]:
     series = np.array(ordered.column("series").to_pylist(), dtype=object)
     values = ordered.column(column).to_numpy(zero_copy_only=False).astype(float)
     return {s: values[series == s] for s in dict.fromkeys(series.tolist())}
+
+
+def forecast_file(path: Path, settings: ForecastSettings) -> ForecastResult:
+    """Forecast the series of a long-format CSV or Parquet file (unique_id, ds, y); no project needed."""
+    return forecast(read_long_file(path), settings)
+
+
+def read_long_file(path: Path) -> pa.Table:
+    """A CSV or Parquet file as an Arrow table, with a one-line error when it cannot be read."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            return pq.read_table(path)
+        if suffix in (".csv", ".txt", ".tsv"):
+            options = pacsv.ParseOptions(delimiter="\t" if suffix == ".tsv" else ",")
+            return pacsv.read_csv(path, parse_options=options)
+    except (pa.ArrowInvalid, OSError) as err:
+        raise InputFileError(f"{path}: cannot read it as {suffix[1:]}: {str(err).splitlines()[0]}") from None
+    raise InputFileError(f"{path}: expected a .csv or .parquet file")

@@ -81,7 +81,12 @@ def _clv_mart(wh: Warehouse, reporter: Reporter) -> None:
 
 def refresh(project: Project, reporter: Reporter) -> RefreshSummary:
     with project.warehouse() as wh:
-        return rebuild(wh, reporter)
+        summary = rebuild(wh, reporter)
+        # Forecasts read the metrics layer, which sees committed data only: after rebuild commits.
+        from bizsight.services.forecast_refresh import refresh_forecasts
+
+        summary.tables.update(refresh_forecasts(project, wh, reporter))
+        return summary
 
 
 def rebuild(wh: Warehouse, reporter: Reporter) -> RefreshSummary:

@@ -5,14 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from bizsight.analytics.whatif import Scenario, new_customer_multiplier, overlay, price_multiplier
-from bizsight.errors import InvalidArgumentError, did_you_mean
+from bizsight.analytics.whatif import (
+    Scenario,
+    new_customer_multiplier,
+    overlay,
+    parse_scenario,
+    price_multiplier,
+)
+from bizsight.errors import InvalidArgumentError, NotInitializedError, did_you_mean
 from bizsight.metrics.query import Grain, Query, add_months
-from bizsight.services.forecast import MetricForecast, data_bounds, period_end
+from bizsight.services.forecast import MetricForecast, data_bounds, forecast_metric, period_end
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue, run_query
 from bizsight.warehouse.connection import Warehouse
@@ -86,3 +93,18 @@ def new_customer_share(project: Project, wh: Warehouse, metric: str, channel: st
         new &= found == channel
     total, first_month = float(values.sum()), float(values[new].sum())
     return float(first_month / total) if total else 0.0
+
+
+def forecast_with_scenarios(
+    project: Project, metric: str, *, scenarios: Sequence[str] = (), **options: Any
+) -> tuple[MetricForecast, WhatIf | None]:
+    """What ``bizsight forecast`` shows: the forecast (see forecast_metric for ``options``) and,
+    with scenarios (``price:+5%:elasticity=-1.2``, ``new_customers:+10%:channel=Email``), the overlay."""
+    parsed = [parse_scenario(text) for text in scenarios]  # bad input fails before any work
+    if not project.paths.warehouse.exists():
+        raise NotInitializedError(
+            f"no warehouse in {project.root.resolve()}: run `bizsight ingest PATH` first"
+        )
+    with project.warehouse(read_only=True) as wh:
+        fc = forecast_metric(project, metric, wh=wh, **options)
+        return fc, (what_if(project, wh, fc, parsed) if parsed else None)
