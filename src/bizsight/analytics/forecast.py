@@ -106,7 +106,7 @@ def forecast(data: pa.Table, settings: ForecastSettings) -> ForecastResult:
     """
     calendar, series = read_series(data)
     m = settings.season_length or calendar.season_length
-    names = FULL if settings.candidates == "full" else FAST
+    names: tuple[str, ...] = FULL if settings.candidates == "full" else FAST
     if settings.candidates == "auto" and len(series) <= MANY_SERIES:
         names = FULL
     if m > LONG_SEASON:  # seasonal ARIMA with 52 weekly lags takes minutes; MSTL does it in ms

@@ -29,6 +29,7 @@ def refresh_forecasts(project: Project, wh: Warehouse, reporter: Reporter) -> di
     version = int(wh.scalar("SELECT value FROM meta.state WHERE key = 'data_version'"))
     run_at = dt.datetime.now()
     written: dict[str, int] = {}
+    made = []
     with wh.transaction():
         for metric, by in DEFAULT_FORECASTS:
             reporter.step(f"marts.forecasts: {metric} by month and {by}")
@@ -44,12 +45,13 @@ def refresh_forecasts(project: Project, wh: Warehouse, reporter: Reporter) -> di
             except BizsightError as err:  # a metric without data must not stop the refresh
                 reporter.warn(f"marts.forecasts: {metric} skipped: {err}")
                 continue
+            made.append(fc)
             written["marts.forecasts"] = written.get("marts.forecasts", 0) + store_forecast(
                 wh, fc, run_at=run_at, data_version=version
             )
         reporter.step("marts.target_pacing")
         try:
-            rows = target_pacing(project, wh=wh)
+            rows = target_pacing(project, wh=wh, candidates="fast", known=made)
         except BizsightError as err:
             reporter.warn(f"marts.target_pacing not rebuilt: {err}")
             rows = []

@@ -10,15 +10,17 @@ forecast of the filtered metric.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from bizsight.analytics.pacing import ForecastPeriod, Remaining, probability_of_reaching, remaining, status
 from bizsight.analytics.reconcile import variance_from_interval
 from bizsight.errors import BizsightError, NotInitializedError
 from bizsight.metrics.definitions import Aggregate
-from bizsight.metrics.query import Filter, Query
+from bizsight.metrics.query import Filter, Query, add_months
 from bizsight.services.forecast import TOTAL, MetricForecast, data_bounds, forecast_metric, period_end
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue, run_query
@@ -34,42 +36,56 @@ FILTER_COLUMNS = {
 MAX_MONTHS_AHEAD = 24
 
 
-def target_pacing(project: Project, *, wh: Warehouse | None = None) -> list[dict[str, Any]]:
+def target_pacing(
+    project: Project,
+    *,
+    wh: Warehouse | None = None,
+    candidates: str = "auto",
+    known: Sequence[MetricForecast] = (),
+) -> list[dict[str, Any]]:
     """One row per target: metric, period, filter, target, actual, pct_achieved, elapsed,
-    expected, probability, status (achieved / missed / on track / at risk / no forecast)."""
+    expected, probability, status (achieved / missed / on track / at risk / no forecast).
+    ``known`` month forecasts (e.g. refresh's) are used where they reach far enough."""
     if wh is None:
         if not project.paths.warehouse.exists():
             raise NotInitializedError(
                 f"no warehouse in {project.root.resolve()}: run `bizsight ingest PATH` first"
             )
         with project.warehouse(read_only=True) as owned:
-            return target_pacing(project, wh=owned)
+            return target_pacing(project, wh=owned, candidates=candidates, known=known)
     if not wh.table_exists("core", "fact_target"):
         return []
     columns = ["metric", "period_start", "period_end", "target_value", *FILTER_COLUMNS]
     targets = wh.con.sql(
         f"SELECT {', '.join(columns)} FROM core.fact_target ORDER BY period_start, metric, region NULLS FIRST"
     ).fetchall()
-    forecasts = _Forecasts(project, wh, max((row[2] for row in targets), default=dt.date.min))
+    forecasts = _Forecasts(project, wh, max((row[2] for row in targets), default=dt.date.min), candidates)
+    for fc in (fc for fc in known if fc.grain == "month"):
+        forecasts.made[(fc.metric, ())] = fc  # every forecast holds the total
+        if fc.dimension:
+            forecasts.made[(fc.metric, fc.dimension)] = fc
     return [_pace(project, wh, dict(zip(columns, row, strict=True)), forecasts) for row in targets]
 
 
 class _Forecasts:
     """Month forecasts, one per metric and filter, made once and reaching the last target's end."""
 
-    def __init__(self, project: Project, wh: Warehouse, last_end: dt.date) -> None:
-        self.project, self.wh, self.last_end = project, wh, last_end
+    def __init__(self, project: Project, wh: Warehouse, last_end: dt.date, candidates: str) -> None:
+        self.project, self.wh, self.last_end, self.candidates = project, wh, last_end, candidates
         self.made: dict[tuple[str, object], MetricForecast | str] = {}
 
     def get(self, metric: str, filters: tuple[Filter, ...], last: dt.date) -> MetricForecast | str:
         by = filters[0].dimension if len(filters) == 1 else None
         key = (metric, by if by else filters)
-        if key not in self.made:
-            months = (self.last_end.year - last.year) * 12 + self.last_end.month - last.month + 1
+        months = (self.last_end.year - last.year) * 12 + self.last_end.month - last.month + 1
+        made = self.made.get(key)
+        if made is None or (
+            not isinstance(made, str) and _last_period(made) < add_months(last.replace(day=1), months - 1)
+        ):
             try:
                 self.made[key] = forecast_metric(
                     self.project, metric, by=by, grain="month", horizon=min(max(3, months), MAX_MONTHS_AHEAD),
-                    filters=filters if by is None else (), wh=self.wh,
+                    filters=filters if by is None else (), candidates=self.candidates, wh=self.wh,
                 )  # fmt: skip
             except BizsightError as err:
                 self.made[key] = f"no forecast: {err}"
@@ -149,6 +165,11 @@ def _remaining(
         return f"no forecast for {series}"
     rest = remaining(start, end, last, periods)
     return rest if rest.covered else "the period ends after the forecast horizon"
+
+
+def _last_period(fc: MetricForecast) -> dt.date:
+    last: dt.date = pc.max(fc.forecasts.column("period")).as_py()
+    return last
 
 
 def _periods(table: pa.Table, series: str) -> list[ForecastPeriod]:
