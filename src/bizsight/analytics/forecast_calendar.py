@@ -104,4 +104,5 @@ def infer_calendar(values: np.ndarray, ids: np.ndarray) -> Calendar:
 def _steps(numbers: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """Differences between consecutive values within each series (rows sorted by id, then time)."""
     same = ids[1:] == ids[:-1]
-    return np.diff(numbers)[same]
+    steps = np.diff(numbers)[same]
+    return steps[steps > 0]  # two rows for one date are reported with their series

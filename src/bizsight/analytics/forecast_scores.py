@@ -1,8 +1,6 @@
 """Forecast accuracy: MASE, sMAPE and interval coverage.
 
 >>> import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 >>> history = np.array([10.0, 12, 14, 16])
 >>> scale = mase_scale(history, season_length=1)  # mean absolute one-step change: 2
 >>> mase(np.array([18.0, 20]), np.array([17.0, 21]), scale)
