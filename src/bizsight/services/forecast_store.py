@@ -72,13 +72,11 @@ def store_forecast(wh: Warehouse, fc: MetricForecast, *, run_at: dt.datetime, da
 def stored_forecasts(wh: Warehouse, metric: str, grain: str, dimension: str | None) -> pa.Table:
     if not wh.table_exists("marts", "forecasts"):
         return pa.table({})
-    table = wh.con.execute(
+    return wh.con.sql(
         "SELECT * FROM marts.forecasts WHERE metric = ? AND grain = ? AND dimension IS NOT DISTINCT FROM ? "
         "ORDER BY run_at, series, period",
-        [metric, grain, dimension],
+        params=[metric, grain, dimension],
     ).to_arrow_table()
-    assert table is not None
-    return table
 
 
 def tracked_accuracy(
