@@ -35,6 +35,7 @@ MANY_SERIES = 100  # above this, "auto" leaves AutoARIMA out (see forecast_model
 INTERMITTENT_ZEROS = 0.5  # a series with at least this share of zero periods is intermittent
 YEAR_OF_DAYS = 365
 LONG_SEASON = 24  # AutoETS models seasons up to 24 periods; longer ones go to MSTL
+LONG_SERIES = 400  # longer series (daily ones) are forecast without AutoARIMA
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,9 @@ def forecast(data: pa.Table, settings: ForecastSettings) -> ForecastResult:
     names: tuple[str, ...] = FULL if settings.candidates == "full" else FAST
     if settings.candidates == "auto" and len(series) <= MANY_SERIES:
         names = FULL
-    if m > LONG_SEASON:  # seasonal ARIMA with 52 weekly lags takes minutes; MSTL does it in ms
+    if m > LONG_SEASON or max(len(s.y) for s in series) > LONG_SERIES:
+        # Seasonal ARIMA with 52 weekly lags takes minutes, on three years of days 5 s a series;
+        # MSTL models those seasons in a fraction of that.
         names = tuple(n for n in names if n != "AutoARIMA")
     plans = [_plan(s, settings, m) for s in series]
     seasons = _mstl_seasons(calendar, m)
