@@ -160,7 +160,8 @@ def forecast_series(
         _write_csv(result.forecasts)
     else:
         _print_table(result.forecasts, "Forecasts")
-        _print_table(result.selection, "Model per series")
+        columns = ["unique_id", "model", "reason", "mase", "seasonal_naive_mase"]
+        _print_table(result.selection.select(columns), "Model per series")
 
 
 @app.command("forecast-accuracy")
