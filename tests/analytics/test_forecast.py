@@ -34,7 +34,16 @@ def long_table(series: dict[str, np.ndarray], dates: list[dt.date] | None = None
 
 
 @pytest.mark.parametrize(
-    "module", ["forecast", "forecast_calendar", "forecast_scores", "reconcile", "pacing", "whatif"]
+    "module",
+    [
+        "forecast",
+        "forecast_calendar",
+        "forecast_intervals",
+        "forecast_scores",
+        "reconcile",
+        "pacing",
+        "whatif",
+    ],
 )
 def test_docstring_examples_run(module: str) -> None:
     result = doctest.testmod(importlib.import_module(f"bizsight.analytics.{module}"))

@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bizsight.analytics.forecast_calendar import Calendar, infer_calendar
+from bizsight.analytics.forecast_intervals import empirical, widened, widening
 from bizsight.analytics.forecast_models import FAST, FULL, Prediction, Series, cross_validate, predict
 from bizsight.analytics.forecast_scores import coverage, mase, mase_scale, smape
 from bizsight.errors import InvalidArgumentError
@@ -90,6 +91,8 @@ class _Plan:
     scores: dict[str, dict[str, float]] = field(default_factory=dict)
     chosen: str = ""
     members: tuple[str, ...] = ()
+    cv: Prediction | None = None  # the chosen model's cross-validation forecasts
+    widening: dict[int, float] = field(default_factory=dict)
 
 
 def forecast(data: pa.Table, settings: ForecastSettings) -> ForecastResult:
@@ -245,9 +248,11 @@ def _cross_validate(
             p.scores = {name: _score(pred, scale, settings.levels) for name, pred in found.items()}
             best_two = sorted(p.scores, key=lambda name: p.scores[name]["mase"])[:2]
             ensemble = f"Ensemble({', '.join(best_two)})"
-            p.scores[ensemble] = _score(_mean_of([found[n] for n in best_two]), scale, settings.levels)
+            found[ensemble] = _mean_of([found[n] for n in best_two])
+            p.scores[ensemble] = _score(found[ensemble], scale, settings.levels)
             p.chosen = min(p.scores, key=lambda name: p.scores[name]["mase"])  # ties: the simpler model
             p.members = tuple(best_two) if p.chosen == ensemble else (p.chosen,)
+            p.cv = found[p.chosen]
             rows.extend(
                 {"unique_id": p.series.uid, "model": name, **score, "selected": name == p.chosen}
                 for name, score in p.scores.items()
@@ -306,7 +311,10 @@ def _final(
     for p in plans:
         pred = _mean_of([fitted[(p.series.uid, name)] for name in p.members])
         if p.kind == "intermittent":
-            pred = _empirical_intervals(pred, p.series.y, settings.levels)
+            pred = empirical(pred, p.series.y, settings.levels)
+        if p.cv is not None:
+            p.widening = {level: widening(p.cv, level) for level in settings.levels}
+            pred = widened(pred, p.widening)
         if np.all(p.series.y >= 0):  # sales, counts: a forecast below zero means zero
             pred = Prediction(
                 np.maximum(pred.mean, 0),
@@ -315,13 +323,6 @@ def _final(
             )
         out[p.series.uid] = pred
     return out
-
-
-def _empirical_intervals(pred: Prediction, history: np.ndarray, levels: Sequence[int]) -> Prediction:
-    """Croston gives a mean demand only: the intervals are quantiles of the past values."""
-    lo = {level: np.full_like(pred.mean, np.quantile(history, (1 - level / 100) / 2)) for level in levels}
-    hi = {level: np.full_like(pred.mean, np.quantile(history, 1 - (1 - level / 100) / 2)) for level in levels}
-    return Prediction(pred.mean, lo, hi)
 
 
 def _forecast_table(
@@ -360,6 +361,9 @@ def _selection_table(plans: list[_Plan], levels: Sequence[int]) -> pa.Table:
         reason = p.reason or (
             f"lowest MASE over {p.windows} cross-validation window{'s' if p.windows > 1 else ''}"
         )
+        stretched = [f"×{f:.2f} ({level}%)" for level, f in p.widening.items() if f > 1]
+        if stretched:
+            reason += f"; intervals widened {', '.join(stretched)} to their cross-validation coverage"
         rows.append(
             {
                 "unique_id": p.series.uid,
