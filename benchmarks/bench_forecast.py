@@ -99,11 +99,8 @@ def run(series: list[np.ndarray], h: int, m: int, start: dt.date, grain: str, jo
     baseline_seconds = time.perf_counter() - started
     forecasts = result.forecasts.to_pydict()
     means = np.array(forecasts["mean"]).reshape(len(series), h)
-    lo, hi = (
-        np.array(forecasts["lo_95"]).reshape(len(series), h),
-        np.array(forecasts["hi_95"]).reshape(len(series), h),
-    )
-    scores = {"model": [], "naive": [], "smape": [], "naive_smape": [], "inside95": []}
+    bounds = {k: np.array(forecasts[k]).reshape(len(series), h) for k in ("lo_80", "hi_80", "lo_95", "hi_95")}
+    scores = {"model": [], "naive": [], "smape": [], "naive_smape": [], "inside80": [], "inside95": []}
     for k, y in enumerate(series):
         train, test = y[:-h], y[-h:]
         naive = np.resize(train[-m:], h) if m <= h else train[-m : -m + h]
@@ -112,7 +109,9 @@ def run(series: list[np.ndarray], h: int, m: int, start: dt.date, grain: str, jo
         scores["naive"].append(mase(test, naive, scale))
         scores["smape"].append(smape(test, means[k]))
         scores["naive_smape"].append(smape(test, naive))
-        scores["inside95"].append(np.mean((test >= lo[k]) & (test <= hi[k])))
+        for level in (80, 95):
+            inside = (test >= bounds[f"lo_{level}"][k]) & (test <= bounds[f"hi_{level}"][k])
+            scores[f"inside{level}"].append(np.mean(inside))
     models = result.selection.column("model").to_pylist()
     chosen = pd.Series(models).str.replace(r"\(.*\)", "(...)", regex=True)
     return {
@@ -122,6 +121,7 @@ def run(series: list[np.ndarray], h: int, m: int, start: dt.date, grain: str, jo
         "naive_mase": float(np.mean(scores["naive"])),
         "smape": float(np.mean(scores["smape"])),
         "naive_smape": float(np.mean(scores["naive_smape"])),
+        "coverage80": float(np.mean(scores["inside80"])),
         "coverage95": float(np.mean(scores["inside95"])),
         "per_series_mase": scores["model"],
         "per_series_naive": scores["naive"],
@@ -141,7 +141,8 @@ def report(title: str, figures: dict[str, float]) -> None:
     print(
         f"  MASE {figures['mase']:.3f} vs seasonal naive {figures['naive_mase']:.3f} "
         f"(ratio {figures['mase'] / figures['naive_mase']:.2f}); sMAPE {figures['smape']:.1f}% vs "
-        f"{figures['naive_smape']:.1f}%; 95% interval coverage {figures['coverage95']:.2f}"
+        f"{figures['naive_smape']:.1f}%; interval coverage {figures['coverage80']:.2f} (80%), "
+        f"{figures['coverage95']:.2f} (95%)"
     )
     print(f"  chosen: {figures['chosen']}")
 
