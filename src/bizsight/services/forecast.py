@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,6 @@ class MetricForecast:
     result: ForecastResult
     forecasts: pa.Table
     reconciliation: str
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def origin(self) -> dt.date:
@@ -63,7 +62,6 @@ class MetricForecast:
             "candidates": list(self.result.candidates),
             "levels": list(self.result.levels),
             "reconciliation": self.reconciliation,
-            "notes": list(self.notes),
             "forecasts": self.forecasts.to_pylist(),
             "selection": self.result.selection.to_pylist(),
             "accuracy": self.result.accuracy.to_pylist(),
@@ -124,10 +122,10 @@ def forecast_metric(
     table = result.forecasts.rename_columns(["series", "period", *result.forecasts.column_names[2:]])
     table = table.rename_columns([("forecast" if c == "mean" else c) for c in table.column_names])
     table = table.append_column("base", table.column("forecast"))
-    reconciliation, notes = "none: no dimension", list[str]()
+    reconciliation = "none: no dimension"
     if by is not None:
         table, reconciliation = _reconciled(table, history, settings.levels)
-    return MetricForecast(metric, grain, by, history, result, table, reconciliation, tuple(notes))
+    return MetricForecast(metric, grain, by, history, result, table, reconciliation)
 
 
 def metric_history(
