@@ -69,6 +69,10 @@ def forecast(
         ),
     ] = [],  # noqa: B006
     candidates: CandidatesOpt = Candidates.auto,
+    accuracy: Annotated[
+        bool,
+        typer.Option("--accuracy", help="Also print every candidate's cross-validation scores per series."),
+    ] = False,
     output: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
     project: ProjectOpt = Path(),
 ) -> None:
@@ -83,7 +87,7 @@ def forecast(
 
       bizsight forecast revenue --by region --horizon 6 --format csv
 
-      bizsight forecast orders --grain week --level 90
+      bizsight forecast orders --grain week --level 90 --accuracy
 
       bizsight forecast revenue --scenario "price:+5%:elasticity=-1.2" --scenario "new_customers:+10%:channel=Email"
     """
@@ -115,6 +119,8 @@ def forecast(
         _write_csv(table)
     else:
         _print_metric_forecast(fc, overlay)
+        if accuracy:
+            _print_table(fc.result.accuracy, "Cross-validation accuracy per series and model")
 
 
 @app.command("forecast-series")
