@@ -17,7 +17,7 @@ from bizsight.errors import InvalidArgumentError
 from bizsight.services.forecast import TOTAL, forecast_metric
 from bizsight.services.forecast_store import store_forecast, tracked_accuracy
 from bizsight.services.project import Project
-from bizsight.services.targets import target_pacing
+from bizsight.services.targets import target_pacing, targets_report
 from bizsight.services.whatif import forecast_with_scenarios
 from tests.helpers import demo_project
 
@@ -133,6 +133,12 @@ def test_targets_are_paced_from_the_forecast_distribution(shop: Project) -> None
     fc = forecast_metric(shop, "revenue", by="region", candidates="fast").forecasts.to_pylist()
     expected = next(r["forecast"] for r in fc if r["series"] == TOTAL and r["period"] == dt.date(2026, 10, 1))
     assert october["expected"] == pytest.approx(expected, rel=0.02)
+    # `bizsight targets` reads marts.target_pacing, made by refresh from the same data.
+    kept = targets_report(shop)
+    assert "note" in kept[0] and len(kept) == len(rows)
+    assert [
+        (r["period_start"], r["filter"], r["status"]) for r in kept if r["period_end"] <= dt.date(2026, 9, 30)
+    ] == [(r["period_start"], r["filter"], r["status"]) for r in ended]
 
 
 def test_what_if_overlays_move_the_baseline_by_the_stated_assumptions(shop: Project) -> None:

@@ -217,10 +217,10 @@ def targets(
       bizsight targets --format csv > pacing.csv
     """
     from bizsight.services.project import Project
-    from bizsight.services.targets import target_pacing
+    from bizsight.services.targets import targets_report
 
     require_warehouse(project)
-    rows = run(lambda: target_pacing(Project(project)))
+    rows = run(lambda: targets_report(Project(project)))
     if output is OutputFormat.json:
         print_json(rows)
     elif output is OutputFormat.csv:

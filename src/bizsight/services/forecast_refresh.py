@@ -56,13 +56,14 @@ def refresh_forecasts(project: Project, wh: Warehouse, reporter: Reporter) -> di
             reporter.warn(f"marts.target_pacing not rebuilt: {err}")
             rows = []
         if rows:
-            _replace(wh, "target_pacing", _pacing_table(rows))
+            _replace(wh, "target_pacing", _pacing_table(rows, version))
             written["marts.target_pacing"] = len(rows)
     return written
 
 
-def _pacing_table(rows: list[dict[str, object]]) -> pa.Table:
+def _pacing_table(rows: list[dict[str, object]], version: int) -> pa.Table:
     fields: list[tuple[str, pa.DataType]] = [
+        ("data_version", pa.int64()),
         ("metric", pa.string()),
         ("period_start", pa.date32()),
         ("period_end", pa.date32()),
@@ -77,8 +78,9 @@ def _pacing_table(rows: list[dict[str, object]]) -> pa.Table:
         ("note", pa.string()),
     ]
     schema = pa.schema([pa.field(name, kind) for name, kind in fields])
+    stamped = [{**row, "data_version": version} for row in rows]
     return pa.Table.from_pylist(
-        [{name: row.get(name) for name in schema.names} for row in rows], schema=schema
+        [{name: row.get(name) for name in schema.names} for row in stamped], schema=schema
     )
 
 
