@@ -98,10 +98,7 @@ def forecast_metric(
             f"unknown dimension '{by}'{did_you_mean(by, cat.dimensions)}; see `bizsight metrics`"
         )
     if wh is None:
-        if not project.paths.warehouse.exists():
-            raise NotInitializedError(
-                f"no warehouse in {project.root.resolve()}: run `bizsight ingest PATH` first"
-            )
+        require_warehouse(project)
         with project.warehouse(read_only=True) as owned:
             return forecast_metric(
                 project, metric, by=by, grain=grain, horizon=horizon, levels=levels, filters=filters,
@@ -126,6 +123,13 @@ def forecast_metric(
     if by is not None:
         table, reconciliation = _reconciled(table, history, settings.levels)
     return MetricForecast(metric, grain, by, history, result, table, reconciliation)
+
+
+def require_warehouse(project: Project) -> None:
+    if not project.paths.warehouse.exists():
+        raise NotInitializedError(
+            f"no warehouse in {project.root.resolve()}: run `bizsight ingest PATH` first"
+        )
 
 
 def metric_history(

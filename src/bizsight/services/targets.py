@@ -18,10 +18,17 @@ import pyarrow.compute as pc
 
 from bizsight.analytics.pacing import ForecastPeriod, Remaining, probability_of_reaching, remaining, status
 from bizsight.analytics.reconcile import variance_from_interval
-from bizsight.errors import BizsightError, NotInitializedError
+from bizsight.errors import BizsightError
 from bizsight.metrics.definitions import Aggregate
 from bizsight.metrics.query import Filter, Query, add_months
-from bizsight.services.forecast import TOTAL, MetricForecast, data_bounds, forecast_metric, period_end
+from bizsight.services.forecast import (
+    TOTAL,
+    MetricForecast,
+    data_bounds,
+    forecast_metric,
+    period_end,
+    require_warehouse,
+)
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue, run_query
 from bizsight.warehouse.connection import Warehouse
@@ -39,10 +46,7 @@ MAX_MONTHS_AHEAD = 24
 def targets_report(project: Project) -> list[dict[str, Any]]:
     """What ``bizsight targets`` prints: marts.target_pacing when the last refresh made it from
     the current data, else the pacing worked out now."""
-    if not project.paths.warehouse.exists():
-        raise NotInitializedError(
-            f"no warehouse in {project.root.resolve()}: run `bizsight ingest PATH` first"
-        )
+    require_warehouse(project)
     with project.warehouse(read_only=True) as wh:
         version = wh.scalar("SELECT value FROM meta.state WHERE key = 'data_version'")
         made = wh.scalar(
@@ -72,10 +76,7 @@ def target_pacing(
     expected, probability, status (achieved / missed / on track / at risk / no forecast).
     ``known`` month forecasts (e.g. refresh's) are used where they reach far enough."""
     if wh is None:
-        if not project.paths.warehouse.exists():
-            raise NotInitializedError(
-                f"no warehouse in {project.root.resolve()}: run `bizsight ingest PATH` first"
-            )
+        require_warehouse(project)
         with project.warehouse(read_only=True) as owned:
             return target_pacing(project, wh=owned, candidates=candidates, known=known)
     if not wh.table_exists("core", "fact_target"):

@@ -17,9 +17,15 @@ from bizsight.analytics.whatif import (
     parse_scenario,
     price_multiplier,
 )
-from bizsight.errors import InvalidArgumentError, NotInitializedError, did_you_mean
+from bizsight.errors import InvalidArgumentError, did_you_mean
 from bizsight.metrics.query import Grain, Query, add_months
-from bizsight.services.forecast import MetricForecast, data_bounds, forecast_metric, period_end
+from bizsight.services.forecast import (
+    MetricForecast,
+    data_bounds,
+    forecast_metric,
+    period_end,
+    require_warehouse,
+)
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue, run_query
 from bizsight.warehouse.connection import Warehouse
@@ -101,10 +107,7 @@ def forecast_with_scenarios(
     """What ``bizsight forecast`` shows: the forecast (see forecast_metric for ``options``) and,
     with scenarios (``price:+5%:elasticity=-1.2``, ``new_customers:+10%:channel=Email``), the overlay."""
     parsed = [parse_scenario(text) for text in scenarios]  # bad input fails before any work
-    if not project.paths.warehouse.exists():
-        raise NotInitializedError(
-            f"no warehouse in {project.root.resolve()}: run `bizsight ingest PATH` first"
-        )
+    require_warehouse(project)
     with project.warehouse(read_only=True) as wh:
         fc = forecast_metric(project, metric, wh=wh, **options)
         return fc, (what_if(project, wh, fc, parsed) if parsed else None)
