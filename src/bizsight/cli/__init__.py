@@ -7,10 +7,12 @@ itself on :data:`bizsight.cli.shell.app`.
 """
 
 from bizsight.cli import analyze, data, explore, trends
+from bizsight.cli import forecast as forecasting
 from bizsight.cli.shell import app
 
 __all__ = ["app", "main"]
-_COMMAND_MODULES = (data, explore, analyze, trends)  # importing a module registers its commands
+# importing a module registers its commands
+_COMMAND_MODULES = (data, explore, analyze, trends, forecasting)
 
 
 def main() -> None:

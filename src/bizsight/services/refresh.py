@@ -112,7 +112,12 @@ def _anomalies_mart(project: Project, wh: Warehouse, reporter: Reporter) -> None
 
 def refresh(project: Project, reporter: Reporter) -> RefreshSummary:
     with project.warehouse() as wh:
-        return rebuild(wh, reporter, project)
+        summary = rebuild(wh, reporter, project)
+        # Forecasts read the metrics layer, which sees committed data only: after rebuild commits.
+        from bizsight.services.forecast_refresh import refresh_forecasts
+
+        summary.tables.update(refresh_forecasts(project, wh, reporter))
+        return summary
 
 
 def rebuild(wh: Warehouse, reporter: Reporter, project: Project | None = None) -> RefreshSummary:

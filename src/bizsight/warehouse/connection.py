@@ -73,18 +73,22 @@ class Warehouse:
 
     def replace_table(self, schema: str, name: str, rows: pa.Table) -> None:
         """Create or replace ``schema.name`` with the rows of an Arrow table."""
-        self.con.register("_replacement_rows", rows)
+        with self._registered(rows) as source:
+            select = exp.select("*").from_(source)
+            self.run(exp.Create(this=table(schema, name), kind="TABLE", expression=select, replace=True))
+
+    def append_rows(self, schema: str, name: str, rows: pa.Table) -> None:
+        """Insert the rows of an Arrow table into ``schema.name``, matching columns by name."""
+        with self._registered(rows) as source:
+            self.run(f"INSERT INTO {render(table(schema, name))} BY NAME SELECT * FROM {source}")
+
+    @contextmanager
+    def _registered(self, rows: pa.Table) -> Iterator[str]:
+        self.con.register("_arrow_rows", rows)
         try:
-            self.run(
-                exp.Create(
-                    this=table(schema, name),
-                    kind="TABLE",
-                    expression=exp.select("*").from_("_replacement_rows"),
-                    replace=True,
-                )
-            )
+            yield "_arrow_rows"
         finally:
-            self.con.unregister("_replacement_rows")
+            self.con.unregister("_arrow_rows")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -1,0 +1,423 @@
+"""Forecasts with intervals for many series, the model of each chosen by how well it forecast
+the series' own past.
+
+:func:`forecast` takes a long table (``unique_id``, ``ds``, ``y``) and, per series:
+
+1. classifies it: long enough for cross-validation, too short, or intermittent (mostly zeros);
+2. for the long ones, forecasts the last stretch of history from several origins (rolling-origin
+   cross-validation) with every candidate model (seasonal naive, drift, AutoETS, AutoARIMA,
+   AutoTheta, and MSTL for daily data with weekly and yearly seasons or weekly data with 52), plus an ensemble, the mean
+   of the two best candidates, and scores each on MASE (also sMAPE and interval coverage);
+3. refits the model with the lowest MASE on the whole series and forecasts ``horizon`` periods;
+   short series get seasonal naive (or naive), intermittent ones Croston (SBA), each with the
+   reason in the result.
+
+Pure: no warehouse, no settings, no printing.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from bizsight.analytics.forecast_calendar import Calendar, infer_calendar
+from bizsight.analytics.forecast_intervals import empirical, widened, widening
+from bizsight.analytics.forecast_models import FAST, FULL, Prediction, Series, cross_validate, predict
+from bizsight.analytics.forecast_scores import coverage, mase, mase_scale, smape
+from bizsight.errors import InvalidArgumentError
+
+MANY_SERIES = 100  # above this, "auto" leaves AutoARIMA out (see forecast_models.FAST)
+INTERMITTENT_ZEROS = 0.5  # a series with at least this share of zero periods is intermittent
+YEAR_OF_DAYS = 365
+LONG_SEASON = 24  # AutoETS models seasons up to 24 periods; longer ones go to MSTL
+LONG_SERIES = 400  # longer series (daily ones) are forecast without AutoARIMA
+
+
+@dataclass(frozen=True)
+class ForecastSettings:
+    """``horizon`` periods ahead; ``season_length`` defaults to the grain's (7 days, 52 weeks, 12
+    months, 4 quarters); ``windows`` cross-validation origins; ``candidates`` full, fast (no
+    AutoARIMA) or auto (fast above 100 series)."""
+
+    horizon: int
+    season_length: int | None = None
+    levels: tuple[int, ...] = (80, 95)
+    windows: int = 3
+    candidates: str = "auto"
+    n_jobs: int = 1
+
+    def __post_init__(self) -> None:
+        if self.horizon < 1:
+            raise InvalidArgumentError(f"horizon {self.horizon}: expected 1 or more periods")
+        if self.season_length is not None and self.season_length < 1:
+            raise InvalidArgumentError(f"season length {self.season_length}: expected 1 or more")
+        if not self.levels or any(not 0 < level < 100 for level in self.levels):
+            raise InvalidArgumentError(f"levels {list(self.levels)}: expected percentages between 0 and 100")
+        if self.windows < 1:
+            raise InvalidArgumentError(f"windows {self.windows}: expected 1 or more")
+        if self.candidates not in ("auto", "full", "fast"):
+            raise InvalidArgumentError(f"candidates '{self.candidates}': expected auto, full or fast")
+
+
+@dataclass(frozen=True)
+class ForecastResult:
+    """``forecasts``: unique_id, ds, step, model, mean, lo_<level>, hi_<level> per future period.
+    ``selection``: per series the model, how it was chosen and why, its cross-validation MASE,
+    sMAPE and coverage, and seasonal naive's MASE in the same windows. ``accuracy``: the
+    cross-validation scores of every candidate."""
+
+    forecasts: pa.Table
+    selection: pa.Table
+    accuracy: pa.Table
+    calendar: Calendar
+    season_length: int
+    candidates: tuple[str, ...]
+    levels: tuple[int, ...]
+
+
+@dataclass
+class _Plan:
+    series: Series
+    kind: str  # cv | short | intermittent
+    windows: int = 0
+    step: int = 0
+    reason: str = ""
+    scores: dict[str, dict[str, float]] = field(default_factory=dict)
+    chosen: str = ""
+    members: tuple[str, ...] = ()
+    cv: Prediction | None = None  # the chosen model's cross-validation forecasts
+    widening: dict[int, float] = field(default_factory=dict)
+
+
+def forecast(data: pa.Table, settings: ForecastSettings) -> ForecastResult:
+    """Forecast every series of ``data`` (columns ``unique_id``, ``ds``, ``y``).
+
+    >>> import pyarrow as pa, datetime as dt
+    >>> months = [dt.date(2020 + i // 12, i % 12 + 1, 1) for i in range(48)]
+    >>> y = [100 + 2 * i + (30 if i % 12 == 11 else 0) for i in range(48)]
+    >>> result = forecast(pa.table({"unique_id": ["shop"] * 48, "ds": months, "y": y}),
+    ...                   ForecastSettings(horizon=3))
+    >>> result.forecasts.column("ds").to_pylist()
+    [datetime.date(2024, 1, 1), datetime.date(2024, 2, 1), datetime.date(2024, 3, 1)]
+    >>> result.selection.column("method").to_pylist()
+    ['cross-validation']
+    """
+    calendar, series = read_series(data)
+    m = settings.season_length or calendar.season_length
+    names: tuple[str, ...] = FULL if settings.candidates == "full" else FAST
+    if settings.candidates == "auto" and len(series) <= MANY_SERIES:
+        names = FULL
+    if m > LONG_SEASON or max(len(s.y) for s in series) > LONG_SERIES:
+        # Seasonal ARIMA with 52 weekly lags takes minutes, on three years of days 5 s a series;
+        # MSTL models those seasons in a fraction of that.
+        names = tuple(n for n in names if n != "AutoARIMA")
+    plans = [_plan(s, settings, m) for s in series]
+    seasons = _mstl_seasons(calendar, m)
+    accuracy = _cross_validate(plans, settings, names, m, seasons)
+    predictions = _final(plans, settings, m, seasons)
+    return ForecastResult(
+        forecasts=_forecast_table(plans, predictions, settings, calendar),
+        selection=_selection_table(plans, settings.levels),
+        accuracy=accuracy,
+        calendar=calendar,
+        season_length=m,
+        candidates=tuple(names) + (("MSTL",) if seasons else ()),
+        levels=settings.levels,
+    )
+
+
+def _mstl_seasons(calendar: Calendar, m: int) -> tuple[int, ...]:
+    """The seasons MSTL removes: a week and a year for daily data, a long season on its own."""
+    if calendar.grain == "day" and m < YEAR_OF_DAYS:
+        return (m, YEAR_OF_DAYS)
+    return (m,) if m > LONG_SEASON else ()
+
+
+def read_series(data: pa.Table) -> tuple[Calendar, list[Series]]:
+    """The series of a long table, checked: columns, types, duplicates and gaps."""
+    missing = [c for c in ("unique_id", "ds", "y") if c not in data.column_names]
+    if missing:
+        raise InvalidArgumentError(
+            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}: expected unique_id, ds, y "
+            f"(found {', '.join(data.column_names) or 'none'})"
+        )
+    ids = pc.cast(data.column("unique_id"), pa.string())
+    ds = _times(data.column("ds"))
+    try:
+        y = pc.cast(data.column("y"), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        raise InvalidArgumentError(f"y: expected numbers, found {data.column('y').type}") from None
+    for name, column in (("unique_id", ids), ("ds", ds), ("y", y)):
+        if column.null_count:
+            raise InvalidArgumentError(f"{name}: {column.null_count} empty values; fill or drop those rows")
+    table = pa.table({"unique_id": ids, "ds": ds, "y": y}).sort_by(
+        [("unique_id", "ascending"), ("ds", "ascending")]
+    )
+    id_values = table.column("unique_id").to_numpy(zero_copy_only=False).astype(str)
+    times = table.column("ds").to_numpy()
+    calendar = infer_calendar(times, id_values)
+    index = calendar.index(times)
+    values = table.column("y").to_numpy()
+    bounds = np.flatnonzero(np.r_[True, id_values[1:] != id_values[:-1], True])
+    series = []
+    for start, stop in itertools.pairwise(bounds):
+        steps = np.diff(index[start:stop])
+        if np.any(steps != 1):
+            at = int(np.flatnonzero(steps != 1)[0]) + start
+            problem = "two rows for" if steps[at - start] == 0 else "a gap after"
+            raise InvalidArgumentError(
+                f"series '{id_values[start]}' has {problem} {times[at]}: expected one row per {calendar.grain}"
+            )
+        series.append(Series(id_values[start], int(index[start]), values[start:stop].astype(float)))
+    if not series:
+        raise InvalidArgumentError("no rows to forecast")
+    return calendar, series
+
+
+def _times(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    kind = column.type
+    if pa.types.is_integer(kind):
+        return pc.cast(column, pa.int64())
+    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+        return (
+            pc.cast(pc.cast(column, pa.timestamp("s")), pa.date32())
+            if pa.types.is_timestamp(kind)
+            else pc.cast(column, pa.date32())
+        )
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        try:
+            return pc.cast(pc.cast(pc.utf8_slice_codeunits(column, 0, 10), pa.date32()), pa.date32())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    raise InvalidArgumentError(f"ds: expected dates (YYYY-MM-DD) or period numbers, found {kind}")
+
+
+def _plan(s: Series, settings: ForecastSettings, m: int) -> _Plan:
+    n, h = len(s.y), settings.horizon
+    zeros = float(np.mean(s.y == 0))
+    if zeros >= INTERMITTENT_ZEROS and np.all(s.y >= 0) and np.any(s.y > 0) and n >= 4:
+        return _Plan(
+            s, "intermittent", reason=f"intermittent: {zeros:.0%} of periods are zero; Croston (SBA)"
+        )
+    min_train = max(2 * m + 2, 8)
+    room = n - h - min_train
+    if room < 0:
+        model = "seasonal naive" if m > 1 and n > m else "naive"
+        return _Plan(
+            s, "short", reason=f"too short to cross-validate: {n} periods, need {min_train + h}; {model}"
+        )
+    if room >= (settings.windows - 1) * h:
+        windows, step = settings.windows, h
+    else:
+        windows = min(settings.windows, room + 1)
+        step = room // (windows - 1) if windows > 1 else h
+    return _Plan(s, "cv", windows=windows, step=step)
+
+
+def _cross_validate(
+    plans: list[_Plan], settings: ForecastSettings, names: Sequence[str], m: int, seasons: Sequence[int]
+) -> pa.Table:
+    groups: dict[tuple[int, int, bool], list[_Plan]] = defaultdict(list)
+    for p in plans:
+        if p.kind == "cv":
+            train = len(p.series.y) - settings.horizon - (p.windows - 1) * p.step
+            groups[(p.windows, p.step, bool(seasons) and train > 2 * seasons[-1])].append(p)
+    rows: list[dict[str, object]] = []
+    for (windows, step, with_mstl), group in groups.items():
+        candidates = (*names, "MSTL") if with_mstl else tuple(names)
+        cv = cross_validate(
+            [p.series for p in group],
+            candidates,
+            horizon=settings.horizon,
+            windows=windows,
+            step=step,
+            levels=settings.levels,
+            season_length=m,
+            seasons=seasons,
+            n_jobs=settings.n_jobs,
+        )
+        for p in group:
+            scale = mase_scale(p.series.y[: len(p.series.y) - settings.horizon - (windows - 1) * step], m)
+            found = {name: cv[(p.series.uid, name)] for name in candidates}
+            p.scores = {name: _score(pred, scale, settings.levels) for name, pred in found.items()}
+            best_two = sorted(p.scores, key=lambda name: p.scores[name]["mase"])[:2]
+            ensemble = f"Ensemble({', '.join(best_two)})"
+            found[ensemble] = _mean_of([found[n] for n in best_two])
+            p.scores[ensemble] = _score(found[ensemble], scale, settings.levels)
+            p.chosen = min(p.scores, key=lambda name: p.scores[name]["mase"])  # ties: the simpler model
+            p.members = tuple(best_two) if p.chosen == ensemble else (p.chosen,)
+            p.cv = found[p.chosen]
+            rows.extend(
+                {"unique_id": p.series.uid, "model": name, **score, "selected": name == p.chosen}
+                for name, score in p.scores.items()
+            )
+    return _accuracy_table(rows, settings.levels)
+
+
+def _score(pred: Prediction, scale: float, levels: Sequence[int]) -> dict[str, float]:
+    assert pred.actual is not None
+    scores = {"mase": mase(pred.actual, pred.mean, scale), "smape": smape(pred.actual, pred.mean)}
+    for level in levels:
+        scores[f"coverage_{level}"] = coverage(pred.actual, pred.lo[level], pred.hi[level])
+    if not np.isfinite(scores["mase"]):
+        scores["mase"] = float("inf")  # a failed model never wins
+    return scores
+
+
+def _mean_of(preds: Sequence[Prediction]) -> Prediction:
+    """The ensemble: mean of the members' forecasts and of their interval bounds (quantile averaging)."""
+    levels = preds[0].lo.keys()
+    return Prediction(
+        mean=np.mean([p.mean for p in preds], axis=0),
+        lo={level: np.mean([p.lo[level] for p in preds], axis=0) for level in levels},
+        hi={level: np.mean([p.hi[level] for p in preds], axis=0) for level in levels},
+        actual=preds[0].actual,
+    )
+
+
+def _final(
+    plans: list[_Plan], settings: ForecastSettings, m: int, seasons: Sequence[int]
+) -> dict[str, Prediction]:
+    """Refit what each series needs on all its history and forecast ``horizon`` periods."""
+    needs: dict[str, list[Series]] = defaultdict(list)
+    for p in plans:
+        if p.kind == "short":
+            p.chosen = "SeasonalNaive" if m > 1 and len(p.series.y) > m else "Naive"
+            p.members = (p.chosen,)
+        elif p.kind == "intermittent":
+            p.chosen, p.members = "CrostonSBA", ("CrostonSBA",)
+        for member in p.members:
+            needs[member].append(p.series)
+    fitted: dict[tuple[str, str], Prediction] = {}
+    for name, group in needs.items():
+        fitted.update(
+            predict(
+                group,
+                [name],
+                horizon=settings.horizon,
+                levels=settings.levels,
+                season_length=m,
+                seasons=seasons,
+                n_jobs=settings.n_jobs,
+            )
+        )
+    out = {}
+    for p in plans:
+        pred = _mean_of([fitted[(p.series.uid, name)] for name in p.members])
+        if p.kind == "intermittent":
+            pred = empirical(pred, p.series.y, settings.levels)
+        if p.cv is not None:
+            p.widening = {level: widening(p.cv, level) for level in settings.levels}
+            pred = widened(pred, p.widening)
+        if np.all(p.series.y >= 0):  # sales, counts: a forecast below zero means zero
+            pred = Prediction(
+                np.maximum(pred.mean, 0),
+                {k: np.maximum(v, 0) for k, v in pred.lo.items()},
+                {k: np.maximum(v, 0) for k, v in pred.hi.items()},
+            )
+        out[p.series.uid] = pred
+    return out
+
+
+def _forecast_table(
+    plans: list[_Plan], predictions: dict[str, Prediction], settings: ForecastSettings, calendar: Calendar
+) -> pa.Table:
+    h = settings.horizon
+    uids = [p.series.uid for p in plans]
+    last = np.array([p.series.start + len(p.series.y) for p in plans], dtype=np.int64)
+    index = (last[:, None] + np.arange(h)[None, :]).ravel()
+    dates = calendar.dates(index)
+    columns: dict[str, object] = {
+        "unique_id": pa.array(np.repeat(uids, h), pa.string()),
+        "ds": pa.array(dates)
+        if calendar.grain == "step"
+        else pa.array(dates.astype("datetime64[D]"), pa.date32()),
+        "step": pa.array(np.tile(np.arange(1, h + 1), len(plans)), pa.int32()),
+        "model": pa.array(np.repeat([p.chosen for p in plans], h), pa.string()),
+        "mean": _column([predictions[u].mean for u in uids]),
+    }
+    for level in settings.levels:
+        columns[f"lo_{level}"] = _column([predictions[u].lo[level] for u in uids])
+        columns[f"hi_{level}"] = _column([predictions[u].hi[level] for u in uids])
+    return pa.table(columns)
+
+
+def _column(parts: list[np.ndarray]) -> pa.Array:
+    values = np.concatenate(parts) if parts else np.zeros(0)
+    return pa.array(values, pa.float64(), mask=np.isnan(values))
+
+
+def _selection_table(plans: list[_Plan], levels: Sequence[int]) -> pa.Table:
+    rows = []
+    for p in plans:
+        score = p.scores.get(p.chosen, {})
+        baseline = p.scores.get("SeasonalNaive", {})
+        reason = p.reason or (
+            f"lowest MASE over {p.windows} cross-validation window{'s' if p.windows > 1 else ''}"
+        )
+        stretched = [f"×{f:.2f} ({level}%)" for level, f in p.widening.items() if f > 1]
+        if stretched:
+            reason += f"; intervals widened {', '.join(stretched)} to their cross-validation coverage"
+        rows.append(
+            {
+                "unique_id": p.series.uid,
+                "model": p.chosen,
+                "method": "cross-validation" if p.kind == "cv" else "fallback",
+                "reason": reason,
+                "n_obs": len(p.series.y),
+                "windows": p.windows,
+                "mase": score.get("mase"),
+                "smape": score.get("smape"),
+                **{f"coverage_{level}": score.get(f"coverage_{level}") for level in levels},
+                "seasonal_naive_mase": baseline.get("mase"),
+            }
+        )
+    return _nan_to_null(pa.Table.from_pylist(rows, schema=_selection_schema(levels)))
+
+
+def _schema(
+    head: Sequence[tuple[str, pa.DataType]], levels: Sequence[int], *tail: tuple[str, pa.DataType]
+) -> pa.Schema:
+    coverages = [(f"coverage_{level}", pa.float64()) for level in levels]
+    return pa.schema([pa.field(name, kind) for name, kind in (*head, *coverages, *tail)])
+
+
+def _selection_schema(levels: Sequence[int]) -> pa.Schema:
+    head: list[tuple[str, pa.DataType]] = [
+        ("unique_id", pa.string()),
+        ("model", pa.string()),
+        ("method", pa.string()),
+        ("reason", pa.string()),
+        ("n_obs", pa.int64()),
+        ("windows", pa.int64()),
+        ("mase", pa.float64()),
+        ("smape", pa.float64()),
+    ]
+    return _schema(head, levels, ("seasonal_naive_mase", pa.float64()))
+
+
+def _accuracy_table(rows: list[dict[str, object]], levels: Sequence[int]) -> pa.Table:
+    head: list[tuple[str, pa.DataType]] = [
+        ("unique_id", pa.string()),
+        ("model", pa.string()),
+        ("mase", pa.float64()),
+        ("smape", pa.float64()),
+    ]
+    schema = _schema(head, levels, ("selected", pa.bool_()))
+    return _nan_to_null(pa.Table.from_pylist(rows, schema=schema))
+
+
+def _nan_to_null(table: pa.Table) -> pa.Table:
+    """NaN and infinite scores (no interval, a failed model) become nulls."""
+    for i, name in enumerate(table.column_names):
+        column = table.column(i)
+        if pa.types.is_floating(column.type):
+            bad = pc.or_(pc.is_nan(column), pc.is_inf(column))
+            table = table.set_column(i, name, pc.if_else(bad, pa.scalar(None, pa.float64()), column))
+    return table

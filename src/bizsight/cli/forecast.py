@@ -1,0 +1,301 @@
+"""Forecasts and targets: `bizsight forecast`, `forecast-series`, `forecast-accuracy`, `targets`."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from bizsight.cli.shell import OutputFormat, ProjectOpt, app, print_json, require_warehouse, run
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from bizsight.analytics.forecast import ForecastResult
+    from bizsight.services.forecast import MetricForecast
+    from bizsight.services.whatif import WhatIf
+
+
+class ForecastGrain(StrEnum):
+    day = "day"
+    week = "week"
+    month = "month"
+
+
+class SeriesFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+    table = "table"
+
+
+class Candidates(StrEnum):
+    auto = "auto"
+    full = "full"
+    fast = "fast"
+
+
+LevelOpt = Annotated[
+    list[int],
+    typer.Option("--level", help="Prediction interval level in % (repeatable).", show_default="80 95"),
+]
+CandidatesOpt = Annotated[
+    Candidates,
+    typer.Option(help="Candidate models: full, fast (without AutoARIMA) or auto (fast above 100 series)."),
+]
+
+
+@app.command()
+def forecast(
+    metric: Annotated[str, typer.Argument(help="A metric of the catalogue, e.g. revenue or orders.")],
+    by: Annotated[
+        str | None, typer.Option("--by", help="Also forecast each value of this dimension (reconciled).")
+    ] = None,
+    grain: Annotated[
+        ForecastGrain, typer.Option(help="Time grain of the history and forecast.")
+    ] = ForecastGrain.month,
+    horizon: Annotated[
+        int | None,
+        typer.Option(help="Periods ahead.", show_default="one quarter: 3 months, 13 weeks or 91 days"),
+    ] = None,
+    level: LevelOpt = [80, 95],  # noqa: B006
+    scenario: Annotated[
+        list[str],
+        typer.Option(
+            "--scenario",
+            help="What-if overlay (repeatable): price:+5%:elasticity=-1.2 or new_customers:+10%[:channel=NAME].",
+        ),
+    ] = [],  # noqa: B006
+    candidates: CandidatesOpt = Candidates.auto,
+    accuracy: Annotated[
+        bool,
+        typer.Option("--accuracy", help="Also print every candidate's cross-validation scores per series."),
+    ] = False,
+    output: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
+    project: ProjectOpt = Path(),
+) -> None:
+    """Forecast a metric with 80% and 95% prediction intervals, in total and by a dimension.
+
+    For every series, seasonal naive, drift, AutoETS, AutoARIMA, AutoTheta (MSTL for daily data)
+    and an ensemble of the two best are scored by rolling-origin cross-validation; the one with
+    the lowest MASE forecasts. Forecasts by a dimension are reconciled to add up to the total.
+    The last period is left out of the history when the data cover it only in part. Examples:
+
+      bizsight forecast revenue
+
+      bizsight forecast revenue --by region --horizon 6 --format csv
+
+      bizsight forecast orders --grain week --level 90 --accuracy
+
+      bizsight forecast revenue --scenario "price:+5%:elasticity=-1.2" --scenario "new_customers:+10%:channel=Email"
+    """
+    from bizsight.services.project import Project
+    from bizsight.services.whatif import forecast_with_scenarios
+
+    require_warehouse(project)
+    fc, overlay = run(
+        lambda: forecast_with_scenarios(
+            Project(project),
+            metric,
+            scenarios=scenario,
+            by=by,
+            grain=grain.value,
+            horizon=horizon,
+            levels=tuple(level),
+            candidates=candidates.value,
+        )
+    )
+    table = overlay.forecasts if overlay else fc.forecasts
+    if output is OutputFormat.json:
+        extra = (
+            {"scenario": {"multiplier": overlay.multiplier, "assumptions": list(overlay.assumptions)}}
+            if overlay
+            else {}
+        )
+        print_json({**fc.to_dict(), "forecasts": table.to_pylist(), **extra})
+    elif output is OutputFormat.csv:
+        _write_csv(table)
+    else:
+        _print_metric_forecast(fc, overlay)
+        if accuracy:
+            _print_table(fc.result.accuracy, "Cross-validation accuracy per series and model")
+
+
+@app.command("forecast-series")
+def forecast_series(
+    file: Annotated[Path, typer.Argument(help="A CSV or Parquet file with columns unique_id, ds, y.")],
+    horizon: Annotated[int, typer.Option(help="Periods ahead.")],
+    season_length: Annotated[
+        int | None,
+        typer.Option(
+            help="Periods per season.", show_default="from the dates: 7 days, 52 weeks, 12 months, 4 quarters"
+        ),
+    ] = None,
+    level: LevelOpt = [80, 95],  # noqa: B006
+    candidates: CandidatesOpt = Candidates.auto,
+    output: Annotated[SeriesFormat, typer.Option("--format", help="Output format.")] = SeriesFormat.csv,
+) -> None:
+    """Forecast every series of a long-format file; no project needed.
+
+    The file has one row per series and period: unique_id (any text), ds (dates: daily, weekly,
+    monthly, quarterly or yearly; or period numbers) and y. Each series gets the model that
+    forecast its own past best (rolling-origin cross-validation on MASE); short or mostly-zero
+    series fall back to seasonal naive, naive or Croston, and the selection says so. Writes
+    unique_id, ds, step, model, mean and lo_/hi_ bounds per level. Examples:
+
+      bizsight forecast-series sales.csv --horizon 12 > forecast.csv
+
+      bizsight forecast-series weekly.parquet --horizon 8 --season-length 52 --level 90 --format json
+    """
+    from bizsight.analytics.forecast import ForecastSettings
+    from bizsight.services.forecast import forecast_file
+
+    result = run(
+        lambda: forecast_file(
+            file,
+            ForecastSettings(
+                horizon=horizon, season_length=season_length, levels=tuple(level), candidates=candidates.value
+            ),
+        )
+    )
+    if output is SeriesFormat.json:
+        print_json(_result_dict(result))
+    elif output is SeriesFormat.csv:
+        _write_csv(result.forecasts)
+    else:
+        _print_table(result.forecasts, "Forecasts")
+        columns = ["unique_id", "model", "reason", "mase", "seasonal_naive_mase"]
+        _print_table(result.selection.select(columns), "Model per series")
+
+
+@app.command("forecast-accuracy")
+def forecast_accuracy(
+    metric: Annotated[str, typer.Argument(help="A metric that refresh forecasts (revenue, orders).")],
+    by: Annotated[str | None, typer.Option("--by", help="The dimension of the stored forecasts.")] = None,
+    grain: Annotated[
+        ForecastGrain, typer.Option(help="Grain of the stored forecasts.")
+    ] = ForecastGrain.month,
+    output: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
+    project: ProjectOpt = Path(),
+) -> None:
+    """What was forecast against what happened: the forecasts each refresh kept in
+    marts.forecasts beside today's actuals, with the error per horizon step and per run.
+
+      bizsight forecast-accuracy revenue --by region
+    """
+    from bizsight.services.forecast_store import tracked_accuracy
+    from bizsight.services.project import Project
+
+    require_warehouse(project)
+    report = run(lambda: tracked_accuracy(Project(project), metric, grain=grain.value, by=by))
+    if output is OutputFormat.json:
+        print_json(report)
+    elif output is OutputFormat.csv:
+        _write_rows(report["rows"])
+    else:
+        from bizsight.terminal import console
+
+        if not report["rows"]:
+            console().print(f"No stored forecast of {metric} has an actual yet (refresh keeps them).")
+            return
+        _print_rows(report["by_step"], f"{metric}: accuracy by horizon step")
+        _print_rows(report["by_origin"], f"{metric}: accuracy by forecast origin")
+
+
+@app.command()
+def targets(
+    output: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
+    project: ProjectOpt = Path(),
+) -> None:
+    """Targets (targets.csv) against actuals: % achieved and the probability of reaching each
+    target by the end of its period, from the forecast distribution.
+
+      bizsight targets
+
+      bizsight targets --format csv > pacing.csv
+    """
+    from bizsight.services.project import Project
+    from bizsight.services.targets import targets_report
+
+    require_warehouse(project)
+    rows = run(lambda: targets_report(Project(project)))
+    if output is OutputFormat.json:
+        print_json(rows)
+    elif output is OutputFormat.csv:
+        _write_rows(rows)
+    elif not rows:
+        from bizsight.terminal import console
+
+        console().print("No targets: load a targets.csv (metric, period_start, period_end, target_value).")
+    else:
+        _print_rows(rows, "Targets")
+
+
+def _result_dict(result: ForecastResult) -> dict[str, Any]:
+    return {
+        "grain": result.calendar.grain,
+        "season_length": result.season_length,
+        "candidates": list(result.candidates),
+        "forecasts": result.forecasts.to_pylist(),
+        "selection": result.selection.to_pylist(),
+        "accuracy": result.accuracy.to_pylist(),
+    }
+
+
+def _write_csv(table: pa.Table) -> None:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(table, sink)
+    sys.stdout.write(sink.getvalue().to_pybytes().decode())
+
+
+def _write_rows(rows: list[dict[str, Any]]) -> None:
+    import pyarrow as pa
+
+    _write_csv(pa.Table.from_pylist(rows))
+
+
+def _print_metric_forecast(fc: MetricForecast, overlay: WhatIf | None) -> None:
+    from bizsight.terminal import console
+
+    table = overlay.forecasts if overlay else fc.forecasts
+    columns = [c for c in table.column_names if c not in ("base", "step") and not c.startswith("scenario_")]
+    _print_table(table.select(columns), f"{fc.metric} by {fc.grain} — history to {fc.origin}")
+    selection = fc.result.selection.select(
+        ["unique_id", "model", "reason", "mase", "seasonal_naive_mase", "smape"]
+    )
+    _print_table(selection, "Model per series (cross-validation)")
+    console().print(f"Reconciliation: {fc.reconciliation}")
+    for line in overlay.assumptions if overlay else ():
+        console().print(f"Scenario: {line}")
+
+
+def _print_table(table: pa.Table, title: str) -> None:
+    _print_rows(table.to_pylist(), title)
+
+
+def _print_rows(rows: list[dict[str, Any]], title: str) -> None:
+    from rich.table import Table
+
+    from bizsight.terminal import console
+
+    if not rows:
+        return
+    out = Table(title=title, title_justify="left")
+    for name in rows[0]:
+        out.add_column(name, justify="right" if isinstance(rows[0][name], int | float) else "left")
+    for row in rows:
+        out.add_row(*(_cell(v) for v in row.values()))
+    console().print(out)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.0f}"
+    return str(value)

@@ -1,0 +1,84 @@
+"""The refresh step for forecasts: the default set into ``marts.forecasts`` (kept over runs, for
+tracking accuracy) and target pacing into ``marts.target_pacing`` (rebuilt each time).
+
+It runs after the core and marts are committed, in a transaction of its own, and is skipped with
+a reason when the history is too short to forecast from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+
+from bizsight.console import Reporter
+from bizsight.errors import BizsightError
+from bizsight.services.forecast import HORIZON, forecast_metric, metric_history
+from bizsight.services.forecast_store import store_forecast
+from bizsight.services.project import Project
+from bizsight.services.targets import target_pacing
+from bizsight.warehouse.connection import Warehouse
+
+DEFAULT_FORECASTS = (("revenue", "region"), ("orders", "region"))  # monthly, total and by region
+SEASON = 12
+MIN_MONTHS = 2 * SEASON + HORIZON["month"]  # two years to see the seasons, plus a horizon to test on
+
+
+def refresh_forecasts(project: Project, wh: Warehouse, reporter: Reporter) -> dict[str, int]:
+    """Forecast the default metrics and pace the targets; returns rows written per table."""
+    version = int(wh.scalar("SELECT value FROM meta.state WHERE key = 'data_version'"))
+    run_at = dt.datetime.now()
+    written: dict[str, int] = {}
+    made = []
+    with wh.transaction():
+        for metric, by in DEFAULT_FORECASTS:
+            reporter.step(f"marts.forecasts: {metric} by month and {by}")
+            try:
+                months = metric_history(project, wh, metric, grain="month").num_rows
+                if months < MIN_MONTHS:
+                    reporter.warn(
+                        f"marts.forecasts: {metric} skipped: {months} complete months of history, "
+                        f"forecasts need {MIN_MONTHS}"
+                    )
+                    continue
+                fc = forecast_metric(project, metric, by=by, grain="month", candidates="fast", wh=wh)
+            except BizsightError as err:  # a metric without data must not stop the refresh
+                reporter.warn(f"marts.forecasts: {metric} skipped: {err}")
+                continue
+            made.append(fc)
+            written["marts.forecasts"] = written.get("marts.forecasts", 0) + store_forecast(
+                wh, fc, run_at=run_at, data_version=version
+            )
+        reporter.step("marts.target_pacing")
+        try:
+            rows = target_pacing(project, wh=wh, candidates="fast", known=made)
+        except BizsightError as err:
+            reporter.warn(f"marts.target_pacing not rebuilt: {err}")
+            rows = []
+        if rows:
+            wh.replace_table("marts", "target_pacing", _pacing_table(rows, version))
+            written["marts.target_pacing"] = len(rows)
+    return written
+
+
+def _pacing_table(rows: list[dict[str, object]], version: int) -> pa.Table:
+    fields: list[tuple[str, pa.DataType]] = [
+        ("data_version", pa.int64()),
+        ("metric", pa.string()),
+        ("period_start", pa.date32()),
+        ("period_end", pa.date32()),
+        ("filter", pa.string()),
+        ("target", pa.float64()),
+        ("actual", pa.float64()),
+        ("pct_achieved", pa.float64()),
+        ("elapsed", pa.float64()),
+        ("expected", pa.float64()),
+        ("probability", pa.float64()),
+        ("status", pa.string()),
+        ("note", pa.string()),
+    ]
+    schema = pa.schema([pa.field(name, kind) for name, kind in fields])
+    stamped = [{**row, "data_version": version} for row in rows]
+    return pa.Table.from_pylist(
+        [{name: row.get(name) for name in schema.names} for row in stamped], schema=schema
+    )
