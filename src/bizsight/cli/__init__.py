@@ -6,11 +6,11 @@ with exit code 2; never as a traceback. Commands live in one module per area; ea
 itself on :data:`bizsight.cli.shell.app`.
 """
 
-from bizsight.cli import analyze, data, explore
+from bizsight.cli import analyze, data, explore, serve, users
 from bizsight.cli.shell import app
 
 __all__ = ["app", "main"]
-_COMMAND_MODULES = (data, explore, analyze)  # importing a module registers its commands
+_COMMAND_MODULES = (data, explore, analyze, serve, users)  # importing a module registers its commands
 
 
 def main() -> None:
