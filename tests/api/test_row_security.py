@@ -134,4 +134,4 @@ def test_a_restriction_customer_views_cannot_apply_refuses_them(api: Api) -> Non
         "/api/v1/query", json={"metrics": ["revenue"], "dimensions": ["category"]}, headers=headers
     )
     assert by_category.status_code == 200
-    assert [r["category"] for r in by_category.json()["rows"]] in ([], ["Electronics"])
+    assert [r["category"] for r in by_category.json()["rows"]] == ["Electronics"]
