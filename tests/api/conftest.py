@@ -51,11 +51,14 @@ def make_users(store: MetadataStore, project: Project) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def api(served_project: Project, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     store = MetadataStore.open(f"sqlite:///{tmp_path_factory.mktemp('store') / 'app.db'}")
-    app = create_app(served_project, store=store)
-    with TestClient(app) as client:
-        found = Api(client, served_project, store)
-        found.tokens = make_users(store, served_project)
-        yield found
+    with served_project.warehouse() as warehouse:
+        # Given, not opened by the app: a client that runs the app's lifespan again (schemathesis
+        # does) then finds the same store and warehouse.
+        app = create_app(served_project, store=store, warehouse=warehouse)
+        with TestClient(app) as client:
+            found = Api(client, served_project, store)
+            found.tokens = make_users(store, served_project)
+            yield found
     store.close()
 
 
