@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from bizsight.api import create_app
 from bizsight.app.store import MetadataStore
 from bizsight.services.project import Project
-from bizsight.services.users import add_user, create_token, restrict
 from bizsight.services.query import catalogue
+from bizsight.services.users import add_user, create_token, restrict
 from tests.helpers import demo_project
 
 PASSWORD = "a long test password"
@@ -35,7 +35,9 @@ class Api:
 def served_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     built = demo_project(tmp_path_factory.mktemp("api"), customers=300, years=2.0, seed=7)
     with built.paths.config_file.open("a", encoding="utf-8") as handle:
-        handle.write("server:\n  queries_per_minute: 100000  # the tests call a lot; limits have their own test\n")
+        handle.write(
+            "server:\n  queries_per_minute: 100000  # the tests call a lot; limits have their own test\n"
+        )
     return Project(built.root)
 
 

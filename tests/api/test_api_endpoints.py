@@ -17,6 +17,7 @@ from bizsight.services.query import run_query
 from bizsight.warehouse.connection import Warehouse
 from tests.api.conftest import PASSWORD, Api, fresh_client, login
 
+
 def owner(api: Api) -> AbstractContextManager[Warehouse]:
     """A cursor of the server's own warehouse connection (the file is held read-write)."""
     return api.client.app.state.bizsight.warehouse.cursor()  # type: ignore[attr-defined,no-any-return]
@@ -35,7 +36,9 @@ def test_query_agrees_with_the_metrics_layer(api: Api) -> None:
     answer = api.client.post("/api/v1/query", json=REGION_QUERY, headers=api.auth("vic")).json()
     with owner(api) as wh:
         direct = run_query(api.project, Query.model_validate(REGION_QUERY), wh=wh).table.to_pylist()
-    assert [(r["region"], r["orders"]) for r in answer["rows"]] == [(r["region"], r["orders"]) for r in direct]
+    assert [(r["region"], r["orders"]) for r in answer["rows"]] == [
+        (r["region"], r["orders"]) for r in direct
+    ]
     assert [r["revenue"] for r in answer["rows"]] == pytest.approx([float(r["revenue"]) for r in direct])
     assert answer["formats"]["revenue"] == "currency"
     assert [c["name"] for c in answer["columns"]] == ["region", "revenue", "orders"]
@@ -45,22 +48,35 @@ def test_query_errors_are_one_line_4xx(api: Api) -> None:
     unknown = api.client.post("/api/v1/query", json={"metrics": ["revenu"]}, headers=api.auth("vic"))
     assert unknown.status_code == 400
     assert "did you mean 'revenue'" in unknown.json()["error"]["message"]
-    bad_grain = api.client.post("/api/v1/query", json={"metrics": ["revenue"], "grain": "century"}, headers=api.auth("vic"))
+    bad_grain = api.client.post(
+        "/api/v1/query", json={"metrics": ["revenue"], "grain": "century"}, headers=api.auth("vic")
+    )
     assert bad_grain.status_code == 422
     misfit = api.client.post(
-        "/api/v1/query", json={"metrics": ["marketing_spend"], "dimensions": ["category"]}, headers=api.auth("vic")
+        "/api/v1/query",
+        json={"metrics": ["marketing_spend"], "dimensions": ["category"]},
+        headers=api.auth("vic"),
     )
     assert misfit.status_code == 400 and "category" in misfit.json()["error"]["message"]
 
 
 def test_drill_down_rows_add_up_to_the_cell(api: Api) -> None:
-    cell = {r["region"]: r for r in api.client.post("/api/v1/query", json=REGION_QUERY, headers=api.auth("vic")).json()["rows"]}
+    cell = {
+        r["region"]: r
+        for r in api.client.post("/api/v1/query", json=REGION_QUERY, headers=api.auth("vic")).json()["rows"]
+    }
     body = {"query": REGION_QUERY, "metric": "revenue", "cell": {"region": "Europe"}, "page_size": 10_000}
     lines = api.client.post("/api/v1/drill-down", json=body, headers=api.auth("vic")).json()["rows"]
-    assert sum(Decimal(str(r["net_amount"])) for r in lines) == pytest.approx(Decimal(str(cell["Europe"]["revenue"])))
-    paged = api.client.post("/api/v1/drill-down", json={**body, "page": 2, "page_size": 5}, headers=api.auth("vic")).json()
+    assert sum(Decimal(str(r["net_amount"])) for r in lines) == pytest.approx(
+        Decimal(str(cell["Europe"]["revenue"]))
+    )
+    paged = api.client.post(
+        "/api/v1/drill-down", json={**body, "page": 2, "page_size": 5}, headers=api.auth("vic")
+    ).json()
     assert [r["order_id"] for r in paged["rows"]] == [r["order_id"] for r in lines[5:10]]
-    wrong = api.client.post("/api/v1/drill-down", json={**body, "cell": {"country": "x"}}, headers=api.auth("vic"))
+    wrong = api.client.post(
+        "/api/v1/drill-down", json={**body, "cell": {"country": "x"}}, headers=api.auth("vic")
+    )
     assert wrong.status_code == 400
 
 
@@ -77,10 +93,14 @@ def test_customer_list_detail_and_errors(api: Api) -> None:
     assert not any(k.startswith("_") for o in detail["orders"] for k in o)
     name = best["customer_name"].split()[0].lower()
     found = api.client.get(f"/api/v1/customers?search={name.upper()}", headers=api.auth("vic")).json()
-    assert found["total"] >= 1 and all(name in c["customer_name"].lower() or name in (c["email"] or "") for c in found["customers"])
+    assert found["total"] >= 1 and all(
+        name in c["customer_name"].lower() or name in (c["email"] or "") for c in found["customers"]
+    )
     assert api.client.get("/api/v1/customers/NOPE", headers=api.auth("vic")).status_code == 404
     assert api.client.get("/api/v1/customers?sort=height", headers=api.auth("vic")).status_code == 400
-    segment = api.client.get("/api/v1/customers?segment=Champions&page_size=1000", headers=api.auth("vic")).json()
+    segment = api.client.get(
+        "/api/v1/customers?segment=Champions&page_size=1000", headers=api.auth("vic")
+    ).json()
     assert segment["total"] > 0 and {c["rfm_segment"] for c in segment["customers"]} == {"Champions"}
 
 
@@ -113,7 +133,9 @@ def test_exports_in_three_formats_agree_and_are_audited(api: Api) -> None:
     csv_text = api.client.post("/api/v1/exports/query?format=csv", json=REGION_QUERY, headers=api.auth("vic"))
     assert csv_text.headers["content-disposition"].endswith('.csv"')
     assert csv_text.text.splitlines()[0] == '"region","revenue","orders"'
-    parquet = api.client.post("/api/v1/exports/query?format=parquet", json=REGION_QUERY, headers=api.auth("vic"))
+    parquet = api.client.post(
+        "/api/v1/exports/query?format=parquet", json=REGION_QUERY, headers=api.auth("vic")
+    )
     table = pq.read_table(io.BytesIO(parquet.content))
     assert table.num_rows == len(csv_text.text.splitlines()) - 1
     assert str(table.schema.field("revenue").type).startswith("decimal")  # money stays exact
@@ -129,15 +151,29 @@ def test_exports_in_three_formats_agree_and_are_audited(api: Api) -> None:
 
 def test_drill_down_export_streams_every_row(api: Api) -> None:
     body = {"query": REGION_QUERY, "metric": "revenue", "cell": {"region": "Europe"}}
-    shown = api.client.post("/api/v1/drill-down", json={**body, "page_size": 10_000}, headers=api.auth("vic")).json()
-    exported = api.client.post("/api/v1/exports/drill-down?format=parquet", json=body, headers=api.auth("vic"))
+    shown = api.client.post(
+        "/api/v1/drill-down", json={**body, "page_size": 10_000}, headers=api.auth("vic")
+    ).json()
+    exported = api.client.post(
+        "/api/v1/exports/drill-down?format=parquet", json=body, headers=api.auth("vic")
+    )
     assert pq.read_table(io.BytesIO(exported.content)).num_rows == len(shown["rows"]) > 0
 
 
 def dashboard(title: str = "Sales", **extra: object) -> dict[str, object]:
     widgets = [
-        {"id": "kpi", "type": "kpi", "title": "Revenue", "query": {"metrics": ["revenue"], "range": "last_30_days"}},
-        {"id": "bars", "type": "bar", "query": {"metrics": ["revenue"], "dimensions": ["category"]}, "layout": {"x": 4, "w": 8}},
+        {
+            "id": "kpi",
+            "type": "kpi",
+            "title": "Revenue",
+            "query": {"metrics": ["revenue"], "range": "last_30_days"},
+        },
+        {
+            "id": "bars",
+            "type": "bar",
+            "query": {"metrics": ["revenue"], "dimensions": ["category"]},
+            "layout": {"x": 4, "w": 8},
+        },
     ]
     return {"title": title, "widgets": widgets, **extra}
 
@@ -152,7 +188,9 @@ def test_dashboards_crud_and_sharing(api: Api) -> None:
     shared = api.client.put(path, json=dashboard("Sales v2", share_roles=["viewer"]), headers=api.auth("ed"))
     assert shared.status_code == 200 and shared.json()["share_roles"] == ["viewer"]
     assert api.client.get(path, headers=api.auth("vic")).json()["title"] == "Sales v2"
-    assert board["id"] in [d["id"] for d in api.client.get("/api/v1/dashboards", headers=api.auth("vic")).json()["dashboards"]]
+    assert board["id"] in [
+        d["id"] for d in api.client.get("/api/v1/dashboards", headers=api.auth("vic")).json()["dashboards"]
+    ]
     assert api.client.put(path, json=dashboard(), headers=api.auth("vic")).status_code == 403
     assert api.client.get(path, headers=api.auth("root")).status_code == 200  # admins see every dashboard
     assert api.client.delete(path, headers=api.auth("ed")).status_code == 204
@@ -180,7 +218,10 @@ def test_cookie_sessions_need_the_csrf_token_to_change_anything(api: Api) -> Non
     me = browser.get("/api/v1/auth/me").json()
     assert me["user"]["username"] == "ed" and me["csrf_token"] == csrf
     assert browser.post("/api/v1/query", json=REGION_QUERY).status_code == 403
-    assert browser.post("/api/v1/query", json=REGION_QUERY, headers={"X-CSRF-Token": "forged"}).status_code == 403
+    assert (
+        browser.post("/api/v1/query", json=REGION_QUERY, headers={"X-CSRF-Token": "forged"}).status_code
+        == 403
+    )
     assert browser.post("/api/v1/query", json=REGION_QUERY, headers={"X-CSRF-Token": csrf}).status_code == 200
     assert browser.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 200
     assert browser.get("/api/v1/auth/me").status_code == 401
@@ -211,28 +252,40 @@ def test_wrong_logins_are_refused_audited_and_rate_limited(api: Api) -> None:
 def test_users_and_tokens_through_the_api(api: Api) -> None:
     created = api.client.post("/api/v1/users", json={"username": "newbie"}, headers=api.auth("root")).json()
     assert created["user"]["role"] == "viewer" and len(created["password"]) >= 10
-    changed = api.client.patch("/api/v1/users/newbie", json={"role": "editor"}, headers=api.auth("root")).json()
+    changed = api.client.patch(
+        "/api/v1/users/newbie", json={"role": "editor"}, headers=api.auth("root")
+    ).json()
     assert changed["role"] == "editor"
     restricted = api.client.put(
-        "/api/v1/users/newbie/restrictions", json={"restrictions": {"region": ["Europe"]}}, headers=api.auth("root")
+        "/api/v1/users/newbie/restrictions",
+        json={"restrictions": {"region": ["Europe"]}},
+        headers=api.auth("root"),
     )
     assert restricted.json()["restrictions"] == {"region": ["Europe"]}
     typo = api.client.put(
-        "/api/v1/users/newbie/restrictions", json={"restrictions": {"regoin": ["Europe"]}}, headers=api.auth("root")
+        "/api/v1/users/newbie/restrictions",
+        json={"restrictions": {"regoin": ["Europe"]}},
+        headers=api.auth("root"),
     )
     assert typo.status_code == 400 and "did you mean 'region'" in typo.json()["error"]["message"]
-    assert "newbie" in [u["username"] for u in api.client.get("/api/v1/users", headers=api.auth("root")).json()["users"]]
+    assert "newbie" in [
+        u["username"] for u in api.client.get("/api/v1/users", headers=api.auth("root")).json()["users"]
+    ]
     browser = fresh_client(api)
     csrf = login(browser, "newbie", created["password"])
     token = browser.post("/api/v1/tokens", json={"name": "script"}, headers={"X-CSRF-Token": csrf}).json()
     bearer = {"Authorization": f"Bearer {token['token']}"}
-    assert api.client.get("/api/v1/auth/me", headers=bearer).json()["user"]["restrictions"][0]["values"] == ["Europe"]
+    assert api.client.get("/api/v1/auth/me", headers=bearer).json()["user"]["restrictions"][0]["values"] == [
+        "Europe"
+    ]
     listed = browser.get("/api/v1/tokens").json()["tokens"]
     assert [t["name"] for t in listed] == ["script"] and "token" not in listed[0]
     assert api.client.delete(f"/api/v1/tokens/{token['id']}", headers=api.auth("vic")).status_code == 404
     assert browser.delete(f"/api/v1/tokens/{token['id']}", headers={"X-CSRF-Token": csrf}).status_code == 204
     assert api.client.get("/api/v1/auth/me", headers=bearer).status_code == 401
-    actions = {e["action"] for e in api.client.get("/api/v1/audit", headers=api.auth("root")).json()["events"]}
+    actions = {
+        e["action"] for e in api.client.get("/api/v1/audit", headers=api.auth("root")).json()["events"]
+    }
     assert {"user.add", "user.update", "user.restrict", "token.create", "token.revoke", "login"} <= actions
 
 
@@ -249,12 +302,17 @@ def test_expired_and_unknown_tokens_are_refused(api: Api) -> None:
 
 
 def test_deactivated_users_are_locked_out(api: Api) -> None:
-    api.client.post("/api/v1/users", json={"username": "leaver", "password": PASSWORD}, headers=api.auth("root"))
+    api.client.post(
+        "/api/v1/users", json={"username": "leaver", "password": PASSWORD}, headers=api.auth("root")
+    )
     browser = fresh_client(api)
     login(browser, "leaver")
     api.client.patch("/api/v1/users/leaver", json={"active": False}, headers=api.auth("root"))
     assert browser.get("/api/v1/auth/me").status_code == 401
-    assert browser.post("/api/v1/auth/login", json={"username": "leaver", "password": PASSWORD}).status_code == 401
+    assert (
+        browser.post("/api/v1/auth/login", json={"username": "leaver", "password": PASSWORD}).status_code
+        == 401
+    )
 
 
 def test_health_and_prometheus_metrics(api: Api) -> None:

@@ -74,7 +74,13 @@ def requests(api: Api) -> Iterator[tuple[str, str, str, Any]]:
                 segments = template.split("/")
                 concrete = path.split("/")
                 where = segments.index("{" + name + "}")
-                yield method, "/".join([*concrete[:where], MARK, *concrete[where + 1 :]]) + (f"?{query}" if query else ""), f"path {name}", body
+                yield (
+                    method,
+                    "/".join([*concrete[:where], MARK, *concrete[where + 1 :]])
+                    + (f"?{query}" if query else ""),
+                    f"path {name}",
+                    body,
+                )
             elif parameter["in"] == "query":
                 yield method, f"{path}?{urlencode({**params, name: MARK})}", f"query {name}", body
         for where, changed in variants(copy.deepcopy(body)) if body is not None else []:
@@ -106,8 +112,14 @@ def test_hostile_text_in_every_parameter_is_refused_cleanly(api: Api) -> None:
             sent += 1
             text = response.text
             html = response.headers.get("content-type", "").startswith("text/html")
-            if response.status_code >= 500 or any(leak in text for leak in LEAKS) or (html and SCRIPT in text):
-                problems.append(f"{method} {urlsplit(target).path} {where} {payload[:30]!r}: {response.status_code}")
+            if (
+                response.status_code >= 500
+                or any(leak in text for leak in LEAKS)
+                or (html and SCRIPT in text)
+            ):
+                problems.append(
+                    f"{method} {urlsplit(target).path} {where} {payload[:30]!r}: {response.status_code}"
+                )
     assert sent > 300
     assert not problems, "\n".join(problems[:20])
     assert fact_rows(api) == before

@@ -51,7 +51,10 @@ CALLS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/api/v1/users"): ("/api/v1/users", None),
     ("POST", "/api/v1/users"): ("/api/v1/users", {"username": "matrix", "password": "short"}),
     ("PATCH", "/api/v1/users/{username}"): ("/api/v1/users/nobody", {"role": "viewer"}),
-    ("PUT", "/api/v1/users/{username}/restrictions"): ("/api/v1/users/nobody/restrictions", {"restrictions": {}}),
+    ("PUT", "/api/v1/users/{username}/restrictions"): (
+        "/api/v1/users/nobody/restrictions",
+        {"restrictions": {}},
+    ),
     ("GET", "/api/v1/tokens"): ("/api/v1/tokens", None),
     ("POST", "/api/v1/tokens"): ("/api/v1/tokens", {"name": "matrix"}),
     ("DELETE", "/api/v1/tokens/{token_id}"): ("/api/v1/tokens/999999", None),

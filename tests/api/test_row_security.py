@@ -39,9 +39,15 @@ def test_totals_without_dimensions_are_the_allowed_regions_totals(api: Api) -> N
 
 
 def test_own_filters_narrow_but_never_widen(api: Api) -> None:
-    other = {"metrics": ["revenue"], "filters": [{"dimension": "region", "op": "=", "values": ["North America"]}]}
+    other = {
+        "metrics": ["revenue"],
+        "filters": [{"dimension": "region", "op": "=", "values": ["North America"]}],
+    }
     assert rows(api, "eu", other) in ([], [{"revenue": None}], [{"revenue": 0}])
-    excluded = {"metrics": ["revenue"], "filters": [{"dimension": "region", "op": "!=", "values": [RESTRICTED_REGION]}]}
+    excluded = {
+        "metrics": ["revenue"],
+        "filters": [{"dimension": "region", "op": "!=", "values": [RESTRICTED_REGION]}],
+    }
     assert rows(api, "eu", excluded) in ([], [{"revenue": None}], [{"revenue": 0}])
 
 
@@ -49,7 +55,12 @@ def test_a_metric_that_cannot_be_filtered_by_the_restriction_is_refused(api: Api
     response = api.client.post("/api/v1/query", json={"metrics": ["marketing_spend"]}, headers=api.auth("eu"))
     assert response.status_code == 403
     assert "region" in response.json()["error"]["message"]
-    assert api.client.post("/api/v1/query", json={"metrics": ["marketing_spend"]}, headers=api.auth("vic")).status_code == 200
+    assert (
+        api.client.post(
+            "/api/v1/query", json={"metrics": ["marketing_spend"]}, headers=api.auth("vic")
+        ).status_code
+        == 200
+    )
 
 
 def drill(api: Api, user: str, region: str, path: str = "/api/v1/drill-down") -> Any:
@@ -83,7 +94,9 @@ def test_customer_list_and_search_hold_only_allowed_customers(api: Api) -> None:
     outsider = next(c for c, r in regions.items() if r != RESTRICTED_REGION)
     searched = api.client.get(f"/api/v1/customers?search={outsider}", headers=api.auth("eu")).json()
     assert searched["total"] == 0
-    assert api.client.get(f"/api/v1/customers?search={outsider}", headers=api.auth("vic")).json()["total"] == 1
+    assert (
+        api.client.get(f"/api/v1/customers?search={outsider}", headers=api.auth("vic")).json()["total"] == 1
+    )
 
 
 def test_customer_detail_of_another_region_is_not_found(api: Api) -> None:
@@ -103,10 +116,18 @@ def test_segments_and_cohorts_count_only_allowed_customers(api: Api) -> None:
     listed = api.client.get("/api/v1/customers?page_size=1000", headers=api.auth("eu")).json()["customers"]
     assert sum(s["customers"] for s in mine) == sum(1 for c in listed if c["rfm_segment"])
     assert sum(s["customers"] for s in mine) < sum(s["customers"] for s in everyone)
-    cohorts = {(c["cohort"], c["period"]): c for c in api.client.get("/api/v1/cohorts", headers=api.auth("eu")).json()["cohorts"]}
-    full = {(c["cohort"], c["period"]): c for c in api.client.get("/api/v1/cohorts", headers=api.auth("root")).json()["cohorts"]}
+    cohorts = {
+        (c["cohort"], c["period"]): c
+        for c in api.client.get("/api/v1/cohorts", headers=api.auth("eu")).json()["cohorts"]
+    }
+    full = {
+        (c["cohort"], c["period"]): c
+        for c in api.client.get("/api/v1/cohorts", headers=api.auth("root")).json()["cohorts"]
+    }
     assert cohorts and all(c["active_customers"] <= full[k]["active_customers"] for k, c in cohorts.items())
-    assert sum(c["active_customers"] for c in cohorts.values()) < sum(c["active_customers"] for c in full.values())
+    assert sum(c["active_customers"] for c in cohorts.values()) < sum(
+        c["active_customers"] for c in full.values()
+    )
 
 
 def read_csv(text: str) -> list[dict[str, str]]:

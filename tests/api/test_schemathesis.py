@@ -23,11 +23,19 @@ def test_no_generated_request_gets_a_server_error(api: Api) -> None:
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+            database=None,
+        )
         def run(case: schemathesis.Case) -> None:
             response = case.call(headers=api.auth("root"))
             if response.status_code >= 500:
-                failures.append(f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:200]}")
+                failures.append(
+                    f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:200]}"
+                )
 
         run()
     assert not failures, "\n".join(failures[:10])

@@ -53,11 +53,11 @@ def create_app(
         openapi_url=f"{API_PREFIX}/openapi.json",
         redoc_url=None,
     )
+    _document_permissions()
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     for router in ROOT_ROUTERS:
         app.include_router(router)
-    _document_permissions(app)
     errors.install(app)
     app.middleware("http")(_observe)
     return app
@@ -86,10 +86,21 @@ def route_permission(route: APIRoute) -> str | None:
     return None
 
 
-def _document_permissions(app: FastAPI) -> None:
-    for route in app.routes:
-        if isinstance(route, APIRoute):
-            permission = route_permission(route)
-            extra: dict[str, Any] = dict(route.openapi_extra or {})
-            extra["x-permission"] = permission or "none"
-            route.openapi_extra = extra
+def api_routes() -> dict[tuple[str, str], APIRoute]:
+    """Every route of the app by (method, full path)."""
+    routers = [(API_PREFIX, r) for r in API_ROUTERS] + [("", r) for r in ROOT_ROUTERS]
+    return {
+        (method, prefix + route.path): route
+        for prefix, router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in sorted(route.methods or ())
+    }
+
+
+def _document_permissions() -> None:
+    """Name each route's permission in the OpenAPI document (``x-permission``)."""
+    for route in api_routes().values():
+        extra: dict[str, Any] = dict(route.openapi_extra or {})
+        extra["x-permission"] = route_permission(route) or "none"
+        route.openapi_extra = extra

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -12,9 +13,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 TOKEN_PREFIX = "bzs_"
 
-# A hash to verify against when the user does not exist, so a wrong name costs as long as a
-# wrong password and response times do not reveal which names exist.
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the user does not exist, so a wrong name costs as long as a
+    wrong password and response times do not reveal which names exist."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
 
 
 def hash_password(password: str) -> str:
@@ -24,7 +28,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether ``password`` matches; always spends one argon2 verification."""
     try:
-        return _HASHER.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _HASHER.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -79,7 +79,7 @@ def _base(wh: Warehouse, principal: Principal, project: Project, today: dt.date)
     visible = customer_rows(principal, catalogue(project), CUSTOMER_MODEL, today)
     if visible is not None:
         ids = exp.select(col("customer_id", "v")).from_(exp.alias_(exp.Subquery(this=visible), ident("v")))
-        select = select.where(exp.In(this=col("customer_id", "c"), query=ids))
+        select = select.where(col("customer_id", "c").isin(query=ids))
     return select
 
 

@@ -81,9 +81,8 @@ def add_user(
 ) -> tuple[dict[str, Any], str | None]:
     """A new user; returns it and the generated password when none was given."""
     _check_username(username)
-    generated = None if password else new_password()
-    password = password or generated
-    assert password is not None
+    generated = new_password() if password is None else None
+    password = generated or password or ""
     _check_password(password)
     with store.session() as s:
         user = accounts.create_user(s, username, hash_password(password), _role(role))
