@@ -50,9 +50,10 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.AUDIT: frozenset({Role.ADMIN}),
 }
 
-# Unfiltered views of the warehouse (row counts of every table, raw rejected rows): a user with
-# row-level restrictions cannot be kept to their rows there, so they are refused whatever the role.
-UNSCOPED = frozenset({Permission.DATA_STATUS, Permission.DATA_QUALITY, Permission.AUDIT})
+# Unfiltered views of the warehouse (row counts of every table, raw rejected rows) and the power
+# to change restrictions: a user with row-level restrictions cannot be kept to their rows there
+# (or could lift their own), so they are refused whatever the role.
+UNSCOPED = frozenset({Permission.DATA_STATUS, Permission.DATA_QUALITY, Permission.AUDIT, Permission.USERS})
 
 CUSTOMER_MODEL = "new_customers"  # one row per customer who ordered, with customer-level dimensions
 
