@@ -169,11 +169,13 @@ def demo(
     print_status(state)
     from bizsight.terminal import console
 
+    if serve:
+        from bizsight.cli.serve import serve_project
+
+        console().print("\nServing the demo; stop the server (Ctrl-C) to use the other commands on it.")
+        serve_project(directory, host=host, port=port)
+        return
     console().print(
         f"\nNext: [bold]bizsight metrics -p {directory}[/] to see what you can ask, then e.g. "
         f"[bold]bizsight query revenue orders --grain month -p {directory}[/]"
     )
-    if serve:
-        from bizsight.cli.serve import serve_project
-
-        serve_project(directory, host=host, port=port)
