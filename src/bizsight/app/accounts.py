@@ -16,6 +16,8 @@ from bizsight.app.models import ApiToken, Restriction, Session, User, utcnow
 from bizsight.app.security import new_token, token_hash
 from bizsight.errors import InvalidArgumentError, NotFoundError
 
+LAST_USED_PRECISION = dt.timedelta(minutes=1)
+
 
 def count_users(s: OrmSession) -> int:
     return int(s.scalar(select(func.count()).select_from(User)) or 0)
@@ -80,7 +82,8 @@ def user_for_token(s: OrmSession, token: str) -> User | None:
     now = utcnow()
     if row is None or row.revoked or (row.expires_at is not None and row.expires_at <= now):
         return None
-    row.last_used_at = now
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_PRECISION:
+        row.last_used_at = now  # not on every request: a write per call would slow reads down
     user = s.get(User, row.user_id)
     return user if user is not None and user.active else None
 
