@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from bizsight.errors import InvalidArgumentError, NotFoundError, did_you_mean
+from bizsight.errors import InvalidArgumentError, NotFoundError, NotInitializedError, did_you_mean
 from bizsight.metrics.query import Grain, Query
 from bizsight.services.access import CUSTOMER_MODEL, Principal, customer_rows, scoped_query
 from bizsight.services.project import Project
@@ -60,8 +60,17 @@ def _marts(wh: Warehouse) -> dict[str, list[str]]:
     return found
 
 
+def require_customers(wh: Warehouse) -> None:
+    """Customer views need the core tables a refresh builds."""
+    if not (wh.table_exists("core", "customer_orders") and wh.table_exists("core", "dim_date")):
+        raise NotInitializedError(
+            "no customer data yet: load files with `bizsight ingest`, then `bizsight refresh`"
+        )
+
+
 def _base(wh: Warehouse, principal: Principal, project: Project, today: dt.date) -> exp.Select:
     """Customers with their order history and scores, limited to the rows the caller may see."""
+    require_customers(wh)
     select = exp.select(*[col(c, "c") for c in _PROFILE], *[col(c, "o") for c in _HISTORY]).from_(
         exp.alias_(table("core", "dim_customer"), ident("c"))
     )
@@ -216,6 +225,7 @@ def cohorts(
 ) -> list[dict[str, Any]]:
     """Monthly cohort retention through the metrics layer (so restrictions apply): per cohort and
     month, active customers and their share of the cohort's first month."""
+    require_customers(wh)
     query = Query(
         metrics=("active_customers", "revenue"),
         dimensions=("cohort_month",),
