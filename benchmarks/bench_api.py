@@ -4,10 +4,10 @@ through the services in-process.
     python benchmarks/bench_api.py [--customers 20000] [--project DIR] [--clients 8] [--seconds 15]
 
 Uses (or builds, from demo data of ``--customers`` customers: about 10 order lines each) a
-project, then measures the Overview's four calls — KPI cards with monthly sparklines and the
-change against the previous period (revenue, customers, orders, average order value, retention,
-revenue growth, categories), average CLV, revenue by category with its change, and category
-sparklines:
+project, then measures the Overview's calls — KPI cards with monthly sparklines and the change
+against the previous period (revenue, customers, orders, average order value, retention, revenue
+growth, categories), revenue by category with its change, category sparklines (three metric
+queries), and the RFM segments with their average CLV (the CLV card):
 
 * baseline: ``services.query.run_query`` in this process, cold (result cache cleared) and warm;
 * API cold: the real server over HTTP, each request a query not asked before (its end date
@@ -37,15 +37,20 @@ from typing import Any
 
 import httpx
 
+from bizsight.app.models import Role
 from bizsight.console import NullReporter
 from bizsight.metrics.query import Query
+from bizsight.services.access import Principal
+from bizsight.services.customers import segments
 from bizsight.services.demo import run_demo
 from bizsight.services.project import Project
 from bizsight.services.query import RESULTS, run_query
+from bizsight.warehouse.connection import Warehouse
 
 END = dt.date(2026, 9, 30)  # the demo data's last day
 PASSWORD = "benchmark admin password"
 ROUNDS = 12
+ADMIN = Principal(0, "bench", Role.ADMIN)
 
 
 def overview(end: dt.date) -> dict[str, dict[str, Any]]:
@@ -67,7 +72,6 @@ def overview(end: dt.date) -> dict[str, dict[str, Any]]:
             "compare": "previous_period",
             **span,
         },
-        "clv": {"metrics": ["average_clv"]},
         "categories": {
             "metrics": ["revenue"],
             "dimensions": ["category"],
@@ -89,24 +93,35 @@ def summary(name: str, seconds: list[float]) -> dict[str, float]:
     return {"p50": pct(ms, 0.5), "p95": pct(ms, 0.95)}
 
 
+def direct(project: Project, wh: Warehouse, body: dict[str, Any] | None) -> None:
+    """One Overview call in-process: a metric query, or (None) the segments with their CLV."""
+    if body is None:
+        segments(project, wh, ADMIN)
+    else:
+        run_query(project, Query.model_validate(body), wh=wh)
+
+
 def baseline(project: Project) -> dict[str, dict[str, float]]:
-    """The same queries in-process through the services (no HTTP, no auth, no JSON)."""
+    """The same calls in-process through the services (no HTTP, no auth, no JSON)."""
     cold, warm = [], []
     with project.warehouse(read_only=True) as wh:
         for round_ in range(ROUNDS):
             RESULTS.clear()
-            for body in overview(END - dt.timedelta(days=round_)).values():
-                started = time.perf_counter()
-                run_query(project, Query.model_validate(body), wh=wh)
-                cold.append(time.perf_counter() - started)
-            for body in overview(END - dt.timedelta(days=round_)).values():
-                started = time.perf_counter()
-                run_query(project, Query.model_validate(body), wh=wh)
-                warm.append(time.perf_counter() - started)
+            for times in (cold, warm):
+                for body in [*overview(END - dt.timedelta(days=round_)).values(), None]:
+                    started = time.perf_counter()
+                    direct(project, wh, body)
+                    times.append(time.perf_counter() - started)
     return {
         "cold": summary("baseline cold (services)", cold),
         "warm": summary("baseline warm (services)", warm),
     }
+
+
+def call(client: httpx.Client, body: dict[str, Any] | None) -> httpx.Response:
+    if body is None:
+        return client.get("/api/v1/segments")
+    return client.post("/api/v1/query", json=body)
 
 
 def free_port() -> int:
@@ -146,18 +161,18 @@ def api_phases(base: str, token: str) -> dict[str, dict[str, float]]:
     cold, warm = [], []
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
         for round_ in range(ROUNDS):
-            bodies = list(overview(END - dt.timedelta(days=100 + round_)).values())  # not asked before
+            bodies = [*overview(END - dt.timedelta(days=100 + round_)).values(), None]  # not asked before
             for times in (cold, warm):
                 for body in bodies:
                     started = time.perf_counter()
-                    response = client.post("/api/v1/query", json=body)
+                    response = call(client, body)
                     times.append(time.perf_counter() - started)
                     response.raise_for_status()
     return {"cold": summary("API cold", cold), "warm": summary("API warm", warm)}
 
 
 def load(base: str, token: str, clients: int, seconds: float) -> dict[str, float]:
-    bodies = list(overview(END).values())
+    bodies: list[dict[str, Any] | None] = [*overview(END).values(), None]
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -171,7 +186,7 @@ def load(base: str, token: str, clients: int, seconds: float) -> dict[str, float
             while time.monotonic() < stop:
                 started = time.perf_counter()
                 try:
-                    ok = client.post("/api/v1/query", json=bodies[i % len(bodies)]).status_code == 200
+                    ok = call(client, bodies[i % len(bodies)]).status_code == 200
                 except httpx.HTTPError:
                     ok = False
                 mine.append(time.perf_counter() - started)
@@ -217,7 +232,7 @@ def main() -> None:
     project = build(directory, args.customers)
     with project.warehouse(read_only=True) as wh:
         lines = wh.scalar("SELECT count(*) FROM core.fact_order_line")
-    print(f"{lines:,} order lines; Overview = {len(overview(END))} query calls")
+    print(f"{lines:,} order lines; Overview = {len(overview(END))} metric queries + segments")
     base_figures = baseline(project)
     port = free_port()
     server = start_server(project, port)

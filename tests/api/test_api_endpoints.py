@@ -108,7 +108,11 @@ def test_segments_and_cohorts(api: Api) -> None:
     segments = api.client.get("/api/v1/segments", headers=api.auth("vic")).json()["segments"]
     with owner(api) as wh:
         in_mart = wh.scalar("SELECT count(*) FROM marts.rfm_segments")
+        clv_by_segment = dict(
+            wh.rows("SELECT r.segment, avg(c.clv) FROM marts.rfm_segments r JOIN marts.clv c USING (customer_id) GROUP BY 1")
+        )
     assert sum(s["customers"] for s in segments) == in_mart
+    assert {s["segment"]: s["avg_clv"] for s in segments} == pytest.approx(clv_by_segment)
     cohorts = api.client.get("/api/v1/cohorts", headers=api.auth("vic")).json()["cohorts"]
     firsts = [c for c in cohorts if c["months_since_first"] == 0]
     assert firsts and all(c["retention"] == 1.0 for c in firsts)

@@ -205,10 +205,11 @@ def segments(
     if "rfm_segments" not in _marts(wh):
         return []
     base = _base(wh, principal, project, today or dt.date.today())
+    clv = "avg(clv)" if "clv" in {e.alias_or_name for e in base.expressions} else "NULL::DOUBLE"
     rows = template(
         "SELECT rfm_segment AS segment, count(*) AS customers, sum(net_revenue) AS revenue, "
-        "avg(recency_days) AS avg_recency_days, avg(frequency) AS avg_frequency, avg(monetary) AS avg_monetary "
-        "FROM :base WHERE rfm_segment IS NOT NULL GROUP BY 1 ORDER BY revenue DESC NULLS LAST",
+        "avg(recency_days) AS avg_recency_days, avg(frequency) AS avg_frequency, avg(monetary) AS avg_monetary, "
+        f"{clv} AS avg_clv FROM :base WHERE rfm_segment IS NOT NULL GROUP BY 1 ORDER BY revenue DESC NULLS LAST",
         base=exp.alias_(exp.Subquery(this=base), ident("b")),
     )
     return wh.records(rows)

@@ -4,7 +4,7 @@ the catalogue when saved; owned by a user, shared with users or roles."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -57,7 +57,7 @@ class DashboardIn(_Strict):
     description: str = Field(default="", max_length=2000)
     widgets: list[Widget] = Field(default_factory=list, max_length=50)
     filters: GlobalFilters = Field(default_factory=GlobalFilters)
-    share_users: list[int] = Field(default_factory=list, max_length=200)
+    share_users: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(default_factory=list, max_length=200)
     share_roles: list[Role] = Field(default_factory=list)
 
 
