@@ -109,7 +109,9 @@ def test_segments_and_cohorts(api: Api) -> None:
     with owner(api) as wh:
         in_mart = wh.scalar("SELECT count(*) FROM marts.rfm_segments")
         clv_by_segment = dict(
-            wh.rows("SELECT r.segment, avg(c.clv) FROM marts.rfm_segments r JOIN marts.clv c USING (customer_id) GROUP BY 1")
+            wh.rows(
+                "SELECT r.segment, avg(c.clv) FROM marts.rfm_segments r JOIN marts.clv c USING (customer_id) GROUP BY 1"
+            )
         )
     assert sum(s["customers"] for s in segments) == in_mart
     assert {s["segment"]: s["avg_clv"] for s in segments} == pytest.approx(clv_by_segment)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Response
 
 from bizsight.api.deps import SESSION_COOKIE, Client, CurrentUser, StateDep, cookie_scheme
 from bizsight.api.schemas import Login
-from bizsight.services.access import Permission, allowed
+from bizsight.services.access import Permission, Principal, allowed
 from bizsight.services.users import login as do_login
 from bizsight.services.users import logout as do_logout
 from bizsight.services.users import session_principal
@@ -62,7 +62,7 @@ def me(
     return {"user": _me(user), "csrf_token": found[1] if found else None}
 
 
-def _me(user: Any) -> dict[str, Any]:
+def _me(user: Principal) -> dict[str, Any]:
     return {
         "id": user.user_id,
         "username": user.username,
