@@ -13,7 +13,7 @@ from bizsight.errors import InvalidArgumentError, NotFoundError, NotInitializedE
 from bizsight.metrics.query import Grain, Query
 from bizsight.services.access import CUSTOMER_MODEL, Principal, customer_rows, scoped_query
 from bizsight.services.project import Project
-from bizsight.services.query import catalogue, run_query
+from bizsight.services.query import RESULTS, catalogue, run_query
 from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.sql import col, ident, lit, table, template
 
@@ -204,6 +204,17 @@ def segments(
     """RFM segments: customers, their revenue, typical recency/frequency/monetary, average CLV."""
     if "rfm_segments" not in _marts(wh):
         return []
+    version = tuple(
+        r[0] for r in wh.rows("SELECT value FROM meta.state WHERE key LIKE '%_version' ORDER BY key")
+    )
+    key = ("segments", str(wh.path), principal.restrictions, version)  # same data, same rows: one answer
+    found, _ = RESULTS.get_or_compute(key, lambda: _segments(project, wh, principal, today))
+    return found
+
+
+def _segments(
+    project: Project, wh: Warehouse, principal: Principal, today: dt.date | None
+) -> list[dict[str, Any]]:
     base = _base(wh, principal, project, today or dt.date.today())
     clv = "avg(clv)" if "clv" in {e.alias_or_name for e in base.expressions} else "NULL::DOUBLE"
     rows = template(
