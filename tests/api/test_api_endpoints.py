@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from contextlib import AbstractContextManager
 from decimal import Decimal
@@ -149,6 +150,8 @@ def test_exports_in_three_formats_agree_and_are_audited(api: Api) -> None:
     with zipfile.ZipFile(io.BytesIO(xlsx.content)) as book:
         sheet = book.read("xl/worksheets/sheet1.xml").decode()
     assert "<row" in sheet and sheet.count("<row") == table.num_rows + 1
+    revenue_cell = re.search(r'<c r="B2"[^>]*>', sheet)
+    assert revenue_cell and " t=" not in revenue_cell.group(0)  # a number, not text
     bad = api.client.post("/api/v1/exports/query?format=pdf", json=REGION_QUERY, headers=api.auth("vic"))
     assert bad.status_code == 422
     events = api.client.get("/api/v1/audit?action=export", headers=api.auth("root")).json()["events"]
