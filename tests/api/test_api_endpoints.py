@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import zipfile
@@ -12,8 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import update
 
-from bizsight.app.models import ApiToken
+from bizsight.app.models import ApiToken, Session
 from bizsight.metrics.query import Query
+from bizsight.services.limits import RateLimiter
 from bizsight.services.query import run_query
 from bizsight.warehouse.connection import Warehouse
 from tests.api.conftest import PASSWORD, Api, fresh_client, login
@@ -331,3 +333,32 @@ def test_health_and_prometheus_metrics(api: Api) -> None:
     text = api.client.get("/metrics").text
     assert 'bizsight_http_requests_total{method="POST",route="/query",status="200"}' in text
     assert "bizsight_http_request_seconds_bucket" in text and "bizsight_query_cache" in text
+
+
+def test_expensive_calls_are_rate_limited_per_user(api: Api) -> None:
+    state = api.client.app.state.bizsight  # type: ignore[attr-defined]
+    generous = state.query_limiter
+    state.query_limiter = RateLimiter(2, burst=2, what="queries")
+    try:
+        statuses = [
+            api.client.post("/api/v1/query", json=REGION_QUERY, headers=api.auth("vic")).status_code
+            for _ in range(3)
+        ]
+        assert statuses == [200, 200, 429]
+        limited = api.client.get("/api/v1/customers", headers=api.auth("vic"))
+        assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+        assert api.client.post("/api/v1/query", json=REGION_QUERY, headers=api.auth("ed")).status_code == 200
+        assert (
+            api.client.get("/api/v1/catalogue", headers=api.auth("vic")).status_code == 200
+        )  # cheap: not limited
+    finally:
+        state.query_limiter = generous
+
+
+def test_an_expired_session_is_refused(api: Api) -> None:
+    browser = fresh_client(api)
+    login(browser, "root")  # not vic: the login rate-limit test spends vic's attempts
+    assert browser.get("/api/v1/auth/me").status_code == 200
+    with api.store.session() as s:
+        s.execute(update(Session).values(expires_at=dt.datetime(2000, 1, 1)))
+    assert browser.get("/api/v1/auth/me").status_code == 401
