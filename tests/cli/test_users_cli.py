@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
+from click.testing import Result
+from typer.testing import CliRunner
+
+from bizsight.cli import app
 from bizsight.services.project import Project
 from tests.helpers import run_cli
 
@@ -42,45 +44,45 @@ def test_users_commands_end_to_end(tmp_path: Path) -> None:
     assert "all rows" in cleared.stdout
 
 
+def cli(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> Result:
+    """The CLI in this process (faster than a subprocess for checking messages)."""
+    return CliRunner().invoke(app, list(args), env=env, input=stdin)
+
+
 def test_users_errors_are_one_line(tmp_path: Path) -> None:
     root = tmp_path / "shop"
     Project(root).init()
     env = {"BIZSIGHT_ADMIN_PASSWORD": "from the environment"}
-    run_cli("users", "add", "ana", "--project", str(root), env=env)
+    assert cli("users", "add", "ana", "--project", str(root), env=env).exit_code == 0
     cases = [
         (["users", "restrict", "ana", "regoin=Europe"], "did you mean 'region'"),
         (["users", "set-role", "ana", "boss"], "unknown role 'boss'"),
         (["users", "add", "ana"], "exists already"),
         (["users", "add", "bad name!"], "user name"),
         (["users", "token", "nobody"], "no user named 'nobody'"),
+        (["users", "restrict", "ana"], "--clear"),
     ]
     for args, message in cases:
-        result = run_cli(*args, "--project", str(root), env=env)
-        assert result.returncode == 2, args
+        result = cli(*args, "--project", str(root), env=env)
+        assert result.exit_code == 2, args
         assert message in result.stderr and "Traceback" not in result.stderr, result.stderr
-    short = subprocess.run(
-        [sys.executable, "-m", "bizsight", "users", "add", "bo", "--password-stdin", "--project", str(root)],
-        input="too short\n",
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert short.returncode == 2 and "at least 10 characters" in short.stderr
+    short = cli("users", "add", "bo", "--password-stdin", "--project", str(root), stdin="too short\n")
+    assert short.exit_code == 2 and "at least 10 characters" in short.stderr
     assert "too short" not in short.stderr + short.stdout
+    good = cli("users", "add", "bo", "--password-stdin", "--project", str(root), stdin="long enough secret\n")
+    assert good.exit_code == 0 and "long enough secret" not in good.stdout + good.stderr
 
 
 def test_the_admin_password_can_come_from_the_environment(tmp_path: Path) -> None:
     root = tmp_path / "shop"
     Project(root).init()
-    result = run_cli(
+    result = cli(
         "users", "list", "--project", str(root), env={"BIZSIGHT_ADMIN_PASSWORD": "from the environment"}
     )
-    assert (
-        "$BIZSIGHT_ADMIN_PASSWORD" in result.stderr
-        and "from the environment" not in result.stderr + result.stdout
-    )
+    assert "$BIZSIGHT_ADMIN_PASSWORD" in result.stderr
+    assert "from the environment" not in result.stderr + result.stdout
 
 
 def test_not_a_project(tmp_path: Path) -> None:
-    result = run_cli("users", "list", "--project", str(tmp_path / "nowhere"))
-    assert result.returncode == 2 and "not a bizsight project" in result.stderr
+    result = cli("users", "list", "--project", str(tmp_path / "nowhere"))
+    assert result.exit_code == 2 and "not a bizsight project" in result.stderr
