@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m uv pip install --quiet --python $(PY) -e '.[dev]'
 	@touch $@
 
-demo: setup  ## generate demo data, ingest, refresh, show status and the quality report
+demo: setup  ## generate demo data, ingest, refresh, show status and the quality report, then serve on :8000
 	$(VENV)/bin/bizsight demo $(DEMO_DIR)
 
 lint: setup

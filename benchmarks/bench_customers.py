@@ -108,16 +108,24 @@ print(json.dumps({"bgnbd_fit_s": bg_s, "gamma_gamma_fit_s": gg_s,
 """
 
 
+STEPS = ("rfm", "cohorts", "affinity", "sentiment", "clv", "churn", "churn_eval")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--project", type=Path, required=True)
     parser.add_argument("--lifetimes", help="a Python interpreter with the lifetimes package")
+    parser.add_argument(
+        "--steps",
+        default=",".join(STEPS),
+        help=f"comma-separated steps to run (default: all of {', '.join(STEPS)})",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp())
     print(f"{'step':10s} {'seconds':>8s} {'peak MB':>8s}  details")
-    for step in ("rfm", "cohorts", "affinity", "sentiment", "clv", "churn", "churn_eval"):
+    for step in args.steps.split(","):
         out = work / f"{step}.json"
         subprocess.run([sys.executable, "-c", STEP, step, str(args.project), str(out)], check=True)
         result = json.loads(out.read_text())
@@ -129,7 +137,7 @@ def main() -> None:
         print(
             f"{step:10s} {result['seconds']:8.2f} {result['peak_mb']:8.0f}  {json.dumps(details)}", flush=True
         )
-    if args.lifetimes:
+    if args.lifetimes and "clv" in args.steps.split(","):
         started = time.perf_counter()
         done = subprocess.run(
             [args.lifetimes, "-c", LIFETIMES, str(work / "clv.json.summary.parquet")],

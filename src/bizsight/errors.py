@@ -43,6 +43,26 @@ class InvalidArgumentError(BizsightError):
     """A command-line or API argument is out of range or malformed."""
 
 
+class NotFoundError(BizsightError):
+    """Something named by the caller (a customer, a dashboard, a user) does not exist."""
+
+
+class AuthenticationError(BizsightError):
+    """No valid credentials: wrong password, unknown or expired token or session."""
+
+
+class AccessDeniedError(BizsightError):
+    """The caller is known but may not do this (role, row-level restriction, CSRF)."""
+
+
+class RateLimitedError(BizsightError):
+    """Too many requests of one kind in a short time; ``retry_after`` is in seconds."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A ``" (did you mean 'x'?)"`` suffix naming the closest choice, or ``""``.
 

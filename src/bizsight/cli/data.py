@@ -147,8 +147,14 @@ def demo(
         float, typer.Option(help="Share of rows given defects, to show the quarantine at work.")
     ] = 0.01,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the web app on the demo when done.")
+    ] = True,
+    host: Annotated[str | None, typer.Option(help="Address to serve on (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to serve on (default 8000).")] = None,
 ) -> None:
-    """Generate demo data, ingest it, refresh, and show the status and quality report."""
+    """Generate demo data, ingest it, refresh, show the status and quality report, then serve the
+    web app on it (until Ctrl-C; --no-serve to stop after the report)."""
     from bizsight.services.demo import run_demo
     from bizsight.services.project import Project
     from bizsight.terminal import RichReporter, print_ingest, print_status
@@ -163,6 +169,12 @@ def demo(
     print_status(state)
     from bizsight.terminal import console
 
+    if serve:
+        from bizsight.cli.serve import serve_project
+
+        console().print("\nServing the demo; stop the server (Ctrl-C) to use the other commands on it.")
+        serve_project(directory, host=host, port=port)
+        return
     console().print(
         f"\nNext: [bold]bizsight metrics -p {directory}[/] to see what you can ask, then e.g. "
         f"[bold]bizsight query revenue orders --grain month -p {directory}[/]"

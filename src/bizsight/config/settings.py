@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bizsight.config.customers import CustomerSettings
+from bizsight.config.server import ServerSettings
 from bizsight.errors import ConfigError, did_you_mean
 
 CONFIG_FILE = "bizsight.yml"
@@ -135,6 +136,7 @@ class Settings(_Strict):
     memory_limit: str = Field(
         default="1GB", description="DuckDB's memory limit; larger work spills to .bizsight/tmp"
     )
+    server: ServerSettings = Field(default_factory=ServerSettings)
     sources: list[SourceMapping] = Field(default_factory=list)
     engine: EngineName = Field(default=EngineName.DUCKDB, description="where metric queries run")
     spark: SparkSettings = Field(default_factory=SparkSettings)
@@ -178,6 +180,10 @@ class ProjectPaths:
     @property
     def reports_dir(self) -> Path:
         return self.state_dir / "reports"
+
+    @property
+    def app_db(self) -> Path:
+        return self.state_dir / "app.db"
 
 
 def load_settings(path: Path) -> Settings:

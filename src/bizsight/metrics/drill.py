@@ -42,6 +42,7 @@ def drill_down(
         raise InvalidArgumentError(
             f"a cell names exactly the query's period and dimensions; check: {', '.join(missing)}"
         )
+    catalogue.metric(metric)  # an unknown name fails with a did-you-mean, not a KeyError
     base = catalogue.metrics[catalogue.aggregates([metric])[0]]
     assert base.model and base.sql
     compiler = QueryCompiler(catalogue, query.model_copy(update={"compare": None}), today, fiscal_year_start)

@@ -42,6 +42,19 @@ class Warehouse:
     def close(self) -> None:
         self.con.close()
 
+    @contextmanager
+    def cursor(self) -> Iterator[Warehouse]:
+        """This warehouse through a cursor of its own. Threads sharing one open warehouse each
+        take one (a connection object is not safe to share; DuckDB runs their reads in parallel).
+        """
+        view = object.__new__(Warehouse)
+        view.path = self.path
+        view.con = self.con.cursor()
+        try:
+            yield view
+        finally:
+            view.con.close()
+
     def __enter__(self) -> Warehouse:
         return self
 
@@ -62,6 +75,11 @@ class Warehouse:
     def scalar(self, statement: exp.Expr | str, params: Sequence[Any] | None = None) -> Any:
         rows = self.run(statement, params).fetchall()  # fetched to the end: the connection is free again
         return rows[0][0] if rows else None
+
+    def records(self, statement: exp.Expr) -> list[dict[str, Any]]:
+        """The rows of a query built as a syntax tree, as dicts (for narrow results)."""
+        rows: list[dict[str, Any]] = self.con.sql(render(statement)).to_arrow_table().to_pylist()
+        return rows
 
     def table_exists(self, schema: str, name: str) -> bool:
         return bool(

@@ -1,0 +1,106 @@
+"""The REST API: a FastAPI app built by :func:`create_app` for one project.
+
+The process that serves it owns the project's warehouse (one read-write connection; each request
+reads through a cursor of its own) and its metadata store. Handlers are thin: they validate,
+authorise through the dependency aliases of :mod:`bizsight.api.deps` and call one service.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.routing import APIRoute
+
+from bizsight.api import errors
+from bizsight.api.deps import Guard
+from bizsight.api.routes import API_ROUTERS, ROOT_ROUTERS
+from bizsight.api.state import AppState
+from bizsight.app.store import MetadataStore
+from bizsight.services.project import Project
+from bizsight.services.users import ensure_admin, open_store
+from bizsight.warehouse.connection import Warehouse
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(
+    project: Project, *, store: MetadataStore | None = None, warehouse: Warehouse | None = None
+) -> FastAPI:
+    """The app for ``project``. A store or warehouse not given is opened when the app starts
+    (and closed when it stops); the first admin is created then if there are no users."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            owned_store = store or open_store(project)
+            if store is None:
+                stack.callback(owned_store.close)
+            ensure_admin(owned_store, project.settings.server)
+            owned_wh = warehouse or stack.enter_context(project.warehouse())
+            app.state.bizsight = AppState.build(project, owned_store, owned_wh)
+            yield
+
+    app = FastAPI(
+        title="bizsight",
+        summary="Business intelligence for companies that sell things: metrics, customers, data quality.",
+        version="1",
+        lifespan=lifespan,
+        docs_url=f"{API_PREFIX}/docs",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        redoc_url=None,
+    )
+    _document_permissions()
+    for router in API_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    for router in ROOT_ROUTERS:
+        app.include_router(router)
+    errors.install(app)
+    app.middleware("http")(_observe)
+    return app
+
+
+async def _observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    started = time.perf_counter()
+    response = await call_next(request)
+    route = request.scope.get("route")
+    name = route.path if isinstance(route, APIRoute) else "unmatched"
+    state = getattr(request.app.state, "bizsight", None)
+    if state is not None:
+        state.telemetry.observe(request.method, name, response.status_code, time.perf_counter() - started)
+    return response
+
+
+def route_permission(route: APIRoute) -> str | None:
+    """The permission a route's guard checks, or None for routes open to anyone logged in (or
+    to everyone, like /healthz)."""
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dependant = stack.pop()
+        if isinstance(dependant.call, Guard):
+            return dependant.call.permission.value
+        stack.extend(dependant.dependencies)
+    return None
+
+
+def api_routes() -> dict[tuple[str, str], APIRoute]:
+    """Every route of the app by (method, full path)."""
+    routers = [(API_PREFIX, r) for r in API_ROUTERS] + [("", r) for r in ROOT_ROUTERS]
+    return {
+        (method, prefix + route.path): route
+        for prefix, router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in sorted(route.methods or ())
+    }
+
+
+def _document_permissions() -> None:
+    """Name each route's permission in the OpenAPI document (``x-permission``)."""
+    for route in api_routes().values():
+        extra: dict[str, Any] = dict(route.openapi_extra or {})
+        extra["x-permission"] = route_permission(route) or "none"
+        route.openapi_extra = extra

@@ -1,0 +1,127 @@
+"""Dependencies of the route handlers, as ``Annotated`` aliases: the state, a warehouse cursor
+per request, the caller, and one guard per permission (which also rate-limits expensive calls).
+
+Handlers then read like ``def query(body: Query, user: QueryUser, wh: WarehouseDep)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from bizsight.api.state import AppState
+from bizsight.app.security import same
+from bizsight.app.store import MetadataStore
+from bizsight.errors import AccessDeniedError, AuthenticationError
+from bizsight.services.access import Permission, Principal, authorize
+from bizsight.services.project import Project
+from bizsight.services.users import session_principal, token_principal
+from bizsight.warehouse.connection import Warehouse
+
+SESSION_COOKIE = "bizsight_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+bearer_scheme = HTTPBearer(
+    auto_error=False, description="An API token from `bizsight users token` or POST /api/v1/tokens"
+)
+cookie_scheme = APIKeyCookie(
+    name=SESSION_COOKIE, auto_error=False, description="The browser session from /api/v1/auth/login"
+)
+csrf_scheme = APIKeyHeader(
+    name=CSRF_HEADER, auto_error=False, description="With the session cookie on POST/PUT/PATCH/DELETE"
+)
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.bizsight
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_store(state: StateDep) -> MetadataStore:
+    return state.store
+
+
+def get_project(state: StateDep) -> Project:
+    return state.project
+
+
+def get_warehouse(state: StateDep) -> Iterator[Warehouse]:
+    """A cursor of the owner's connection for this request (DESIGN.md: one owner, a cursor each)."""
+    with state.warehouse.cursor() as wh:
+        yield wh
+
+
+StoreDep = Annotated[MetadataStore, Depends(get_store)]
+ProjectDep = Annotated[Project, Depends(get_project)]
+WarehouseDep = Annotated[Warehouse, Depends(get_warehouse)]
+
+
+def client_of(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+Client = Annotated[str | None, Depends(client_of)]
+
+
+def current_principal(
+    request: Request,
+    store: StoreDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    cookie: Annotated[str | None, Depends(cookie_scheme)],
+    csrf: Annotated[str | None, Depends(csrf_scheme)],
+) -> Principal:
+    """The caller, from a Bearer token or the session cookie. With the cookie, a request that
+    changes something must carry the session's CSRF token in X-CSRF-Token (a page of another
+    site can make the browser send the cookie, but cannot read the token)."""
+    if bearer is not None:
+        principal = token_principal(store, bearer.credentials)
+        if principal is None:
+            raise AuthenticationError("unknown, revoked or expired API token")
+        return principal
+    if cookie:
+        found = session_principal(store, cookie)
+        if found is None:
+            raise AuthenticationError("your session has ended; log in again")
+        principal, expected = found
+        if request.method not in SAFE_METHODS and not (csrf and same(csrf, expected)):
+            raise AccessDeniedError(f"missing or wrong {CSRF_HEADER} header for a cookie session")
+        return principal
+    raise AuthenticationError("log in, or send an API token as 'Authorization: Bearer <token>'")
+
+
+CurrentUser = Annotated[Principal, Depends(current_principal)]
+
+
+class Guard:
+    """A dependency that lets the caller through when their role has ``permission``; for an
+    expensive call it also spends one token of the caller's rate limit."""
+
+    def __init__(self, permission: Permission, *, expensive: bool = False) -> None:
+        self.permission = permission
+        self.expensive = expensive
+
+    def __call__(self, principal: CurrentUser, state: StateDep) -> Principal:
+        authorize(principal, self.permission)
+        if self.expensive:
+            state.query_limiter.take(principal.user_id)
+        return principal
+
+
+CatalogueUser = Annotated[Principal, Depends(Guard(Permission.CATALOGUE))]
+QueryUser = Annotated[Principal, Depends(Guard(Permission.QUERY, expensive=True))]
+CustomersUser = Annotated[Principal, Depends(Guard(Permission.CUSTOMERS, expensive=True))]
+ExportUser = Annotated[Principal, Depends(Guard(Permission.EXPORT, expensive=True))]
+StatusUser = Annotated[Principal, Depends(Guard(Permission.DATA_STATUS))]
+QualityUser = Annotated[Principal, Depends(Guard(Permission.DATA_QUALITY))]
+DashboardReader = Annotated[Principal, Depends(Guard(Permission.DASHBOARDS_READ))]
+DashboardWriter = Annotated[Principal, Depends(Guard(Permission.DASHBOARDS_WRITE))]
+TokenUser = Annotated[Principal, Depends(Guard(Permission.TOKENS))]
+Admin = Annotated[Principal, Depends(Guard(Permission.USERS))]
+Auditor = Annotated[Principal, Depends(Guard(Permission.AUDIT))]

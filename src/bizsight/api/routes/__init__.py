@@ -1,0 +1,20 @@
+"""The API's routers, all under /api/v1 (system routes at the root).
+
+Forecasts, anomalies and targets get their own router modules here once their services exist
+(``routes/forecasts.py`` ...): add them to :data:`API_ROUTERS`, guard them with the matching
+:mod:`bizsight.api.deps` alias and a permission in ``services.access.MATRIX``; the permission-
+matrix test then covers them once they are listed in its table of calls.
+"""
+
+from bizsight.api.routes import auth, catalogue, customers, dashboards, data, exports, system, users
+
+API_ROUTERS = (
+    auth.router,
+    catalogue.router,
+    customers.router,
+    data.router,
+    exports.router,
+    dashboards.router,
+    users.router,
+)
+ROOT_ROUTERS = (system.router,)

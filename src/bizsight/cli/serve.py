@@ -1,0 +1,60 @@
+"""``bizsight serve``: the web app and REST API, in one process that owns the warehouse."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bizsight.cli.shell import ProjectOpt, app, fail, run
+
+HostOpt = Annotated[str | None, typer.Option(help="Address to listen on (default: server.host, 127.0.0.1).")]
+PortOpt = Annotated[int | None, typer.Option(help="Port (default: server.port, 8000).")]
+
+
+@app.command()
+def serve(host: HostOpt = None, port: PortOpt = None, project: ProjectOpt = Path()) -> None:
+    """Serve the web app and the REST API (docs at /api/v1/docs).
+
+    This process holds the warehouse read-write while it runs: other bizsight commands on the same
+    project wait for it to stop. On first run it creates the user 'admin' and prints its password
+    (or takes it from $BIZSIGHT_ADMIN_PASSWORD).
+    """
+    serve_project(project, host=host, port=port)
+
+
+def serve_project(directory: Path, *, host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from bizsight.api import create_app
+    from bizsight.cli.users import print_login
+    from bizsight.services.project import Project
+    from bizsight.services.users import ensure_admin, open_store
+    from bizsight.terminal import console
+
+    project = Project(directory)
+    if not project.initialized:
+        fail(f"{directory.resolve()} is not a bizsight project: run `bizsight init` or `bizsight demo` first")
+    settings = run(lambda: project.settings.server)
+    store = run(lambda: open_store(project))
+    first = run(lambda: ensure_admin(store, settings))
+    host, port = host or settings.host, port or settings.port
+    with ExitStack() as stack:
+        warehouse = run(lambda: stack.enter_context(project.warehouse()))  # the one read-write connection
+        if first is not None:
+            print_login(*first)
+        else:
+            console().print(
+                "Log in with your user (forgot the admin password? "
+                f"`bizsight users reset-password admin -p {directory}`)."
+            )
+        console().print(
+            f"bizsight is serving {project.root.resolve()} on [bold]http://{host}:{port}[/] "
+            f"(API docs: http://{host}:{port}/api/v1/docs); Ctrl-C stops it."
+        )
+        uvicorn.run(
+            create_app(project, store=store, warehouse=warehouse), host=host, port=port, log_level="info"
+        )
+    store.close()

@@ -1,0 +1,129 @@
+"""Who may do what, and which rows they may see.
+
+:data:`MATRIX` is the permission matrix (docs/security.md prints it; the API tests iterate it).
+Row-level security lives here and only here: :func:`scoped_query` adds a restricted user's filters
+to every metric query (and so to drill-downs and exports of them), and :func:`customer_rows`
+gives the rows of a model a user may see, for customer views, through the metrics layer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlglot import exp
+
+from bizsight.app.models import Role
+from bizsight.errors import AccessDeniedError
+from bizsight.metrics.definitions import Catalogue
+from bizsight.metrics.query import Filter, Query
+from bizsight.metrics.rows import dimensions_of, model_rows
+
+
+class Permission(StrEnum):
+    CATALOGUE = "catalogue:read"  # metrics and dimensions
+    QUERY = "query:run"  # metric queries and drill-down
+    CUSTOMERS = "customers:read"  # customer search, lists, detail, segments, cohorts
+    EXPORT = "export"  # CSV / XLSX / Parquet downloads (audited)
+    DATA_STATUS = "data:status"  # warehouse status and loads
+    DATA_QUALITY = "data:quality"  # quality reports and quarantined rows
+    DASHBOARDS_READ = "dashboards:read"  # own dashboards and those shared with the user or role
+    DASHBOARDS_WRITE = "dashboards:write"  # create, change, share, delete own dashboards
+    TOKENS = "tokens:own"  # the user's own API tokens
+    USERS = "users:manage"  # users, roles, restrictions, everyone's tokens, every dashboard
+    AUDIT = "audit:read"
+
+
+ALL = frozenset(Role)
+MATRIX: dict[Permission, frozenset[Role]] = {
+    Permission.CATALOGUE: ALL,
+    Permission.QUERY: ALL,
+    Permission.CUSTOMERS: ALL,
+    Permission.EXPORT: ALL,
+    Permission.DATA_STATUS: ALL,
+    Permission.DATA_QUALITY: frozenset({Role.ADMIN, Role.EDITOR}),
+    Permission.DASHBOARDS_READ: ALL,
+    Permission.DASHBOARDS_WRITE: frozenset({Role.ADMIN, Role.EDITOR}),
+    Permission.TOKENS: ALL,
+    Permission.USERS: frozenset({Role.ADMIN}),
+    Permission.AUDIT: frozenset({Role.ADMIN}),
+}
+
+# Unfiltered views of the warehouse (row counts of every table, raw rejected rows) and the power
+# to change restrictions: a user with row-level restrictions cannot be kept to their rows there
+# (or could lift their own), so they are refused whatever the role.
+UNSCOPED = frozenset({Permission.DATA_STATUS, Permission.DATA_QUALITY, Permission.AUDIT, Permission.USERS})
+
+CUSTOMER_MODEL = "new_customers"  # one row per customer who ordered, with customer-level dimensions
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller."""
+
+    user_id: int
+    username: str
+    role: Role
+    restrictions: tuple[Filter, ...] = ()
+
+    @property
+    def restricted(self) -> bool:
+        return bool(self.restrictions)
+
+
+def allowed(principal: Principal, permission: Permission) -> bool:
+    if principal.role not in MATRIX[permission]:
+        return False
+    return not (principal.restricted and permission in UNSCOPED)
+
+
+def authorize(principal: Principal, permission: Permission) -> None:
+    if principal.role not in MATRIX[permission]:
+        raise AccessDeniedError(f"the {principal.role} role may not do {permission}")
+    if principal.restricted and permission in UNSCOPED:
+        raise AccessDeniedError(
+            f"{permission} shows unfiltered data; users with row-level restrictions may not"
+        )
+
+
+def restriction_filters(restrictions: dict[str, list[str]]) -> tuple[Filter, ...]:
+    """Stored restrictions (dimension → allowed values) as metric filters."""
+    return tuple(
+        Filter(dimension=dimension, op="in", values=tuple(values))
+        for dimension, values in sorted(restrictions.items())
+    )
+
+
+def scoped_query(principal: Principal, query: Query, catalogue: Catalogue) -> Query:
+    """``query`` with the caller's restrictions added to its filters. A metric whose rows cannot be
+    filtered by a restricted dimension (marketing spend by region, say) is refused, never shown
+    unfiltered."""
+    if not principal.restricted:
+        return query
+    for name in query.metrics:
+        catalogue.metric(name)  # an unknown name is an error before anything else
+    models = {m for a in catalogue.aggregates(list(query.metrics)) if (m := catalogue.metrics[a].model)}
+    for model in sorted(models):
+        _require_dimensions(principal, catalogue, model, f"metrics on {model}")
+    return query.model_copy(update={"filters": (*query.filters, *principal.restrictions)})
+
+
+def customer_rows(
+    principal: Principal, catalogue: Catalogue, model: str, today: dt.date
+) -> exp.Select | None:
+    """The rows of ``model`` (new_customers, order_lines, reviews) the caller may see, or None
+    when they may see all of them."""
+    if not principal.restricted:
+        return None
+    _require_dimensions(principal, catalogue, model, "customer views")
+    return model_rows(catalogue, model, principal.restrictions, today=today)
+
+
+def _require_dimensions(principal: Principal, catalogue: Catalogue, model: str, what: str) -> None:
+    available = dimensions_of(catalogue, model)
+    for f in principal.restrictions:
+        if f.dimension not in available:
+            raise AccessDeniedError(
+                f"your access is restricted by {f.dimension}, which {what} cannot be filtered by"
+            )
