@@ -2,8 +2,8 @@
 trend with moving averages, the CLV distribution, review sentiment by month, the worst-rated
 products, product affinity and the dates the data spans. Every read honours the caller's
 row-level restrictions (metric queries through ``scoped_query``, rows through ``model_rows``);
-what cannot be filtered (affinity marts, computed over every order) is refused to a restricted
-user, never shown unfiltered."""
+what cannot be filtered (affinity marts, computed over every order) is withheld from a
+restricted user, never shown unfiltered."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from bizsight.analytics.sentiment import aggregate_query
 from bizsight.analytics.smoothing import histogram, moving_average
-from bizsight.errors import AccessDeniedError, InvalidArgumentError
+from bizsight.errors import InvalidArgumentError
 from bizsight.metrics.query import Filter, Grain, Query
 from bizsight.metrics.rows import model_rows
 from bizsight.services.access import Principal, customer_rows, scoped_query
@@ -28,6 +28,7 @@ from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.sql import col, ident, lit, table
 
 WINDOWS = (7, 30)
+WITHHELD = "product affinity is computed over every order, so it is not shown to users restricted to part of the data"
 
 
 class Scope(BaseModel):
@@ -141,11 +142,10 @@ def worst_products(
 
 def affinity(wh: Warehouse, principal: Principal, *, top: int = 25) -> dict[str, Any]:
     """The ``top`` product pairs by lift and the category cross-sell matrix, from the marts that
-    refresh builds over every order."""
+    refresh builds over every order. A user with row-level restrictions gets neither (the marts
+    cannot be filtered to their rows), and ``withheld`` says why."""
     if principal.restricted:
-        raise AccessDeniedError(
-            "product affinity is computed over every order; users with row-level restrictions may not see it"
-        )
+        return {"pairs": [], "categories": [], "withheld": WITHHELD}
     pairs: list[dict[str, Any]] = []
     matrix: list[dict[str, Any]] = []
     if wh.table_exists("marts", "product_affinity"):
@@ -161,7 +161,7 @@ def affinity(wh: Warehouse, principal: Principal, *, top: int = 25) -> dict[str,
             .from_(table("marts", "category_affinity"))
             .order_by("category_from", "category_to")
         )
-    return {"pairs": pairs, "categories": matrix}
+    return {"pairs": pairs, "categories": matrix, "withheld": None}
 
 
 def _number(value: float) -> float | None:

@@ -7,8 +7,9 @@
 
   async function data(grid) {
     const status = await B.api("GET", "/api/v1/data/status");
-    const tables = Object.entries(status.tables || {}).map(([name, rows]) => ({ table: name, rows }));
-    B.figure(grid, { id: "tables", title: "Tables", name: "tables", span: 4, rows: tables, columns: ["table", "rows"], emptyMessage: "No data yet: run `bizsight ingest PATH`." });
+    const tables = (status.tables || []).map((t) => ({ table: t.schema + "." + t.table, rows: t.rows }));
+    const fresh = status.freshness || {};
+    B.figure(grid, { id: "tables", title: "Tables · latest order " + (fresh.latest_order || "–") + (status.needs_refresh ? " · needs refresh" : ""), name: "tables", span: 4, rows: tables, columns: ["table", "rows"], emptyMessage: "No data yet: run `bizsight ingest PATH`." });
     const loads = await B.api("GET", "/api/v1/data/loads?page_size=100");
     const quality = B.can("data:quality");
     const report = B.card(grid, { id: "quality", title: "Quality report", span: 8 });

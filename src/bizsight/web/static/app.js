@@ -195,13 +195,17 @@ const Bizsight = (function () {
           const isNumber = typeof value === "number" || (typeof value === "string" && value !== "" && !Number.isNaN(Number(value)) && formats[c]);
           const cell = el("td", { class: isNumber ? "num" : null });
           if (options.link && options.link[c]) cell.append(el("a", { href: options.link[c](row), text: String(value ?? "") }));
-          else cell.textContent = isNumber ? format(value, formats[c]) : (value === null || value === undefined ? "–" : String(value));
+          else cell.textContent = isNumber ? format(value, formats[c]) : text(value);
           return cell;
         }));
       if (options.onRow) tr.addEventListener("click", () => options.onRow(row));
       return tr;
     });
     return el("div", { class: "table-wrap" }, el("table", {}, el("thead", {}, head), el("tbody", {}, body)));
+  }
+  function text(value) {
+    if (value === null || value === undefined) return "–";
+    return typeof value === "object" ? JSON.stringify(value) : String(value);
   }
   function empty(message) { return el("p", { class: "empty", text: message || "No data for these filters yet." }); }
 

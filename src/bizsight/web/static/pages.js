@@ -79,7 +79,6 @@
   async function customers(grid) {
     B.widget(grid, { id: "segment-size", type: "bar", title: "RFM segments: customers", query: { metrics: ["new_customers"], dimensions: ["rfm_segment"], order_by: ["-new_customers"] }, noDates: true });
     B.widget(grid, { id: "segment-value", type: "bar", title: "RFM segments: revenue in the period", query: { metrics: ["revenue"], dimensions: ["rfm_segment"], order_by: ["-revenue"] } });
-    B.widget(grid, { id: "cohorts", type: "heatmap", title: "Cohorts: active customers by month", query: { metrics: ["active_customers"], dimensions: ["cohort_month"], grain: "month" } });
     const f = B.filters();
     const [clv, cohorts] = await Promise.all([
       B.api("GET", "/api/v1/insights/clv"),
@@ -93,7 +92,7 @@
       id: "retention", title: "Cohort retention (share of the first month's customers)", name: "cohort-retention",
       rows: retention, columns: ["cohort", "months_since_first", "cohort_customers", "active_customers", "retention"],
       emptyMessage: "No cohort starts inside the chosen period: widen the date range.",
-      traces: [{ type: "heatmap", x: ages, y: cohortKeys, z: cohortKeys.map((c) => ages.map((a) => at.get(c + "|" + a) ?? null)), colorscale: "Greens", zmin: 0, zmax: 1, hoverongaps: false }],
+      traces: [{ type: "heatmap", x: ages, y: cohortKeys, z: cohortKeys.map((c) => ages.map((a) => at.get(c + "|" + a) ?? null)), colorscale: "Greens", reversescale: true, zmin: 0, zmax: 1, hoverongaps: false }],
       layout: { xaxis: { title: "months since first order" }, margin: { l: 90, r: 10, t: 10, b: 40 } },
       onClick: (point) => B.drill(B.scoped({ metrics: ["active_customers"], dimensions: ["cohort_month"], grain: "month" }), "active_customers",
         { cohort_month: cohortKeys[point.pointIndex[0]], period: addMonths(cohortKeys[point.pointIndex[0]], ages[point.pointIndex[1]]) }),
@@ -117,18 +116,21 @@
     const columns = ["customer_id", "customer_name", "region", "net_revenue", "churn_probability", "risk_band", "reason_1", "reason_2", "reason_3"];
     const link = { customer_id: (r) => "/customers/" + encodeURIComponent(r.customer_id) };
     const { body, tools } = B.card(grid, { id: "churn", title: "Churn risk: customers most likely to leave", span: 12 });
-    try {
+    const best = await B.api("GET", "/api/v1/customers?sort=revenue&page_size=200");
+    if (!best.customers.length) { body.replaceChildren(B.empty()); return; }
+    if ("churn_probability" in best.customers[0]) {
       const answer = await B.api("GET", "/api/v1/customers?sort=churn_risk&page_size=25");
       tools.append(B.exportButtons((fmt) => B.download("GET", "/api/v1/exports/customers?format=" + fmt + "&sort=churn_risk&page_size=1000")));
-      body.replaceChildren(answer.customers.length ? B.table(columns, answer.customers, { link, formats: { net_revenue: "currency", churn_probability: "percent" } }) : B.empty());
-    } catch (err) {
-      body.replaceChildren(B.empty("No churn scores yet (" + err.message + "). Customers with the lowest chance of being alive instead:"));
-      const answer = await B.api("GET", "/api/v1/customers?sort=revenue&page_size=200");
-      const atRisk = answer.customers.filter((c) => c.p_alive !== null && c.p_alive !== undefined).sort((a, b) => a.p_alive - b.p_alive).slice(0, 25);
-      body.append(B.table(["customer_id", "customer_name", "region", "net_revenue", "rfm_segment", "p_alive", "recency_days"], atRisk,
-        { link, formats: { net_revenue: "currency", p_alive: "percent" } }));
-      tools.append(B.exportButtons(B.exportShown("customers-at-risk", ["customer_id", "customer_name", "region", "net_revenue", "rfm_segment", "p_alive", "recency_days"], atRisk)));
+      body.replaceChildren(B.table(columns, answer.customers, { link, formats: { net_revenue: "currency", churn_probability: "percent" } }));
+      return;
     }
+    // Without churn scores (`bizsight analyze churn` builds them): the valuable customers the CLV
+    // model thinks least likely to be still buying.
+    const shown = ["customer_id", "customer_name", "region", "net_revenue", "rfm_segment", "p_alive", "recency_days"];
+    const atRisk = best.customers.filter((c) => c.p_alive !== null && c.p_alive !== undefined).sort((a, b) => a.p_alive - b.p_alive).slice(0, 25);
+    body.replaceChildren(el("p", { class: "notice", text: "No churn scores yet: these are the 200 best customers' least likely to be still buying (CLV model's P(alive))." }),
+      atRisk.length ? B.table(shown, atRisk, { link, formats: { net_revenue: "currency", p_alive: "percent" } }) : B.empty());
+    tools.append(B.exportButtons(B.exportShown("customers-at-risk", shown, atRisk)));
   }
 
   function customerSearch(grid) {
@@ -157,6 +159,7 @@
     const reasons = ["reason_1", "reason_2", "reason_3"].map((k) => c[k]).filter(Boolean);
     const risk = B.card(grid, { id: "churn", title: "Churn risk", span: 6 });
     risk.body.replaceChildren(el("div", { class: "value", text: c.churn_probability !== undefined && c.churn_probability !== null ? B.format(c.churn_probability, "percent") : "not scored" }),
+      c.p_alive !== undefined && c.p_alive !== null ? el("p", { text: "Probability still buying (CLV model): " + B.format(c.p_alive, "percent") }) : null,
       reasons.length ? el("ol", {}, reasons.map((r) => el("li", { text: r }))) : B.empty("No churn reasons: churn scores are not built yet."));
     B.figure(grid, { id: "orders", title: "Orders", span: 12, name: "customer-orders", rows: answer.orders, columns: ["order_id", "order_date", "product_id", "category", "quantity", "net_amount", "status"], tableOptions: { formats: { net_amount: "currency" } } });
     B.figure(grid, { id: "reviews", title: "Reviews", span: 12, name: "customer-reviews", rows: answer.reviews || [], columns: ["review_date", "product_id", "rating", "review_text"], emptyMessage: "No reviews." });
@@ -192,12 +195,10 @@
   }
 
   async function products(grid) {
-    let found;
-    try { found = await B.api("GET", "/api/v1/insights/affinity"); } catch (err) {
-      B.card(grid, { id: "affinity", title: "Product affinity", span: 12 }).body.replaceChildren(B.empty(err.message));
-      found = null;
-    }
-    if (found) {
+    const found = await B.api("GET", "/api/v1/insights/affinity");
+    if (found.withheld) {
+      B.card(grid, { id: "affinity", title: "Product affinity", span: 12 }).body.replaceChildren(B.empty(found.withheld + "."));
+    } else {
       B.figure(grid, {
         id: "pairs", title: "Bought together: top pairs by lift", name: "product-pairs", span: 6,
         rows: found.pairs, columns: ["product_a", "product_b", "orders_together", "support", "confidence_a_to_b", "lift"],
