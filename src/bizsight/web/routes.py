@@ -56,7 +56,9 @@ def _static_files() -> dict[str, Path]:
     files = {p.name: p for p in (HERE / "static").iterdir() if p.suffix in {".js", ".css", ".svg"}}
     spec = find_spec("plotly")
     if spec is not None and spec.submodule_search_locations:
-        files["plotly.min.js"] = Path(next(iter(spec.submodule_search_locations))) / "package_data" / "plotly.min.js"
+        files["plotly.min.js"] = (
+            Path(next(iter(spec.submodule_search_locations))) / "package_data" / "plotly.min.js"
+        )
     return files
 
 
@@ -107,7 +109,12 @@ def _render(request: Request, who: Visitor, wh: Any, name: str, **params: Any) -
     user = who.principal
     nav = [p for p in PAGES.values() if p.nav and allowed(user, p.permission)]
     if not allowed(user, page.permission):
-        context = {"nav": nav, "user": user, "page": page, "message": f"Your account may not open {page.title}."}
+        context = {
+            "nav": nav,
+            "user": user,
+            "page": page,
+            "message": f"Your account may not open {page.title}.",
+        }
         return templates.TemplateResponse(request, "denied.html", context, status_code=403)
     bounds = data_bounds(wh)
     context = {

@@ -73,7 +73,7 @@
         draw();
       };
       const titleField = el("input", { id: "d-title", value: current.title });
-      const rolesBox = ["admin", "editor", "viewer"].map((r) => el("label", {}, r, el("input", { type: "checkbox", value: r, class: "share-role", checked: current.share_roles.includes(r) })));
+      const rolesBox = ["admin", "editor", "viewer"].map((r) => el("label", { class: "inline" }, r, el("input", { type: "checkbox", value: r, class: "share-role", checked: current.share_roles.includes(r) })));
       const usersField = el("input", { id: "d-users", placeholder: "user ids, e.g. 2, 5", value: current.share_users.join(", ") });
       const save = async () => {
         const f = B.filters();
