@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
 import zipfile
 from contextlib import AbstractContextManager
 from decimal import Decimal
@@ -11,8 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import update
 
-from bizsight.app.models import ApiToken
+from bizsight.app.models import ApiToken, Session
 from bizsight.metrics.query import Query
+from bizsight.services.limits import RateLimiter
 from bizsight.services.query import run_query
 from bizsight.warehouse.connection import Warehouse
 from tests.api.conftest import PASSWORD, Api, fresh_client, login
@@ -149,6 +152,8 @@ def test_exports_in_three_formats_agree_and_are_audited(api: Api) -> None:
     with zipfile.ZipFile(io.BytesIO(xlsx.content)) as book:
         sheet = book.read("xl/worksheets/sheet1.xml").decode()
     assert "<row" in sheet and sheet.count("<row") == table.num_rows + 1
+    revenue_cell = re.search(r'<c r="B2"[^>]*>', sheet)
+    assert revenue_cell and " t=" not in revenue_cell.group(0)  # a number, not text
     bad = api.client.post("/api/v1/exports/query?format=pdf", json=REGION_QUERY, headers=api.auth("vic"))
     assert bad.status_code == 422
     events = api.client.get("/api/v1/audit?action=export", headers=api.auth("root")).json()["events"]
@@ -328,3 +333,32 @@ def test_health_and_prometheus_metrics(api: Api) -> None:
     text = api.client.get("/metrics").text
     assert 'bizsight_http_requests_total{method="POST",route="/query",status="200"}' in text
     assert "bizsight_http_request_seconds_bucket" in text and "bizsight_query_cache" in text
+
+
+def test_expensive_calls_are_rate_limited_per_user(api: Api) -> None:
+    state = api.client.app.state.bizsight  # type: ignore[attr-defined]
+    generous = state.query_limiter
+    state.query_limiter = RateLimiter(2, burst=2, what="queries")
+    try:
+        statuses = [
+            api.client.post("/api/v1/query", json=REGION_QUERY, headers=api.auth("vic")).status_code
+            for _ in range(3)
+        ]
+        assert statuses == [200, 200, 429]
+        limited = api.client.get("/api/v1/customers", headers=api.auth("vic"))
+        assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+        assert api.client.post("/api/v1/query", json=REGION_QUERY, headers=api.auth("ed")).status_code == 200
+        assert (
+            api.client.get("/api/v1/catalogue", headers=api.auth("vic")).status_code == 200
+        )  # cheap: not limited
+    finally:
+        state.query_limiter = generous
+
+
+def test_an_expired_session_is_refused(api: Api) -> None:
+    browser = fresh_client(api)
+    login(browser, "root")  # not vic: the login rate-limit test spends vic's attempts
+    assert browser.get("/api/v1/auth/me").status_code == 200
+    with api.store.session() as s:
+        s.execute(update(Session).values(expires_at=dt.datetime(2000, 1, 1)))
+    assert browser.get("/api/v1/auth/me").status_code == 401

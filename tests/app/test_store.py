@@ -139,3 +139,28 @@ def test_an_unreachable_database_is_a_one_line_error_without_the_url() -> None:
     with pytest.raises(ConfigError) as err:
         MetadataStore.open("postgresql+psycopg://someone:s3cret@127.0.0.1:1/nothing?connect_timeout=2")
     assert "s3cret" not in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.service
+def test_the_api_keeps_users_and_dashboards_in_postgres(postgres_url: str, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from bizsight.api import create_app
+    from bizsight.services.project import Project
+    from bizsight.services.users import add_user
+
+    project = Project(tmp_path / "shop")
+    project.init()
+    store = MetadataStore.open(postgres_url)
+    add_user(store, "ed", "editor", "a long test password")
+    with TestClient(create_app(project, store=store)) as client:
+        csrf = client.post(
+            "/api/v1/auth/login", json={"username": "ed", "password": "a long test password"}
+        ).json()["csrf_token"]
+        board = {"title": "pg", "widgets": [{"id": "w", "type": "kpi", "query": {"metrics": ["revenue"]}}]}
+        created = client.post("/api/v1/dashboards", json=board, headers={"X-CSRF-Token": csrf})
+        assert created.status_code == 201
+        assert client.get(f"/api/v1/dashboards/{created.json()['id']}").json()["widgets"][0]["id"] == "w"
+    with store.session() as s:
+        assert [e.action for e in audit.recent(s)][:2] == ["dashboard.create", "login"]
+    store.close()

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -159,6 +160,8 @@ def _xlsx(batches: Iterable[pa.Table]) -> Iterator[bytes]:
 def _cell(sheet: Any, row: int, column: int, value: object, dates: Any) -> None:
     if isinstance(value, dt.datetime | dt.date):
         sheet.write_datetime(row, column, value, dates)
+    elif isinstance(value, Decimal):  # money: a number in Excel (double precision is plenty there)
+        sheet.write_number(row, column, float(value))
     elif isinstance(value, int | float) or value is None:
         sheet.write(row, column, value)
     else:
