@@ -120,6 +120,9 @@ def test_build_save_and_reopen_a_dashboard(site: Site) -> None:
     page.fill("#b-title", "Orders")
     page.click("#b-add")
     page.locator("#dashboard-grid [data-widget] button[aria-label='move up']").nth(1).click()
+    page.select_option("#f-region", REGION)  # the filter bar's choice is saved with the dashboard
+    page.click("#f-apply")
+    page.wait_for_selector("body[data-ready='1']", state="attached")
     page.fill("#d-title", "Browser-built")
     page.check(".share-role[value=viewer]")
     page.click("#d-save")
@@ -131,6 +134,9 @@ def test_build_save_and_reopen_a_dashboard(site: Site) -> None:
     page.wait_for_selector("#dashboard-grid .js-plotly-plot")
     titles = page.locator("#dashboard-grid [data-widget] h2").all_inner_texts()
     assert titles == ["Orders", "Revenue by region"]
+    assert page.input_value("#f-region") == REGION
+    bars = "document.querySelector('#dashboard-grid .js-plotly-plot').data[0].x"
+    assert page.evaluate(bars) == [REGION]
     assert page.locator("#dashboard-grid .kpi .value").inner_text().replace(",", "").isdigit()
     site.shot(page, "dashboard")
     viewer = site.login("vic")  # shared with the viewer role: they can open it, not change it

@@ -153,15 +153,15 @@ const Bizsight = (function () {
       history.replaceState(null, "", location.pathname + "?" + params.toString());
       onChange();
     });
-    for (const d of DIMENSIONS) {
+    await Promise.all(DIMENSIONS.map((d) => {
       const select = form[d];
-      api("POST", "/api/v1/query", { metrics: [d === "category" ? "revenue" : "orders"], dimensions: [d], order_by: [d] })
+      return api("POST", "/api/v1/query", { metrics: ["orders"], dimensions: [d], order_by: [d] })
         .then((answer) => {
           for (const row of answer.rows) if (row[d] !== null) select.append(el("option", { value: row[d], text: row[d] }));
           select.value = f[d];
         })
         .catch(() => { select.disabled = true; });
-    }
+    }));
   }
   // The page's filters added to a metric query: dates unless the query names its own, and each
   // chosen dimension value the query's metrics can be filtered by.
@@ -175,6 +175,17 @@ const Bizsight = (function () {
       if (f[d] && cat && fits(cat, out.metrics, d)) out.filters.push({ dimension: d, op: "=", values: [f[d]] });
     }
     return out;
+  }
+  // A saved dashboard's filters, unless the address names its own.
+  function useSaved(saved) {
+    if (location.search || !saved) return;
+    const f = filters();
+    if (saved.start) { f.preset = "custom"; f.start = saved.start; f.end = saved.end || f.end; }
+    for (const x of saved.filters || []) if (DIMENSIONS.includes(x.dimension)) f[x.dimension] = String(x.values[0]);
+    const form = document.getElementById("filters");
+    if (!form) return;
+    form.preset.value = f.preset; form.start.value = f.start || ""; form.end.value = f.end || "";
+    for (const d of DIMENSIONS) if ([...form[d].options].some((o) => o.value === f[d])) form[d].value = f[d];
   }
   function scope() {
     const f = filters();
@@ -281,7 +292,7 @@ const Bizsight = (function () {
 
   return {
     boot, api, download, el, notice, format, table, empty, exportButtons, exportQuery, exportShown,
-    drill, scoped, scope, filters, catalogue, fits, pages, start, can: (p) => boot.permissions.includes(p),
+    drill, scoped, scope, filters, useSaved, DIMENSIONS, catalogue, fits, pages, start, can: (p) => boot.permissions.includes(p),
   };
 })();
 window.Bizsight = Bizsight;

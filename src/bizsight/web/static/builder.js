@@ -18,12 +18,16 @@
 
   function uid() { return "w" + Math.random().toString(36).slice(2, 9); }
 
+  let working = null; // the dashboard being built: it survives re-drawing when the filters change
+
   async function dashboard(grid, params) {
     const cat = await B.catalogue();
     const editable = B.can("dashboards:write");
-    let current = { title: "New dashboard", description: "", widgets: [], filters: {}, share_users: [], share_roles: [] };
-    if (params.dashboard_id !== "new") current = await B.api("GET", "/api/v1/dashboards/" + encodeURIComponent(params.dashboard_id));
+    let current = working || { title: "New dashboard", description: "", widgets: [], filters: {}, share_users: [], share_roles: [] };
+    if (!working && params.dashboard_id !== "new") current = await B.api("GET", "/api/v1/dashboards/" + encodeURIComponent(params.dashboard_id));
+    working = current;
     document.getElementById("page-title").textContent = current.title;
+    B.useSaved(current.filters);
     const area = el("div", { class: "grid", id: "dashboard-grid" });
     const status = el("span", { class: "pill", id: "save-status", hidden: true });
 
@@ -57,6 +61,7 @@
       const filterDim = el("select", { id: "b-filter-dimension" }, dimOptions());
       const filterValue = el("input", { id: "b-filter-value", placeholder: "value" });
       const titleInput = el("input", { id: "b-title", placeholder: "widget title" });
+      const widthSelect = el("select", { id: "b-width" }, [["", "auto"], ["3", "quarter"], ["4", "third"], ["6", "half"], ["8", "two thirds"], ["12", "full"]].map(([v, t]) => el("option", { value: v, text: t })));
       const error = el("span", { class: "error", id: "b-error" });
       const add = () => {
         error.textContent = "";
@@ -68,11 +73,11 @@
         if (filterDim.value && filterValue.value) query.filters = [{ dimension: filterDim.value, op: "=", values: [filterValue.value] }];
         const type = typeSelect.value;
         const title = titleInput.value || (cat.metrics[metricSelect.value].label || metricSelect.value) + (dims.length ? " by " + dims.join(" × ") : "");
-        current.widgets.push({ id: uid(), type, title, query, layout: { x: 0, y: current.widgets.length, w: WIDTHS[type], h: 3 } });
+        current.widgets.push({ id: uid(), type, title, query, layout: { x: 0, y: current.widgets.length, w: Number(widthSelect.value) || WIDTHS[type], h: 3 } });
         titleInput.value = "";
         draw();
       };
-      const titleField = el("input", { id: "d-title", value: current.title });
+      const titleField = el("input", { id: "d-title", value: current.title, oninput: () => { current.title = titleField.value; } });
       const rolesBox = ["admin", "editor", "viewer"].map((r) => el("label", { class: "inline" }, r, el("input", { type: "checkbox", value: r, class: "share-role", checked: current.share_roles.includes(r) })));
       const usersField = el("input", { id: "d-users", placeholder: "user ids, e.g. 2, 5", value: current.share_users.join(", ") });
       const save = async () => {
@@ -80,14 +85,18 @@
         const body = {
           title: titleField.value || "Untitled", description: current.description || "",
           widgets: current.widgets.map((w) => ({ id: w.id, type: w.type, title: w.title, query: w.query, layout: w.layout })),
-          filters: f.start ? { start: f.start, end: f.end } : {},
+          filters: Object.assign(f.start ? { start: f.start, end: f.end } : {}, {
+            // the bar's dimension filters that every widget can take
+            filters: B.DIMENSIONS.filter((d) => f[d] && current.widgets.every((w) => B.fits(cat, w.query.metrics, d)))
+              .map((d) => ({ dimension: d, op: "=", values: [f[d]] })),
+          }),
           share_roles: rolesBox.map((l) => l.querySelector("input")).filter((i) => i.checked).map((i) => i.value),
           share_users: usersField.value.split(/[ ,]+/).filter(Boolean).map(Number),
         };
         status.hidden = false;
         try {
           const saved = current.id ? await B.api("PUT", "/api/v1/dashboards/" + current.id, body) : await B.api("POST", "/api/v1/dashboards", body);
-          current = saved;
+          current = working = saved;
           status.textContent = "saved";
           document.getElementById("page-title").textContent = saved.title;
           history.replaceState(null, "", "/dashboards/" + saved.id + location.search);
@@ -102,7 +111,7 @@
         el("form", { class: "builder span-12", id: "builder", onsubmit: (e) => { e.preventDefault(); add(); } },
           el("label", {}, "Type", typeSelect), el("label", {}, "Metric", metricSelect), el("label", {}, "Dimension", dimSelect),
           el("label", {}, "Second dimension", dim2Select), el("label", {}, "Grain", grainSelect),
-          el("label", {}, "Filter", filterDim), el("label", {}, "equals", filterValue), el("label", {}, "Title", titleInput),
+          el("label", {}, "Filter", filterDim), el("label", {}, "equals", filterValue), el("label", {}, "Title", titleInput), el("label", {}, "Width", widthSelect),
           el("button", { type: "submit", id: "b-add", text: "Add widget" }), error),
         el("div", { class: "builder span-12", id: "dashboard-meta" },
           el("label", {}, "Dashboard title", titleField), el("span", {}, "Share with roles: ", rolesBox), el("label", {}, "Share with users", usersField),
