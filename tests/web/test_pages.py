@@ -146,12 +146,36 @@ def test_build_save_and_reopen_a_dashboard(site: Site) -> None:
     assert viewer.locator("#builder").count() == 0
 
 
-def test_a_viewer_cannot_reach_settings(site: Site) -> None:
+def test_a_viewer_cannot_reach_settings_and_can_log_out(site: Site) -> None:
     page = site.login("vic")
     assert page.locator("nav [data-nav=settings]").count() == 0
     response = page.goto(site.base + "/settings")
     assert response is not None and response.status == 403
     assert "may not open Settings" in page.locator("#denied").inner_text()
+    page.click("#logout")
+    page.wait_for_url(f"{site.base}/login")
+    page.goto(site.base + "/overview")
+    assert page.url == f"{site.base}/login?next=/overview"
+
+
+def test_an_admin_reads_quality_reports_and_adds_users(site: Site) -> None:
+    page = site.login("admin")
+    site.open(page, "/data")
+    page.locator("[data-widget=loads] tbody tr").first.click()
+    page.wait_for_selector("[data-widget=quality] table")
+    assert "invariant holds" in page.locator("[data-widget=quality]").inner_text()
+    site.open(page, "/settings")
+    page.fill("#u-name", "newcomer")
+    page.click("#add-user button[type=submit]")
+    page.wait_for_function("document.getElementById('u-result').textContent.includes('password')")
+    password = page.locator("#u-result").inner_text().rsplit(": ", 1)[1]
+    fresh = site.browser.new_context().new_page()
+    fresh.goto(f"{site.base}/login")
+    fresh.fill("#username", "newcomer")
+    fresh.fill("#password", password)
+    fresh.click("#login-button")
+    fresh.wait_for_url(f"{site.base}/overview")  # "/" sends a logged-in user to the Overview
+    fresh.context.close()
 
 
 def test_a_restricted_user_sees_only_their_region(site: Site) -> None:
