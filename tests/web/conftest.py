@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,23 +91,9 @@ def _chromium() -> Any:
     return sync_playwright
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    sync_playwright = _chromium()
-    root = tmp_path_factory.mktemp("web")
-    project = demo_project(root, customers=2000, years=2.0, seed=11)
-    with project.paths.config_file.open("a", encoding="utf-8") as handle:
-        handle.write(
-            "server:\n  queries_per_minute: 100000  # pages call a lot; limits have their own test\n"
-        )
-    store = open_store(project)
-    for name, role in USERS.items():
-        add_user(store, name, role, PASSWORD)
-    restrict(store, catalogue(project), "eu", {"region": [REGION]})
-    store.close()
-    shots = Path(os.environ.get("BIZSIGHT_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
-    shots.mkdir(parents=True, exist_ok=True)
-    print(f"\nscreenshots: {shots}")
+@contextmanager
+def serving(project: Project) -> Iterator[str]:
+    """`bizsight serve` on a free loopback port until the block ends; yields its base URL."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "bizsight", "serve", "--port", str(port), "--project", str(project.root)],
@@ -118,12 +105,53 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/healthz", server)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-            try:
-                yield Site(base, project, shots, browser)
-            finally:
-                browser.close()
+        yield base
     finally:
         server.send_signal(signal.SIGINT)
         server.communicate(timeout=30)
+
+
+@contextmanager
+def browsing(project: Project, shots: Path) -> Iterator[Site]:
+    sync_playwright = _chromium()
+    with serving(project) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield Site(base, project, shots, browser)
+        finally:
+            browser.close()
+
+
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    shots = Path(os.environ.get("BIZSIGHT_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    shots.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots: {shots}")
+    return shots
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The demo project served, with USERS."""
+    _chromium()  # skip (or, under CI, fail) before building anything
+    project = demo_project(tmp_path_factory.mktemp("web"), customers=2000, years=2.0, seed=11)
+    with project.paths.config_file.open("a", encoding="utf-8") as handle:
+        handle.write(
+            "server:\n  queries_per_minute: 100000  # pages call a lot; limits have their own test\n"
+        )
+    store = open_store(project)
+    for name, role in USERS.items():
+        add_user(store, name, role, PASSWORD)
+    restrict(store, catalogue(project), "eu", {"region": [REGION]})
+    store.close()
+    with browsing(project, screenshots(tmp_path_factory)) as found:
+        yield found
+
+
+@pytest.fixture(scope="module")
+def empty_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """A project with no data yet, served; its first run creates `admin` with PASSWORD."""
+    _chromium()
+    project = Project(tmp_path_factory.mktemp("empty") / "shop")
+    project.init()
+    with browsing(project, screenshots(tmp_path_factory)) as found:
+        yield found

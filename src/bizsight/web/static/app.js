@@ -280,10 +280,16 @@ const Bizsight = (function () {
     try { await catalogue(); } catch (err) { notice(err.message); }
     const render = async () => {
       grid.replaceChildren();
+      notice("");
       if (!boot.bounds.last && !["settings", "data", "dashboards"].includes(boot.page)) {
-        notice("No data yet: load files with `bizsight ingest PATH`, then `bizsight refresh`.");
+        // nothing to chart before the first orders are loaded: say what to do, ask nothing
+        grid.append(el("div", { class: "empty span-12", id: "no-data" },
+          el("h2", { text: "No data yet" }),
+          el("p", { text: "Load your files with `bizsight ingest PATH`, then run `bizsight refresh`: the charts appear here." }),
+          el("p", {}, "See what has been loaded on the ", el("a", { href: "/data", text: "Data" }), " page.")));
+      } else {
+        try { await page(grid, boot.params); } catch (err) { notice(err.message); }
       }
-      try { await page(grid, boot.params); } catch (err) { notice(err.message); }
       document.body.dataset.ready = "1";
     };
     await setupFilters(() => { document.body.dataset.ready = ""; render(); });
