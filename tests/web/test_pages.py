@@ -158,7 +158,7 @@ def test_a_viewer_cannot_reach_settings_and_can_log_out(site: Site) -> None:
     assert page.url == f"{site.base}/login?next=/overview"
 
 
-def test_an_admin_reads_quality_reports_and_adds_users(site: Site) -> None:
+def test_an_admin_reads_quality_reports_and_manages_users(site: Site) -> None:
     page = site.login("admin")
     site.open(page, "/data")
     page.locator("[data-widget=loads] tbody tr").first.click()
@@ -176,6 +176,14 @@ def test_an_admin_reads_quality_reports_and_adds_users(site: Site) -> None:
     fresh.click("#login-button")
     fresh.wait_for_url(f"{site.base}/overview")  # "/" sends a logged-in user to the Overview
     fresh.context.close()
+    answers = iter(["editor", f"region={REGION}"])  # the role, then the restrictions
+    page.on("dialog", lambda dialog: dialog.accept(next(answers)))
+    site.open(page, "/settings")
+    with page.expect_navigation():  # the page reloads once both changes are saved
+        page.locator("[data-widget=users] tbody tr", has_text="newcomer").click()
+    page.wait_for_selector("body[data-ready='1']", state="attached")
+    row = page.locator("[data-widget=users] tbody tr", has_text="newcomer").inner_text()
+    assert "editor" in row and f"region={REGION}" in row
 
 
 def test_a_restricted_user_sees_only_their_region(site: Site) -> None:

@@ -20,6 +20,7 @@ from bizsight.errors import NotFoundError
 from bizsight.services.access import Permission, Principal, allowed
 from bizsight.services.page_data import data_bounds
 from bizsight.services.users import session_principal
+from bizsight.warehouse.connection import Warehouse
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -102,7 +103,7 @@ def home() -> Response:
     return RedirectResponse("/overview", status_code=303)
 
 
-def _render(request: Request, who: Visitor, wh: Any, name: str, **params: Any) -> Response:
+def _render(request: Request, who: Visitor, wh: Warehouse, name: str, **params: Any) -> Response:
     page = PAGES[name]
     if who.principal is None:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
