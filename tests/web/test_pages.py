@@ -119,6 +119,13 @@ def test_build_save_and_reopen_a_dashboard(site: Site) -> None:
     page.select_option("#b-dimension", "")
     page.fill("#b-title", "Orders")
     page.click("#b-add")
+    page.select_option("#b-type", "line")
+    page.select_option("#b-metric", "revenue")
+    page.select_option("#b-dimension", "category")
+    page.select_option("#b-grain", "month")
+    page.select_option("#b-width", "12")
+    page.fill("#b-title", "Revenue by category")
+    page.click("#b-add")
     page.locator("#dashboard-grid [data-widget] button[aria-label='move up']").nth(1).click()
     page.select_option("#f-region", REGION)  # the filter bar's choice is saved with the dashboard
     page.click("#f-apply")
@@ -133,7 +140,7 @@ def test_build_save_and_reopen_a_dashboard(site: Site) -> None:
     page.wait_for_selector("body[data-ready='1']")
     page.wait_for_selector("#dashboard-grid .js-plotly-plot")
     titles = page.locator("#dashboard-grid [data-widget] h2").all_inner_texts()
-    assert titles == ["Orders", "Revenue by region"]
+    assert titles == ["Orders", "Revenue by region", "Revenue by category"]
     assert page.input_value("#f-region") == REGION
     bars = "document.querySelector('#dashboard-grid .js-plotly-plot').data[0].x"
     assert page.evaluate(bars) == [REGION]
