@@ -87,6 +87,7 @@ def test_customer_list_detail_and_errors(api: Api) -> None:
     listed = api.client.get("/api/v1/customers?page_size=20&sort=revenue", headers=api.auth("vic")).json()
     revenue = [c["net_revenue"] for c in listed["customers"] if c["net_revenue"] is not None]
     assert revenue == sorted(revenue, reverse=True) and listed["total"] == 300
+    assert all(isinstance(r, float) for r in revenue)  # money is a JSON number
     best = listed["customers"][0]
     assert {"rfm_segment", "clv", "p_alive"} <= set(best)
     detail = api.client.get(f"/api/v1/customers/{best['customer_id']}", headers=api.auth("vic")).json()

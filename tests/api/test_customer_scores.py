@@ -15,9 +15,9 @@ from tests.helpers import demo_project
 
 def test_churn_risk_and_reasons_come_from_the_churn_mart(tmp_path: Path) -> None:
     project = demo_project(tmp_path, customers=150, years=1.0, seed=5)
-    with project.warehouse() as wh:
+    with project.warehouse() as wh:  # scores of our own (replacing refresh's, where it builds them)
         wh.run(
-            "CREATE TABLE marts.churn_scores AS SELECT customer_id, "
+            "CREATE OR REPLACE TABLE marts.churn_scores AS SELECT customer_id, "
             "(hash(customer_id) % 1000) / 1000.0 AS churn_probability, 'high' AS risk_band, "
             "'days since last order' AS reason_1, 'fewer orders' AS reason_2, NULL AS reason_3, "
             "1.0 AS revenue_at_risk FROM core.customer_orders"

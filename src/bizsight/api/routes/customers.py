@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from bizsight.api.deps import CustomersUser, ProjectDep, WarehouseDep
+from bizsight.api.render import json_ready
 from bizsight.services import customers as service
 
 router = APIRouter(tags=["customers"])
@@ -28,8 +29,10 @@ def list_customers(
     page_size: PageSize = 50,
 ) -> dict[str, Any]:
     """Customers with order history, RFM segment, CLV and churn risk, best first by ``sort``."""
-    return service.list_customers(
-        project, wh, user, search=search, segment=segment, sort=sort, page=page, page_size=page_size
+    return json_ready(
+        service.list_customers(
+            project, wh, user, search=search, segment=segment, sort=sort, page=page, page_size=page_size
+        )
     )
 
 
@@ -41,13 +44,13 @@ def customer(
     customer_id: Annotated[str, Path(max_length=200)],
 ) -> dict[str, Any]:
     """One customer: profile, RFM, CLV, churn risk with its reasons, recent orders and reviews."""
-    return service.customer_detail(project, wh, user, customer_id)
+    return json_ready(service.customer_detail(project, wh, user, customer_id))
 
 
 @router.get("/segments")
 def segments(user: CustomersUser, project: ProjectDep, wh: WarehouseDep) -> dict[str, Any]:
     """RFM segments: size, revenue and typical recency, frequency and spend."""
-    return {"segments": service.segments(project, wh, user)}
+    return {"segments": json_ready(service.segments(project, wh, user))}
 
 
 @router.get("/cohorts")
@@ -59,4 +62,4 @@ def cohorts(
     end: dt.date | None = None,
 ) -> dict[str, Any]:
     """Monthly cohorts: customers active in each month after their first order, and revenue."""
-    return {"cohorts": service.cohorts(project, wh, user, start=start, end=end)}
+    return {"cohorts": json_ready(service.cohorts(project, wh, user, start=start, end=end))}
