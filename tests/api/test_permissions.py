@@ -59,6 +59,16 @@ CALLS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("POST", "/api/v1/tokens"): ("/api/v1/tokens", {"name": "matrix"}),
     ("DELETE", "/api/v1/tokens/{token_id}"): ("/api/v1/tokens/999999", None),
     ("GET", "/api/v1/audit"): ("/api/v1/audit?limit=5", None),
+    ("GET", "/api/v1/insights/bounds"): ("/api/v1/insights/bounds", None),
+    ("POST", "/api/v1/insights/trend"): ("/api/v1/insights/trend", QUERY),
+    ("GET", "/api/v1/insights/clv"): ("/api/v1/insights/clv?bins=5", None),
+    ("POST", "/api/v1/insights/sentiment"): ("/api/v1/insights/sentiment", {}),
+    ("POST", "/api/v1/insights/worst-products"): ("/api/v1/insights/worst-products", {}),
+    ("GET", "/api/v1/insights/affinity"): ("/api/v1/insights/affinity", None),
+    ("POST", "/api/v1/insights/export"): (
+        "/api/v1/insights/export?format=csv",
+        {"columns": ["a"], "rows": [[1]]},
+    ),
     ("GET", "/healthz"): ("/healthz", None),
     ("GET", "/metrics"): ("/metrics", None),
 }

@@ -23,6 +23,7 @@ from bizsight.app.store import MetadataStore
 from bizsight.services.project import Project
 from bizsight.services.users import ensure_admin, open_store
 from bizsight.warehouse.connection import Warehouse
+from bizsight.web.routes import router as web_router
 
 API_PREFIX = "/api/v1"
 
@@ -58,6 +59,7 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX)
     for router in ROOT_ROUTERS:
         app.include_router(router)
+    app.include_router(web_router)  # the HTML pages (bizsight.web)
     errors.install(app)
     app.middleware("http")(_observe)
     return app

@@ -7,6 +7,7 @@ matrix test then covers them once they are listed in its table of calls.
 """
 
 from bizsight.api.routes import auth, catalogue, customers, dashboards, data, exports, system, users
+from bizsight.api.routes import pages as page_data
 
 API_ROUTERS = (
     auth.router,
@@ -16,5 +17,6 @@ API_ROUTERS = (
     exports.router,
     dashboards.router,
     users.router,
+    page_data.router,
 )
 ROOT_ROUTERS = (system.router,)

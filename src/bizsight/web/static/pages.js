@@ -1,0 +1,222 @@
+"use strict";
+// The analysis pages: Overview, Sales, Customers (and one customer), Reviews, Products. Each is a
+// list of widgets over the JSON API; the global filters apply to all of them.
+(function (B) {
+  const { el } = B;
+  const KPIS = [
+    ["revenue", "Total revenue"], ["active_customers", "Customers"], ["orders", "Transactions"],
+    ["average_order_value", "Average order value"], ["customer_retention_rate", "Retention rate"],
+    ["revenue_growth", "Revenue growth"], ["average_clv", "Average CLV"], ["product_categories", "Product categories"],
+  ];
+
+  function sparkline(body, xs, ys) {
+    const div = el("div", { class: "chart spark" });
+    body.append(div);
+    Plotly.newPlot(div, [{ type: "scatter", mode: "lines", x: xs, y: ys, line: { width: 1.5 }, hoverinfo: "x+y" }],
+      { margin: { l: 0, r: 0, t: 2, b: 2 }, xaxis: { visible: false }, yaxis: { visible: false }, showlegend: false, height: 48, autosize: true },
+      { displayModeBar: false, responsive: true, staticPlot: false });
+  }
+
+  async function overview(grid) {
+    const metrics = KPIS.map(([m]) => m).filter((m) => m !== "average_clv");
+    const totals = B.scoped({ metrics, compare: "previous_period" });
+    const monthly = B.scoped({ metrics, grain: "month" });
+    const cards = new Map(KPIS.map(([metric, title]) => [metric, B.card(grid, { id: "kpi-" + metric, title, type: "kpi", span: 3 })]));
+    const [now, months, segments] = await Promise.all([
+      B.api("POST", "/api/v1/query", totals),
+      B.api("POST", "/api/v1/query", monthly),
+      B.can("customers:read") ? B.api("GET", "/api/v1/segments").catch(() => ({ segments: [] })) : Promise.resolve({ segments: [] }),
+    ]);
+    const row = now.rows[0] || {};
+    const empty = !row.orders;
+    for (const metric of metrics) {
+      const { body, tools } = cards.get(metric);
+      const change = row[metric + "__change_pct"];
+      const value = el("div", { class: "value", "data-metric": metric, title: "click for the rows behind it", text: B.format(row[metric], now.formats[metric], true) });
+      value.style.cursor = "pointer";
+      value.addEventListener("click", () => B.drill(totals, metric, {}));
+      body.replaceChildren(value,
+        el("div", { class: "change " + (change > 0 ? "up" : change < 0 ? "down" : ""), text: change === null || change === undefined ? "no previous period" : (change > 0 ? "▲ " : change < 0 ? "▼ " : "") + (Math.abs(change) * 100).toFixed(1) + " % vs previous period" }));
+      if (!empty) sparkline(body, months.rows.map((r) => r.period), months.rows.map((r) => r[metric]));
+      tools.append(B.exportButtons(B.exportQuery(B.scoped({ metrics: [metric], grain: "month", compare: "previous_period" }))));
+    }
+    const clv = cards.get("average_clv");
+    const rows = segments.segments.filter((s) => s.avg_clv !== null);
+    const customers = rows.reduce((n, s) => n + s.customers, 0);
+    const mean = customers ? rows.reduce((n, s) => n + s.avg_clv * s.customers, 0) / customers : null;
+    clv.body.replaceChildren(el("div", { class: "value", "data-metric": "average_clv", text: B.format(mean, "currency") }),
+      el("div", { class: "change", text: customers ? "predicted, over " + customers + " customers (all time)" : "no CLV scores yet" }));
+    if (rows.length) {
+      sparkline(clv.body, rows.map((s) => s.segment), rows.map((s) => s.avg_clv));
+      clv.tools.append(B.exportButtons(B.exportShown("clv-by-segment", ["segment", "customers", "avg_clv"], rows)));
+    }
+    if (empty) B.notice("No orders in the chosen period: widen the date range or load data.");
+    B.widget(grid, { id: "revenue-month", type: "line", title: "Revenue by month", query: { metrics: ["revenue", "gross_revenue"], grain: "month" }, span: 8 });
+    B.widget(grid, { id: "revenue-region", type: "pie", title: "Revenue by region", query: { metrics: ["revenue"], dimensions: ["region"] }, span: 4 });
+  }
+
+  async function sales(grid) {
+    const trendQuery = B.scoped({ metrics: ["revenue"] });
+    const trendCard = { id: "trend", title: "Revenue by day with 7- and 30-day moving averages", span: 12, name: "revenue-trend" };
+    const trend = await B.api("POST", "/api/v1/insights/trend", trendQuery);
+    const rows = trend.rows;
+    const x = rows.map((r) => r.period);
+    B.figure(grid, Object.assign(trendCard, {
+      rows, columns: ["period", "revenue", "ma_7", "ma_30"],
+      traces: [
+        { type: "scatter", mode: "lines", name: "revenue", x, y: rows.map((r) => r.revenue), line: { width: 1, color: "#9db4e8" } },
+        { type: "scatter", mode: "lines", name: "7-day average", x, y: rows.map((r) => r.ma_7), line: { width: 2 } },
+        { type: "scatter", mode: "lines", name: "30-day average", x, y: rows.map((r) => r.ma_30), line: { width: 2.5 } },
+      ],
+      onClick: (point) => B.drill(Object.assign({}, trendQuery, { grain: "day" }), "revenue", { period: rows[point.pointIndex].period }),
+    }));
+    B.widget(grid, { id: "category", type: "bar", title: "Revenue by category", query: { metrics: ["revenue"], dimensions: ["category"], order_by: ["-revenue"] } });
+    B.widget(grid, { id: "region-month", type: "heatmap", title: "Revenue: region × month", query: { metrics: ["revenue"], dimensions: ["region"], grain: "month" } });
+    B.widget(grid, { id: "new-customers", type: "bar", title: "New customers by month", query: { metrics: ["new_customers"], grain: "month" } });
+    B.widget(grid, { id: "channel", type: "table", title: "Sales channels", query: { metrics: ["revenue", "orders", "average_order_value"], dimensions: ["sales_channel"] } });
+  }
+
+  async function customers(grid) {
+    B.widget(grid, { id: "segment-size", type: "bar", title: "RFM segments: customers", query: { metrics: ["new_customers"], dimensions: ["rfm_segment"], order_by: ["-new_customers"] }, noDates: true });
+    B.widget(grid, { id: "segment-value", type: "bar", title: "RFM segments: revenue in the period", query: { metrics: ["revenue"], dimensions: ["rfm_segment"], order_by: ["-revenue"] } });
+    const f = B.filters();
+    const [clv, cohorts] = await Promise.all([
+      B.api("GET", "/api/v1/insights/clv"),
+      B.api("GET", "/api/v1/cohorts" + (f.start ? "?start=" + f.start + "&end=" + f.end : "")),
+    ]);
+    const retention = cohorts.cohorts.filter((c) => c.retention !== null);
+    const cohortKeys = [...new Set(retention.map((c) => c.cohort))].sort();
+    const ages = [...new Set(retention.map((c) => c.months_since_first))].sort((a, b) => a - b);
+    const at = new Map(retention.map((c) => [c.cohort + "|" + c.months_since_first, c.retention]));
+    B.figure(grid, {
+      id: "retention", title: "Cohort retention (share of the first month's customers)", name: "cohort-retention",
+      rows: retention, columns: ["cohort", "months_since_first", "cohort_customers", "active_customers", "retention"],
+      emptyMessage: "No cohort starts inside the chosen period: widen the date range.",
+      traces: [{ type: "heatmap", x: ages, y: cohortKeys, z: cohortKeys.map((c) => ages.map((a) => at.get(c + "|" + a) ?? null)), colorscale: "Greens", reversescale: true, zmin: 0, zmax: 1, hoverongaps: false }],
+      layout: { xaxis: { title: "months since first order" }, margin: { l: 90, r: 10, t: 10, b: 40 } },
+      onClick: (point) => B.drill(B.scoped({ metrics: ["active_customers"], dimensions: ["cohort_month"], grain: "month" }), "active_customers",
+        { cohort_month: cohortKeys[point.pointIndex[0]], period: addMonths(cohortKeys[point.pointIndex[0]], ages[point.pointIndex[1]]) }),
+    });
+    const bins = clv.counts.map((count, i) => ({ from: clv.edges[i], to: clv.edges[i + 1], customers: count }));
+    B.figure(grid, {
+      id: "clv", title: "Predicted CLV distribution" + (clv.customers ? " (median " + B.format(clv.median, "currency") + ")" : ""), name: "clv-distribution",
+      rows: bins, columns: ["from", "to", "customers"], emptyMessage: "No CLV scores yet: run `bizsight refresh`.",
+      traces: [{ type: "bar", x: bins.map((b) => (b.from + b.to) / 2), y: bins.map((b) => b.customers), width: bins.map((b) => b.to - b.from), marker: { color: "#6b8fd6" } }],
+      layout: { xaxis: { title: "predicted CLV" }, yaxis: { title: "customers" } },
+    });
+    await churnList(grid);
+    customerSearch(grid);
+  }
+
+  function addMonths(isoDate, n) {
+    const d = new Date(isoDate + "T00:00:00Z"); d.setUTCMonth(d.getUTCMonth() + n); return d.toISOString().slice(0, 10);
+  }
+
+  async function churnList(grid) {
+    const columns = ["customer_id", "customer_name", "region", "net_revenue", "churn_probability", "risk_band", "reason_1", "reason_2", "reason_3"];
+    const link = { customer_id: (r) => "/customers/" + encodeURIComponent(r.customer_id) };
+    const { body, tools } = B.card(grid, { id: "churn", title: "Churn risk: customers most likely to leave", span: 12 });
+    const best = await B.api("GET", "/api/v1/customers?sort=revenue&page_size=200");
+    if (!best.customers.length) { body.replaceChildren(B.empty()); return; }
+    if ("churn_probability" in best.customers[0]) {
+      const answer = await B.api("GET", "/api/v1/customers?sort=churn_risk&page_size=25");
+      tools.append(B.exportButtons((fmt) => B.download("GET", "/api/v1/exports/customers?format=" + fmt + "&sort=churn_risk&page_size=1000")));
+      body.replaceChildren(B.table(columns, answer.customers, { link, formats: { net_revenue: "currency", churn_probability: "percent" } }));
+      return;
+    }
+    // Without churn scores (`bizsight analyze churn` builds them): the valuable customers the CLV
+    // model thinks least likely to be still buying.
+    const shown = ["customer_id", "customer_name", "region", "net_revenue", "rfm_segment", "p_alive", "recency_days"];
+    const atRisk = best.customers.filter((c) => c.p_alive !== null && c.p_alive !== undefined).sort((a, b) => a.p_alive - b.p_alive).slice(0, 25);
+    body.replaceChildren(el("p", { class: "notice", text: "No churn scores yet: these are the 200 best customers' least likely to be still buying (CLV model's P(alive))." }),
+      atRisk.length ? B.table(shown, atRisk, { link, formats: { net_revenue: "currency", p_alive: "percent" } }) : B.empty());
+    tools.append(B.exportButtons(B.exportShown("customers-at-risk", shown, atRisk)));
+  }
+
+  function customerSearch(grid) {
+    const { body, tools } = B.card(grid, { id: "customer-list", title: "Find a customer", span: 12 });
+    const input = el("input", { type: "search", id: "customer-search", placeholder: "id, name or e-mail" });
+    const results = el("div", {});
+    const run = async () => {
+      const q = encodeURIComponent(input.value);
+      const answer = await B.api("GET", "/api/v1/customers?page_size=25&search=" + q);
+      results.replaceChildren(answer.customers.length ? B.table(["customer_id", "customer_name", "email", "region", "orders", "net_revenue", "rfm_segment", "clv"], answer.customers,
+        { link: { customer_id: (r) => "/customers/" + encodeURIComponent(r.customer_id) }, formats: { net_revenue: "currency", clv: "currency" } }) : B.empty("No customer matches."));
+    };
+    input.addEventListener("change", run);
+    tools.append(B.exportButtons((fmt) => B.download("GET", "/api/v1/exports/customers?format=" + fmt + "&search=" + encodeURIComponent(input.value))));
+    body.replaceChildren(input, results);
+    run();
+  }
+
+  async function customer(grid, params) {
+    const answer = await B.api("GET", "/api/v1/customers/" + encodeURIComponent(params.customer_id));
+    const c = answer.customer;
+    document.getElementById("page-title").textContent = (c.customer_name || c.customer_id) + " · " + c.customer_id;
+    const profile = ["customer_segment", "region", "country", "acquisition_channel", "signup_date", "orders", "net_revenue", "first_order_date", "last_order_date", "rfm_segment", "recency_days", "frequency", "monetary", "clv", "p_alive", "churn_probability", "risk_band"];
+    const { body } = B.card(grid, { id: "profile", title: "Profile", span: 6 });
+    body.replaceChildren(B.table(["field", "value"], profile.filter((k) => k in c).map((k) => ({ field: k, value: c[k] }))));
+    const reasons = ["reason_1", "reason_2", "reason_3"].map((k) => c[k]).filter(Boolean);
+    const risk = B.card(grid, { id: "churn", title: "Churn risk", span: 6 });
+    risk.body.replaceChildren(el("div", { class: "value", text: c.churn_probability !== undefined && c.churn_probability !== null ? B.format(c.churn_probability, "percent") : "not scored" }),
+      c.p_alive !== undefined && c.p_alive !== null ? el("p", { text: "Probability still buying (CLV model): " + B.format(c.p_alive, "percent") }) : null,
+      reasons.length ? el("ol", {}, reasons.map((r) => el("li", { text: r }))) : B.empty("No churn reasons: churn scores are not built yet."));
+    B.figure(grid, { id: "orders", title: "Orders", span: 12, name: "customer-orders", rows: answer.orders, columns: ["order_id", "order_date", "product_id", "category", "quantity", "net_amount", "status"], tableOptions: { formats: { net_amount: "currency" } } });
+    B.figure(grid, { id: "reviews", title: "Reviews", span: 12, name: "customer-reviews", rows: answer.reviews || [], columns: ["review_date", "product_id", "rating", "review_text"], emptyMessage: "No reviews." });
+  }
+
+  async function reviews(grid) {
+    const [sentiment, worst] = await Promise.all([
+      B.api("POST", "/api/v1/insights/sentiment", B.scope()),
+      B.api("POST", "/api/v1/insights/worst-products", B.scope()),
+    ]);
+    const months = sentiment.months;
+    const x = months.map((m) => m.month);
+    B.figure(grid, {
+      id: "sentiment", title: "Review sentiment by month", name: "sentiment-by-month", span: 12,
+      rows: months, columns: ["month", "reviews", "mean_compound", "positive_share", "neutral_share", "negative_share", "mean_rating"],
+      traces: [
+        { type: "scatter", mode: "lines+markers", name: "positive share", x, y: months.map((m) => m.positive_share) },
+        { type: "scatter", mode: "lines+markers", name: "negative share", x, y: months.map((m) => m.negative_share) },
+        { type: "scatter", mode: "lines", name: "mean compound", x, y: months.map((m) => m.mean_compound), line: { dash: "dot" } },
+      ],
+      layout: { yaxis: { range: [-0.2, 1] } },
+      onClick: (point) => B.drill(B.scoped({ metrics: ["review_count"], grain: "month" }), "review_count", { period: x[point.pointIndex] }),
+    });
+    B.widget(grid, { id: "rating", type: "line", title: "Average rating by month", query: { metrics: ["average_rating"], grain: "month" } });
+    const products = worst.products;
+    B.figure(grid, {
+      id: "worst", title: "Worst-rated products (5+ reviews)", name: "worst-products",
+      rows: products, columns: ["product", "average_rating", "review_count", "negative_review_share"],
+      traces: [{ type: "bar", orientation: "h", y: products.map((p) => p.product), x: products.map((p) => p.average_rating), marker: { color: "#d9776b" } }],
+      layout: { yaxis: { autorange: "reversed", type: "category" }, xaxis: { range: [1, 5] }, margin: { l: 80, r: 10, t: 10, b: 40 } },
+      onClick: (point) => B.drill(B.scoped({ metrics: ["review_count"], dimensions: ["product"] }), "review_count", { product: products[point.pointIndex].product }),
+    });
+  }
+
+  async function products(grid) {
+    const found = await B.api("GET", "/api/v1/insights/affinity");
+    if (found.withheld) {
+      B.card(grid, { id: "affinity", title: "Product affinity", span: 12 }).body.replaceChildren(B.empty(found.withheld + "."));
+    } else {
+      B.figure(grid, {
+        id: "pairs", title: "Bought together: top pairs by lift", name: "product-pairs", span: 6,
+        rows: found.pairs, columns: ["product_a", "product_b", "orders_together", "support", "confidence_a_to_b", "lift"],
+        tableOptions: { formats: { support: "percent", confidence_a_to_b: "percent", lift: "decimal" } },
+        emptyMessage: "No pair of products was bought together often enough yet.",
+      });
+      const cats = [...new Set(found.categories.map((c) => c.category_from))].sort();
+      const lift = new Map(found.categories.map((c) => [c.category_from + "|" + c.category_to, c.lift]));
+      B.figure(grid, {
+        id: "cross-sell", title: "Category cross-sell (lift: 1 = by chance)", name: "category-cross-sell", span: 6,
+        rows: found.categories, columns: ["category_from", "category_to", "orders_together", "support", "confidence", "lift"],
+        traces: [{ type: "heatmap", x: cats, y: cats, z: cats.map((a) => cats.map((b) => lift.get(a + "|" + b) ?? null)), colorscale: "RdBu", reversescale: true, zmid: 1, hoverongaps: false }],
+        layout: { margin: { l: 100, r: 10, t: 10, b: 80 }, xaxis: { title: "also bought" } },
+      });
+    }
+    B.widget(grid, { id: "top-products", type: "bar", title: "Top products by revenue", query: { metrics: ["revenue"], dimensions: ["product"], order_by: ["-revenue"], limit: 15 } });
+    B.widget(grid, { id: "category-units", type: "pie", title: "Units sold by category", query: { metrics: ["units"], dimensions: ["category"] } });
+  }
+
+  Object.assign(B.pages, { overview, sales, customers, customer, reviews, products });
+})(Bizsight);

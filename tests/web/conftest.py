@@ -1,0 +1,157 @@
+"""A real server (`bizsight serve`) on a free loopback port over a small demo project, users of
+each role (and one restricted to a region), and Debian's chromium driven by Playwright: one
+server and one browser per module. Screenshots go to $BIZSIGHT_SCREENSHOTS (default: a
+temporary directory, printed)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bizsight.services.project import Project
+from bizsight.services.query import catalogue
+from bizsight.services.users import add_user, open_store, restrict
+from tests.api.test_server import free_port, wait_for
+from tests.helpers import demo_project
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--headless",
+]
+PASSWORD = "a long browser password"
+REGION = "Europe"
+USERS = {"admin": "admin", "ed": "editor", "vic": "viewer", "eu": "viewer"}  # eu: restricted to REGION
+
+
+@dataclass
+class Site:
+    base: str
+    project: Project
+    shots: Path
+    browser: Any
+    errors: list[str] = field(default_factory=list)
+
+    def login(self, username: str, *, width: int = 1280, height: int = 900) -> Any:
+        """A fresh browser context logged in as ``username``; console errors are collected."""
+        context = self.browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda m: (
+                self.errors.append(f"{page.url}: {m.type} {m.text}")
+                if m.type in ("error", "warning")
+                else None
+            ),
+        )
+        page.on("pageerror", lambda e: self.errors.append(f"{page.url}: {e}"))
+        page.goto(f"{self.base}/login?next=/overview")
+        page.fill("#username", username)
+        page.fill("#password", PASSWORD)
+        page.click("#login-button")
+        page.wait_for_url(f"{self.base}/overview")
+        page.wait_for_selector("body[data-ready='1']", state="attached", timeout=30_000)
+        return page
+
+    def open(self, page: Any, path: str) -> None:
+        page.goto(self.base + path)
+        try:
+            page.wait_for_selector("body[data-ready='1']", state="attached", timeout=30_000)
+        except Exception:
+            self.shot(page, "failed-" + path.strip("/").replace("/", "-"))
+            raise AssertionError(f"{path} never finished drawing: {self.errors}") from None
+
+    def shot(self, page: Any, name: str) -> Path:
+        path = self.shots / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+def _chromium() -> Any:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs it with apt-get install -y chromium")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    return sync_playwright
+
+
+@contextmanager
+def serving(project: Project) -> Iterator[str]:
+    """`bizsight serve` on a free loopback port until the block ends; yields its base URL."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bizsight", "serve", "--port", str(port), "--project", str(project.root)],
+        env={**os.environ, "BIZSIGHT_ADMIN_PASSWORD": PASSWORD},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/healthz", server)
+        yield base
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=30)
+
+
+@contextmanager
+def browsing(project: Project, shots: Path) -> Iterator[Site]:
+    sync_playwright = _chromium()
+    with serving(project) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield Site(base, project, shots, browser)
+        finally:
+            browser.close()
+
+
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    shots = Path(os.environ.get("BIZSIGHT_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    shots.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots: {shots}")
+    return shots
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The demo project served, with USERS."""
+    _chromium()  # skip (or, under CI, fail) before building anything
+    project = demo_project(tmp_path_factory.mktemp("web"), customers=2000, years=2.0, seed=11)
+    with project.paths.config_file.open("a", encoding="utf-8") as handle:
+        handle.write(
+            "server:\n  queries_per_minute: 100000  # pages call a lot; limits have their own test\n"
+        )
+    store = open_store(project)
+    for name, role in USERS.items():
+        add_user(store, name, role, PASSWORD)
+    restrict(store, catalogue(project), "eu", {"region": [REGION]})
+    store.close()
+    with browsing(project, screenshots(tmp_path_factory)) as found:
+        yield found
+
+
+@pytest.fixture(scope="module")
+def empty_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """A project with no data yet, served; its first run creates `admin` with PASSWORD."""
+    _chromium()
+    project = Project(tmp_path_factory.mktemp("empty") / "shop")
+    project.init()
+    with browsing(project, screenshots(tmp_path_factory)) as found:
+        yield found
