@@ -45,6 +45,7 @@ MIN_CUSTOMERS = 50
 # growing (4 fits per model: 3 folds for the threshold, then the final one).
 MAX_TRAINING_ROWS = 100_000
 MAX_REASONS = 50_000
+MAX_IMPORTANCE_ROWS = 50_000
 
 
 @dataclass
@@ -85,6 +86,14 @@ def _model_threads(func: Callable[P, R]) -> Callable[P, R]:
     return limited
 
 
+def _sample(table: pa.Table, max_rows: int) -> pa.Table:
+    """At most ``max_rows`` rows, a seeded random sample: the same data give the same result."""
+    if table.num_rows <= max_rows:
+        return table
+    keep = np.sort(np.random.default_rng(RANDOM_STATE).choice(table.num_rows, max_rows, replace=False))
+    return table.take(keep)
+
+
 def _floats(column: Any) -> np.ndarray:
     """A float Arrow column as numpy, NULL as NaN."""
     import pyarrow.compute as pc
@@ -117,9 +126,7 @@ def fit_churn_model(table: pa.Table, max_rows: int = MAX_TRAINING_ROWS) -> Churn
     predictions (in-sample ones would be overconfident)."""
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    if table.num_rows > max_rows:  # a seeded random sample: the same data give the same model
-        keep = np.sort(np.random.default_rng(RANDOM_STATE).choice(table.num_rows, max_rows, replace=False))
-        table = table.take(keep)
+    table = _sample(table, max_rows)
     y = np.array(table.column("churned").to_pylist(), dtype=int)
     if table.num_rows < MIN_CUSTOMERS or y.min() == y.max():
         raise ModelFitError(f"need {MIN_CUSTOMERS} customers with both outcomes to fit a churn model")
@@ -196,10 +203,14 @@ def evaluate(model: ChurnModel, table: pa.Table) -> dict[str, Any]:
     }
 
 
-def permutation_importances(model: ChurnModel, table: pa.Table, repeats: int = 5) -> dict[str, float]:
-    """Mean drop in ROC-AUC when one feature is shuffled, on the given (evaluation) table."""
+def permutation_importances(
+    model: ChurnModel, table: pa.Table, repeats: int = 5, max_rows: int = MAX_IMPORTANCE_ROWS
+) -> dict[str, float]:
+    """Mean drop in ROC-AUC when one feature is shuffled, on the given (evaluation) table, or a
+    seeded sample of ``max_rows`` of it (each feature and repeat costs a prediction pass)."""
     from sklearn.inspection import permutation_importance
 
+    table = _sample(table, max_rows)
     y = np.array(table.column("churned").to_pylist(), dtype=int)
     result = permutation_importance(
         model.classifier,
