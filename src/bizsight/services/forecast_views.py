@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from bizsight.errors import AccessDeniedError, InvalidArgumentError, did_you_mean
+from bizsight.errors import InvalidArgumentError, did_you_mean
 from bizsight.metrics.query import Filter, Query
 from bizsight.services.access import Principal, scoped_query
 from bizsight.services.anomalies import list_anomalies
@@ -75,7 +75,8 @@ def accuracy_view(
     grain: str = "month",
 ) -> dict[str, Any]:
     """Stored forecasts of ``metric`` against the actuals; a restricted caller sees the rows of
-    the series inside their restriction (so needs ``by`` to be their restricted dimension)."""
+    the series inside their restriction, and nothing (``withheld`` says why) unless ``by`` is
+    their restricted dimension."""
     cat = catalogue(project)
     if metric not in cat.metrics:
         raise InvalidArgumentError(f"unknown metric '{metric}'{did_you_mean(metric, cat.metrics)}")
@@ -83,10 +84,10 @@ def accuracy_view(
         raise InvalidArgumentError(f"unknown dimension '{by}'{did_you_mean(by, cat.dimensions)}")
     _slice(project, principal, metric, by)
     if principal.restricted and not any(f.dimension == by for f in principal.restrictions):
-        raise AccessDeniedError(
-            f"stored forecasts cover all the data; with your restriction ask for them by "
-            f"{', '.join(sorted({f.dimension for f in principal.restrictions}))}"
-        )
+        dims = ", ".join(sorted({f.dimension for f in principal.restrictions}))
+        withheld = f"stored forecasts cover all the data; with your restriction they are shown by {dims} only"
+        return {"metric": metric, "grain": grain, "dimension": by, "rows": [], "by_step": [], "by_origin": [],
+                "restricted": True, "withheld": withheld}  # fmt: skip
     found = tracked_accuracy(project, metric, grain=grain, by=by, wh=wh)
     if not principal.restricted:
         return found
