@@ -73,6 +73,8 @@ def test_a_metric_that_cannot_be_filtered_is_refused_to_a_restricted_user(api: A
         "/api/v1/anomalies?metric=nope",
         "/api/v1/trends?metric=revenue&grain=hour",
         "/api/v1/trends?metric=nope",
+        "/api/v1/forecasts?metric=revenue&scenario=price:+5%25",
+        "/api/v1/forecasts?metric=revenue&scenario=bogus",
     ],
 )
 def test_bad_input_is_a_4xx_json_error(api: Api, url: str) -> None:
@@ -129,3 +131,15 @@ def test_trends_agree_with_the_service_and_are_scoped(api: Api) -> None:
     assert [r["value"] for r in got["rows"]] == pytest.approx([r["value"] for r in expected])
     mine = get(api, "eu", "/api/v1/trends?metric=revenue&grain=month&by=region")
     assert {r["region"] for r in mine["rows"]} == {RESTRICTED_REGION}
+
+
+def test_a_price_scenario_overlays_the_forecast(api: Api, by_region: dict[str, Any]) -> None:
+    url = "/api/v1/forecasts?metric=revenue&by=region&horizon=3&scenario=price:%2B10%25:elasticity=-2"
+    found = get(api, "vic", url)
+    assert found["scenario"]["multiplier"] == pytest.approx(1 / 1.1)  # demand × 1.1^-2, revenue × 1.1
+    base = {(r["series"], r["period"]): r["forecast"] for r in by_region["forecasts"]}
+    for row in found["forecasts"]:
+        expected = base[(row["series"], row["period"])] * found["scenario"]["multiplier"]
+        assert row["scenario"] == pytest.approx(expected)
+    assert get(api, "eu", url.replace("by=region&", ""))["scenario"]["multiplier"] == pytest.approx(1 / 1.1)
+    get(api, "eu", "/api/v1/forecasts?metric=revenue&scenario=new_customers:%2B10%25", status=403)

@@ -73,6 +73,13 @@ def test_forecast_page_draws_interval_bands_and_the_restricted_slice(site: Site)
         REGION,
     }
     assert "restricted slice" in page.locator("[data-widget=fc-chart]").inner_text()
+    page.fill("#fc-scenario", "price:+10%:elasticity=-2")
+    page.click("#fc-form button[type=submit]")
+    page.wait_for_selector("body[data-ready='1'] #fc-assumptions")
+    names = page.evaluate(
+        "document.querySelector('[data-widget=fc-chart] .js-plotly-plot').data.map(t => t.name)"
+    )
+    assert "scenario" in names
     assert not site.errors, "\n".join(site.errors)
 
 

@@ -10,11 +10,13 @@ the series that lie inside their restriction; everything else is withheld.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
 
-from bizsight.errors import InvalidArgumentError, did_you_mean
+from bizsight.analytics.whatif import parse_scenario
+from bizsight.errors import AccessDeniedError, InvalidArgumentError, did_you_mean
 from bizsight.metrics.query import Filter, Query
 from bizsight.services.access import Principal, scoped_query
 from bizsight.services.anomalies import list_anomalies
@@ -24,6 +26,7 @@ from bizsight.services.project import Project
 from bizsight.services.query import catalogue
 from bizsight.services.targets import FILTER_COLUMNS, targets_report
 from bizsight.services.trends import trends
+from bizsight.services.whatif import what_if
 from bizsight.warehouse.connection import Warehouse
 
 
@@ -46,12 +49,23 @@ def forecast_view(
     by: str | None = None,
     grain: str = "month",
     horizon: int | None = None,
+    scenarios: Sequence[str] = (),
 ) -> dict[str, Any]:
     """History and forecast (80 and 95% intervals, the model chosen per series) of the caller's
-    slice of ``metric``."""
+    slice of ``metric``; with ``scenarios`` (``price:+5%:elasticity=-1.2``...) their overlay in
+    the columns scenario, scenario_lo_*, scenario_hi_*."""
+    parsed = [parse_scenario(text) for text in scenarios]  # bad input fails before any work
+    if principal.restricted and any(s.kind != "price" for s in parsed):
+        # the new-customer share is measured over all the data: not for a restricted user
+        raise AccessDeniedError("with a row-level restriction only price scenarios are available")
     filters = _slice(project, principal, metric, by)
     fc = forecast_metric(project, metric, by=by, grain=grain, horizon=horizon, filters=filters, wh=wh)
-    return {**fc.to_dict(), "restricted": principal.restricted, "history": fc.history.to_pylist()}
+    out = {**fc.to_dict(), "restricted": principal.restricted, "history": fc.history.to_pylist()}
+    if parsed:
+        overlay = what_if(project, wh, fc, parsed)
+        out["forecasts"] = overlay.forecasts.to_pylist()
+        out["scenario"] = {"multiplier": overlay.multiplier, "assumptions": list(overlay.assumptions)}
+    return out
 
 
 def inside(principal: Principal, dimension: str | None, value: object) -> bool:

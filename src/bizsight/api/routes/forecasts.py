@@ -30,10 +30,21 @@ def forecasts(
     horizon: Annotated[
         int | None, Query(ge=1, le=366, description="periods ahead; default a quarter")
     ] = None,
+    scenario: Annotated[
+        list[str] | None,
+        Query(
+            max_length=10, description="what-if: price:+5%:elasticity=-1.2 or new_customers:+10%:channel=NAME"
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     """History and forecast with 80 and 95% intervals, the model chosen per series and the
-    backtest accuracy of each candidate; by a dimension, reconciled to add up to the total."""
-    return json_ready(service.forecast_view(project, wh, user, metric, by=by, grain=grain, horizon=horizon))
+    backtest accuracy of each candidate; by a dimension, reconciled to add up to the total; with
+    scenarios, their overlay."""
+    return json_ready(
+        service.forecast_view(
+            project, wh, user, metric, by=by, grain=grain, horizon=horizon, scenarios=tuple(scenario or ())
+        )
+    )
 
 
 @router.get("/forecasts/accuracy")

@@ -25,6 +25,7 @@
       ...band(80, "rgba(107,143,214,0.35)"),
       { type: "scatter", mode: "lines+markers", name: "actual", x: past.map((r) => r.period), y: past.map((r) => r.actual), line: { color: "#333" } },
       { type: "scatter", mode: "lines+markers", name: "forecast", x, y: ahead.map((r) => r.forecast), line: { color: "#2856b8", dash: "dash" } },
+      ...(ahead.length && "scenario" in ahead[0] ? [{ type: "scatter", mode: "lines+markers", name: "scenario", x, y: ahead.map((r) => r.scenario), line: { color: "#c0602a", dash: "dot" } }] : []),
     ];
   }
 
@@ -36,7 +37,8 @@
     const [byLabel, by] = picker("By", "fc-by", dims, "");
     const [grainLabel, grain] = picker("Grain", "fc-grain", [["month", "month"], ["week", "week"], ["day", "day"]], "month");
     const horizon = el("input", { type: "number", id: "fc-horizon", min: "1", max: "366", placeholder: "a quarter" });
-    const form = el("form", { class: "filters", id: "fc-form" }, metricLabel, byLabel, grainLabel, el("label", {}, "Horizon ", horizon), el("button", { type: "submit", text: "Forecast" }));
+    const scenario = el("input", { type: "text", id: "fc-scenario", placeholder: "price:+5%:elasticity=-1.2", title: "what-if: price:+5%:elasticity=-1.2 or new_customers:+10%:channel=NAME" });
+    const form = el("form", { class: "filters", id: "fc-form" }, metricLabel, byLabel, grainLabel, el("label", {}, "Horizon ", horizon), el("label", {}, "Scenario ", scenario), el("button", { type: "submit", text: "Forecast" }));
     B.card(grid, { id: "fc-picker", title: "What to forecast", span: 12 }).body.replaceChildren(form);
     const area = el("div", { class: "grid span-12", id: "fc-area" });
     grid.append(area);
@@ -46,7 +48,7 @@
       const q = "metric=" + encodeURIComponent(metric.value) + (by.value ? "&by=" + encodeURIComponent(by.value) : "") + "&grain=" + grain.value + (horizon.value ? "&horizon=" + encodeURIComponent(horizon.value) : "");
       try {
         const [fc, tracked] = await Promise.all([
-          B.api("GET", "/api/v1/forecasts?" + q),
+          B.api("GET", "/api/v1/forecasts?" + q + (scenario.value.trim() ? "&scenario=" + encodeURIComponent(scenario.value.trim()) : "")),
           B.api("GET", "/api/v1/forecasts/accuracy?" + q.replace(/&horizon=[^&]*/, "")).catch((err) => ({ rows: [], by_step: [], withheld: err.message })),
         ]);
         showForecast(area, fc, tracked);
@@ -72,7 +74,8 @@
     };
     pick.addEventListener("change", draw);
     chart.body.replaceChildren(series.length > 1 ? seriesLabel : "", plotBox,
-      el("p", { class: "notice", text: "Reconciliation: " + fc.reconciliation + (fc.restricted ? " · your restricted slice only" : "") }));
+      el("p", { class: "notice", text: "Reconciliation: " + fc.reconciliation + (fc.restricted ? " · your restricted slice only" : "") }),
+      fc.scenario ? el("p", { class: "notice", id: "fc-assumptions", text: "Scenario × " + fc.scenario.multiplier.toFixed(4) + ": " + fc.scenario.assumptions.join("; ") }) : "");
     chart.tools.append(B.exportButtons(B.exportShown("forecast", ["series", "period", "step", "model", "forecast", "lo_80", "hi_80", "lo_95", "hi_95"], fc.forecasts)));
     draw();
     const fmt = { mase: "decimal", smape: "percent", coverage_80: "percent", coverage_95: "percent", seasonal_naive_mase: "decimal" };
