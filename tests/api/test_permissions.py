@@ -69,6 +69,11 @@ CALLS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
         "/api/v1/insights/export?format=csv",
         {"columns": ["a"], "rows": [[1]]},
     ),
+    ("GET", "/api/v1/forecasts"): ("/api/v1/forecasts?metric=orders&horizon=2", None),
+    ("GET", "/api/v1/forecasts/accuracy"): ("/api/v1/forecasts/accuracy?metric=revenue&by=region", None),
+    ("GET", "/api/v1/anomalies"): ("/api/v1/anomalies?severity=high", None),
+    ("GET", "/api/v1/targets"): ("/api/v1/targets", None),
+    ("GET", "/api/v1/trends"): ("/api/v1/trends?metric=revenue&grain=month", None),
     ("GET", "/healthz"): ("/healthz", None),
     ("GET", "/metrics"): ("/metrics", None),
 }

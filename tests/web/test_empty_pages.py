@@ -8,7 +8,7 @@ from tests.web.conftest import Site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ANALYSIS = ["overview", "sales", "customers", "reviews", "products", "dashboards/new"]
+ANALYSIS = ["overview", "sales", "customers", "reviews", "products", "forecasts", "monitor", "dashboards/new"]
 
 
 def test_every_page_has_a_clear_empty_state(empty_site: Site) -> None:

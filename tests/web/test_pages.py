@@ -23,6 +23,8 @@ PAGES = {
     "customers": 4,
     "reviews": 3,
     "products": 3,
+    "forecasts": 1,  # history and forecast (the demo's two years are too short for a backtest)
+    "monitor": 2,  # target pacing bars, anomalies on their series
     "data": 0,
     "dashboards": 0,
     "settings": 0,
@@ -52,6 +54,47 @@ def test_every_page_renders_its_charts_without_console_errors(site: Site) -> Non
     site.open(page, f"/customers/{customer}")
     assert customer in page.locator("#page-title").inner_text()
     assert page.locator("[data-widget=orders] tbody tr").count() > 0
+    assert not site.errors, "\n".join(site.errors)
+
+
+def test_forecast_page_draws_interval_bands_and_the_restricted_slice(site: Site) -> None:
+    page = site.login("eu")
+    site.open(page, "/forecasts")
+    page.wait_for_function("document.querySelectorAll('[data-widget=fc-chart] .js-plotly-plot').length >= 1")
+    names = page.evaluate(
+        "document.querySelector('[data-widget=fc-chart] .js-plotly-plot').data.map(t => t.name)"
+    )
+    assert {"actual", "forecast", "80 % interval", "95 % interval"} <= set(names)
+    page.select_option("#fc-by", "region")
+    page.click("#fc-form button[type=submit]")
+    page.wait_for_selector("body[data-ready='1'] #fc-series")
+    assert set(page.evaluate("[...document.querySelectorAll('#fc-series option')].map(o => o.value)")) == {
+        "(total)",
+        REGION,
+    }
+    assert "restricted slice" in page.locator("[data-widget=fc-chart]").inner_text()
+    page.fill("#fc-scenario", "price:+10%:elasticity=-2")
+    page.click("#fc-form button[type=submit]")
+    page.wait_for_selector("body[data-ready='1'] #fc-assumptions")
+    names = page.evaluate(
+        "document.querySelector('[data-widget=fc-chart] .js-plotly-plot').data.map(t => t.name)"
+    )
+    assert "scenario" in names
+    assert not site.errors, "\n".join(site.errors)
+
+
+def test_kpi_monitor_marks_anomalies_and_shows_pacing(site: Site) -> None:
+    page = site.login("admin")
+    site.open(page, "/monitor")
+    page.wait_for_function(
+        "document.querySelectorAll('[data-widget=anomaly-chart] .js-plotly-plot').length >= 1"
+    )
+    marks = page.evaluate(
+        "document.querySelector('[data-widget=anomaly-chart] .js-plotly-plot').data[1].x.length"
+    )
+    assert marks >= 1
+    targets = api(page, "GET", "/api/v1/targets")["targets"]
+    assert page.locator("[data-widget=targets-table] tbody tr").count() == len(targets) > 0
     assert not site.errors, "\n".join(site.errors)
 
 

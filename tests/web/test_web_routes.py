@@ -20,7 +20,9 @@ from bizsight.services.users import add_user, restrict
 from tests.helpers import demo_project
 
 PASSWORD = "a long test password"
-PAGES = ["overview", "sales", "customers", "reviews", "products", "data", "dashboards", "settings"]
+PAGES = [
+    "overview", "sales", "customers", "reviews", "products", "forecasts", "monitor", "data", "dashboards", "settings",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -158,6 +158,7 @@ def list_anomalies(
     since: dt.date | None = None,
     metrics: tuple[str, ...] = (),
     severity: str | None = None,
+    wh: Warehouse | None = None,
 ) -> AnomalyList:
     """Anomalies found by the last refresh: from ``since`` (default: the last 30 days up to the
     latest scored period), of ``metrics`` (default: all), of at least ``severity``."""
@@ -169,31 +170,31 @@ def list_anomalies(
         raise NotInitializedError(
             f"no warehouse in {project.root.resolve()}: run `bizsight ingest PATH` (or `bizsight demo`) first"
         )
-    with project.warehouse(read_only=True) as wh:
-        if not wh.table_exists("marts", "anomalies"):
-            raise NotInitializedError("no anomalies scored yet: run `bizsight refresh`")
-        mart = table("marts", "anomalies")
-        total = int(wh.scalar(exp.select("count(*)").from_(mart)))
-        known = {m for (m,) in wh.rows(exp.select("metric").distinct().from_(mart))}
-        for metric in metrics:
-            if metric not in known:
-                watched = ", ".join(sorted(known)) or "none"
-                raise InvalidArgumentError(
-                    f"no anomalies of '{metric}'{did_you_mean(metric, known)} (metrics with anomalies: "
-                    f"{watched}; bizsight.yml anomalies.series says which metrics are scored)"
-                )
-        if since is None and wh.table_exists("marts", "anomaly_series"):
-            latest = wh.scalar(exp.select("max(last_period)").from_(table("marts", "anomaly_series")))
-            since = latest - dt.timedelta(days=DEFAULT_DAYS - 1) if latest else None
-        query = exp.select("*").from_(mart)
-        if since is not None:
-            query = query.where(
-                exp.GTE(this=col("period"), expression=exp.cast(lit(since.isoformat()), "DATE"))
+    if wh is None:
+        with project.warehouse(read_only=True) as owned:
+            return list_anomalies(project, since=since, metrics=metrics, severity=severity, wh=owned)
+    if not wh.table_exists("marts", "anomalies"):
+        raise NotInitializedError("no anomalies scored yet: run `bizsight refresh`")
+    mart = table("marts", "anomalies")
+    total = int(wh.scalar(exp.select("count(*)").from_(mart)))
+    known = {m for (m,) in wh.rows(exp.select("metric").distinct().from_(mart))}
+    for metric in metrics:
+        if metric not in known:
+            watched = ", ".join(sorted(known)) or "none"
+            raise InvalidArgumentError(
+                f"no anomalies of '{metric}'{did_you_mean(metric, known)} (metrics with anomalies: "
+                f"{watched}; bizsight.yml anomalies.series says which metrics are scored)"
             )
-        if metrics:
-            query = query.where(col("metric").isin(*(lit(m) for m in metrics)))
-        if severity is not None:
-            allowed = SEVERITIES[SEVERITIES.index(severity) :]
-            query = query.where(col("severity").isin(*(lit(s) for s in allowed)))
-        query = query.order_by("period DESC", "score DESC")
-        return AnomalyList(wh.con.sql(query.sql("duckdb")).to_arrow_table(), since, total)
+    if since is None and wh.table_exists("marts", "anomaly_series"):
+        latest = wh.scalar(exp.select("max(last_period)").from_(table("marts", "anomaly_series")))
+        since = latest - dt.timedelta(days=DEFAULT_DAYS - 1) if latest else None
+    query = exp.select("*").from_(mart)
+    if since is not None:
+        query = query.where(exp.GTE(this=col("period"), expression=exp.cast(lit(since.isoformat()), "DATE")))
+    if metrics:
+        query = query.where(col("metric").isin(*(lit(m) for m in metrics)))
+    if severity is not None:
+        allowed = SEVERITIES[SEVERITIES.index(severity) :]
+        query = query.where(col("severity").isin(*(lit(s) for s in allowed)))
+    query = query.order_by("period DESC", "score DESC")
+    return AnomalyList(wh.con.sql(query.sql("duckdb")).to_arrow_table(), since, total)

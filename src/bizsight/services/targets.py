@@ -43,26 +43,28 @@ FILTER_COLUMNS = {
 MAX_MONTHS_AHEAD = 24
 
 
-def targets_report(project: Project) -> list[dict[str, Any]]:
+def targets_report(project: Project, wh: Warehouse | None = None) -> list[dict[str, Any]]:
     """What ``bizsight targets`` prints: marts.target_pacing when the last refresh made it from
     the current data, else the pacing worked out now."""
-    require_warehouse(project)
-    with project.warehouse(read_only=True) as wh:
-        version = wh.scalar("SELECT value FROM meta.state WHERE key = 'data_version'")
-        made = wh.scalar(
-            "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'marts' "
-            "AND table_name = 'target_pacing' AND column_name = 'data_version'"
+    if wh is None:
+        require_warehouse(project)
+        with project.warehouse(read_only=True) as owned:
+            return targets_report(project, owned)
+    version = wh.scalar("SELECT value FROM meta.state WHERE key = 'data_version'")
+    made = wh.scalar(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'marts' "
+        "AND table_name = 'target_pacing' AND column_name = 'data_version'"
+    )
+    if made:
+        kept = wh.con.sql(
+            "SELECT * EXCLUDE (data_version) FROM marts.target_pacing WHERE data_version = ? "
+            "ORDER BY period_start, metric, filter",
+            params=[int(version)],
         )
-        if made:
-            kept = wh.con.sql(
-                "SELECT * EXCLUDE (data_version) FROM marts.target_pacing WHERE data_version = ? "
-                "ORDER BY period_start, metric, filter",
-                params=[int(version)],
-            )
-            rows = kept.to_arrow_table().to_pylist()
-            if rows:
-                return rows
-        return target_pacing(project, wh=wh)
+        rows = kept.to_arrow_table().to_pylist()
+        if rows:
+            return rows
+    return target_pacing(project, wh=wh)
 
 
 def target_pacing(

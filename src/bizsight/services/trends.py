@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,9 +13,10 @@ import pyarrow.compute as pc
 
 from bizsight.analytics.trends import GRAINS, split_series, trend_columns
 from bizsight.errors import InvalidArgumentError, did_you_mean
-from bizsight.metrics.query import Query, add_months
+from bizsight.metrics.query import Filter, Query, add_months
 from bizsight.services.project import Project
 from bizsight.services.query import run_query
+from bizsight.warehouse.connection import Warehouse
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ def trends(
     by: str | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    filters: Sequence[Filter] = (),
+    wh: Warehouse | None = None,
 ) -> TrendsResult:
     """Trend columns of ``metric`` at ``grain``, in total or by one dimension, for the periods
     from ``start`` to ``end``."""
@@ -59,8 +63,8 @@ def trends(
     # and the decomposition sees every seasonal cycle there is.
     query = Query.model_validate(
         {"metrics": (metric,), "dimensions": (by,) if by else (), "grain": grain, "end": end}
-    )
-    result = run_query(project, query)
+    ).model_copy(update={"filters": tuple(filters)})
+    result = run_query(project, query, wh=wh)
     pieces: list[pa.Table] = []
     notes: list[str] = []
     for series in split_series(result.table, metric, by):
@@ -78,7 +82,7 @@ def trends(
     table = pa.concat_tables(pieces) if pieces else pa.table({"period": pa.array([], pa.date32())})
     if table.num_rows and grain != "day":
         last: dt.date = pc.max(table.column("period")).as_py()
-        notes += _partial_last_period(project, metric, grain, last, end)
+        notes += _partial_last_period(project, metric, grain, last, end, tuple(filters), wh)
     return TrendsResult(metric, grain, by, table, result.formats.get(metric, "number"), notes)
 
 
@@ -86,7 +90,13 @@ MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
 
 def _partial_last_period(
-    project: Project, metric: str, grain: str, last: dt.date, end: dt.date | None
+    project: Project,
+    metric: str,
+    grain: str,
+    last: dt.date,
+    end: dt.date | None,
+    filters: tuple[Filter, ...] = (),
+    wh: Warehouse | None = None,
 ) -> list[str]:
     """A note when the data (or ``end``) stop before the last period does: its value, averages
     and growth are then for part of a period and look like a drop."""
@@ -95,9 +105,8 @@ def _partial_last_period(
         if grain in MONTHS
         else last + dt.timedelta(days=6)
     )
-    daily = run_query(
-        project, Query.model_validate({"metrics": (metric,), "grain": "day", "start": last, "end": end})
-    ).table
+    daily_query = Query.model_validate({"metrics": (metric,), "grain": "day", "start": last, "end": end})
+    daily = run_query(project, daily_query.model_copy(update={"filters": filters}), wh=wh).table
     covered: dt.date | None = pc.max(daily.column("period")).as_py() if daily.num_rows else None
     if covered is None or covered >= period_end:
         return []

@@ -44,6 +44,8 @@ PAGES = {
         Page("customers", "Customers", Permission.CUSTOMERS),
         Page("reviews", "Reviews", Permission.QUERY),
         Page("products", "Products", Permission.QUERY),
+        Page("forecasts", "Forecasts", Permission.QUERY, filters=False),
+        Page("monitor", "KPI monitor", Permission.QUERY, filters=False),
         Page("data", "Data", Permission.DATA_STATUS, filters=False),
         Page("dashboards", "Dashboards", Permission.DASHBOARDS_READ, filters=False),
         Page("settings", "Settings", Permission.USERS, filters=False),
@@ -149,7 +151,9 @@ def _page(name: str) -> Any:
     return handler
 
 
-for _name in ("overview", "sales", "customers", "reviews", "products", "data", "dashboards", "settings"):
+for _name in (
+    "overview", "sales", "customers", "reviews", "products", "forecasts", "monitor", "data", "dashboards", "settings",
+):  # fmt: skip
     router.add_api_route(f"/{_name}", _page(_name), methods=["GET"], response_class=HTMLResponse)
 
 

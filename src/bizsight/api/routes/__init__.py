@@ -6,7 +6,17 @@ Forecasts, anomalies and targets get their own router modules here once their se
 matrix test then covers them once they are listed in its table of calls.
 """
 
-from bizsight.api.routes import auth, catalogue, customers, dashboards, data, exports, system, users
+from bizsight.api.routes import (
+    auth,
+    catalogue,
+    customers,
+    dashboards,
+    data,
+    exports,
+    forecasts,
+    system,
+    users,
+)
 from bizsight.api.routes import pages as page_data
 
 API_ROUTERS = (
@@ -18,5 +28,6 @@ API_ROUTERS = (
     dashboards.router,
     users.router,
     page_data.router,
+    forecasts.router,
 )
 ROOT_ROUTERS = (system.router,)

@@ -1,0 +1,175 @@
+"""Forecasts, forecast accuracy, anomalies, targets and trends as the API and the web pages show
+them: each cut to the rows the caller may see (row-level security, failing closed).
+
+A restricted user's forecast and trends are those of their slice (the metric query with their
+restrictions added, through :func:`bizsight.services.access.scoped_query`). What is stored or
+scored over all the data (tracked accuracy, anomalies, target pacing) is shown to them only for
+the series that lie inside their restriction; everything else is withheld.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from bizsight.analytics.whatif import parse_scenario
+from bizsight.errors import AccessDeniedError, InvalidArgumentError, did_you_mean
+from bizsight.metrics.query import Filter, Query
+from bizsight.services.access import Principal, scoped_query
+from bizsight.services.anomalies import list_anomalies
+from bizsight.services.forecast import TOTAL, forecast_metric
+from bizsight.services.forecast_store import tracked_accuracy
+from bizsight.services.project import Project
+from bizsight.services.query import catalogue
+from bizsight.services.targets import FILTER_COLUMNS, targets_report
+from bizsight.services.trends import trends
+from bizsight.services.whatif import what_if
+from bizsight.warehouse.connection import Warehouse
+
+
+def _slice(project: Project, principal: Principal, metric: str, by: str | None) -> tuple[Filter, ...]:
+    """The caller's restrictions as filters of ``metric`` (none when unrestricted); refused when
+    the metric cannot be filtered by them. Unknown names are left to the use case to report."""
+    cat = catalogue(project)
+    if metric not in cat.metrics or (by is not None and by not in cat.dimensions):
+        return ()
+    query = Query(metrics=(metric,), dimensions=(by,) if by else ())
+    return scoped_query(principal, query, catalogue(project)).filters
+
+
+def forecast_view(
+    project: Project,
+    wh: Warehouse,
+    principal: Principal,
+    metric: str,
+    *,
+    by: str | None = None,
+    grain: str = "month",
+    horizon: int | None = None,
+    scenarios: Sequence[str] = (),
+) -> dict[str, Any]:
+    """History and forecast (80 and 95% intervals, the model chosen per series) of the caller's
+    slice of ``metric``; with ``scenarios`` (``price:+5%:elasticity=-1.2``...) their overlay in
+    the columns scenario, scenario_lo_*, scenario_hi_*."""
+    parsed = [parse_scenario(text) for text in scenarios]  # bad input fails before any work
+    if principal.restricted and any(s.kind != "price" for s in parsed):
+        # the new-customer share is measured over all the data: not for a restricted user
+        raise AccessDeniedError("with a row-level restriction only price scenarios are available")
+    filters = _slice(project, principal, metric, by)
+    fc = forecast_metric(project, metric, by=by, grain=grain, horizon=horizon, filters=filters, wh=wh)
+    out = {**fc.to_dict(), "restricted": principal.restricted, "history": fc.history.to_pylist()}
+    if parsed:
+        overlay = what_if(project, wh, fc, parsed)
+        out["forecasts"] = overlay.forecasts.to_pylist()
+        out["scenario"] = {"multiplier": overlay.multiplier, "assumptions": list(overlay.assumptions)}
+    return out
+
+
+def inside(principal: Principal, dimension: str | None, value: object) -> bool:
+    """Whether the series ``dimension = value`` lies inside the caller's restriction: every
+    restriction must be on that dimension and allow the value. The total is inside only for an
+    unrestricted caller."""
+    if not principal.restricted:
+        return True
+    if dimension is None or value is None:
+        return False
+    return all(f.dimension == dimension and str(value) in map(str, f.values) for f in principal.restrictions)
+
+
+def accuracy_view(
+    project: Project,
+    wh: Warehouse,
+    principal: Principal,
+    metric: str,
+    *,
+    by: str | None = None,
+    grain: str = "month",
+) -> dict[str, Any]:
+    """Stored forecasts of ``metric`` against the actuals; a restricted caller sees the rows of
+    the series inside their restriction, and nothing (``withheld`` says why) unless ``by`` is
+    their restricted dimension."""
+    cat = catalogue(project)
+    if metric not in cat.metrics:
+        raise InvalidArgumentError(f"unknown metric '{metric}'{did_you_mean(metric, cat.metrics)}")
+    if by is not None and by not in cat.dimensions:
+        raise InvalidArgumentError(f"unknown dimension '{by}'{did_you_mean(by, cat.dimensions)}")
+    _slice(project, principal, metric, by)
+    if principal.restricted and not any(f.dimension == by for f in principal.restrictions):
+        dims = ", ".join(sorted({f.dimension for f in principal.restrictions}))
+        withheld = f"stored forecasts cover all the data; with your restriction they are shown by {dims} only"
+        return {"metric": metric, "grain": grain, "dimension": by, "rows": [], "by_step": [], "by_origin": [],
+                "restricted": True, "withheld": withheld}  # fmt: skip
+    found = tracked_accuracy(project, metric, grain=grain, by=by, wh=wh)
+    if not principal.restricted:
+        return found
+    rows = [r for r in found["rows"] if r.get("series") != TOTAL and inside(principal, by, r.get("series"))]
+    return {**found, "rows": rows, "by_step": [], "by_origin": [], "restricted": True}
+
+
+def anomalies_view(
+    project: Project,
+    wh: Warehouse,
+    principal: Principal,
+    *,
+    since: dt.date | None = None,
+    metrics: tuple[str, ...] = (),
+    severity: str | None = None,
+) -> dict[str, Any]:
+    """Anomalies of the last refresh; a restricted caller gets only those of dimension values
+    inside their restriction (the totals' are withheld)."""
+    found = list_anomalies(project, since=since, metrics=metrics, severity=severity, wh=wh)
+    table = found.table
+    if principal.restricted:
+        keep = [inside(principal, r["dimension"], r["dimension_value"]) for r in table.to_pylist()]
+        table = table.filter(pa.array(keep, pa.bool_()))
+    out = found.as_dict()
+    out.update(anomalies=table.to_pylist(), total=found.total if not principal.restricted else None)
+    return out
+
+
+def target_filters(text: str) -> dict[str, str] | None:
+    """A pacing row's ``filter`` ("region=Europe, category=Toys") as dimension → value, or None
+    when it cannot be read back unambiguously."""
+    if not text:
+        return {}
+    found: dict[str, str] = {}
+    for part in text.split(", "):
+        dimension, sep, value = part.partition("=")
+        if not sep or dimension not in FILTER_COLUMNS.values() or dimension in found:
+            return None
+        found[dimension] = value
+    return found
+
+
+def targets_view(project: Project, wh: Warehouse, principal: Principal) -> dict[str, Any]:
+    """Every target's pacing; a restricted caller sees the targets whose filter lies inside
+    their restriction (one allowed value on each restricted dimension), the others are withheld."""
+    rows = targets_report(project, wh)
+    if principal.restricted:
+        rows = [r for r in rows if _target_inside(principal, target_filters(str(r.get("filter") or "")))]
+    return {"targets": rows, "restricted": principal.restricted}
+
+
+def _target_inside(principal: Principal, filters: dict[str, str] | None) -> bool:
+    if filters is None:
+        return False
+    return all(
+        f.dimension in filters and filters[f.dimension] in map(str, f.values) for f in principal.restrictions
+    )
+
+
+def trends_view(
+    project: Project,
+    wh: Warehouse,
+    principal: Principal,
+    metric: str,
+    *,
+    grain: str = "month",
+    by: str | None = None,
+) -> dict[str, Any]:
+    """Moving averages, growth and seasonal decomposition of the caller's slice of ``metric``."""
+    filters = _slice(project, principal, metric, by)
+    return trends(project, metric, grain=grain, by=by, filters=filters, wh=wh).as_dict()

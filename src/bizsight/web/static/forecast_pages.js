@@ -1,0 +1,164 @@
+"use strict";
+// Forecasts (history, forecast with 80/95 % bands, the models chosen, backtest and tracked
+// accuracy) and the KPI monitor (target pacing, anomalies marked on their series). Both read the
+// forecasts/anomalies/targets API, where row-level security applies.
+(function (B) {
+  const { el } = B;
+  const TOTAL = "(total)";
+
+  function picker(label, id, options, value) {
+    const select = el("select", { id }, options.map(([v, text]) => el("option", { value: v, text })));
+    select.value = value;
+    return [el("label", {}, label + " ", select), select];
+  }
+
+  function bandTraces(history, forecasts, series) {
+    const past = history.filter((r) => r.series === series);
+    const ahead = forecasts.filter((r) => r.series === series);
+    const x = ahead.map((r) => r.period);
+    const band = (level, color) => [
+      { type: "scatter", mode: "lines", x, y: ahead.map((r) => r["hi_" + level]), line: { width: 0 }, showlegend: false, hoverinfo: "skip" },
+      { type: "scatter", mode: "lines", name: level + " % interval", x, y: ahead.map((r) => r["lo_" + level]), fill: "tonexty", fillcolor: color, line: { width: 0 } },
+    ];
+    return [
+      ...band(95, "rgba(107,143,214,0.18)"),
+      ...band(80, "rgba(107,143,214,0.35)"),
+      { type: "scatter", mode: "lines+markers", name: "actual", x: past.map((r) => r.period), y: past.map((r) => r.actual), line: { color: "#333" } },
+      { type: "scatter", mode: "lines+markers", name: "forecast", x, y: ahead.map((r) => r.forecast), line: { color: "#2856b8", dash: "dash" } },
+      ...(ahead.length && "scenario" in ahead[0] ? [{ type: "scatter", mode: "lines+markers", name: "scenario", x, y: ahead.map((r) => r.scenario), line: { color: "#c0602a", dash: "dot" } }] : []),
+    ];
+  }
+
+  async function forecasts(grid) {
+    const cat = await B.catalogue();
+    const metrics = Object.keys(cat.metrics).sort().map((m) => [m, m]);
+    const dims = [["", "(none)"], ...Object.keys(cat.dimensions).sort().map((d) => [d, d])];
+    const [metricLabel, metric] = picker("Metric", "fc-metric", metrics, "revenue" in cat.metrics ? "revenue" : (metrics[0] || [""])[0]);
+    const [byLabel, by] = picker("By", "fc-by", dims, "");
+    const [grainLabel, grain] = picker("Grain", "fc-grain", [["month", "month"], ["week", "week"], ["day", "day"]], "month");
+    const horizon = el("input", { type: "number", id: "fc-horizon", min: "1", max: "366", placeholder: "a quarter" });
+    const scenario = el("input", { type: "text", id: "fc-scenario", placeholder: "price:+5%:elasticity=-1.2", title: "what-if: price:+5%:elasticity=-1.2 or new_customers:+10%:channel=NAME" });
+    const form = el("form", { class: "filters", id: "fc-form" }, metricLabel, byLabel, grainLabel, el("label", {}, "Horizon ", horizon), el("label", {}, "Scenario ", scenario), el("button", { type: "submit", text: "Forecast" }));
+    B.card(grid, { id: "fc-picker", title: "What to forecast", span: 12 }).body.replaceChildren(form);
+    const area = el("div", { class: "grid span-12", id: "fc-area" });
+    grid.append(area);
+    const run = async () => {
+      document.body.dataset.ready = "";
+      area.replaceChildren();
+      const q = "metric=" + encodeURIComponent(metric.value) + (by.value ? "&by=" + encodeURIComponent(by.value) : "") + "&grain=" + grain.value + (horizon.value ? "&horizon=" + encodeURIComponent(horizon.value) : "");
+      try {
+        const [fc, tracked] = await Promise.all([
+          B.api("GET", "/api/v1/forecasts?" + q + (scenario.value.trim() ? "&scenario=" + encodeURIComponent(scenario.value.trim()) : "")),
+          B.api("GET", "/api/v1/forecasts/accuracy?" + q.replace(/&horizon=[^&]*/, "")).catch((err) => ({ rows: [], by_step: [], withheld: err.message })),
+        ]);
+        showForecast(area, fc, tracked);
+      } catch (err) {
+        area.replaceChildren(B.empty(err.message));
+      }
+      document.body.dataset.ready = "1";
+    };
+    form.addEventListener("submit", (e) => { e.preventDefault(); run(); });
+    await run();
+  }
+
+  function showForecast(area, fc, tracked) {
+    const series = [...new Set(fc.forecasts.map((r) => r.series))];
+    const chart = B.card(area, { id: "fc-chart", title: fc.metric + " by " + fc.grain + ": history and forecast (80 and 95 % intervals)", span: 12 });
+    const [seriesLabel, pick] = picker("Series", "fc-series", series.map((s) => [s, s]), series.includes(TOTAL) ? TOTAL : series[0]);
+    const plotBox = el("div", {});
+    const draw = () => {
+      if (!fc.forecasts.length) { plotBox.replaceChildren(B.empty("No forecast: not enough history.")); return; }
+      const div = el("div", { class: "chart" });
+      plotBox.replaceChildren(div);
+      Plotly.newPlot(div, bandTraces(fc.history, fc.forecasts, pick.value), { margin: { l: 60, r: 10, t: 10, b: 40 }, autosize: true, legend: { orientation: "h" } }, { displaylogo: false, responsive: true });
+    };
+    pick.addEventListener("change", draw);
+    chart.body.replaceChildren(series.length > 1 ? seriesLabel : "", plotBox,
+      el("p", { class: "notice", text: "Reconciliation: " + fc.reconciliation + (fc.restricted ? " · your restricted slice only" : "") }),
+      fc.scenario ? el("p", { class: "notice", id: "fc-assumptions", text: "Scenario × " + fc.scenario.multiplier.toFixed(4) + ": " + fc.scenario.assumptions.join("; ") }) : "");
+    chart.tools.append(B.exportButtons(B.exportShown("forecast", ["series", "period", "step", "model", "forecast", "lo_80", "hi_80", "lo_95", "hi_95"], fc.forecasts)));
+    draw();
+    const fmt = { mase: "decimal", smape: "percent", coverage_80: "percent", coverage_95: "percent", seasonal_naive_mase: "decimal" };
+    B.figure(area, { id: "fc-models", title: "Model chosen per series", name: "forecast-models", span: 12,
+      rows: fc.selection, columns: ["unique_id", "model", "method", "reason", "n_obs", "windows", "mase", "smape", "coverage_80", "coverage_95"],
+      tableOptions: { formats: fmt } });
+    const backtest = fc.accuracy || [];
+    const models = [...new Set(backtest.map((r) => r.model))];
+    const measure = backtest.length && "mase" in backtest[0] ? "mase" : "smape";
+    B.figure(area, { id: "fc-backtest", title: "Backtest accuracy of the candidates (" + measure + ", lower is better)", name: "forecast-backtest", span: 6,
+      rows: backtest, columns: backtest.length ? Object.keys(backtest[0]) : [],
+      emptyMessage: "No backtest: the history is too short to cross-validate (the forecast falls back to seasonal naive).",
+      traces: [{ type: "bar", x: models, y: models.map((m) => { const v = backtest.filter((r) => r.model === m && r[measure] !== null).map((r) => r[measure]); return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null; }), marker: { color: "#6b8fd6" } }],
+    });
+    B.figure(area, { id: "fc-tracked", title: "Tracked accuracy of stored forecasts (by horizon step)", name: "forecast-tracked", span: 6,
+      rows: tracked.by_step.length ? tracked.by_step : tracked.rows, columns: tracked.by_step.length ? ["step", "n", "mape", "bias", "coverage_80", "coverage_95"] : ["origin", "series", "period", "step", "actual", "forecast", "ape"],
+      tableOptions: { formats: { mape: "percent", ape: "percent", coverage_80: "percent", coverage_95: "percent" } },
+      emptyMessage: tracked.withheld || "No stored forecast has reached its period yet: refresh stores forecasts; they are scored once the actuals arrive." });
+  }
+
+  async function monitor(grid) {
+    const [targets, anomalies] = await Promise.all([
+      B.api("GET", "/api/v1/targets").catch((err) => ({ targets: [], error: err.message })),
+      B.api("GET", "/api/v1/anomalies?since=2000-01-01").catch((err) => ({ anomalies: [], error: err.message })),
+    ]);
+    showTargets(grid, targets);
+    await showAnomalies(grid, anomalies);
+  }
+
+  function showTargets(grid, found) {
+    const rows = found.targets.map((t) => Object.assign({ label: t.metric + (t.filter ? " · " + t.filter : "") + " · " + t.period_start }, t));
+    const empty = found.error || "No targets: load a targets.csv and run `bizsight refresh`.";
+    B.figure(grid, { id: "targets", title: "Targets: % achieved and probability of reaching them", name: "target-pacing", span: 6,
+      rows, columns: ["label"], emptyMessage: empty,
+      traces: [
+        { type: "bar", orientation: "h", name: "% achieved", y: rows.map((r) => r.label), x: rows.map((r) => r.pct_achieved), marker: { color: "#6b8fd6" } },
+        { type: "bar", orientation: "h", name: "probability %", y: rows.map((r) => r.label), x: rows.map((r) => r.probability === null || r.probability === undefined ? null : 100 * r.probability), marker: { color: "#e0a040" } },
+      ],
+      layout: { barmode: "group", yaxis: { type: "category", autorange: "reversed" }, margin: { l: 220, r: 10, t: 10, b: 40 }, height: Math.max(300, 40 * rows.length) },
+    });
+    B.figure(grid, { id: "targets-table", title: "Target pacing", name: "target-pacing-table", span: 6,
+      rows, columns: ["metric", "filter", "period_start", "period_end", "target", "actual", "pct_achieved", "expected", "probability", "status"],
+      tableOptions: { formats: { pct_achieved: "decimal", probability: "percent", target: "decimal", actual: "decimal", expected: "decimal" } }, emptyMessage: empty });
+  }
+
+  function seriesKey(a) { return a.metric + (a.dimension ? " · " + a.dimension + "=" + a.dimension_value : " (total)"); }
+
+  function showAnomalies(grid, found) {
+    const rows = found.anomalies;
+    const empty = found.error || "No anomalies found by the last refresh.";
+    B.figure(grid, { id: "anomalies", title: "Anomalies (newest first)", name: "anomalies", span: 12, rows,
+      columns: ["period", "metric", "dimension", "dimension_value", "severity", "direction", "actual", "expected", "lower", "upper", "score"],
+      tableOptions: { formats: { actual: "decimal", expected: "decimal", lower: "decimal", upper: "decimal", score: "decimal" } }, emptyMessage: empty });
+    const chart = B.card(grid, { id: "anomaly-chart", title: "Anomalies on their series", span: 12 });
+    if (!rows.length) { chart.body.replaceChildren(B.empty(empty)); return; }
+    const keys = [...new Set(rows.map(seriesKey))];
+    const [label, pick] = picker("Series", "an-series", keys.map((k) => [k, k]), keys[0]);
+    const box = el("div", {});
+    const draw = async () => {
+      const marks = rows.filter((a) => seriesKey(a) === pick.value).sort((a, b) => (a.period < b.period ? -1 : 1));
+      const first = marks[0];
+      const query = { metrics: [first.metric], grain: first.grain, start: marks[0].period, end: marks[marks.length - 1].period,
+        filters: first.dimension ? [{ dimension: first.dimension, op: "=", values: [first.dimension_value] }] : [] };
+      query.start = shift(query.start, -60); query.end = shift(query.end, 14);
+      const answer = await B.api("POST", "/api/v1/query", query).catch(() => ({ rows: [] }));
+      const line = answer.rows.filter((r) => r.period !== null).sort((a, b) => (a.period < b.period ? -1 : 1));
+      const colors = { low: "#e0a040", medium: "#e07040", high: "#c0302a" };
+      const div = el("div", { class: "chart" });
+      box.replaceChildren(div);
+      Plotly.newPlot(div, [
+        { type: "scatter", mode: "lines", name: first.metric, x: line.map((r) => r.period), y: line.map((r) => r[first.metric]), line: { color: "#6b8fd6" } },
+        { type: "scatter", mode: "markers", name: "anomaly", x: marks.map((a) => a.period), y: marks.map((a) => a.actual), text: marks.map((a) => a.severity + " " + a.direction),
+          marker: { size: 11, symbol: "x", color: marks.map((a) => colors[a.severity] || "#c0302a") } },
+      ], { margin: { l: 60, r: 10, t: 10, b: 40 }, autosize: true, legend: { orientation: "h" } }, { displaylogo: false, responsive: true });
+    };
+    pick.addEventListener("change", draw);
+    chart.body.replaceChildren(label, box);
+    return draw();
+  }
+
+  function shift(isoDate, days) {
+    const d = new Date(isoDate + "T00:00:00Z"); d.setUTCDate(d.getUTCDate() + days); return d.toISOString().slice(0, 10);
+  }
+
+  Object.assign(B.pages, { forecasts, monitor });
+})(Bizsight);
