@@ -15,6 +15,7 @@ from bizsight.services.access import CUSTOMER_MODEL, Principal, customer_rows, s
 from bizsight.services.project import Project
 from bizsight.services.query import RESULTS, catalogue, run_query
 from bizsight.warehouse.connection import Warehouse
+from bizsight.warehouse.model import CUSTOMERS
 from bizsight.warehouse.sql import col, ident, lit, table, template
 
 MAX_PAGE = 1000
@@ -26,16 +27,7 @@ SORTS = {  # sort key → column of the list
     "churn_risk": "churn_probability",
     "name": "customer_name",
 }
-_PROFILE = [
-    "customer_id",
-    "customer_name",
-    "email",
-    "signup_date",
-    "customer_segment",
-    "region",
-    "country",
-    "acquisition_channel",
-]
+_PROFILE = [column.name for column in CUSTOMERS.columns]  # the canonical customer columns
 _HISTORY = ["orders", "net_revenue", "first_order_date", "last_order_date", "cohort_month"]
 _MARTS: dict[str, list[str]] = {  # optional marts: the columns a list shows from each
     "rfm_segments": ["segment", "rfm_code", "recency_days", "frequency", "monetary"],
