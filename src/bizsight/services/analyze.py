@@ -200,14 +200,30 @@ def reviews_for(project: Project, *, by: str = "product", top: int = 3) -> dict[
     return {"agreement": agreement, "by": by, "groups": grouped, "most_negative": worst}
 
 
+def top_pairs(wh: Warehouse, *, top: int, min_orders: int = 1) -> list[dict[str, Any]]:
+    """The ``top`` product pairs of marts.product_affinity by lift, among pairs bought together
+    in at least ``min_orders`` orders (with two orders a lift of 700 is chance)."""
+    from sqlglot import exp
+
+    from bizsight.warehouse.sql import lit, table
+
+    if not wh.table_exists("marts", "product_affinity"):
+        raise NotInitializedError("marts.product_affinity is missing: run `bizsight refresh` first")
+    return wh.records(
+        exp.select(exp.Star())
+        .from_(table("marts", "product_affinity"))
+        .where(exp.column("orders_together") >= lit(min_orders))
+        .order_by("lift DESC", "orders_together DESC", "product_a", "product_b")
+        .limit(lit(top))
+    )
+
+
 def affinity_for(
     project: Project, *, product: str | None = None, top: int = 10, min_orders: int = 10
 ) -> dict[str, Any]:
     """Products bought together (support, confidence, lift) from marts.product_affinity, or
     "bought X, also bought" for one product; and the category cross-sell matrix. Pairs seen in
-    fewer than ``min_orders`` orders are left out: with two orders a lift of 700 is chance."""
-    import pyarrow.compute as pc
-
+    fewer than ``min_orders`` orders are left out."""
     from bizsight.analytics import affinity
 
     if top < 1 or min_orders < 1:
@@ -215,10 +231,7 @@ def affinity_for(
     _require_orders(project)
     with project.warehouse(read_only=True) as wh:
         if product is None:
-            pairs = _mart(wh, "product_affinity")
-            pairs = pairs.filter(pc.greater_equal(pairs.column("orders_together"), pa.scalar(min_orders)))
-            ranked = pairs.sort_by([("lift", "descending"), ("support", "descending")])
-            items = ranked.slice(0, top).to_pylist()
+            items = top_pairs(wh, top=top, min_orders=min_orders)
         else:
             known = [p for (p,) in wh.rows("SELECT product_id FROM core.dim_product")]
             if product not in known:

@@ -21,6 +21,7 @@ from bizsight.errors import InvalidArgumentError
 from bizsight.metrics.query import Filter, Grain, Query
 from bizsight.metrics.rows import model_rows
 from bizsight.services.access import Principal, customer_rows, scoped_query
+from bizsight.services.analyze import top_pairs
 from bizsight.services.customers import require_customers
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue, run_query
@@ -149,12 +150,7 @@ def affinity(wh: Warehouse, principal: Principal, *, top: int = 25) -> dict[str,
     pairs: list[dict[str, Any]] = []
     matrix: list[dict[str, Any]] = []
     if wh.table_exists("marts", "product_affinity"):
-        pairs = wh.records(
-            exp.select(exp.Star())
-            .from_(table("marts", "product_affinity"))
-            .order_by("lift DESC", "orders_together DESC", "product_a", "product_b")
-            .limit(lit(top))
-        )
+        pairs = top_pairs(wh, top=top)
     if wh.table_exists("marts", "category_affinity"):
         matrix = wh.records(
             exp.select(exp.Star())
