@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import os
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -116,3 +118,26 @@ def demo_project(root: Path, **generate_options: object) -> Project:
 
     generate(root / "data", **generate_options)  # type: ignore[arg-type]
     return built_project(root, [root / "data"])
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(url: str, process: subprocess.Popen[str], seconds: float = 90) -> None:
+    """Wait until ``url`` answers 200, failing at once if the server ``process`` exits."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited: {process.communicate()[1][-2000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {seconds} s")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +37,7 @@ from bizsight.warehouse.engines import (
     open_engine,
     publish,
 )
+from tests.helpers import free_port
 
 PG_URL = os.environ.get("BIZSIGHT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI") == "true"
@@ -332,12 +332,6 @@ def test_duckdb_engine_narrows_integer_sums_and_is_thread_safe(duck: DuckDBEngin
 
 
 # -- settings and errors ------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_engine_settings_from_bizsight_yml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

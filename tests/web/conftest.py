@@ -20,8 +20,7 @@ import pytest
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue
 from bizsight.services.users import add_user, open_store, restrict
-from tests.api.test_server import free_port, wait_for
-from tests.helpers import demo_project
+from tests.helpers import demo_project, free_port, wait_for
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
