@@ -63,6 +63,18 @@ class RateLimitedError(BizsightError):
         self.retry_after = retry_after
 
 
+class JobCancelledError(BizsightError):
+    """Someone cancelled the job; what it had written in its open transaction was rolled back."""
+
+
+class PayloadTooLargeError(BizsightError):
+    """An upload is larger than the server allows (``server.max_upload_mb``)."""
+
+
+class BackupError(BizsightError):
+    """A backup cannot be written, or a backup file is damaged and cannot be restored."""
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A ``" (did you mean 'x'?)"`` suffix naming the closest choice, or ``""``.
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import sys
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
@@ -20,23 +24,97 @@ if TYPE_CHECKING:
     from bizsight.services.refresh import RefreshSummary
 
 
-@cache
+class _EventWriter(io.TextIOBase):
+    """A text stream whose writes become events for the client (``{"stdout": text}``)."""
+
+    def __init__(self, emit: Callable[[dict[str, Any]], None], name: str) -> None:
+        self._emit, self._name = emit, name
+
+    def write(self, text: str) -> int:
+        if text:
+            self._emit({self._name: text})
+        return len(text)
+
+    def writable(self) -> bool:
+        return True
+
+
+@dataclass
+class RemoteSink:
+    """Where a command that the CLI sent to the server writes: every line, table and progress
+    report becomes an event that the CLI on the other end prints or draws, in the client's
+    terminal width and colours, so the output is the same as when the command runs alone."""
+
+    emit: Callable[[dict[str, Any]], None]
+    width: int = 100
+    terminal: bool = False  # the client's stderr is a terminal: progress bars, not step lines
+    color_system: str | None = None
+    user: str | None = None  # who asked, as the client's operating system knows them
+    stdout: TextIO = field(init=False)
+    stderr: TextIO = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.stdout = _EventWriter(self.emit, "stdout")
+        self.stderr = _EventWriter(self.emit, "stderr")
+        common: dict[str, Any] = {
+            "width": self.width,
+            "highlight": False,
+            "force_terminal": self.color_system is not None,
+            "color_system": self.color_system,  # type: ignore[dict-item]
+        }
+        self.console = Console(file=self.stdout, **common)
+        self.error_console = Console(file=self.stderr, **common)
+
+
+_SINK: ContextVar[RemoteSink | None] = ContextVar("bizsight_remote_sink", default=None)
+
+
+def remote_sink() -> RemoteSink | None:
+    """The client this command writes to when it runs inside the server, else None."""
+    return _SINK.get()
+
+
+def bind_sink(sink: RemoteSink | None) -> Callable[[], None]:
+    """Send this context's output to ``sink``; the function returned undoes it."""
+    token = _SINK.set(sink)
+    return lambda: _SINK.reset(token)
+
+
 def console() -> Console:
+    sink = _SINK.get()
+    return sink.console if sink else _local_console()
+
+
+def error_console() -> Console:
+    sink = _SINK.get()
+    return sink.error_console if sink else _local_error_console()
+
+
+def stdout() -> TextIO:
+    """Standard output: the terminal's, or the remote client's."""
+    sink = _SINK.get()
+    return sink.stdout if sink else sys.stdout
+
+
+@cache
+def _local_console() -> Console:
     return Console(highlight=False)
 
 
 @cache
-def error_console() -> Console:
+def _local_error_console() -> Console:
     return Console(stderr=True, highlight=False)
 
 
 class RichReporter:
-    """A progress bar on a terminal; plain step lines on stderr otherwise (logs, CI, tests)."""
+    """A progress bar on a terminal; plain step lines on stderr otherwise (logs, CI, tests). In
+    the server, for a command the CLI sent, the progress goes to the client, which draws it."""
 
     def __init__(self, title: str, *, quiet: bool = False) -> None:
         self.title = title
         self.quiet = quiet
-        self.live = error_console().is_terminal and not quiet
+        self.sink = _SINK.get()
+        self.live = (self.sink.terminal if self.sink else error_console().is_terminal) and not quiet
         self.progress = Progress(
             TextColumn("[bold]{task.fields[title]}[/]"),
             BarColumn(),
@@ -49,23 +127,30 @@ class RichReporter:
         self.task = self.progress.add_task("", total=1.0, title=title)
 
     def __enter__(self) -> RichReporter:
-        if self.live:
+        if self.live and not self.sink:
             self.progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.live:
+        if self.live and self.sink:
+            self.sink.emit({"progress": self.title, "call": ["stop"]})
+        elif self.live:
             self.progress.stop()
 
     def step(self, message: str) -> None:
-        if self.live:
+        if self.live and self.sink:
+            self.sink.emit({"progress": self.title, "call": ["step", message]})
+        elif self.live:
             self.progress.update(self.task, description=message)
         elif not self.quiet:
-            sys.stderr.write(f"{self.title}: {message}\n")
-            sys.stderr.flush()
+            err = self.sink.stderr if self.sink else sys.stderr
+            err.write(f"{self.title}: {message}\n")
+            err.flush()
 
     def advance(self, done: float, total: float, message: str = "") -> None:
-        if self.live:
+        if self.live and self.sink:
+            self.sink.emit({"progress": self.title, "call": ["advance", done, total, message]})
+        elif self.live:
             self.progress.update(self.task, completed=done / total if total else 1.0)
             if message:
                 self.progress.update(self.task, description=message)

@@ -17,6 +17,8 @@ STATUS: list[tuple[type[errors.BizsightError], int]] = [  # first match wins
     (errors.AccessDeniedError, 403),
     (errors.NotFoundError, 404),
     (errors.RateLimitedError, 429),
+    (errors.PayloadTooLargeError, 413),
+    (errors.JobCancelledError, 409),
     (errors.WarehouseLockedError, 503),
     (errors.NotInitializedError, 409),
     (errors.BizsightError, 400),

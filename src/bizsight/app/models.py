@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, MetaData, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Stable constraint names, so migrations can refer to them on every database.
@@ -136,3 +136,63 @@ class AuditEvent(Base):
     target: Mapped[str | None] = mapped_column(String(200), default=None)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # never secrets
     client: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"  # the server stopped (or died) while it ran; its work was rolled back
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self not in (JobState.QUEUED, JobState.RUNNING)
+
+
+class Job(Base):
+    """Work the server runs for someone: ingest, refresh, backup (later: reports, alerts). This
+    row is the truth about it; the runner updates it as the work goes on."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_state", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # ingest, refresh, backup, ...
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    requested_by: Mapped[str | None] = mapped_column(String(64), default=None)  # username; None: system
+    origin: Mapped[str] = mapped_column(String(32), default="api")  # api, web, cli, schedule
+    schedule_id: Mapped[int | None] = mapped_column(default=None)
+    late: Mapped[bool] = mapped_column(default=False)  # a scheduled run made up for at start
+    state: Mapped[str] = mapped_column(String(16), default=JobState.QUEUED.value)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)  # 0 … 1
+    message: Mapped[str] = mapped_column(String(500), default="")  # the current step
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    error: Mapped[str | None] = mapped_column(String(2000), default=None)
+
+
+class Schedule(Base):
+    """A job made on a timetable: a cron expression in a time zone. ``next_run_at`` is kept, so
+    a run that fell due while the server was down is seen (and made up once) at the next start."""
+
+    __tablename__ = "schedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))  # refresh, watch, backup
+    cron: Mapped[str] = mapped_column(String(100))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # folder, keep, ...
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # e.g. files a watch has taken
+    enabled: Mapped[bool] = mapped_column(default=True)
+    created_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    next_run_at: Mapped[dt.datetime | None] = mapped_column(default=None)  # UTC
+    last_run_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    last_job_id: Mapped[int | None] = mapped_column(default=None)

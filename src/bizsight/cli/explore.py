@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,6 +18,7 @@ from bizsight.cli.shell import (
 )
 from bizsight.metrics.definitions import Compare
 from bizsight.metrics.query import Grain
+from bizsight.terminal import stdout
 
 if TYPE_CHECKING:
     from bizsight.services.query import QueryResult
@@ -94,7 +94,7 @@ def query(
 
         sink = pa.BufferOutputStream()
         pacsv.write_csv(result.table, sink)
-        sys.stdout.write(sink.getvalue().to_pybytes().decode())
+        stdout().write(sink.getvalue().to_pybytes().decode())
     else:
         print_query(result)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bizsight.cli.shell import OutputFormat, ProjectOpt, app, print_json, require_warehouse, run
+from bizsight.terminal import stdout
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -250,7 +250,7 @@ def _write_csv(table: pa.Table) -> None:
 
     sink = pa.BufferOutputStream()
     pacsv.write_csv(table, sink)
-    sys.stdout.write(sink.getvalue().to_pybytes().decode())
+    stdout().write(sink.getvalue().to_pybytes().decode())
 
 
 def _write_rows(rows: list[dict[str, Any]]) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 
 from bizsight.errors import BizsightError
+from bizsight.terminal import stdout
 
 app = typer.Typer(
     name="bizsight",
@@ -65,7 +65,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    stdout().write(json.dumps(data, indent=2, default=str) + "\n")
 
 
 class OutputFormat(StrEnum):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bizsight.cli.shell import OutputFormat, ProjectOpt, app, print_json, require_warehouse, run
+from bizsight.terminal import stdout
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -129,7 +129,7 @@ def _emit(output: OutputFormat, data: dict[str, Any], table: pa.Table, render: C
 
         sink = pa.BufferOutputStream()
         pacsv.write_csv(table, sink)
-        sys.stdout.write(sink.getvalue().to_pybytes().decode())
+        stdout().write(sink.getvalue().to_pybytes().decode())
     else:
         render()
 

@@ -35,6 +35,29 @@ missing_dimensions: auto   # auto | create | quarantine — orders naming an unk
 """
 
 
+# Projects whose warehouse this process owns (``bizsight serve``): root → the one read-write
+# connection. Code in the owner process that asks for such a warehouse gets a cursor of it.
+_OWNED: dict[Path, Warehouse] = {}
+
+
+@contextmanager
+def owning(project: Project, warehouse: Warehouse) -> Iterator[None]:
+    """While the block runs, every ``project.warehouse()`` in this process (for this project's
+    directory) is a cursor of ``warehouse``: the server's request handlers, its jobs and the
+    commands the CLI sends it all share the one read-write connection."""
+    key = project.root.resolve()
+    _OWNED[key] = warehouse
+    try:
+        yield
+    finally:
+        _OWNED.pop(key, None)
+
+
+def owned_here(project: Project) -> bool:
+    """True in the process that owns ``project``'s warehouse (the server)."""
+    return project.root.resolve() in _OWNED
+
+
 class Project:
     """The project in ``root``; settings are read once, the warehouse opened on demand."""
 
@@ -109,7 +132,13 @@ class Project:
 
     @contextmanager
     def warehouse(self, *, read_only: bool = False) -> Iterator[Warehouse]:
-        """The warehouse, its schema ensured (when writable)."""
+        """The warehouse, its schema ensured (when writable); in the process that owns it, a
+        cursor of the owner's connection (writes there come from the one job runner)."""
+        owner = _OWNED.get(self.root.resolve())
+        if owner is not None:
+            with owner.cursor() as view:
+                yield view
+            return
         with Warehouse(
             self.paths.warehouse, read_only=read_only, memory_limit=self.settings.memory_limit
         ) as wh:

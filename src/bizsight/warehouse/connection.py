@@ -6,6 +6,7 @@ once with "Conflicting lock is held". We turn that into :class:`WarehouseLockedE
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -118,6 +119,24 @@ class Warehouse:
             self.con.execute("ROLLBACK")
             raise
         self.con.execute("COMMIT")
+
+
+def lock_holder(path: Path) -> int | None:
+    """The process that holds ``path`` open read-write, or None when nobody does (or there is no
+    file): found by asking DuckDB for the file, whose lock error names the holder's PID. 0 when
+    the lock is held but DuckDB did not say by whom."""
+    if not path.exists():
+        return None
+    try:
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.ConnectionException:
+        return os.getpid()  # this very process has it open with other settings
+    except duckdb.IOException as err:
+        if "lock" not in str(err).lower():
+            raise _open_error(path, err) from None
+        pid = re.search(r"PID (\d+)", str(err))
+        return int(pid.group(1)) if pid else 0
+    return None
 
 
 def _open_error(path: Path, err: duckdb.IOException) -> WarehouseError:

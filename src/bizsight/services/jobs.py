@@ -1,0 +1,366 @@
+"""Jobs: the work that writes to the warehouse or runs long (ingest, refresh, backup, ...).
+
+In the server, one :class:`JobRunner` runs them one at a time on a thread of its own, while
+request threads keep reading through cursors of the same connection (they see the new data when
+the job commits). The job row in the metadata store is the truth about a job: state, progress,
+result, error. Without a server, :func:`perform` runs the same work in the calling process.
+
+A job kind is a function ``work(ctx) -> result`` plus ``summary(result) -> dict`` for the job
+row; kinds register themselves with :func:`job_kind` (see :mod:`bizsight.services.job_kinds`).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bizsight.app import jobs as job_rows
+from bizsight.app.models import Job, JobState, utcnow
+from bizsight.app.store import MetadataStore
+from bizsight.console import NullReporter, Reporter
+from bizsight.errors import BizsightError, InvalidArgumentError, JobCancelledError
+from bizsight.services.project import Project
+
+PERSIST_EVERY = 0.5  # seconds between writes of a running job's progress to its row
+
+
+@dataclass
+class JobContext:
+    """What a job's work gets: the project, its parameters and a reporter. Each report is also
+    the point where a cancel request takes effect (the work's open transaction then rolls back)."""
+
+    project: Project
+    params: dict[str, Any]
+    reporter: Reporter
+    job_id: int | None = None
+    store: MetadataStore | None = None
+    cancelled: Callable[[], str | None] = lambda: None
+
+    def step(self, message: str) -> None:
+        self._check()
+        self.reporter.step(message)
+
+    def advance(self, done: float, total: float, message: str = "") -> None:
+        self._check()
+        self.reporter.advance(done, total, message)
+
+    def warn(self, message: str) -> None:
+        self.reporter.warn(message)
+
+    def _check(self) -> None:
+        reason = self.cancelled()
+        if reason:
+            raise JobCancelledError(reason)
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    work: Callable[[JobContext], Any]
+    summary: Callable[[Any], dict[str, Any]]
+    label: str
+
+
+KINDS: dict[str, JobKind] = {}
+
+
+def job_kind(
+    name: str, *, label: str, summary: Callable[[Any], dict[str, Any]]
+) -> Callable[[Callable[[JobContext], Any]], Callable[[JobContext], Any]]:
+    """Register ``work`` as the job kind ``name`` (``label`` is what people read)."""
+
+    def register(work: Callable[[JobContext], Any]) -> Callable[[JobContext], Any]:
+        KINDS[name] = JobKind(name, work, summary, label)
+        return work
+
+    return register
+
+
+def kind(name: str) -> JobKind:
+    from bizsight.services import job_kinds  # noqa: F401  (registers the built-in kinds)
+
+    if name not in KINDS:
+        raise InvalidArgumentError(f"unknown job kind '{name}' (known: {', '.join(sorted(KINDS))})")
+    return KINDS[name]
+
+
+# The runner of each project this process serves (the server registers its own).
+_RUNNERS: dict[Path, JobRunner] = {}
+
+
+def runner_of(project: Project) -> JobRunner | None:
+    return _RUNNERS.get(project.root.resolve())
+
+
+def perform(
+    project: Project,
+    name: str,
+    params: dict[str, Any],
+    reporter: Reporter,
+    *,
+    requested_by: str | None,
+    origin: str,
+) -> Any:
+    """Do job ``name`` and return its result: through this process's runner when it serves the
+    project (a job row, one writer at a time), else right here."""
+    runner = runner_of(project)
+    if runner is not None:
+        return runner.run(name, params, reporter, requested_by=requested_by, origin=origin)
+    return kind(name).work(JobContext(project, params, reporter))
+
+
+@dataclass
+class _Running:
+    """The runner's memory of a job it has taken: who follows it and how it ended."""
+
+    followers: list[queue.Queue[tuple[Any, ...]]] = field(default_factory=list)
+    cancel_reason: str | None = None
+    outcome: tuple[bool, Any] | None = None  # (ok, result or exception), for a follower
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+class JobRunner:
+    """Runs the project's jobs one at a time on its own thread (one writer at a time)."""
+
+    def __init__(self, project: Project, store: MetadataStore) -> None:
+        self.project = project
+        self.store = store
+        self._queue: queue.Queue[int | None] = queue.Queue()
+        self._jobs: dict[int, _Running] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.interrupted: list[int] = []  # jobs a dead process left unfinished, found at start
+        self.current: int | None = None
+
+    # -- life ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        with self.store.session() as s:
+            self.interrupted = job_rows.interrupt_unfinished(s)
+        self._thread = threading.Thread(target=self._work, name="bizsight-jobs", daemon=True)
+        self._thread.start()
+        _RUNNERS[self.project.root.resolve()] = self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop taking jobs; the running one is asked to stop (its transaction rolls back) and is
+        marked interrupted. Jobs still queued are marked interrupted at the next start."""
+        _RUNNERS.pop(self.project.root.resolve(), None)
+        with self._lock:
+            running = self._jobs.get(self.current) if self.current is not None else None
+            if running is not None:
+                running.cancel_reason = "the server is stopping"
+        self._queue.put(None)
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @contextmanager
+    def running(self) -> Iterator[JobRunner]:
+        self.start()
+        try:
+            yield self
+        finally:
+            self.stop()
+
+    # -- asking -------------------------------------------------------------------------------
+
+    def submit(
+        self,
+        name: str,
+        params: dict[str, Any],
+        *,
+        requested_by: str | None,
+        origin: str,
+        schedule_id: int | None = None,
+        late: bool = False,
+        follower: queue.Queue[tuple[Any, ...]] | None = None,
+    ) -> int:
+        """Queue a job; its id. The job row says when it starts, how far it is and how it ended.
+        A ``follower`` queue receives its progress events, then ``("end",)``."""
+        kind(name)  # an unknown kind is refused before anything is stored
+        with self.store.session() as s:
+            job_id = job_rows.create(
+                s,
+                name,
+                params,
+                requested_by=requested_by,
+                origin=origin,
+                schedule_id=schedule_id,
+                late=late,
+            ).id
+        with self._lock:
+            self._jobs[job_id] = _Running(followers=[follower] if follower is not None else [])
+        self._queue.put(job_id)
+        return job_id
+
+    def run(
+        self,
+        name: str,
+        params: dict[str, Any],
+        reporter: Reporter,
+        *,
+        requested_by: str | None,
+        origin: str,
+    ) -> Any:
+        """Submit a job and wait for it, relaying its progress to ``reporter``; its result, or its
+        error raised here."""
+        events: queue.Queue[tuple[Any, ...]] = queue.Queue()
+        job_id = self.submit(name, params, requested_by=requested_by, origin=origin, follower=events)
+        with self._lock:
+            running = self._jobs[job_id]
+        reporter.step(f"job {job_id} queued")
+        while True:
+            event = events.get()
+            if event[0] == "end":
+                break
+            getattr(reporter, event[0])(*event[1:])
+        running.done.wait()
+        with self._lock:
+            self._jobs.pop(job_id, None)
+        assert running.outcome is not None
+        ok, value = running.outcome
+        if not ok:
+            raise value
+        return value
+
+    def cancel(self, job_id: int, *, by: str | None) -> Job:
+        """Cancel a queued job at once; ask a running one to stop at its next step."""
+        reason = f"cancelled by {by}" if by else "cancelled"
+        with self.store.session() as s:
+            job = job_rows.get(s, job_id)
+            if JobState(job.state).finished:
+                return job
+            job.cancel_requested = True
+            if job.state == JobState.QUEUED.value:
+                job.state, job.finished_at, job.error = JobState.CANCELLED.value, utcnow(), reason
+        with self._lock:
+            running = self._jobs.get(job_id)
+            if running is not None:
+                running.cancel_reason = reason
+        with self.store.session() as s:
+            return job_rows.get(s, job_id)
+
+    # -- the worker ---------------------------------------------------------------------------
+
+    def _work(self) -> None:
+        while True:
+            job_id = self._queue.get()
+            if job_id is None:
+                return
+            with self._lock:
+                running = self._jobs.setdefault(job_id, _Running())
+                self.current = job_id
+            try:
+                self._run_one(job_id, running)
+            finally:
+                with self._lock:
+                    self.current = None
+                    if not running.followers:
+                        self._jobs.pop(job_id, None)
+                for follower in running.followers:
+                    follower.put(("end",))
+                running.done.set()
+
+    def _run_one(self, job_id: int, running: _Running) -> None:
+        with self.store.session() as s:
+            job = job_rows.get(s, job_id)
+            if job.state != JobState.QUEUED.value:  # cancelled while queued
+                running.outcome = (False, JobCancelledError(job.error or "cancelled"))
+                return
+            job.state, job.started_at = JobState.RUNNING.value, utcnow()
+            name, params = job.kind, dict(job.params)
+        progress = _Progress(self.store, job_id, running)
+        context = JobContext(
+            self.project,
+            params,
+            progress,
+            job_id=job_id,
+            store=self.store,
+            cancelled=lambda: running.cancel_reason,
+        )
+        spec = kind(name)
+        try:
+            result = spec.work(context)
+            summary = spec.summary(result)
+        except JobCancelledError as err:
+            stopping = running.cancel_reason == "the server is stopping"
+            state = JobState.INTERRUPTED if stopping else JobState.CANCELLED
+            self._finish(job_id, state, progress, error=str(err))
+            running.outcome = (False, err)
+        except BizsightError as err:
+            self._finish(job_id, JobState.FAILED, progress, error=str(err))
+            running.outcome = (False, err)
+        except Exception as err:  # a bug: the job says so, the server goes on
+            text = str(err).splitlines()[0] if str(err) else ""
+            self._finish(
+                job_id, JobState.FAILED, progress, error=f"internal error: {type(err).__name__}: {text}"
+            )
+            running.outcome = (False, err)
+        else:
+            self._finish(job_id, JobState.SUCCEEDED, progress, result=summary)
+            running.outcome = (True, result)
+
+    def _finish(
+        self,
+        job_id: int,
+        state: JobState,
+        progress: _Progress,
+        *,
+        result: dict[str, Any] | None = None,
+        error: str | None = None,
+    ) -> None:
+        with self.store.session() as s:
+            job = job_rows.get(s, job_id)
+            job.state, job.finished_at = state.value, utcnow()
+            job.result, job.error = result, error
+            job.warnings = progress.warnings
+            job.message = progress.message
+            if state is JobState.SUCCEEDED:
+                job.progress = 1.0
+
+
+class _Progress(NullReporter):
+    """A running job's reporter: relays to followers at once, writes the row now and then."""
+
+    def __init__(self, store: MetadataStore, job_id: int, running: _Running) -> None:
+        super().__init__()
+        self.store, self.job_id, self.running = store, job_id, running
+        self.message = ""
+        self.fraction = 0.0
+        self._saved = 0.0
+
+    def step(self, message: str) -> None:
+        self.message = message
+        self._relay("step", message)
+        self._save()
+
+    def advance(self, done: float, total: float, message: str = "") -> None:
+        self.fraction = min(1.0, done / total) if total else 1.0
+        if message:
+            self.message = message
+        self._relay("advance", done, total, message)
+        self._save()
+
+    def warn(self, message: str) -> None:
+        super().warn(message)
+        self._relay("warn", message)
+        self._save(force=True)
+
+    def _relay(self, *event: Any) -> None:
+        for follower in list(self.running.followers):
+            follower.put(event)
+
+    def _save(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._saved < PERSIST_EVERY:
+            return
+        self._saved = now
+        with self.store.session() as s:
+            job = job_rows.get(s, self.job_id)
+            job.progress, job.message = self.fraction, self.message[:500]
+            job.warnings = list(self.warnings)
