@@ -20,7 +20,8 @@ from bizsight.api.deps import Guard
 from bizsight.api.routes import API_ROUTERS, ROOT_ROUTERS
 from bizsight.api.state import AppState
 from bizsight.app.store import MetadataStore
-from bizsight.services.project import Project
+from bizsight.services.jobs import JobRunner
+from bizsight.services.project import Project, owning
 from bizsight.services.users import ensure_admin, open_store
 from bizsight.warehouse.connection import Warehouse
 from bizsight.web.routes import router as web_router
@@ -42,7 +43,11 @@ def create_app(
                 stack.callback(owned_store.close)
             ensure_admin(owned_store, project.settings.server)
             owned_wh = warehouse or stack.enter_context(project.warehouse())
-            app.state.bizsight = AppState.build(project, owned_store, owned_wh)
+            # From here on, this process owns the warehouse: services asking for it get cursors
+            # of this connection, and writing work runs as jobs, one at a time.
+            stack.enter_context(owning(project, owned_wh))
+            runner = stack.enter_context(JobRunner(project, owned_store).running())
+            app.state.bizsight = AppState.build(project, owned_store, owned_wh, runner)
             yield
 
     app = FastAPI(

@@ -1,5 +1,5 @@
 """What the server process owns: the project, its warehouse (the one read-write connection),
-the metadata store, the rate limiters and the request telemetry."""
+the metadata store, the job runner, the rate limiters and the request telemetry."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from bizsight.api.telemetry import Telemetry
 from bizsight.app.store import MetadataStore
+from bizsight.services.jobs import JobRunner
 from bizsight.services.limits import RateLimiter
 from bizsight.services.project import Project
 from bizsight.warehouse.connection import Warehouse
@@ -17,17 +18,21 @@ class AppState:
     project: Project
     store: MetadataStore
     warehouse: Warehouse
+    runner: JobRunner
     login_limiter: RateLimiter
     query_limiter: RateLimiter
     telemetry: Telemetry = field(default_factory=Telemetry)
 
     @classmethod
-    def build(cls, project: Project, store: MetadataStore, warehouse: Warehouse) -> AppState:
+    def build(
+        cls, project: Project, store: MetadataStore, warehouse: Warehouse, runner: JobRunner
+    ) -> AppState:
         server = project.settings.server
         return cls(
             project=project,
             store=store,
             warehouse=warehouse,
+            runner=runner,
             login_limiter=RateLimiter(server.login_per_minute, what="login attempts"),
             query_limiter=RateLimiter(server.queries_per_minute, what="queries"),
         )
