@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
@@ -54,13 +54,13 @@ class RemoteSink:
     stderr: TextIO = field(init=False)
 
     def __post_init__(self) -> None:
-        self.stdout = _EventWriter(self.emit, "stdout")
-        self.stderr = _EventWriter(self.emit, "stderr")
+        self.stdout = cast(TextIO, _EventWriter(self.emit, "stdout"))
+        self.stderr = cast(TextIO, _EventWriter(self.emit, "stderr"))
         common: dict[str, Any] = {
             "width": self.width,
             "highlight": False,
             "force_terminal": self.color_system is not None,
-            "color_system": self.color_system,  # type: ignore[dict-item]
+            "color_system": self.color_system,
         }
         self.console = Console(file=self.stdout, **common)
         self.error_console = Console(file=self.stderr, **common)

@@ -18,7 +18,7 @@ from fastapi.routing import APIRoute
 from bizsight.api import errors
 from bizsight.api.deps import Guard
 from bizsight.api.routes import API_ROUTERS, ROOT_ROUTERS
-from bizsight.api.state import AppState
+from bizsight.api.state import AppState, CommandRunner
 from bizsight.app.store import MetadataStore
 from bizsight.services.jobs import JobRunner
 from bizsight.services.project import Project, owning
@@ -30,10 +30,16 @@ API_PREFIX = "/api/v1"
 
 
 def create_app(
-    project: Project, *, store: MetadataStore | None = None, warehouse: Warehouse | None = None
+    project: Project,
+    *,
+    store: MetadataStore | None = None,
+    warehouse: Warehouse | None = None,
+    commands: CommandRunner | None = None,
+    local_token: str | None = None,
 ) -> FastAPI:
     """The app for ``project``. A store or warehouse not given is opened when the app starts
-    (and closed when it stops); the first admin is created then if there are no users."""
+    (and closed when it stops); the first admin is created then if there are no users. With
+    ``commands`` and ``local_token``, the CLI on this machine can send it commands."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,7 +53,9 @@ def create_app(
             # of this connection, and writing work runs as jobs, one at a time.
             stack.enter_context(owning(project, owned_wh))
             runner = stack.enter_context(JobRunner(project, owned_store).running())
-            app.state.bizsight = AppState.build(project, owned_store, owned_wh, runner)
+            app.state.bizsight = AppState.build(
+                project, owned_store, owned_wh, runner, commands=commands, local_token=local_token
+            )
             yield
 
     app = FastAPI(

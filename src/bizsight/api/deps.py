@@ -99,6 +99,19 @@ def current_principal(
 CurrentUser = Annotated[Principal, Depends(current_principal)]
 
 
+def local_caller(
+    state: StateDep, bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+) -> None:
+    """The CLI on this machine: it proves itself with the token of ``.bizsight/server.json``,
+    a file only the server's user can read."""
+    expected = state.local_token
+    if expected is None or bearer is None or not same(bearer.credentials, expected):
+        raise AuthenticationError("commands are taken only from the CLI of the server's own user")
+
+
+LocalCaller = Annotated[None, Depends(local_caller)]
+
+
 class Guard:
     """A dependency that lets the caller through when their role has ``permission``; for an
     expensive call it also spends one token of the caller's rate limit."""

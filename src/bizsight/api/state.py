@@ -3,7 +3,9 @@ the metadata store, the job runner, the rate limiters and the request telemetry.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from bizsight.api.telemetry import Telemetry
 from bizsight.app.store import MetadataStore
@@ -11,6 +13,21 @@ from bizsight.services.jobs import JobRunner
 from bizsight.services.limits import RateLimiter
 from bizsight.services.project import Project
 from bizsight.warehouse.connection import Warehouse
+
+
+class CommandRunner(Protocol):
+    """Runs a command line the CLI sent (``bizsight.cli.remote.serve_command``); its exit code."""
+
+    def __call__(
+        self,
+        argv: list[str],
+        emit: Callable[[dict[str, Any]], None],
+        *,
+        width: int,
+        terminal: bool,
+        color_system: str | None,
+        user: str | None,
+    ) -> int: ...
 
 
 @dataclass
@@ -22,10 +39,20 @@ class AppState:
     login_limiter: RateLimiter
     query_limiter: RateLimiter
     telemetry: Telemetry = field(default_factory=Telemetry)
+    # Commands the CLI sends while this server owns the project (``bizsight serve`` sets both).
+    commands: CommandRunner | None = None
+    local_token: str | None = None
 
     @classmethod
     def build(
-        cls, project: Project, store: MetadataStore, warehouse: Warehouse, runner: JobRunner
+        cls,
+        project: Project,
+        store: MetadataStore,
+        warehouse: Warehouse,
+        runner: JobRunner,
+        *,
+        commands: CommandRunner | None = None,
+        local_token: str | None = None,
     ) -> AppState:
         server = project.settings.server
         return cls(
@@ -33,6 +60,8 @@ class AppState:
             store=store,
             warehouse=warehouse,
             runner=runner,
+            commands=commands,
+            local_token=local_token,
             login_limiter=RateLimiter(server.login_per_minute, what="login attempts"),
             query_limiter=RateLimiter(server.queries_per_minute, what="queries"),
         )

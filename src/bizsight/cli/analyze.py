@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from bizsight.cli.remote import through_owner
 from bizsight.cli.shell import JsonOpt, ProjectOpt, app, print_json, run
 
 analyze_app = typer.Typer(help="Customer intelligence: lifetime value and churn risk.", no_args_is_help=True)
@@ -22,6 +23,7 @@ class TimeUnit(StrEnum):
 
 @analyze_app.command("clv")
 def analyze_clv(
+    ctx: typer.Context,
     calibration_end: Annotated[
         str | None,
         typer.Option(help="Fit on purchases up to this day (YYYY-MM-DD); default: the last order."),
@@ -47,6 +49,7 @@ def analyze_clv(
 
       bizsight analyze clv --calibration-end 2025-09-30 --holdout-end 2026-09-30
     """
+    through_owner(ctx, project)
     from bizsight.cli.analyze_views import print_clv
     from bizsight.services.analyze import analyze_clv_for
     from bizsight.services.project import Project
@@ -68,6 +71,7 @@ def analyze_clv(
 
 @analyze_app.command("churn")
 def analyze_churn(
+    ctx: typer.Context,
     churn_days: Annotated[
         int | None,
         typer.Option(
@@ -86,6 +90,7 @@ def analyze_churn(
     the most important features, the risk bands and the retention target list (customers ranked
     by revenue at risk: churn probability × predicted lifetime value).
     """
+    through_owner(ctx, project)
     from bizsight.cli.analyze_views import print_churn
     from bizsight.services.analyze import analyze_churn_for
     from bizsight.services.project import Project
@@ -99,6 +104,7 @@ def analyze_churn(
 
 @analyze_app.command("segments")
 def analyze_segments(
+    ctx: typer.Context,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Score customers as of this day; default: the last order.")
     ] = None,
@@ -117,6 +123,7 @@ def analyze_segments(
 
       bizsight analyze segments --since 2026-03-31
     """
+    through_owner(ctx, project)
     from bizsight.cli.analyze_views import print_segments
     from bizsight.services.analyze import segments_for
     from bizsight.services.project import Project
@@ -153,6 +160,7 @@ class CohortValue(StrEnum):
 
 @analyze_app.command("cohorts")
 def analyze_cohorts(
+    ctx: typer.Context,
     grain: Annotated[
         CohortGrain | None,
         typer.Option(help="Cohort and period length.", show_default="customers.cohorts.grain: month"),
@@ -181,6 +189,7 @@ def analyze_cohorts(
 
       bizsight analyze cohorts --by acquisition_channel --grain week
     """
+    through_owner(ctx, project)
     from bizsight.cli.analyze_views import print_cohorts
     from bizsight.services.analyze import cohorts_for
     from bizsight.services.project import Project
@@ -208,6 +217,7 @@ class ReviewGrouping(StrEnum):
 
 @analyze_app.command("reviews")
 def analyze_reviews(
+    ctx: typer.Context,
     by: Annotated[
         ReviewGrouping, typer.Option("--by", help="Group sentiment by this.")
     ] = ReviewGrouping.category,
@@ -223,6 +233,7 @@ def analyze_reviews(
 
       bizsight analyze reviews --by month
     """
+    through_owner(ctx, project)
     from bizsight.cli.analyze_views import print_reviews
     from bizsight.services.analyze import reviews_for
     from bizsight.services.project import Project
@@ -236,6 +247,7 @@ def analyze_reviews(
 
 @analyze_app.command("affinity")
 def analyze_affinity(
+    ctx: typer.Context,
     product: Annotated[
         str | None, typer.Option(help="A product id: what else do its buyers put in the same order?")
     ] = None,
@@ -256,6 +268,7 @@ def analyze_affinity(
 
       bizsight analyze affinity --product P00103 --top 5
     """
+    through_owner(ctx, project)
     from bizsight.cli.analyze_views import print_affinity
     from bizsight.services.analyze import affinity_for
     from bizsight.services.project import Project

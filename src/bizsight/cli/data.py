@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from bizsight.cli.remote import cli_user, through_owner
 from bizsight.cli.shell import JsonOpt, ProjectOpt, app, print_json, require_warehouse, run
 
 
@@ -63,6 +64,7 @@ def init(
 
 @app.command()
 def ingest(
+    ctx: typer.Context,
     paths: Annotated[
         list[Path], typer.Argument(help="Files or directories (.csv .tsv .xlsx .parquet .jsonl).")
     ],
@@ -77,12 +79,18 @@ def ingest(
     transaction. Per file: rows read = loaded + quarantined + duplicates skipped. Loading the
     same file again changes nothing. Rejected rows go to quarantine.<entity> with the reason.
     """
-    from bizsight.services.ingest import ingest as run_ingest
+    through_owner(ctx, project)
+    from bizsight.services.jobs import perform
     from bizsight.services.project import Project
     from bizsight.terminal import RichReporter, print_ingest
 
+    files = {"paths": [str(path.resolve()) for path in paths]}
     with RichReporter("ingesting", quiet=as_json) as reporter:
-        summary = run(lambda: run_ingest(Project(project), paths, reporter))
+        summary = run(
+            lambda: perform(
+                Project(project), "ingest", files, reporter, requested_by=cli_user(), origin="cli"
+            )
+        )
     if as_json:
         print_json(summary.as_dict())
     else:
@@ -90,15 +98,18 @@ def ingest(
 
 
 @app.command()
-def refresh(project: ProjectOpt = Path(), as_json: JsonOpt = False) -> None:
+def refresh(ctx: typer.Context, project: ProjectOpt = Path(), as_json: JsonOpt = False) -> None:
     """Rebuild core tables from raw and the derived tables (dates, customer history, views)."""
+    through_owner(ctx, project)
+    from bizsight.services.jobs import perform
     from bizsight.services.project import Project
-    from bizsight.services.refresh import refresh as run_refresh
     from bizsight.terminal import RichReporter, print_refresh
 
     require_warehouse(project)
     with RichReporter("refreshing", quiet=as_json) as reporter:
-        summary = run(lambda: run_refresh(Project(project), reporter))
+        summary = run(
+            lambda: perform(Project(project), "refresh", {}, reporter, requested_by=cli_user(), origin="cli")
+        )
     if as_json:
         print_json(summary.as_dict())
     else:
@@ -106,8 +117,9 @@ def refresh(project: ProjectOpt = Path(), as_json: JsonOpt = False) -> None:
 
 
 @app.command()
-def status(project: ProjectOpt = Path(), as_json: JsonOpt = False) -> None:
+def status(ctx: typer.Context, project: ProjectOpt = Path(), as_json: JsonOpt = False) -> None:
     """Tables and row counts, recent loads, quarantine by rule, and freshness."""
+    through_owner(ctx, project)
     from bizsight.services.project import Project
     from bizsight.services.status import status as run_status
     from bizsight.terminal import print_status

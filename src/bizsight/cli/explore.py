@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bizsight.cli.remote import through_owner
 from bizsight.cli.shell import (
     JsonOpt,
     OutputFormat,
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 @app.command()
 def query(
+    ctx: typer.Context,
     metrics: Annotated[
         list[str], typer.Argument(help="Metrics to compute, e.g. revenue orders average_order_value.")
     ],
@@ -64,6 +66,7 @@ def query(
 
       bizsight query average_order_value --by category --where region=Europe,Asia\\ Pacific
     """
+    through_owner(ctx, project)
     from bizsight.services.project import Project
     from bizsight.services.query import parse_query, run_query
     from bizsight.terminal import print_query

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from bizsight.cli.remote import through_owner
 from bizsight.cli.shell import OutputFormat, ProjectOpt, app, print_json, require_warehouse, run
 from bizsight.terminal import stdout
 
@@ -49,6 +50,7 @@ CandidatesOpt = Annotated[
 
 @app.command()
 def forecast(
+    ctx: typer.Context,
     metric: Annotated[str, typer.Argument(help="A metric of the catalogue, e.g. revenue or orders.")],
     by: Annotated[
         str | None, typer.Option("--by", help="Also forecast each value of this dimension (reconciled).")
@@ -91,6 +93,7 @@ def forecast(
 
       bizsight forecast revenue --scenario "price:+5%:elasticity=-1.2" --scenario "new_customers:+10%:channel=Email"
     """
+    through_owner(ctx, project)
     from bizsight.services.project import Project
     from bizsight.services.whatif import forecast_with_scenarios
 
@@ -172,6 +175,7 @@ def forecast_series(
 
 @app.command("forecast-accuracy")
 def forecast_accuracy(
+    ctx: typer.Context,
     metric: Annotated[str, typer.Argument(help="A metric that refresh forecasts (revenue, orders).")],
     by: Annotated[str | None, typer.Option("--by", help="The dimension of the stored forecasts.")] = None,
     grain: Annotated[
@@ -185,6 +189,7 @@ def forecast_accuracy(
 
       bizsight forecast-accuracy revenue --by region
     """
+    through_owner(ctx, project)
     from bizsight.services.forecast_store import tracked_accuracy
     from bizsight.services.project import Project
 
@@ -206,6 +211,7 @@ def forecast_accuracy(
 
 @app.command()
 def targets(
+    ctx: typer.Context,
     output: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
     project: ProjectOpt = Path(),
 ) -> None:
@@ -216,6 +222,7 @@ def targets(
 
       bizsight targets --format csv > pacing.csv
     """
+    through_owner(ctx, project)
     from bizsight.services.project import Project
     from bizsight.services.targets import targets_report
 

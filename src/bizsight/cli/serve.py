@@ -18,9 +18,11 @@ PortOpt = Annotated[int | None, typer.Option(help="Port (default: server.port, 8
 def serve(host: HostOpt = None, port: PortOpt = None, project: ProjectOpt = Path()) -> None:
     """Serve the web app and the REST API (docs at /api/v1/docs).
 
-    This process holds the warehouse read-write while it runs: other bizsight commands on the same
-    project wait for it to stop. On first run it creates the user 'admin' and prints its password
-    (or takes it from $BIZSIGHT_ADMIN_PASSWORD).
+    This process holds the warehouse read-write while it runs and does the work on it: loads,
+    refreshes and backups run as jobs, one at a time, while pages and queries keep being answered.
+    Other bizsight commands on the same project (ingest, refresh, status, query, analyze, ...)
+    send themselves to it and show its answer. On first run it creates the user 'admin' and prints
+    its password (or takes it from $BIZSIGHT_ADMIN_PASSWORD).
     """
     serve_project(project, host=host, port=port)
 
@@ -29,12 +31,14 @@ def serve_project(directory: Path, *, host: str | None, port: int | None) -> Non
     import uvicorn
 
     from bizsight.api import create_app
+    from bizsight.cli.remote import serve_command
     from bizsight.cli.users import print_login
+    from bizsight.services.owner import announce, withdraw
     from bizsight.services.project import Project
     from bizsight.services.users import ensure_admin, open_store
     from bizsight.terminal import console
 
-    project = Project(directory)
+    project = Project(directory.resolve())
     if not project.initialized:
         fail(f"{directory.resolve()} is not a bizsight project: run `bizsight init` or `bizsight demo` first")
     settings = run(lambda: project.settings.server)
@@ -54,7 +58,20 @@ def serve_project(directory: Path, *, host: str | None, port: int | None) -> Non
             f"bizsight is serving {project.root.resolve()} on [bold]http://{host}:{port}[/] "
             f"(API docs: http://{host}:{port}/api/v1/docs); Ctrl-C stops it."
         )
-        uvicorn.run(
-            create_app(project, store=store, warehouse=warehouse), host=host, port=port, log_level="info"
+        # The CLI finds this server by the warehouse lock and reaches it with this file's token.
+        owner = announce(project, f"http://{_loopback(host)}:{port}")
+        stack.callback(withdraw, project, owner)
+        app = create_app(
+            project, store=store, warehouse=warehouse, commands=serve_command, local_token=owner.token
         )
+        uvicorn.run(app, host=host, port=port, log_level="info")
     store.close()
+
+
+def _loopback(host: str) -> str:
+    """The address this machine's CLI reaches the server on."""
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host

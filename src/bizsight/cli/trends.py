@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from bizsight.cli.remote import through_owner
 from bizsight.cli.shell import OutputFormat, ProjectOpt, app, print_json, require_warehouse, run
 from bizsight.terminal import stdout
 
@@ -38,6 +39,7 @@ FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="Output format
 
 @app.command()
 def trends(
+    ctx: typer.Context,
     metric: Annotated[
         str, typer.Argument(help="A metric of the catalogue, e.g. revenue (see `bizsight metrics`).")
     ],
@@ -60,6 +62,7 @@ def trends(
 
       bizsight trends orders --by region --from 2026-06-01 --format csv
     """
+    through_owner(ctx, project)
     from bizsight.services.project import Project
     from bizsight.services.query import parse_date
     from bizsight.services.trends import trends as compute_trends
@@ -80,6 +83,7 @@ def trends(
 
 @app.command()
 def anomalies(
+    ctx: typer.Context,
     since: Annotated[
         str | None,
         typer.Option(help="Anomalies from this day on, YYYY-MM-DD; default: the last 30 days of data."),
@@ -103,6 +107,7 @@ def anomalies(
 
       bizsight anomalies --metric revenue --format json
     """
+    through_owner(ctx, project)
     from bizsight.services.anomalies import list_anomalies
     from bizsight.services.project import Project
     from bizsight.services.query import parse_date

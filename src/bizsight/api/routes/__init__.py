@@ -14,6 +14,7 @@ from bizsight.api.routes import (
     data,
     exports,
     forecasts,
+    local,
     system,
     users,
 )
@@ -29,5 +30,6 @@ API_ROUTERS = (
     users.router,
     page_data.router,
     forecasts.router,
+    local.router,
 )
 ROOT_ROUTERS = (system.router,)
