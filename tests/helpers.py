@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from bizsight.services.project import Project
@@ -141,3 +144,39 @@ def wait_for(url: str, process: subprocess.Popen[str], seconds: float = 90) -> N
         except httpx.TransportError:
             time.sleep(0.2)
     raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
+@dataclass
+class Served:
+    """A running ``bizsight serve``: its address and process."""
+
+    base: str
+    process: subprocess.Popen[str]
+
+    def kill(self) -> None:
+        """SIGKILL: the server dies mid-work, as in a crash or an OOM kill."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.communicate(timeout=30)
+
+
+@contextmanager
+def serving(project: Project, *, admin_password: str = "served admin password") -> Iterator[Served]:
+    """``bizsight serve`` on a free loopback port over ``project`` until the block ends (then
+    Ctrl-C, unless the test killed it)."""
+    port = free_port()
+    env = {**os.environ, "BIZSIGHT_ADMIN_PASSWORD": admin_password, "COLUMNS": "200"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bizsight", "serve", "--port", str(port), "--project", str(project.root)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    served = Served(f"http://127.0.0.1:{port}", process)
+    try:
+        wait_for(f"{served.base}/healthz", process)
+        yield served
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            process.communicate(timeout=60)

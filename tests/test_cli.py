@@ -116,7 +116,7 @@ def test_a_warehouse_held_by_another_process_is_a_clear_error(tmp_path: Path) ->
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
         result = run_cli("status", "-p", str(tmp_path / "p"))
-        assert_one_line_error(result, "in use by another bizsight process", f"process {holder.pid}")
+        assert_one_line_error(result, f"in use by process {holder.pid}, which is not a bizsight server")
     finally:
         holder.kill()
         holder.wait()

@@ -330,7 +330,11 @@ def test_deactivated_users_are_locked_out(api: Api) -> None:
 
 def test_health_and_prometheus_metrics(api: Api) -> None:
     health = api.client.get("/healthz").json()
-    assert health["status"] == "ok" and health["store_schema"] == MetadataStore.head() and health["data_version"] >= 8
+    assert (
+        health["status"] == "ok"
+        and health["store_schema"] == MetadataStore.head()
+        and health["data_version"] >= 8
+    )
     api.client.post("/api/v1/query", json=REGION_QUERY, headers=api.auth("vic"))
     text = api.client.get("/metrics").text
     assert 'bizsight_http_requests_total{method="POST",route="/query",status="200"}' in text

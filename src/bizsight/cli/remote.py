@@ -58,7 +58,8 @@ def through_owner(ctx: typer.Context, project: Path) -> None:
         return  # this is the server, running a command a client sent
     owner = run(lambda: find_owner(Project(project)))
     if owner is None:
-        if Project(project).paths.warehouse.exists():
+        # Said on a terminal only: scripts and logs keep their one-line errors.
+        if error_console().is_terminal and Project(project).paths.warehouse.exists():
             error_console().print(
                 "[dim]no server owns this project: working on the warehouse directly[/]", soft_wrap=True
             )

@@ -1,7 +1,7 @@
 """The refresh step for forecasts: the default set into ``marts.forecasts`` (kept over runs, for
 tracking accuracy) and target pacing into ``marts.target_pacing`` (rebuilt each time).
 
-It runs after the core and marts are committed, in a transaction of its own, and is skipped with
+It runs in the refresh's transaction, after the core and marts are rebuilt, and is skipped with
 a reason when the history is too short to forecast from.
 """
 

@@ -58,11 +58,10 @@ def run_query(
 
     def execute(wh: Warehouse) -> QueryResult:
         # The key holds everything the answer depends on, so a hit skips compiling too.
-        # A cursor of its own: several threads may share one warehouse connection.
-        state = wh.con.cursor().execute(
-            "SELECT value FROM meta.state WHERE key LIKE '%_version' ORDER BY key"
-        )
-        version = tuple(row[0] for row in state.fetchall())
+        # A cursor of its own (several threads may share one warehouse), or a transaction's own.
+        with wh.reader() as con:
+            state = con.execute("SELECT value FROM meta.state WHERE key LIKE '%_version' ORDER BY key")
+            version = tuple(row[0] for row in state.fetchall())
         key = (
             str(wh.path),
             project.settings.engine,

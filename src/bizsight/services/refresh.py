@@ -111,11 +111,13 @@ def _anomalies_mart(project: Project, wh: Warehouse, reporter: Reporter) -> None
 
 
 def refresh(project: Project, reporter: Reporter) -> RefreshSummary:
-    with project.warehouse() as wh:
-        summary = rebuild(wh, reporter, project)
-        # Forecasts read the metrics layer, which sees committed data only: after rebuild commits.
-        from bizsight.services.forecast_refresh import refresh_forecasts
+    """The whole refresh in one transaction: until it commits, readers see the tables as they
+    were, and a refresh that fails, is cancelled or killed leaves them so."""
+    from bizsight.services.forecast_refresh import refresh_forecasts
 
+    with project.warehouse() as wh, wh.transaction():
+        summary = rebuild(wh, reporter, project)
+        # Forecasts query the metrics layer on this same connection: they see the new core.
         summary.tables.update(refresh_forecasts(project, wh, reporter))
         return summary
 

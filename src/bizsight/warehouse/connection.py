@@ -26,6 +26,7 @@ class Warehouse:
 
     def __init__(self, path: Path, *, read_only: bool = False, memory_limit: str | None = None) -> None:
         self.path = path
+        self._depth = 0  # open transaction() blocks: an inner one joins the outer one
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
         elif not path.exists():
@@ -50,11 +51,26 @@ class Warehouse:
         """
         view = object.__new__(Warehouse)
         view.path = self.path
+        view._depth = 0
         view.con = self.con.cursor()
         try:
             yield view
         finally:
             view.con.close()
+
+    @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to read with: a new cursor, so threads may share this warehouse; but inside
+        an open :meth:`transaction`, the transaction's own connection, so it reads its own writes
+        (a refresh forecasts from the core it has just rebuilt, before committing)."""
+        if self._depth:
+            yield self.con
+            return
+        cursor = self.con.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
 
     def __enter__(self) -> Warehouse:
         return self
@@ -111,13 +127,24 @@ class Warehouse:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All or nothing: an exception (or a killed process) leaves the warehouse as it was."""
+        """All or nothing: an exception (or a killed process) leaves the warehouse as it was. A
+        transaction opened inside another is part of it (committed or rolled back with it)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
         self.con.execute("BEGIN TRANSACTION")
+        self._depth = 1
         try:
             yield
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
+        finally:
+            self._depth = 0
         self.con.execute("COMMIT")
 
 

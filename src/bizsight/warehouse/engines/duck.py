@@ -20,7 +20,8 @@ _WIDE_INTEGERS = {"HUGEINT", "UHUGEINT"}
 
 
 class DuckDBEngine(EngineBase):
-    """Queries on a :class:`Warehouse`; one cursor per query, so threads may share it.
+    """Queries on a :class:`Warehouse`; one cursor per query, so threads may share it (inside a
+    transaction, its connection: see :meth:`Warehouse.reader`).
 
     >>> import tempfile, pathlib
     >>> with Warehouse(pathlib.Path(tempfile.mkdtemp()) / "w.duckdb") as wh:
@@ -39,17 +40,15 @@ class DuckDBEngine(EngineBase):
         return f"DuckDBEngine({self.warehouse.path})"
 
     def query(self, sql: str, params: Params = None) -> pa.Table:
-        cursor = self.warehouse.con.cursor()
-        try:
-            relation = cursor.sql(sql, params=params)
-            if relation is None:
-                return pa.table({})
-            result = relation.to_arrow_table()
-            types = [str(kind) for kind in relation.types]
-        except duckdb.Error as err:
-            raise WarehouseError(f"query failed on DuckDB: {first_line(err)}") from err
-        finally:
-            cursor.close()
+        with self.warehouse.reader() as con:
+            try:
+                relation = con.sql(sql, params=params)
+                if relation is None:
+                    return pa.table({})
+                result = relation.to_arrow_table()
+                types = [str(kind) for kind in relation.types]
+            except duckdb.Error as err:
+                raise WarehouseError(f"query failed on DuckDB: {first_line(err)}") from err
         return _narrow_wide_integers(result, types)
 
     def replace_tables(self, wh: Warehouse, tables: Sequence[TableSpec]) -> dict[str, int]:
