@@ -24,9 +24,7 @@ def backup(
     ] = None,
     keep: Annotated[
         int | None,
-        typer.Option(
-            "--keep", min=1, help="Then delete all but the newest N backups in that directory."
-        ),
+        typer.Option("--keep", min=1, help="Then delete all but the newest N backups in that directory."),
     ] = None,
     project: ProjectOpt = Path(),
     as_json: JsonOpt = False,
