@@ -30,6 +30,7 @@ from bizsight.errors import BackupError
 from bizsight.metrics.query import Query
 from bizsight.services import users
 from bizsight.services.backup import create_backup, restore_backup, table_counts
+from bizsight.services.ingest import ingest
 from bizsight.services.jobs import JobRunner
 from bizsight.services.project import Project, owning
 from bizsight.services.query import catalogue, run_query
@@ -165,6 +166,19 @@ def test_a_restored_project_answers_every_metric_the_same_and_keeps_users_and_da
     assert copy == original
     assert len(copy["users"]) == 2 and len(copy["dashboards"]) == 1 and copy["dashboard_shares"]
     assert not list(restored.paths.state_dir.glob(".backup-*"))  # the scratch directory is gone
+    # The restored warehouse is a working one: its load history is there, so the same files load
+    # as "already loaded", and it takes writes.
+    again = ingest(restored, [shop.root.parent / "data"], NullReporter())
+    assert again.results and all(r.already_loaded_as is not None for r in again.results)
+
+
+def test_by_default_a_backup_goes_to_the_projects_backups_directory(shop: Project) -> None:
+    path = Path(create_backup(shop, None, NullReporter())["path"])
+    try:
+        assert path.parent == shop.paths.state_dir / "backups"
+        assert path.name.startswith("bizsight-backup-") and path.name.endswith("Z.tar")
+    finally:
+        path.unlink()
 
 
 def test_restoring_over_a_project_replaces_its_files(
