@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -26,12 +27,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import make_url
-
-from bizsight.app.models import Base
-from bizsight.app.store import MetadataStore, store_url
+from bizsight.app.store import MetadataStore
 from bizsight.console import Reporter
 from bizsight.errors import BackupError, InvalidArgumentError, WarehouseError
+from bizsight.services.backup_store import copy_store
 from bizsight.services.project import Project
 from bizsight.warehouse.connection import Warehouse, lock_holder
 from bizsight.warehouse.sql import ident, lit, render, template
@@ -146,61 +145,6 @@ def table_counts(wh: Warehouse, catalog: str | None = None) -> dict[str, int]:
     }
 
 
-def copy_store(project: Project, store: MetadataStore | None, dest: Path) -> str | None:
-    """Copy the metadata store into the SQLite file ``dest``: 'sqlite' or 'postgresql' (where it
-    came from), or None when the project has no store yet (it was never served)."""
-    text = store.engine.url if store is not None else store_url(project.paths, project.settings.server)
-    url = make_url(text)
-    if url.get_backend_name() == "sqlite":
-        if not url.database or not Path(url.database).exists():
-            return None
-        _sqlite_copy(Path(url.database), dest)
-        return "sqlite"
-    opened = store or MetadataStore.open(str(text))
-    try:
-        store_to_sqlite(opened, dest)
-    finally:
-        if store is None:
-            opened.close()
-    return url.get_backend_name()
-
-
-def _sqlite_copy(source: Path, dest: Path) -> None:
-    """A consistent copy by SQLite's online backup API (the server may write meanwhile)."""
-    src = sqlite3.connect(source, timeout=30)
-    dst = sqlite3.connect(dest)
-    try:
-        src.backup(dst)
-        dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
-    finally:
-        dst.close()
-        src.close()
-
-
-def store_to_sqlite(source: MetadataStore, dest: Path) -> None:
-    """Copy every table of a store (PostgreSQL) into a new SQLite store of the same schema, from
-    one snapshot of the source."""
-    if source.revision() != MetadataStore.head():
-        raise BackupError(
-            f"the metadata store is at schema revision {source.revision()}, this bizsight writes "
-            f"{MetadataStore.head()}: start `bizsight serve` once to migrate it, then back up"
-        )
-    target = MetadataStore.open(f"sqlite:///{dest}")  # the same migrations: the same schema
-    try:
-        snapshot = source.engine.connect().execution_options(isolation_level="REPEATABLE READ")
-        with snapshot as src, src.begin(), target.engine.begin() as dst:
-            for table in reversed(Base.metadata.sorted_tables):
-                dst.execute(table.delete())  # rows the migrations seed (roles) come from the source
-            for table in Base.metadata.sorted_tables:
-                rows = [dict(row) for row in src.execute(table.select()).mappings()]
-                if rows:
-                    dst.execute(table.insert(), rows)
-        with target.engine.connect() as con:
-            con.exec_driver_sql("PRAGMA journal_mode = DELETE")
-    finally:
-        target.close()
-
-
 def prune_backups(directory: Path, keep: int, reporter: Reporter) -> list[str]:
     """Delete all but the newest ``keep`` bizsight backups in ``directory`` (files whose first
     member is a bizsight manifest; nothing else is touched); the names deleted."""
@@ -237,7 +181,7 @@ def _write_archive(target: Path, staging: Path, manifest: dict[str, Any]) -> Non
         with partial.open("wb") as handle:
             with tarfile.open(fileobj=handle, mode="w", format=tarfile.PAX_FORMAT) as tar:
                 text = json.dumps(manifest, indent=2).encode()
-                tar.addfile(_info(MANIFEST, len(text)), _Bytes(text))
+                tar.addfile(_info(MANIFEST, len(text)), io.BytesIO(text))
                 for name, member in manifest["members"].items():
                     with (staging / name).open("rb") as data:
                         tar.addfile(_info(name, member["bytes"]), data)
@@ -253,16 +197,6 @@ def _info(name: str, size: int) -> tarfile.TarInfo:
     info = tarfile.TarInfo(name)
     info.size, info.mode, info.mtime = size, 0o600, int(dt.datetime.now(dt.UTC).timestamp())
     return info
-
-
-class _Bytes:
-    def __init__(self, data: bytes) -> None:
-        self.data, self.at = data, 0
-
-    def read(self, n: int = -1) -> bytes:
-        end = len(self.data) if n < 0 else self.at + n
-        chunk, self.at = self.data[self.at : end], min(end, len(self.data))
-        return chunk
 
 
 # -- restoring ----------------------------------------------------------------------------------
