@@ -31,8 +31,8 @@ def backup(
 ) -> None:
     """Back up the project into one file: warehouse, users and dashboards, settings.
 
-    The copy is consistent, and it can be taken while `bizsight serve` runs: pages keep
-    answering meanwhile. The file is a tar holding warehouse.duckdb, app.db (the metadata store;
+    The copy is consistent. When `bizsight serve` owns the project, the backup is one of its jobs
+    and copies through the server's connection: pages keep answering meanwhile. The file is a tar holding warehouse.duckdb, app.db (the metadata store;
     a PostgreSQL store is copied into SQLite), bizsight.yml, metrics.yml and manifest.json (row
     counts, data version, sha256 of every file). It appears under its final name only once
     complete.
@@ -42,6 +42,8 @@ def backup(
       bizsight backup -p my-shop
 
       bizsight backup -p my-shop --out /mnt/backups --keep 7
+
+      bizsight backup -p my-shop --out before-upgrade.tar --json
     """
     from bizsight.services import jobs
     from bizsight.services.project import Project
