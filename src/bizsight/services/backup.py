@@ -229,7 +229,7 @@ def restore_backup(path: Path, project_dir: Path, reporter: Reporter) -> dict[st
         "project": str(project.root.resolve()),
         "backup": str(path),
         "created_at": manifest["created_at"],
-        "data_version": manifest["data_version"],
+        "data_version": manifest.get("data_version"),
         "tables": manifest["tables"],
         "members": sorted(manifest["members"]),
     }
