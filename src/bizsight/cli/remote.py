@@ -115,7 +115,7 @@ def _send(url: str, token: str, argv: list[str]) -> int:
         "width": console().width,
         "terminal": error_console().is_terminal,
         "color_system": console().color_system if console().is_terminal else None,
-        "user": getpass.getuser(),
+        "user": _login_name(),
     }
     request = urllib.request.Request(
         url + LOCAL_COMMANDS_PATH,
@@ -213,5 +213,12 @@ def cli_user() -> str:
     from bizsight.terminal import remote_sink
 
     sink = remote_sink()
-    name = sink.user if sink and sink.user else getpass.getuser()
-    return f"cli:{name}"
+    name = sink.user if sink and sink.user else _login_name()
+    return f"cli:{name or 'unknown'}"
+
+
+def _login_name() -> str | None:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name here (a container, a service)
+        return None

@@ -1,10 +1,12 @@
-"""The built-in job kinds: ingest, refresh (and backup, watch, ... as they come)."""
+"""The built-in job kinds: ingest, refresh, backup (and watch, ... as they come)."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
+from bizsight.services.backup import create_backup
 from bizsight.services.ingest import IngestSummary, ingest
 from bizsight.services.jobs import JobContext, job_kind
 from bizsight.services.refresh import RefreshSummary, refresh
@@ -27,3 +29,17 @@ def ingest_files(ctx: JobContext) -> IngestSummary:
 def refresh_project(ctx: JobContext) -> RefreshSummary:
     """Rebuild core from raw, the marts and the model scores (one transaction)."""
     return refresh(ctx.project, ctx)
+
+
+def _backup_summary(result: dict[str, Any]) -> dict[str, Any]:
+    return {key: result[key] for key in ("path", "bytes", "created_at", "data_version", "tables", "removed")}
+
+
+@job_kind("backup", label="Back up", summary=_backup_summary)
+def back_up(ctx: JobContext) -> dict[str, Any]:
+    """Write a backup (``out``: a file or directory on the server; ``keep``: how many backups to
+    keep in that directory). In the server it copies through a cursor of the one connection."""
+    out, keep = ctx.params.get("out"), ctx.params.get("keep")
+    return create_backup(
+        ctx.project, Path(out) if out else None, ctx, store=ctx.store, keep=int(keep) if keep else None
+    )
