@@ -1,4 +1,4 @@
-"""The built-in job kinds: ingest, refresh (and backup, watch, ... as they come)."""
+"""The built-in job kinds: ingest, refresh, watch (and backup, ... as they come)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from bizsight.services.ingest import IngestSummary, ingest
 from bizsight.services.jobs import JobContext, job_kind
 from bizsight.services.refresh import RefreshSummary, refresh
+from bizsight.services.watch import WatchSummary, watch
 
 
 @job_kind("ingest", label="Load files", summary=IngestSummary.as_dict)
@@ -27,3 +28,10 @@ def ingest_files(ctx: JobContext) -> IngestSummary:
 def refresh_project(ctx: JobContext) -> RefreshSummary:
     """Rebuild core from raw, the marts and the model scores (one transaction)."""
     return refresh(ctx.project, ctx)
+
+
+@job_kind("watch", label="Watch a folder", summary=WatchSummary.as_dict)
+def watch_folder(ctx: JobContext) -> WatchSummary:
+    """Load the files new or changed in ``folder`` once still for ``settle_seconds``, then
+    refresh if anything was loaded (see :mod:`bizsight.services.watch`)."""
+    return watch(ctx)
