@@ -1,5 +1,5 @@
 """What the server process owns: the project, its warehouse (the one read-write connection),
-the metadata store, the job runner, the rate limiters and the request telemetry."""
+the metadata store, the job runner and its scheduler, the rate limiters and the request telemetry."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from bizsight.app.store import MetadataStore
 from bizsight.services.jobs import JobRunner
 from bizsight.services.limits import RateLimiter
 from bizsight.services.project import Project
+from bizsight.services.scheduler import Scheduler
 from bizsight.warehouse.connection import Warehouse
 
 
@@ -22,6 +23,7 @@ class AppState:
     login_limiter: RateLimiter
     query_limiter: RateLimiter
     telemetry: Telemetry = field(default_factory=Telemetry)
+    scheduler: Scheduler | None = None  # set by the app's lifespan, after the runner starts
 
     @classmethod
     def build(

@@ -29,7 +29,7 @@ SCHEDULE_KINDS = {  # schedule kind → what its job does
     "backup": "back up the project, keeping the newest N backups",
 }
 EXPECTED = (
-    "expected hourly, daily [at HH:MM], weekly [on DAY] [at HH:MM], every N minutes|hours, "
+    "expected hourly, daily, daily at HH:MM, weekly on DAY at HH:MM, every N minutes, every N hours, "
     "or 5 cron fields (minute hour day-of-month month day-of-week) such as '30 2 * * *'"
 )
 DAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")  # cron: 0 … 6
@@ -211,11 +211,7 @@ def kind_params(
     kind: str, *, folder: Path | None = None, keep: int | None = None, settle_seconds: float | None = None
 ) -> dict[str, Any]:
     """A schedule's parameters, checked for its kind (``folder`` is made absolute)."""
-    if kind not in SCHEDULE_KINDS:
-        raise InvalidArgumentError(
-            f"unknown schedule kind '{kind}'{did_you_mean(kind, SCHEDULE_KINDS)}; "
-            f"expected {', '.join(SCHEDULE_KINDS)}"
-        )
+    check_kind(kind)
     for given, option, owner in ((folder, "folder", "watch"), (settle_seconds, "settle", "watch")):
         if given is not None and kind != owner:
             raise InvalidArgumentError(f"{option} is for {owner} schedules, not {kind}")
@@ -238,6 +234,15 @@ def kind_params(
     return {}
 
 
+def check_kind(kind: str) -> str:
+    if kind not in SCHEDULE_KINDS:
+        raise InvalidArgumentError(
+            f"unknown schedule kind '{kind}'{did_you_mean(kind, SCHEDULE_KINDS)}; "
+            f"expected {', '.join(SCHEDULE_KINDS)}"
+        )
+    return kind
+
+
 def add_schedule(
     store: MetadataStore,
     name: str,
@@ -254,7 +259,7 @@ def add_schedule(
         raise InvalidArgumentError(
             f"schedule name '{name}': expected letters, digits, '-', '_' or '.' (at most 100)"
         )
-    kind_params(kind)  # an unknown kind is named before anything else
+    check_kind(kind)
     cron, where = parse_when(when), zone(timezone)
     first = next_run(cron, where, now or dt.datetime.now(dt.UTC))
     with store.session() as s:
