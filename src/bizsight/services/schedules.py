@@ -10,6 +10,7 @@ repeats runs once, at its first occurrence (docs/decisions/0028-schedules-cron-w
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from pathlib import Path
 from typing import Any
@@ -163,12 +164,14 @@ def next_run(cron: str, tz: str | ZoneInfo, after_utc: dt.datetime) -> dt.dateti
     where = tz if isinstance(tz, ZoneInfo) else zone(tz)
     after = after_utc if after_utc.tzinfo else after_utc.replace(tzinfo=dt.UTC)
     try:
-        fire = next(CronSim(cron, after.astimezone(where)))
+        # From inside the hour the fall-back repeats, cronsim may answer the first occurrence of a
+        # time, which is before ``after``: such a time has had its run, take the next one.
+        for fire in itertools.islice(CronSim(cron, after.astimezone(where)), 200):
+            if fire > after:
+                return fire.astimezone(dt.UTC)
     except CronSimError as err:
         raise _bad(cron, str(err).lower()) from None
-    except StopIteration:
-        raise _bad(cron, "it never fires") from None
-    return fire.astimezone(dt.UTC)
+    raise _bad(cron, "it never fires")
 
 
 def describe(cron: str) -> str:
@@ -287,7 +290,7 @@ def list_schedules(store: MetadataStore) -> list[dict[str, Any]]:
     with store.session() as s:
         rows = list(s.scalars(select(Schedule).order_by(Schedule.name)))
         ids = [r.last_job_id for r in rows if r.last_job_id is not None]
-        states = dict(s.execute(select(Job.id, Job.state).where(Job.id.in_(ids))).tuples().all())
+        states: dict[int, str] = dict(s.execute(select(Job.id, Job.state).where(Job.id.in_(ids))).all())
         return [schedule_view(r, states.get(r.last_job_id) if r.last_job_id else None) for r in rows]
 
 
