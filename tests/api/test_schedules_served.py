@@ -25,11 +25,12 @@ def test_the_server_makes_up_a_missed_run_once(tmp_path: Path) -> None:
     add_schedule(store, "nightly", "refresh", "hourly", timezone="UTC", params={}, now=yesterday)
     with TestClient(create_app(project, store=store)) as client:
         scheduler = client.app.state.bizsight.scheduler  # type: ignore[attr-defined]
+        assert scheduler.alive
         deadline = time.monotonic() + 30
         while not scheduler.recent and time.monotonic() < deadline:
             time.sleep(0.05)
         with store.session() as s:
             made = [(j.kind, j.origin, j.late) for j in s.scalars(select(Job))]
     assert made == [("refresh", "schedule", True)]  # 24 missed hours, one run
-    assert scheduler._thread is None  # stopped with the app
+    assert not scheduler.alive  # stopped with the app
     store.close()

@@ -11,15 +11,9 @@ import pytest
 
 from bizsight.app.store import MetadataStore
 from bizsight.errors import InvalidArgumentError, NotFoundError
-from bizsight.services import schedules, watch
-from bizsight.services.schedules import (
-    add_schedule,
-    kind_params,
-    list_schedules,
-    next_run,
-    parse_when,
-    remove_schedule,
-)
+from bizsight.services import schedule_timing, schedules, watch
+from bizsight.services.schedule_timing import next_run, parse_when
+from bizsight.services.schedules import add_schedule, kind_params, list_schedules, remove_schedule
 
 UTC = dt.UTC
 
@@ -29,7 +23,7 @@ def utc(*parts: int) -> dt.datetime:
 
 
 def test_docstring_examples_hold() -> None:
-    for module in (schedules, watch):
+    for module in (schedule_timing, schedules, watch):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0 and result.attempted > 0
 

@@ -25,11 +25,12 @@ from sqlalchemy import select
 
 from bizsight.app.models import Job, JobState, Schedule
 from bizsight.app.store import MetadataStore
-from bizsight.console import NullReporter, Reporter
+from bizsight.console import Reporter
 from bizsight.errors import BizsightError
 from bizsight.services.jobs import JobRunner
 from bizsight.services.project import Project
-from bizsight.services.schedules import job_for, naive_utc, next_run
+from bizsight.services.schedule_timing import naive_utc, next_run
+from bizsight.services.schedules import job_for
 
 POLL_SECONDS = 5.0  # how often the table is read again at most
 LATE_AFTER = dt.timedelta(minutes=1)  # a run this far past its time (a suspended machine) is late
@@ -49,6 +50,23 @@ class SystemClock:
 
     def wait(self, wake: threading.Event, seconds: float) -> None:
         wake.wait(seconds)
+
+
+class KeptNotes:
+    """The scheduler's reporter unless given one: keeps the newest warnings (a server runs for
+    months; the schedules' rows keep their own skip notes)."""
+
+    def __init__(self, keep: int = 200) -> None:
+        self.warnings: collections.deque[str] = collections.deque(maxlen=keep)
+
+    def step(self, message: str) -> None:
+        pass
+
+    def advance(self, done: float, total: float, message: str = "") -> None:
+        pass
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
 
 
 @dataclass(frozen=True)
@@ -92,7 +110,7 @@ class Scheduler:
     ) -> None:
         self.project, self.store, self.runner = project, store, runner
         self.clock: Clock = clock or SystemClock()
-        self.reporter: Reporter = reporter or NullReporter()
+        self.reporter: Reporter = reporter or KeptNotes()
         self.poll_seconds = poll_seconds
         self.started_at = naive_utc(self.clock.now())
         self.recent: collections.deque[Fired] = collections.deque(maxlen=200)
@@ -116,6 +134,10 @@ class Scheduler:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
     def wake(self) -> None:
         """Read the schedules again now (after a change made in this process)."""
