@@ -154,12 +154,25 @@ def test_started_scheduler_makes_up_a_missed_run_once(
         deadline = time.monotonic() + 10
         while len(fake_backup) < 2 and time.monotonic() < deadline:
             time.sleep(0.02)
-    assert fake_backup == [{"keep": 3}, {"keep": 3}]
+        # Added while it runs (as `bizsight schedule add` does, from another process): seen.
+        add_schedule(
+            store, "more", "backup", "hourly at :07", timezone="UTC", params={"keep": 1}, now=clock.now()
+        )
+        clock.set(utc(2026, 6, 1, 3, 7))
+        deadline = time.monotonic() + 10
+        while len(fake_backup) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert fake_backup == [{"keep": 3}, {"keep": 3}, {"keep": 1}]
     assert [(j.kind, j.late, j.state) for j in jobs(store)] == [
         ("backup", True, "succeeded"),
         ("backup", False, "succeeded"),
+        ("backup", False, "succeeded"),
     ]
-    assert [f.action for f in scheduler.recent] == ["submitted", "submitted"]
+    assert [(f.schedule, f.action) for f in scheduler.recent] == [
+        ("backups", "submitted"),
+        ("backups", "submitted"),
+        ("more", "submitted"),
+    ]
 
 
 def test_berlin_0230_fires_at_the_right_utc_instants_across_dst(

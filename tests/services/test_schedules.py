@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import doctest
+import re
 from pathlib import Path
 
 import pytest
@@ -205,3 +206,11 @@ def test_names_are_unique(store: MetadataStore) -> None:
     add_schedule(store, "nightly", "refresh", "daily", timezone="UTC", params={})
     with pytest.raises(InvalidArgumentError, match="a schedule named 'nightly' exists already"):
         add_schedule(store, "nightly", "refresh", "hourly", timezone="UTC", params={})
+
+
+def test_the_preset_table_in_the_docs_is_what_the_code_does() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "schedules.md").read_text()
+    rows = re.findall(r"^\| `([^`]+)` \| `([^`]+)` \|", doc, flags=re.MULTILINE)
+    assert len(rows) >= 9
+    for when, cron in rows:
+        assert parse_when(when) == cron, when
