@@ -271,3 +271,24 @@ def _age(path: Path, *, hours: float) -> None:
 def _count(project: Project, sql: str) -> int:
     with project.warehouse() as wh:
         return int(wh.scalar(sql))
+
+
+def test_a_broken_row_does_not_stop_the_others(project: Project, store: MetadataStore) -> None:
+    """Rows edited by hand into something unreadable are noted and left; the rest still run."""
+    add_schedule(store, "good", "refresh", "hourly", timezone="UTC", params={}, now=utc(2026, 1, 1))
+    with store.session() as s:
+        s.add(Schedule(name="no-time", kind="refresh", cron="nonsense", timezone="UTC", params={}, state={}))
+        s.add(
+            Schedule(
+                name="no-zone", kind="refresh", cron="0 * * * *", timezone="Mars/Olympus", params={}, state={},
+                next_run_at=dt.datetime(2026, 1, 1, 0, 30),
+            )
+        )  # fmt: skip
+    scheduler = Scheduler(project, store, JobRunner(project, store), clock=FakeClock(utc(2026, 1, 1, 1)))
+    fired = {f.schedule: f for f in scheduler.tick()}
+    assert fired["good"].action == "submitted"
+    assert fired["no-zone"].action == "failed" and "unknown time zone 'Mars/Olympus'" in fired["no-zone"].note
+    assert not schedule_row(store, "no-zone").enabled  # stopped until someone fixes it
+    assert "no-time" not in fired
+    assert any("schedule 'no-time': schedule time 'nonsense'" in w for w in scheduler.reporter.warnings)  # type: ignore[attr-defined]
+    assert [j.kind for j in jobs(store)] == ["refresh"]

@@ -186,7 +186,11 @@ class Scheduler:
         with self.store.session() as s:
             for row in s.scalars(select(Schedule).where(Schedule.enabled.is_(True)).order_by(Schedule.id)):
                 if row.next_run_at is None:  # written by hand or by an older version: start now
-                    row.next_run_at = naive_utc(next_run(row.cron, row.timezone, now))
+                    try:
+                        row.next_run_at = naive_utc(next_run(row.cron, row.timezone, now))
+                    except BizsightError as err:  # one bad row must not stop the others
+                        self.reporter.warn(f"schedule '{row.name}': {err}")
+                        continue
                 if row.next_run_at > moment:
                     upcoming.append(row.next_run_at)
                     continue
