@@ -22,6 +22,7 @@ from bizsight.api.state import AppState, CommandRunner
 from bizsight.app.store import MetadataStore
 from bizsight.services.jobs import JobRunner
 from bizsight.services.project import Project, owning
+from bizsight.services.scheduler import Scheduler
 from bizsight.services.users import ensure_admin, open_store
 from bizsight.warehouse.connection import Warehouse
 from bizsight.web.routes import router as web_router
@@ -53,9 +54,12 @@ def create_app(
             # of this connection, and writing work runs as jobs, one at a time.
             stack.enter_context(owning(project, owned_wh))
             runner = stack.enter_context(JobRunner(project, owned_store).running())
+            # Schedules become jobs on that runner; stopped before it (the stack unwinds in reverse).
+            scheduler = stack.enter_context(Scheduler(project, owned_store, runner).running())
             app.state.bizsight = AppState.build(
                 project, owned_store, owned_wh, runner, commands=commands, local_token=local_token
             )
+            app.state.bizsight.scheduler = scheduler
             yield
 
     app = FastAPI(

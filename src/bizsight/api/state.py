@@ -1,5 +1,5 @@
 """What the server process owns: the project, its warehouse (the one read-write connection),
-the metadata store, the job runner, the rate limiters and the request telemetry."""
+the metadata store, the job runner and its scheduler, the rate limiters and the request telemetry."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from bizsight.app.store import MetadataStore
 from bizsight.services.jobs import JobRunner
 from bizsight.services.limits import RateLimiter
 from bizsight.services.project import Project
+from bizsight.services.scheduler import Scheduler
 from bizsight.warehouse.connection import Warehouse
 
 
@@ -42,6 +43,7 @@ class AppState:
     # Commands the CLI sends while this server owns the project (``bizsight serve`` sets both).
     commands: CommandRunner | None = None
     local_token: str | None = None
+    scheduler: Scheduler | None = None  # set by the app's lifespan, after the runner starts
 
     @classmethod
     def build(

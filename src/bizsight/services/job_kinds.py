@@ -1,4 +1,4 @@
-"""The built-in job kinds: ingest, refresh, backup (and watch, ... as they come)."""
+"""The built-in job kinds: ingest, refresh, backup and watch."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from bizsight.services.backup import create_backup
 from bizsight.services.ingest import IngestSummary, ingest
 from bizsight.services.jobs import JobContext, job_kind
 from bizsight.services.refresh import RefreshSummary, refresh
+from bizsight.services.watch import WatchSummary, watch
 
 
 @job_kind("ingest", label="Load files", summary=IngestSummary.as_dict)
@@ -43,3 +44,10 @@ def back_up(ctx: JobContext) -> dict[str, Any]:
     return create_backup(
         ctx.project, Path(out) if out else None, ctx, store=ctx.store, keep=int(keep) if keep else None
     )
+
+
+@job_kind("watch", label="Watch a folder", summary=WatchSummary.as_dict)
+def watch_folder(ctx: JobContext) -> WatchSummary:
+    """Load the files new or changed in ``folder`` once still for ``settle_seconds``, then
+    refresh if anything was loaded (see :mod:`bizsight.services.watch`)."""
+    return watch(ctx)
