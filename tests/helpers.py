@@ -180,3 +180,21 @@ def serving(project: Project, *, admin_password: str = "served admin password") 
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
             process.communicate(timeout=60)
+
+
+def metric_answers(project: Project) -> dict[str, object]:
+    """Every metric of the catalogue by month over the whole history (or the error it gives), as
+    JSON text, so that two answers compare equal when their numbers are (NaN included)."""
+    import json
+
+    from bizsight.metrics.query import Query
+    from bizsight.services.query import catalogue, run_query
+
+    found: dict[str, object] = {}
+    for name in catalogue(project).metrics:
+        try:
+            rows = run_query(project, Query(metrics=(name,), grain="month")).table.to_pylist()
+            found[name] = json.dumps(rows, default=str)
+        except Exception as err:
+            found[name] = f"{type(err).__name__}: {err}"
+    return found
