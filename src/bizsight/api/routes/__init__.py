@@ -14,6 +14,8 @@ from bizsight.api.routes import (
     data,
     exports,
     forecasts,
+    jobs,
+    schedules,
     system,
     users,
 )
@@ -29,5 +31,7 @@ API_ROUTERS = (
     users.router,
     page_data.router,
     forecasts.router,
+    jobs.router,
+    schedules.router,
 )
 ROOT_ROUTERS = (system.router,)
