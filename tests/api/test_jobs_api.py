@@ -360,7 +360,7 @@ def test_schedules_are_added_listed_disabled_and_removed(
         json={"name": "inbox", "kind": "watch", "when": "*/5 * * * *", "folder": str(tmp_path)},
         headers=auth,
     )
-    assert watch.status_code == 201 and watch.json()["params"] == {"folder": str(tmp_path)}
+    assert watch.status_code == 201 and watch.json()["params"] == {"folder": str(tmp_path.resolve())}
     listed = jobs_api.client.get("/api/v1/schedules", headers=auth).json()
     assert listed["available"] is True
     assert [s["name"] for s in listed["schedules"]] == ["inbox", "nightly"]
@@ -397,6 +397,7 @@ def test_schedules_are_added_listed_disabled_and_removed(
         ),
         ({"name": "x", "kind": "refresh", "when": "hourly", "keep": 3}, 400, "keep"),
         ({"name": "x", "kind": "refresh", "when": "whenever you like"}, 400, "whenever"),
+        ({"name": "two words", "kind": "refresh", "when": "hourly"}, 400, "letters, digits"),
     ],
 )
 def test_bad_schedules_are_refused(
@@ -434,6 +435,7 @@ def test_the_real_timetable_module_is_used_when_present(jobs_api: Api) -> None:
         headers=jobs_api.auth("ed"),
     )
     assert answer.status_code == 201, answer.text
+    assert answer.json()["cron"] == "0 2 * * *" and answer.json()["next_run_at"] is not None
     jobs_api.client.delete(f"/api/v1/schedules/{answer.json()['id']}", headers=jobs_api.auth("ed"))
 
 

@@ -128,6 +128,7 @@ def test_an_editor_manages_schedules_in_settings(load_site: Site) -> None:
     row = page.locator("tr[data-schedule=nightly]")
     row.wait_for()
     assert "0 2 * * *" in row.inner_text() and "Europe/Berlin" in row.inner_text()
+    load_site.shot(page, "settings-schedules")
     row.locator(".toggle-schedule").click()
     page.wait_for_selector("tr[data-schedule=nightly] .toggle-schedule:has-text('Enable')")
     page.on("dialog", lambda dialog: dialog.accept())

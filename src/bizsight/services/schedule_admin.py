@@ -5,7 +5,9 @@ remove. The timetable language and the scheduler that turns schedules into jobs 
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
+import re
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -20,6 +22,7 @@ from bizsight.app.store import MetadataStore
 from bizsight.errors import FeatureUnavailableError, InvalidArgumentError, NotFoundError, did_you_mean
 
 KINDS = ("refresh", "watch", "backup")
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")  # as `bizsight schedule` names them
 SCHEDULES_MODULE = "bizsight.services.schedules"
 
 
@@ -48,6 +51,16 @@ def parse_when(text: str) -> str:
     """A timetable ("daily at 02:00", or a cron expression) as cron, by the schedules module."""
     cron: str = _schedules().parse_when(text)
     return cron
+
+
+def first_run(cron: str, timezone: str) -> dt.datetime | None:
+    """When a schedule fires next from now (naive UTC, as stored), by the schedules module's
+    ``next_run``; None leaves it to the scheduler, which starts such a row from now."""
+    next_run = getattr(_schedules(), "next_run", None)
+    if next_run is None:
+        return None
+    moment: dt.datetime = next_run(cron, timezone, dt.datetime.now(dt.UTC))
+    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def view(row: Schedule) -> dict[str, Any]:
@@ -105,7 +118,7 @@ def check_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
             raise InvalidArgumentError("a watch schedule needs the folder to watch (on the server)")
         if not Path(folder).is_dir():
             raise InvalidArgumentError(f"{folder}: no such folder on the server")
-        clean["folder"] = folder
+        clean["folder"] = str(Path(folder).resolve())
     if kind == "backup" and params.get("keep") is not None:
         keep = params["keep"]
         if not isinstance(keep, int) or isinstance(keep, bool) or not 1 <= keep <= 1000:
@@ -127,11 +140,14 @@ def add_schedule(
     client: str | None = None,
 ) -> dict[str, Any]:
     name = name.strip()
-    if not name:
-        raise InvalidArgumentError("a schedule needs a name")
+    if not NAME.fullmatch(name):
+        raise InvalidArgumentError(
+            f"schedule name '{name}': expected letters, digits, '-', '_' or '.' (at most 100)"
+        )
     clean = check_params(kind, params or {})
     check_timezone(timezone)
     cron = parse_when(when)
+    upcoming = first_run(cron, timezone) if enabled else None
     try:
         with store.session() as s:
             row = Schedule(
@@ -142,6 +158,7 @@ def add_schedule(
                 params=clean,
                 enabled=enabled,
                 created_by=actor,
+                next_run_at=upcoming,
             )
             s.add(row)
             s.flush()
@@ -163,6 +180,8 @@ def set_enabled(
 ) -> dict[str, Any]:
     with store.session() as s:
         row = _get(s, schedule_id)
+        if enabled and not row.enabled:  # from now on: no make-up run for the time it was off
+            row.next_run_at = first_run(row.cron, row.timezone) if available() else None
         row.enabled = enabled
         action = "schedule.enable" if enabled else "schedule.disable"
         audit.record(s, action, actor=actor, target=row.name, detail={"id": row.id}, client=client)

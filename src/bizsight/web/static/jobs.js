@@ -254,7 +254,7 @@
   }
 
   function scheduleForm(grid) {
-    const name = el("input", { id: "s-name", placeholder: "nightly refresh", required: true });
+    const name = el("input", { id: "s-name", placeholder: "nightly-refresh", required: true });
     const kind = el("select", { id: "s-kind" }, ["refresh", "watch", "backup"].map((k) => el("option", { value: k, text: k })));
     const preset = el("select", { id: "s-preset" }, PRESETS.map(([v, t]) => el("option", { value: v, text: v ? `${t} (${v})` : t })));
     const custom = el("input", { id: "s-when", placeholder: "cron, e.g. 30 1 * * 1-5", hidden: true });
