@@ -165,6 +165,10 @@ def test_an_upload_over_the_limit_is_refused_and_nothing_is_kept(jobs_api: Api) 
             yield big[:10_000]
         yield f"\r\n--{boundary}--\r\n".encode()
 
+    # Announced larger than the limit: refused before a byte of it is read.
+    huge = upload(jobs_api, "ed", [("customer_database.csv", big * 14)])  # ~1.3 MB
+    assert huge.status_code == 413 and uploads_left(jobs_api) == []
+
     streamed = jobs_api.client.post(
         "/api/v1/ingest",
         content=body(),

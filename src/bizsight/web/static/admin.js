@@ -70,6 +70,7 @@
   async function settings(grid) {
     if (B.can("users:manage")) await people(grid);
     if (B.jobs && B.can("schedules:manage")) await B.jobs.schedules(grid);
+    if (B.jobs && B.can("backups")) await B.jobs.backups(grid);
   }
 
   async function people(grid) {

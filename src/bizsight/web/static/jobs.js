@@ -284,6 +284,31 @@
     el("label", {}, "Time zone", zone), zones, folderLabel, keepLabel, el("button", { type: "submit", text: "Add schedule" }), out);
   }
 
-  B.jobs = { loadPanel, schedules, follow, result };
+  // --- Settings: backups (admins) ---------------------------------------------------------------
+  async function backups(grid) {
+    const { body } = B.card(grid, { id: "backups", title: "Backups", span: 12 });
+    const status = el("span", { id: "backup-status", class: "hint" });
+    const list = el("div", {});
+    const show = async () => {
+      const answer = await B.api("GET", "/api/v1/backups");
+      const rows = answer.backups.map((b) => ({ name: b.name, size: mb(b.size), modified: b.modified_at.replace("T", " ").slice(0, 19) + " UTC" }));
+      list.replaceChildren(rows.length ? B.table(["name", "size", "modified"], rows) : B.empty("No backups yet (.bizsight/backups/)."));
+    };
+    const keep = el("input", { id: "backup-keep", type: "number", min: 1, max: 1000, placeholder: "all" });
+    const start = el("button", { type: "button", id: "backup-now", text: "Back up now", onclick: async () => {
+      start.disabled = true;
+      try {
+        const job = await B.api("POST", "/api/v1/backups", keep.value ? { keep: Number(keep.value) } : {});
+        const done = await follow(job.id, (j) => { status.textContent = progressLine(j); });
+        status.textContent = progressLine(done) + (done.error ? " · " + done.error : "");
+        await show();
+      } catch (err) { status.textContent = err.message; }
+      start.disabled = false;
+    } });
+    body.replaceChildren(el("div", { class: "toolbar" }, start, el("label", { class: "hint" }, "keep newest ", keep), status), list);
+    await show();
+  }
+
+  B.jobs = { loadPanel, schedules, backups, follow, result };
   Object.assign(B.pages, { jobs });
 })(Bizsight);
