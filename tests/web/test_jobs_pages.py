@@ -74,13 +74,33 @@ def test_an_editor_uploads_files_and_reads_the_result(load_site: Site, upload_fi
     assert not load_site.errors, "\n".join(load_site.errors)
 
 
+def test_files_dropped_on_the_upload_area_are_loaded(load_site: Site, upload_files: list[Path]) -> None:
+    page = load_site.login("ed")
+    load_site.open(page, "/data")
+    text = upload_files[1].read_text(encoding="utf-8")  # product_catalog.csv, loaded before
+    page.evaluate(
+        """(text) => {
+            const files = new DataTransfer();
+            files.items.add(new File([text], "product_catalog.csv", { type: "text/csv" }));
+            const zone = document.getElementById("upload-area");
+            zone.dispatchEvent(new DragEvent("dragover", { dataTransfer: files, bubbles: true, cancelable: true }));
+            zone.dispatchEvent(new DragEvent("drop", { dataTransfer: files, bubbles: true, cancelable: true }));
+        }""",
+        text,
+    )
+    page.wait_for_selector("#job-result .job-result[data-state=succeeded]", timeout=60_000)
+    row = page.locator("#job-result tr[data-file='product_catalog.csv']").inner_text()
+    assert row.split("\t")[2:4] == ["2", "0"]  # read 2, loaded 0: the same file again changes nothing
+    assert not load_site.errors, "\n".join(load_site.errors)
+
+
 def test_the_jobs_page_lists_the_jobs(load_site: Site) -> None:
     page = load_site.login("ed")
     assert page.locator("nav [data-nav=jobs]").count() == 1
     load_site.open(page, "/jobs")
     page.wait_for_selector("#jobs-list tr[data-job]")
     jobs = page.evaluate("Bizsight.api('GET', '/api/v1/jobs')")["jobs"]
-    ingest = next(j for j in jobs if j["kind"] == "ingest")
+    ingest = [j for j in jobs if j["kind"] == "ingest"][-1]  # the first: both files by the picker
     row = page.locator(f"#jobs-list tr[data-job='{ingest['id']}']")
     assert row.get_attribute("data-state") == "succeeded" and "Load files" in row.inner_text()
     assert "ed · web" in row.inner_text()
