@@ -74,6 +74,18 @@ CALLS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/api/v1/anomalies"): ("/api/v1/anomalies?severity=high", None),
     ("GET", "/api/v1/targets"): ("/api/v1/targets", None),
     ("GET", "/api/v1/trends"): ("/api/v1/trends?metric=revenue&grain=month", None),
+    # jobs: an allowed role gets a body the route refuses (422/400) or a job that does not exist
+    ("POST", "/api/v1/ingest"): ("/api/v1/ingest", {"files": []}),
+    ("POST", "/api/v1/refresh"): ("/api/v1/refresh", {"matrix": True}),
+    ("GET", "/api/v1/jobs"): ("/api/v1/jobs?limit=5", None),
+    ("GET", "/api/v1/jobs/{job_id}"): ("/api/v1/jobs/999999", None),
+    ("POST", "/api/v1/jobs/{job_id}/cancel"): ("/api/v1/jobs/999999/cancel", None),
+    ("GET", "/api/v1/schedules"): ("/api/v1/schedules", None),
+    ("POST", "/api/v1/schedules"): ("/api/v1/schedules", {"name": "m", "kind": "never", "when": "x"}),
+    ("PATCH", "/api/v1/schedules/{schedule_id}"): ("/api/v1/schedules/999999", {"enabled": False}),
+    ("DELETE", "/api/v1/schedules/{schedule_id}"): ("/api/v1/schedules/999999", None),
+    ("GET", "/api/v1/backups"): ("/api/v1/backups", None),
+    ("POST", "/api/v1/backups"): ("/api/v1/backups", {"keep": 0}),
     ("GET", "/healthz"): ("/healthz", None),
     ("GET", "/metrics"): ("/metrics", None),
 }

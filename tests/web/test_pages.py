@@ -26,6 +26,7 @@ PAGES = {
     "forecasts": 1,  # history and forecast (the demo's two years are too short for a backtest)
     "monitor": 2,  # target pacing bars, anomalies on their series
     "data": 0,
+    "jobs": 0,
     "dashboards": 0,
     "settings": 0,
 }

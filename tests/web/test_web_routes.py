@@ -21,7 +21,8 @@ from tests.helpers import demo_project
 
 PASSWORD = "a long test password"
 PAGES = [
-    "overview", "sales", "customers", "reviews", "products", "forecasts", "monitor", "data", "dashboards", "settings",
+    "overview", "sales", "customers", "reviews", "products", "forecasts", "monitor", "data", "jobs", "dashboards",
+    "settings",
 ]  # fmt: skip
 
 
@@ -64,9 +65,9 @@ def test_pages_send_a_visitor_without_a_session_to_the_login(app: TestClient) ->
 def test_each_role_opens_the_pages_its_permissions_allow(app: TestClient) -> None:
     expected = {
         "root": set(PAGES),
-        "ed": set(PAGES) - {"settings"},
-        "vic": set(PAGES) - {"settings"},
-        "eu": set(PAGES) - {"settings", "data"},  # unfiltered warehouse views are refused
+        "ed": set(PAGES),  # Settings shows editors the schedules only
+        "vic": set(PAGES) - {"settings", "jobs"},
+        "eu": set(PAGES) - {"settings", "data", "jobs"},  # unfiltered warehouse views are refused
     }
     for user, allowed in expected.items():
         browser = logged_in(app, user)

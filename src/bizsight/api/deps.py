@@ -138,3 +138,7 @@ DashboardWriter = Annotated[Principal, Depends(Guard(Permission.DASHBOARDS_WRITE
 TokenUser = Annotated[Principal, Depends(Guard(Permission.TOKENS))]
 Admin = Annotated[Principal, Depends(Guard(Permission.USERS))]
 Auditor = Annotated[Principal, Depends(Guard(Permission.AUDIT))]
+LoadUser = Annotated[Principal, Depends(Guard(Permission.DATA_LOAD))]
+JobsUser = Annotated[Principal, Depends(Guard(Permission.JOBS))]
+ScheduleUser = Annotated[Principal, Depends(Guard(Permission.SCHEDULES))]
+BackupUser = Annotated[Principal, Depends(Guard(Permission.BACKUPS))]

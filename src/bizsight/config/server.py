@@ -35,3 +35,6 @@ class ServerSettings(BaseModel):
     login_per_minute: int = Field(default=10, ge=1, description="login attempts per client and user")
     queries_per_minute: int = Field(default=240, ge=1, description="expensive calls per user")
     export_max_rows: int = Field(default=5_000_000, ge=1, description="rows an export may hold")
+    max_upload_mb: float = Field(
+        default=200, gt=0, description="largest upload (all files of one request together), in MB"
+    )

@@ -33,6 +33,10 @@ class Permission(StrEnum):
     TOKENS = "tokens:own"  # the user's own API tokens
     USERS = "users:manage"  # users, roles, restrictions, everyone's tokens, every dashboard
     AUDIT = "audit:read"
+    DATA_LOAD = "data:load"  # upload and ingest files, refresh, cancel jobs
+    JOBS = "jobs:read"  # the jobs the server runs: progress, results, errors
+    SCHEDULES = "schedules:manage"  # refresh, watch and backup timetables
+    BACKUPS = "backups"  # take backups of the project and list them
 
 
 ALL = frozenset(Role)
@@ -48,12 +52,28 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.TOKENS: ALL,
     Permission.USERS: frozenset({Role.ADMIN}),
     Permission.AUDIT: frozenset({Role.ADMIN}),
+    Permission.DATA_LOAD: frozenset({Role.ADMIN, Role.EDITOR}),
+    Permission.JOBS: frozenset({Role.ADMIN, Role.EDITOR}),
+    Permission.SCHEDULES: frozenset({Role.ADMIN, Role.EDITOR}),
+    Permission.BACKUPS: frozenset({Role.ADMIN}),
 }
 
 # Unfiltered views of the warehouse (row counts of every table, raw rejected rows) and the power
 # to change restrictions: a user with row-level restrictions cannot be kept to their rows there
-# (or could lift their own), so they are refused whatever the role.
-UNSCOPED = frozenset({Permission.DATA_STATUS, Permission.DATA_QUALITY, Permission.AUDIT, Permission.USERS})
+# (or could lift their own), so they are refused whatever the role. Loading data, jobs (whose
+# results count rows of every table), schedules and backups (a copy of everything) likewise.
+UNSCOPED = frozenset(
+    {
+        Permission.DATA_STATUS,
+        Permission.DATA_QUALITY,
+        Permission.AUDIT,
+        Permission.USERS,
+        Permission.DATA_LOAD,
+        Permission.JOBS,
+        Permission.SCHEDULES,
+        Permission.BACKUPS,
+    }
+)
 
 CUSTOMER_MODEL = "new_customers"  # one row per customer who ordered, with customer-level dimensions
 

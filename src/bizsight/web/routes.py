@@ -47,8 +47,10 @@ PAGES = {
         Page("forecasts", "Forecasts", Permission.QUERY, filters=False),
         Page("monitor", "KPI monitor", Permission.QUERY, filters=False),
         Page("data", "Data", Permission.DATA_STATUS, filters=False),
+        Page("jobs", "Jobs", Permission.JOBS, filters=False),
         Page("dashboards", "Dashboards", Permission.DASHBOARDS_READ, filters=False),
-        Page("settings", "Settings", Permission.USERS, filters=False),
+        # users, tokens and the audit log for admins; schedules for editors too
+        Page("settings", "Settings", Permission.SCHEDULES, filters=False),
         Page("customer", "Customer", Permission.CUSTOMERS, filters=False, nav=False),
         Page("dashboard", "Dashboard", Permission.DASHBOARDS_READ, nav=False),
     )
@@ -131,6 +133,7 @@ def _render(request: Request, who: Visitor, wh: Warehouse, name: str, **params: 
                 "user": {"username": user.username, "role": user.role, "restricted": user.restricted},
                 "permissions": [p.value for p in Permission if allowed(user, p)],
                 "bounds": {k: v.isoformat() if v else None for k, v in bounds.items()},
+                "limits": {"max_upload_mb": request.app.state.bizsight.project.settings.server.max_upload_mb},
                 "params": params,
             }
         ),
@@ -152,7 +155,8 @@ def _page(name: str) -> Any:
 
 
 for _name in (
-    "overview", "sales", "customers", "reviews", "products", "forecasts", "monitor", "data", "dashboards", "settings",
+    "overview", "sales", "customers", "reviews", "products", "forecasts", "monitor", "data", "jobs", "dashboards",
+    "settings",
 ):  # fmt: skip
     router.add_api_route(f"/{_name}", _page(_name), methods=["GET"], response_class=HTMLResponse)
 

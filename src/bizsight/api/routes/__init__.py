@@ -14,7 +14,9 @@ from bizsight.api.routes import (
     data,
     exports,
     forecasts,
+    jobs,
     local,
+    schedules,
     system,
     users,
 )
@@ -30,6 +32,8 @@ API_ROUTERS = (
     users.router,
     page_data.router,
     forecasts.router,
+    jobs.router,
     local.router,
+    schedules.router,
 )
 ROOT_ROUTERS = (system.router,)

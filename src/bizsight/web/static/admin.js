@@ -6,6 +6,16 @@
   const ENTITIES = ["order_lines", "customers", "products", "reviews", "marketing_spend", "deals", "targets", "market"];
 
   async function data(grid) {
+    // after a load or a refresh the tables and loads below the panel are drawn again
+    if (B.jobs && B.can("data:load")) B.jobs.loadPanel(grid, () => redraw(grid));
+    await warehouse(grid);
+  }
+  function redraw(grid) {
+    for (const card of [...grid.children]) if (card.dataset.widget !== "load") card.remove();
+    return warehouse(grid);
+  }
+
+  async function warehouse(grid) {
     const status = await B.api("GET", "/api/v1/data/status");
     const tables = (status.tables || []).map((t) => ({ table: t.schema + "." + t.table, rows: t.rows }));
     const fresh = status.freshness || {};
@@ -58,6 +68,12 @@
   }
 
   async function settings(grid) {
+    if (B.can("users:manage")) await people(grid);
+    if (B.jobs && B.can("schedules:manage")) await B.jobs.schedules(grid);
+    if (B.jobs && B.can("backups")) await B.jobs.backups(grid);
+  }
+
+  async function people(grid) {
     const users = await B.api("GET", "/api/v1/users");
     const { body, tools } = B.card(grid, { id: "users", title: "Users", span: 12 });
     const rows = users.users.map((u) => Object.assign({}, u, { restrictions: formatRestrictions(u.restrictions) }));

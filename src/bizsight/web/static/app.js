@@ -281,7 +281,7 @@ const Bizsight = (function () {
     const render = async () => {
       grid.replaceChildren();
       notice("");
-      if (!boot.bounds.last && !["settings", "data", "dashboards"].includes(boot.page)) {
+      if (!boot.bounds.last && !["settings", "data", "jobs", "dashboards"].includes(boot.page)) {
         // nothing to chart before the first orders are loaded: say what to do, ask nothing
         grid.append(el("div", { class: "empty span-12", id: "no-data" },
           el("h2", { text: "No data yet" }),
