@@ -71,7 +71,9 @@ class Clients:
             day = self.next_day
         fresh = overview(END - dt.timedelta(days=day))
         page = overview(END)
-        return [("page", body) for body in [*page.values(), None]] + [("new range", b) for b in fresh.values()]
+        return [("page", body) for body in [*page.values(), None]] + [
+            ("new range", b) for b in fresh.values()
+        ]
 
     def _loop(self) -> None:
         headers = {"Authorization": f"Bearer {self.token}"}
@@ -103,7 +105,9 @@ def report(name: str, clients: Clients) -> dict[str, dict[str, float]]:
     for kind, seconds in clients.times.items():
         ms = [s * 1000 for s in seconds]
         figures[kind] = {"p50": pct(ms, 0.5), "p95": pct(ms, 0.95), "n": len(ms)}
-        print(f"  {name:<8} {kind:<10} n={len(ms):>5}  p50 {pct(ms, 0.5):8.1f} ms  p95 {pct(ms, 0.95):8.1f} ms")
+        print(
+            f"  {name:<8} {kind:<10} n={len(ms):>5}  p50 {pct(ms, 0.5):8.1f} ms  p95 {pct(ms, 0.95):8.1f} ms"
+        )
     print(f"  {name:<8} errors: {clients.errors}")
     return figures
 
