@@ -152,11 +152,12 @@ class Served:
 
     base: str
     process: subprocess.Popen[str]
+    output: tuple[str, str] = ("", "")  # stdout and stderr, once it has stopped
 
     def kill(self) -> None:
         """SIGKILL: the server dies mid-work, as in a crash or an OOM kill."""
         self.process.send_signal(signal.SIGKILL)
-        self.process.communicate(timeout=30)
+        self.output = self.process.communicate(timeout=30)
 
 
 @contextmanager
@@ -179,7 +180,7 @@ def serving(project: Project, *, admin_password: str = "served admin password") 
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
-            process.communicate(timeout=60)
+            served.output = process.communicate(timeout=60)
 
 
 def metric_answers(project: Project) -> dict[str, object]:

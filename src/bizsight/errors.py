@@ -71,10 +71,6 @@ class PayloadTooLargeError(BizsightError):
     """An upload is larger than the server allows (``server.max_upload_mb``)."""
 
 
-class FeatureUnavailableError(BizsightError):
-    """This build of bizsight lacks a part the request needs (a module not installed yet)."""
-
-
 class BackupError(BizsightError):
     """A backup cannot be written, or a backup file is damaged and cannot be restored."""
 

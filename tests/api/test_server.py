@@ -3,16 +3,12 @@ runs, it owns the warehouse and other commands go through it."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.helpers import demo_project, free_port, run_cli, wait_for
+from tests.helpers import demo_project, run_cli, serving
 
 ADMIN_PASSWORD = "served admin password"
 
@@ -20,19 +16,8 @@ ADMIN_PASSWORD = "served admin password"
 @pytest.mark.slow
 def test_serve_answers_over_http_and_owns_the_warehouse(tmp_path: Path) -> None:
     project = demo_project(tmp_path, customers=120, years=1.0, seed=3)
-    port = free_port()
-    env = {**os.environ, "BIZSIGHT_ADMIN_PASSWORD": ADMIN_PASSWORD, "COLUMNS": "200"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bizsight", "serve", "--port", str(port), "--project", str(project.root)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{base}/healthz", server)
-        with httpx.Client(base_url=base) as client:
+    with serving(project, admin_password=ADMIN_PASSWORD) as served:
+        with httpx.Client(base_url=served.base) as client:
             login = client.post("/api/v1/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})
             assert login.status_code == 200
             csrf = login.json()["csrf_token"]
@@ -43,12 +28,13 @@ def test_serve_answers_over_http_and_owns_the_warehouse(tmp_path: Path) -> None:
             assert client.get("/api/v1/docs").status_code == 200
         other = run_cli("query", "orders", "--project", str(project.root))  # sent to the owner
         assert other.returncode == 0 and "sent to the bizsight server" in other.stderr
-    finally:
-        server.send_signal(signal.SIGINT)
-        out, err = server.communicate(timeout=30)
-    assert server.returncode == 0
+        server_file = project.paths.state_dir / "server.json"
+        assert server_file.stat().st_mode & 0o077 == 0  # its token: for the server's user only
+    assert served.process.returncode == 0
+    out, err = served.output
     assert ADMIN_PASSWORD not in out + err  # taken from the environment, never echoed
-    assert f"http://127.0.0.1:{port}" in out
+    assert served.base in out
+    assert not server_file.exists()  # withdrawn when the server stopped
 
 
 @pytest.mark.slow

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from bizsight.services import schedule_admin
 from bizsight.services.project import Project
 from bizsight.services.users import add_user, open_store
 from tests.helpers import CUSTOMER_HEADER, PRODUCT_HEADER, customers, products, write_csv
@@ -139,12 +138,6 @@ def test_an_editor_manages_schedules_in_settings(load_site: Site) -> None:
     load_site.open(page, "/settings")
     page.wait_for_selector("[data-widget=schedules]")
     assert page.locator("[data-widget=users]").count() == 0  # users stay with admins
-    if not schedule_admin.available():
-        assert page.locator("#schedules-unavailable").count() == 1
-        pytest.skip(
-            "bizsight.services.schedules (parse_when) is not in this build yet: the Settings page "
-            "says so and offers no form; adding, disabling and removing are untested in the browser"
-        )
     page.fill("#s-name", "nightly")
     page.select_option("#s-preset", "0 2 * * *")
     page.fill("#s-timezone", "Europe/Berlin")

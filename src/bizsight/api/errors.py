@@ -21,7 +21,6 @@ STATUS: list[tuple[type[errors.BizsightError], int]] = [  # first match wins
     (errors.JobCancelledError, 409),
     (errors.WarehouseLockedError, 503),
     (errors.NotInitializedError, 409),
-    (errors.FeatureUnavailableError, 501),
     (errors.BizsightError, 400),
 ]
 

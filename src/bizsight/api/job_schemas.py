@@ -73,7 +73,9 @@ class NewSchedule(_Strict):
         max_length=100,
         description="a preset such as 'daily at 02:00' or 'hourly', or a cron expression",
     )
-    timezone: str = Field(default="UTC", min_length=1, max_length=64, description="IANA name")
+    timezone: str | None = Field(
+        default=None, min_length=1, max_length=64, description="IANA name (default: the project's timezone)"
+    )
     folder: str | None = Field(default=None, max_length=1000, description="watch: the folder on the server")
     keep: int | None = Field(default=None, ge=1, le=1000, description="backup: keep the newest N")
     enabled: bool = True
@@ -88,16 +90,19 @@ class ScheduleOut(BaseModel):
     name: str
     kind: str
     cron: str
+    description: str = Field(description="the timetable in words")
     timezone: str
     params: dict[str, Any]
     enabled: bool
     created_by: str | None
-    created_at: dt.datetime
-    next_run_at: dt.datetime | None = Field(description="UTC; set by the scheduler")
-    last_run_at: dt.datetime | None
+    created_at: dt.datetime | None
+    next_run_local: dt.datetime | None = Field(description="the next run, in the schedule's time zone")
+    next_run_utc: dt.datetime | None
+    last_run_utc: dt.datetime | None
     last_job_id: int | None
+    last_job_state: str | None
+    skipped: dict[str, Any] | None = Field(default=None, description="runs skipped: the job before still ran")
 
 
 class ScheduleList(BaseModel):
     schedules: list[ScheduleOut]
-    available: bool = Field(description="false while this build cannot read timetables (no new schedules)")

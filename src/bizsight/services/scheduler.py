@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from bizsight.app.models import Job, JobState, Schedule
 from bizsight.app.store import MetadataStore
-from bizsight.console import Reporter
+from bizsight.console import NullReporter, Reporter
 from bizsight.errors import BizsightError
 from bizsight.services.jobs import JobRunner
 from bizsight.services.project import Project
@@ -52,21 +52,12 @@ class SystemClock:
         wake.wait(seconds)
 
 
-class KeptNotes:
+class KeptNotes(NullReporter):
     """The scheduler's reporter unless given one: keeps the newest warnings (a server runs for
     months; the schedules' rows keep their own skip notes)."""
 
     def __init__(self, keep: int = 200) -> None:
-        self.warnings: collections.deque[str] = collections.deque(maxlen=keep)
-
-    def step(self, message: str) -> None:
-        pass
-
-    def advance(self, done: float, total: float, message: str = "") -> None:
-        pass
-
-    def warn(self, message: str) -> None:
-        self.warnings.append(message)
+        self.warnings = collections.deque(maxlen=keep)  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)

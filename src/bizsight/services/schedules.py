@@ -1,5 +1,5 @@
-"""Schedules: the use cases over the schedules table, shared by ``bizsight schedule`` and (later)
-the API. When a schedule runs is :mod:`bizsight.services.schedule_timing`; the thread that turns
+"""Schedules: the use cases over the schedules table, shared by ``bizsight schedule``, the API
+and the Settings page. When a schedule runs is :mod:`bizsight.services.schedule_timing`; the thread that turns
 due schedules into jobs is :mod:`bizsight.services.scheduler`; docs/schedules.md is the user's page.
 """
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
 
 from bizsight.app import audit
 from bizsight.app.models import Job, Schedule
@@ -89,6 +90,8 @@ def add_schedule(
     timezone: str,
     params: dict[str, Any],
     created_by: str | None = None,
+    enabled: bool = True,
+    client: str | None = None,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Store a new schedule (``params`` from :func:`kind_params`); its view."""
@@ -109,13 +112,20 @@ def add_schedule(
             timezone=where.key,
             params=params,
             state={},
-            enabled=True,
+            enabled=enabled,
             created_by=created_by,
             next_run_at=naive_utc(first),
         )
         s.add(row)
         s.flush()
-        audit.record(s, "schedule.add", actor=created_by, target=name, detail={"kind": kind, "cron": cron})
+        audit.record(
+            s,
+            "schedule.add",
+            actor=created_by,
+            target=name,
+            detail={"kind": kind, "cron": cron},
+            client=client,
+        )
         return schedule_view(row, None)
 
 
@@ -128,17 +138,50 @@ def list_schedules(store: MetadataStore) -> list[dict[str, Any]]:
         return [schedule_view(r, states.get(r.last_job_id) if r.last_job_id else None) for r in rows]
 
 
-def remove_schedule(store: MetadataStore, name: str, *, actor: str | None = None) -> dict[str, Any]:
-    """Delete the schedule ``name`` (its jobs stay in the job list); its last view."""
+def remove_schedule(
+    store: MetadataStore, schedule: str | int, *, actor: str | None = None, client: str | None = None
+) -> dict[str, Any]:
+    """Delete a schedule, by name or id (its jobs stay in the job list); its last view."""
     with store.session() as s:
-        row = s.scalar(select(Schedule).where(Schedule.name == name))
-        if row is None:
-            known = list(s.scalars(select(Schedule.name)))
-            raise NotFoundError(f"no schedule named '{name}'{did_you_mean(name, known)}")
+        row = _find(s, schedule)
         view = schedule_view(row, None)
         s.delete(row)
-        audit.record(s, "schedule.remove", actor=actor, target=name)
+        audit.record(s, "schedule.remove", actor=actor, target=row.name, client=client)
         return view
+
+
+def set_enabled(
+    store: MetadataStore,
+    schedule: str | int,
+    enabled: bool,
+    *,
+    actor: str | None = None,
+    client: str | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Pause or resume a schedule. Resumed, it runs next at its next slot from now: the slots it
+    was paused through are not made up."""
+    with store.session() as s:
+        row = _find(s, schedule)
+        if enabled and not row.enabled:
+            row.next_run_at = naive_utc(
+                next_run(row.cron, zone(row.timezone), now or dt.datetime.now(dt.UTC))
+            )
+        row.enabled = enabled
+        action = "schedule.enable" if enabled else "schedule.disable"
+        audit.record(s, action, actor=actor, target=row.name, client=client)
+        return schedule_view(row, None)
+
+
+def _find(s: OrmSession, schedule: str | int) -> Schedule:
+    found = s.get(Schedule, schedule) if isinstance(schedule, int) else None
+    if isinstance(schedule, str):
+        found = s.scalar(select(Schedule).where(Schedule.name == schedule))
+    if found is None:
+        known = list(s.scalars(select(Schedule.name)))
+        hint = did_you_mean(schedule, known) if isinstance(schedule, str) else ""
+        raise NotFoundError(f"no schedule {'named ' if isinstance(schedule, str) else ''}'{schedule}'{hint}")
+    return found
 
 
 def schedule_view(row: Schedule, last_job_state: str | None) -> dict[str, Any]:
@@ -155,6 +198,7 @@ def schedule_view(row: Schedule, last_job_state: str | None) -> dict[str, Any]:
         "params": dict(row.params or {}),
         "enabled": row.enabled,
         "created_by": row.created_by,
+        "created_at": row.created_at.replace(tzinfo=dt.UTC).isoformat() if row.created_at else None,
         "next_run_local": upcoming.astimezone(where).isoformat() if upcoming else None,
         "next_run_utc": upcoming.isoformat() if upcoming else None,
         "last_run_utc": row.last_run_at.replace(tzinfo=dt.UTC).isoformat() if row.last_run_at else None,

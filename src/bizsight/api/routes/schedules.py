@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from bizsight.api.deps import Client, ScheduleUser, StoreDep
+from bizsight.api.deps import Client, ScheduleUser, StateDep
 from bizsight.api.job_schemas import NewSchedule, ScheduleChange, ScheduleList, ScheduleOut
-from bizsight.services import schedule_admin as service
+from bizsight.services import schedules as service
 
 router = APIRouter(prefix="/schedules", tags=["schedules"])
 
@@ -16,45 +17,49 @@ ScheduleId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("", response_model=ScheduleList)
-def list_schedules(user: ScheduleUser, store: StoreDep) -> ScheduleList:
-    """Every schedule with its timetable (cron, time zone), next and last run."""
-    return ScheduleList.model_validate(
-        {"schedules": service.list_schedules(store), "available": service.available()}
-    )
+def list_schedules(user: ScheduleUser, state: StateDep) -> ScheduleList:
+    """Every schedule with its timetable (cron, time zone), next and last run and its job."""
+    return ScheduleList.model_validate({"schedules": service.list_schedules(state.store)})
 
 
 @router.post("", status_code=201, response_model=ScheduleOut)
-def add_schedule(body: NewSchedule, user: ScheduleUser, store: StoreDep, client: Client) -> ScheduleOut:
+def add_schedule(body: NewSchedule, user: ScheduleUser, state: StateDep, client: Client) -> ScheduleOut:
     """A new schedule. ``when`` is a preset ("daily at 02:00") or a cron expression, read in
     ``timezone``; a watch names its folder on the server, a backup how many to keep."""
-    params = {
-        key: value for key, value in (("folder", body.folder), ("keep", body.keep)) if value is not None
-    }
-    return ScheduleOut.model_validate(
-        service.add_schedule(
-            store,
-            name=body.name,
-            kind=body.kind,
-            when=body.when,
-            timezone=body.timezone,
-            params=params,
-            enabled=body.enabled,
-            actor=user.username,
-            client=client,
-        )
+    params = service.kind_params(
+        body.kind, folder=FilePath(body.folder) if body.folder else None, keep=body.keep
     )
+    added = service.add_schedule(
+        state.store,
+        body.name,
+        body.kind,
+        body.when,
+        timezone=body.timezone or state.project.settings.timezone,
+        params=params,
+        created_by=user.username,
+        enabled=body.enabled,
+        client=client,
+    )
+    _wake(state)
+    return ScheduleOut.model_validate(added)
 
 
 @router.patch("/{schedule_id}", response_model=ScheduleOut)
 def change_schedule(
-    schedule_id: ScheduleId, body: ScheduleChange, user: ScheduleUser, store: StoreDep, client: Client
+    schedule_id: ScheduleId, body: ScheduleChange, user: ScheduleUser, state: StateDep, client: Client
 ) -> ScheduleOut:
-    """Enable or disable a schedule."""
-    return ScheduleOut.model_validate(
-        service.set_enabled(store, schedule_id, body.enabled, actor=user.username, client=client)
-    )
+    """Pause or resume a schedule (resumed, it runs at its next slot; paused slots are not made up)."""
+    changed = service.set_enabled(state.store, schedule_id, body.enabled, actor=user.username, client=client)
+    _wake(state)
+    return ScheduleOut.model_validate(changed)
 
 
 @router.delete("/{schedule_id}", status_code=204)
-def remove_schedule(schedule_id: ScheduleId, user: ScheduleUser, store: StoreDep, client: Client) -> None:
-    service.remove_schedule(store, schedule_id, actor=user.username, client=client)
+def remove_schedule(schedule_id: ScheduleId, user: ScheduleUser, state: StateDep, client: Client) -> None:
+    service.remove_schedule(state.store, schedule_id, actor=user.username, client=client)
+
+
+def _wake(state: StateDep) -> None:
+    """Let the scheduler see the change now rather than at its next look."""
+    if state.scheduler is not None:
+        state.scheduler.wake()

@@ -236,21 +236,20 @@
         await schedules(grid);
       } catch (err) { B.notice(err.message); }
     };
-    const columns = ["name", "kind", "when (cron)", "time zone", "folder / keep", "enabled", "next run (UTC)", "last run (UTC)", ""];
+    const columns = ["name", "kind", "when", "time zone", "folder / keep", "enabled", "next run (its time zone)", "last run", ""];
     const table = rows.length ? el("div", { class: "table-wrap" }, el("table", {},
       el("thead", {}, el("tr", {}, columns.map((c) => el("th", { text: c })))),
       el("tbody", {}, rows.map((s) => el("tr", { "data-schedule": s.name },
-        el("td", { text: s.name }), el("td", { text: s.kind }), el("td", { text: s.cron }), el("td", { text: s.timezone }),
+        el("td", { text: s.name }), el("td", { text: s.kind }), el("td", { text: `${s.description} (${s.cron})` }), el("td", { text: s.timezone }),
         el("td", { text: s.params.folder || (s.params.keep ? "keep " + s.params.keep : "–") }),
         el("td", { text: s.enabled ? "yes" : "no" }),
-        el("td", { text: (s.next_run_at || "–").replace("T", " ").slice(0, 16) }),
-        el("td", { text: (s.last_run_at || "–").replace("T", " ").slice(0, 16) }),
+        el("td", { text: (s.next_run_local || "–").replace("T", " ").slice(0, 16) }),
+        el("td", { text: s.last_run_utc ? `${s.last_run_utc.replace("T", " ").slice(0, 16)} UTC${s.last_job_state ? ` (${s.last_job_state})` : ""}` : "–" }),
         el("td", {},
           el("button", { type: "button", class: "small toggle-schedule", text: s.enabled ? "Disable" : "Enable", onclick: () => change(s, s.enabled ? "disable" : "enable") }),
           " ",
           el("button", { type: "button", class: "small remove-schedule", text: "Remove", onclick: () => change(s, "remove") }))))))) : B.empty("No schedules yet.");
-    body.replaceChildren(table, answer.available ? scheduleForm(grid) :
-      el("p", { class: "notice", id: "schedules-unavailable", text: "This build of bizsight cannot read timetables yet (bizsight.services.schedules is missing): schedules cannot be added." }));
+    body.replaceChildren(table, scheduleForm(grid));
   }
 
   function scheduleForm(grid) {
