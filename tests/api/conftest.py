@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from bizsight.api import create_app
 from bizsight.app.store import MetadataStore
+from bizsight.server import create_app
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue
 from bizsight.services.users import add_user, create_token, restrict

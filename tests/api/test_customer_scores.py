@@ -7,8 +7,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from bizsight.api import create_app
 from bizsight.app.store import MetadataStore
+from bizsight.server import create_app
 from bizsight.services.users import add_user, create_token
 from tests.helpers import demo_project
 

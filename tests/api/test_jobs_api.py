@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from bizsight.api import create_app
 from bizsight.app.store import MetadataStore
+from bizsight.server import create_app
 from bizsight.services.jobs import KINDS, JobContext, job_kind
 from bizsight.services.project import Project
 from bizsight.services.uploads import safe_name, uploads_dir

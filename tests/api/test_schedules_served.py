@@ -10,9 +10,9 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from bizsight.api import create_app
 from bizsight.app.models import Job
 from bizsight.app.store import MetadataStore
+from bizsight.server import create_app
 from bizsight.services.project import Project
 from bizsight.services.schedules import add_schedule
 

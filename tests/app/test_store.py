@@ -145,7 +145,7 @@ def test_an_unreachable_database_is_a_one_line_error_without_the_url() -> None:
 def test_the_api_keeps_users_and_dashboards_in_postgres(postgres_url: str, tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 
-    from bizsight.api import create_app
+    from bizsight.server import create_app
     from bizsight.services.project import Project
     from bizsight.services.users import add_user
 

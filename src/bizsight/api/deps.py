@@ -1,27 +1,30 @@
-"""Dependencies of the route handlers, as ``Annotated`` aliases: the state, a warehouse cursor
-per request, the caller, and one guard per permission (which also rate-limits expensive calls).
+"""Dependencies of the API's handlers, as ``Annotated`` aliases: the caller and one guard per
+permission (which also rate-limits expensive calls); the state, warehouse cursor, store and
+project come from :mod:`bizsight.serving.deps` and are re-exported here for the routes.
 
 Handlers then read like ``def query(body: Query, user: QueryUser, wh: WarehouseDep)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from bizsight.api.state import AppState
 from bizsight.app.security import same
-from bizsight.app.store import MetadataStore
 from bizsight.errors import AccessDeniedError, AuthenticationError
 from bizsight.services.access import Permission, Principal, authorize
-from bizsight.services.project import Project
 from bizsight.services.users import session_principal, token_principal
-from bizsight.warehouse.connection import Warehouse
+from bizsight.serving.deps import (
+    SESSION_COOKIE,
+    Client,
+    ProjectDep,
+    StateDep,
+    StoreDep,
+    WarehouseDep,
+)
 
-SESSION_COOKIE = "bizsight_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -34,40 +37,6 @@ cookie_scheme = APIKeyCookie(
 csrf_scheme = APIKeyHeader(
     name=CSRF_HEADER, auto_error=False, description="With the session cookie on POST/PUT/PATCH/DELETE"
 )
-
-
-def get_state(request: Request) -> AppState:
-    state: AppState = request.app.state.bizsight
-    return state
-
-
-StateDep = Annotated[AppState, Depends(get_state)]
-
-
-def get_store(state: StateDep) -> MetadataStore:
-    return state.store
-
-
-def get_project(state: StateDep) -> Project:
-    return state.project
-
-
-def get_warehouse(state: StateDep) -> Iterator[Warehouse]:
-    """A cursor of the owner's connection for this request (DESIGN.md: one owner, a cursor each)."""
-    with state.warehouse.cursor() as wh:
-        yield wh
-
-
-StoreDep = Annotated[MetadataStore, Depends(get_store)]
-ProjectDep = Annotated[Project, Depends(get_project)]
-WarehouseDep = Annotated[Warehouse, Depends(get_warehouse)]
-
-
-def client_of(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
-Client = Annotated[str | None, Depends(client_of)]
 
 
 def current_principal(
@@ -142,3 +111,12 @@ LoadUser = Annotated[Principal, Depends(Guard(Permission.DATA_LOAD))]
 JobsUser = Annotated[Principal, Depends(Guard(Permission.JOBS))]
 ScheduleUser = Annotated[Principal, Depends(Guard(Permission.SCHEDULES))]
 BackupUser = Annotated[Principal, Depends(Guard(Permission.BACKUPS))]
+
+__all__ = [
+    "SESSION_COOKIE",
+    "Client",
+    "ProjectDep",
+    "StateDep",
+    "StoreDep",
+    "WarehouseDep",
+]

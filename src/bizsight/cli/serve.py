@@ -30,9 +30,9 @@ def serve(host: HostOpt = None, port: PortOpt = None, project: ProjectOpt = Path
 def serve_project(directory: Path, *, host: str | None, port: int | None) -> None:
     import uvicorn
 
-    from bizsight.api import create_app
     from bizsight.cli.remote import serve_command
     from bizsight.cli.users import print_login
+    from bizsight.server import create_app
     from bizsight.services.owner import announce, withdraw
     from bizsight.services.project import Project
     from bizsight.services.users import ensure_admin, open_store

@@ -15,11 +15,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from bizsight.api.deps import SESSION_COOKIE, StateDep, WarehouseDep
 from bizsight.errors import NotFoundError
 from bizsight.services.access import Permission, Principal, allowed
 from bizsight.services.page_data import data_bounds
 from bizsight.services.users import session_principal
+from bizsight.serving.deps import SESSION_COOKIE, StateDep, WarehouseDep
 from bizsight.warehouse.connection import Warehouse
 
 HERE = Path(__file__).parent

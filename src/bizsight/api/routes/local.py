@@ -13,8 +13,8 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from bizsight.api.deps import LocalCaller, StateDep
-from bizsight.api.state import CommandRunner
 from bizsight.errors import NotFoundError
+from bizsight.serving.state import CommandRunner
 
 router = APIRouter(prefix="/local", tags=["local"])
 

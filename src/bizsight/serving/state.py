@@ -7,12 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bizsight.api.telemetry import Telemetry
 from bizsight.app.store import MetadataStore
 from bizsight.services.jobs import JobRunner
 from bizsight.services.limits import RateLimiter
 from bizsight.services.project import Project
 from bizsight.services.scheduler import Scheduler
+from bizsight.serving.telemetry import Telemetry
 from bizsight.warehouse.connection import Warehouse
 
 
