@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from enum import StrEnum
 from typing import Literal
@@ -135,8 +136,16 @@ def relative_range(name: str, today: dt.date, fiscal_year_start: int = 1) -> tup
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` moved by whole months; a day the target month lacks becomes its last day.
+
+    >>> add_months(dt.date(2026, 8, 31), -1), add_months(dt.date(2028, 2, 29), -12)
+    (datetime.date(2026, 7, 31), datetime.date(2027, 2, 28))
+    >>> add_months(dt.date(2026, 3, 31), -1)
+    datetime.date(2026, 2, 28)
+    """
     index = day.year * 12 + day.month - 1 + months
-    return day.replace(year=index // 12, month=index % 12 + 1)
+    year, month = index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _period_start(day: dt.date, months: int, fiscal_year_start: int) -> dt.date:
