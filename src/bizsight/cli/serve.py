@@ -64,8 +64,20 @@ def serve_project(directory: Path, *, host: str | None, port: int | None) -> Non
         app = create_app(
             project, store=store, warehouse=warehouse, commands=serve_command, local_token=owner.token
         )
+        _log_to_stderr()
         uvicorn.run(app, host=host, port=port, log_level="info")
     store.close()
+
+
+def _log_to_stderr() -> None:
+    """Jobs and schedules say what they do in the server's log, beside uvicorn's lines."""
+    import logging
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(name)s] %(message)s"))
+    logger = logging.getLogger("bizsight")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
 
 
 def _loopback(host: str) -> str:

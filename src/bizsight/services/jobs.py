@@ -11,6 +11,7 @@ row; kinds register themselves with :func:`job_kind` (see :mod:`bizsight.service
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -27,6 +28,7 @@ from bizsight.console import NullReporter, Reporter
 from bizsight.errors import BizsightError, InvalidArgumentError, JobCancelledError
 from bizsight.services.project import Project
 
+log = logging.getLogger("bizsight.jobs")
 PERSIST_EVERY = 0.5  # seconds between writes of a running job's progress to its row
 
 
@@ -274,6 +276,7 @@ class JobRunner:
                 return
             job.state, job.started_at = JobState.RUNNING.value, utcnow()
             name, params = job.kind, dict(job.params)
+            log.info("job %d (%s) started, asked by %s", job_id, name, job.requested_by or job.origin)
         progress = _Progress(self.store, job_id, running)
         context = JobContext(
             self.project,
@@ -314,6 +317,11 @@ class JobRunner:
         result: dict[str, Any] | None = None,
         error: str | None = None,
     ) -> None:
+        level = logging.INFO if state is JobState.SUCCEEDED else logging.WARNING
+        seconds = time.monotonic() - progress.started
+        log.log(
+            level, "job %d %s after %.1f s%s", job_id, state.value, seconds, f": {error}" if error else ""
+        )
         with self.store.session() as s:
             job = job_rows.get(s, job_id)
             job.state, job.finished_at = state.value, utcnow()
@@ -332,6 +340,7 @@ class _Progress(NullReporter):
         self.store, self.job_id, self.running = store, job_id, running
         self.message = ""
         self.fraction = 0.0
+        self.started = time.monotonic()
         self._saved = 0.0
 
     def step(self, message: str) -> None:

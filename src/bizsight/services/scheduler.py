@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,12 +53,19 @@ class SystemClock:
         wake.wait(seconds)
 
 
+log = logging.getLogger("bizsight.scheduler")
+
+
 class KeptNotes(NullReporter):
     """The scheduler's reporter unless given one: keeps the newest warnings (a server runs for
     months; the schedules' rows keep their own skip notes)."""
 
     def __init__(self, keep: int = 200) -> None:
         self.warnings = collections.deque(maxlen=keep)  # type: ignore[assignment]
+
+    def warn(self, message: str) -> None:
+        super().warn(message)
+        log.warning(message)  # and the server's log says so
 
 
 @dataclass(frozen=True)
