@@ -60,7 +60,10 @@ def store(tmp_path: Path) -> Iterator[MetadataStore]:
 
 @pytest.fixture
 def fake_backup(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """A quick stand-in for the backup job kind (written elsewhere): it records its params."""
+    """A quick stand-in for the backup job kind: it records its params (the real kinds are
+    registered first, so the stand-in is not replaced by them)."""
+    import bizsight.services.job_kinds  # noqa: F401
+
     calls: list[dict[str, Any]] = []
 
     def work(ctx: JobContext) -> dict[str, Any]:
