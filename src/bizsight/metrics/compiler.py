@@ -19,11 +19,11 @@ from sqlglot import exp
 from bizsight.errors import InvalidArgumentError, did_you_mean
 from bizsight.metrics.definitions import TIME, Aggregate, Catalogue, Compare, Metric
 from bizsight.metrics.expressions import aliased_table, date_literal, ratio, shift_date, snippet
-from bizsight.metrics.query import Filter, Grain, Query, add_months
+from bizsight.metrics.periods import MONTHS, add_months, previous_span, previous_year
+from bizsight.metrics.query import Filter, Grain, Query
 from bizsight.warehouse.sql import col, ident
 
 PERIOD = "period"
-_MONTHS = {Grain.MONTH: 1, Grain.QUARTER: 3, Grain.YEAR: 12}
 # Which join alias holds each (metric, compare) in one compiled query: made by
 # QueryCompiler._join_parts inside compile() and passed to value(), never kept on the compiler.
 Holders = Mapping[tuple[str, Compare | None], str]
@@ -168,9 +168,8 @@ class QueryCompiler:
     def _shifted_range(self, compare: Compare) -> tuple[dt.date, dt.date]:
         assert self.lo is not None and self.hi is not None
         if compare is Compare.PREVIOUS_YEAR:
-            return add_months(self.lo, -12), add_months(self.hi, -12)
-        length = (self.hi - self.lo).days + 1
-        return self.lo - dt.timedelta(days=length), self.lo - dt.timedelta(days=1)
+            return previous_year(self.lo), previous_year(self.hi)
+        return previous_span(self.lo, self.hi)
 
     def shift_period(self, period: exp.Expr, compare: Compare, *, forward: bool = False) -> exp.Expr:
         """The key of the period ``compare`` refers to (or, forward, the one that refers to it)."""
@@ -191,7 +190,7 @@ class QueryCompiler:
             return shift_date(period, sign, "DAY")
         if grain is Grain.WEEK:
             return shift_date(period, sign * 7, "DAY")
-        return shift_date(period, sign * _MONTHS[grain], "MONTH")
+        return shift_date(period, sign * MONTHS[grain], "MONTH")
 
     def _data_lower_bound(self) -> dt.date | None:
         """The earliest date any subquery must read (the range extended for comparisons)."""
@@ -202,13 +201,13 @@ class QueryCompiler:
             if self.q.grain is None:
                 lows.append(self._shifted_range(compare)[0])
             elif compare is Compare.PREVIOUS_YEAR:
-                lows.append(add_months(self.lo, -12) - dt.timedelta(days=31))
+                lows.append(previous_year(self.lo) - dt.timedelta(days=31))
             else:
                 step = {Grain.DAY: 1, Grain.WEEK: 14}.get(self.q.grain)
                 lows.append(
                     self.lo - dt.timedelta(days=step)
                     if step
-                    else add_months(self.lo, -_MONTHS[self.q.grain] - 1)
+                    else add_months(self.lo, -MONTHS[self.q.grain] - 1)
                 )
         return min(lows)
 
