@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from bizsight.errors import InvalidArgumentError
 from bizsight.metrics import periods
+from bizsight.metrics.compiler import compile_query
+from bizsight.metrics.definitions import builtin
 from bizsight.metrics.periods import (
     GRAINS,
     add_months,
@@ -20,6 +22,7 @@ from bizsight.metrics.periods import (
     previous_year,
     shift,
 )
+from bizsight.metrics.query import Query
 
 DAYS = st.dates(min_value=dt.date(1901, 1, 1), max_value=dt.date(2199, 12, 31))
 FISCAL = st.integers(min_value=1, max_value=12)
@@ -88,3 +91,33 @@ def test_the_previous_span_is_as_long_and_ends_the_day_before(start: dt.date, da
 def test_an_unknown_grain_says_which_it_meant() -> None:
     with pytest.raises(InvalidArgumentError, match="did you mean 'month'"):
         period_start(dt.date(2026, 1, 1), "mnth")
+
+
+@pytest.mark.parametrize(
+    ("query", "today"),
+    [
+        (Query(metrics=("revenue",), range="last_12_months"), dt.date(2024, 2, 29)),
+        (
+            Query(
+                metrics=("revenue",),
+                start=dt.date(2024, 2, 29),
+                end=dt.date(2024, 3, 31),
+                compare="previous_year",
+            ),
+            dt.date(2026, 1, 1),
+        ),
+        (
+            Query(
+                metrics=("revenue",),
+                grain="month",
+                start=dt.date(2025, 4, 30),
+                end=dt.date(2025, 6, 30),
+                compare="previous_period",
+            ),
+            dt.date(2026, 1, 1),
+        ),
+    ],
+)
+def test_ranges_on_days_other_months_lack_compile(query: Query, today: dt.date) -> None:
+    # These raised "day is out of range for month" before the arithmetic clamped (decision 0031).
+    assert compile_query(builtin(), query, today=today).sql().startswith("WITH")
