@@ -82,7 +82,8 @@ class QueryCompiler:
         self.models: list[str] = list(
             dict.fromkeys(m for a in self.aggregates if (m := catalogue.metrics[a].model) is not None)
         )
-        self.shifts = self._shifts_needed() if shifted else []
+        needed = tuple(self._shifts_needed())  # checks that the query can compare at all
+        self.shifts = needed if shifted else ()
         self._check_dimensions()
 
     # -- what is needed -------------------------------------------------------------------------
