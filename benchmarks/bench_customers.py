@@ -71,7 +71,9 @@ with project.warehouse(read_only=True) as wh:
         extra["customers"] = len(s)
     elif step == "churn":
         import datetime as dt
-        from bizsight.analytics.churn import churn_window, fit_churn_model, labelled_features, score_customers
+        from bizsight.analytics.churn import fit_churn_model
+        from bizsight.analytics.churn_features import labelled_features
+        from bizsight.services.churn import churn_window, score_customers
         n, first, last = churn_window(wh, None)
         extra["churn_days"] = n
         t = time.perf_counter()
@@ -85,7 +87,7 @@ with project.warehouse(read_only=True) as wh:
         extra["scored"] = score_customers(wh, model, last).num_rows
         extra["score_with_reasons_s"] = time.perf_counter() - t
     elif step == "churn_eval":
-        from bizsight.analytics.churn import analyze_churn
+        from bizsight.services.churn import analyze_churn
         analysis = analyze_churn(wh)
         extra["roc_auc"] = analysis.evaluation["roc_auc"]
         extra["pr_auc"] = analysis.evaluation["pr_auc"]

@@ -10,23 +10,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bizsight.analytics.churn import (
-    analyze_churn,
-    churn_window,
-    fit_churn_model,
-    labelled_features,
-    latest_model,
-    retention_targets,
-    save_model,
-    score_customers,
-)
+from bizsight.analytics.churn import fit_churn_model, retention_targets
 from bizsight.analytics.churn_features import (
     churn_days_from_gaps,
     default_churn_days,
     features_sql,
+    labelled_features,
     labels_sql,
     purchase_gaps,
 )
+from bizsight.services.churn import analyze_churn, churn_window, score_customers
+from bizsight.services.churn_models import latest_model, save_model
 from bizsight.services.project import Project
 from bizsight.warehouse.connection import Warehouse
 from tests.helpers import demo_project

@@ -5,6 +5,11 @@ last order date: the evaluation trains on features at t1 = L - 2N labelled by (t
 tests on features at t2 = L - N labelled by (t2, L]. The final model is fitted at t2 (the latest
 fully labelled cutoff) and scores every customer at L. Features: :mod:`.churn_features`.
 
+This module is the model alone: pure functions from feature tables to a fitted model, scores and
+explanations. The warehouse reads are in :mod:`.churn_features`, the use case (which cutoffs,
+which tables) in :mod:`bizsight.services.churn` and the model files in
+:mod:`bizsight.services.churn_models`.
+
 Top reasons (one-at-a-time counterfactual): for each customer and feature, the drop in churn
 probability when that feature alone is set to the population's typical value (median; most common
 category); the three largest positive drops name the reasons ("recency_days high"). Permutation
@@ -13,14 +18,10 @@ importance (drop in ROC-AUC on the evaluation cutoff) ranks features globally.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import json
 import os
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
@@ -30,12 +31,8 @@ from bizsight.analytics.churn_features import (
     CATEGORICAL_FEATURES,
     FEATURES,
     NUMERIC_FEATURES,
-    default_churn_days,
-    features_sql,
-    labels_sql,
 )
-from bizsight.errors import InvalidArgumentError, ModelFitError
-from bizsight.warehouse.connection import Warehouse
+from bizsight.errors import ModelFitError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -175,6 +172,7 @@ def calibration_table(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict
     ]
 
 
+@_model_threads
 def evaluate(model: ChurnModel, table: pa.Table) -> dict[str, Any]:
     """ROC-AUC, PR-AUC, precision/recall/F1 at the model's threshold, Brier score, calibration."""
     from sklearn.metrics import (
@@ -203,6 +201,7 @@ def evaluate(model: ChurnModel, table: pa.Table) -> dict[str, Any]:
     }
 
 
+@_model_threads
 def permutation_importances(
     model: ChurnModel, table: pa.Table, repeats: int = 5, max_rows: int = MAX_IMPORTANCE_ROWS
 ) -> dict[str, float]:
@@ -272,119 +271,18 @@ def risk_bands(p: np.ndarray, threshold: float) -> list[str]:
     return ["high" if v >= threshold else "medium" if v >= threshold / 2 else "low" for v in p]
 
 
-# --- the model registry -------------------------------------------------------------------------
-
-_ARTEFACT = re.compile(r"churn-(\d{8}T\d{6}Z)-v(\d+)\.joblib$")
-
-
-def save_model(model: ChurnModel, metadata: dict[str, Any], directory: Path) -> Path:
-    """Write ``churn-<UTC time>-v<n>.joblib`` (n one above the highest present) and a JSON beside it
-    with the metadata, version and time; return the artefact's path."""
-    import joblib
-
-    directory.mkdir(parents=True, exist_ok=True)
-    versions = [int(m.group(2)) for f in directory.iterdir() if (m := _ARTEFACT.match(f.name))]
-    version = max(versions, default=0) + 1
-    now = dt.datetime.now(dt.UTC)
-    path = directory / f"churn-{now:%Y%m%dT%H%M%SZ}-v{version}.joblib"
-    joblib.dump(model, path)
-    record = {"version": version, "created_at": now.isoformat(), "artefact": path.name} | metadata
-    path.with_suffix(".json").write_text(json.dumps(record, indent=2, default=str))
-    return path
-
-
-def latest_model(directory: Path) -> tuple[ChurnModel, dict[str, Any]]:
-    """The highest version in ``directory`` and its metadata."""
-    import joblib
-
-    found = [(int(m.group(2)), f) for f in directory.glob("churn-*.joblib") if (m := _ARTEFACT.match(f.name))]
-    if not found:
-        raise InvalidArgumentError(f"no churn model in {directory}")
-    _, path = max(found)
-    return joblib.load(path), json.loads(path.with_suffix(".json").read_text())
-
-
-# --- the whole analysis -------------------------------------------------------------------------
-
-
-def labelled_features(wh: Warehouse, as_of: dt.date, churn_days: int) -> pa.Table:
-    """Features at ``as_of`` with the ``churned`` label of (as_of, as_of + churn_days]."""
-    sentiment = wh.table_exists("marts", "review_sentiment")
-    features = wh.con.sql(features_sql(as_of, with_sentiment=sentiment)).to_arrow_table()
-    labels = wh.con.sql(labels_sql(as_of, churn_days)).to_arrow_table()
-    return features.join(labels, "customer_id").sort_by("customer_id")
-
-
-@dataclass(frozen=True)
-class ChurnAnalysis:
-    """The temporal-holdout evaluation, the final model and the current scores."""
-
-    churn_days: int
-    train_cutoff: dt.date
-    test_cutoff: dt.date
-    score_date: dt.date
-    train: dict[str, Any]
-    evaluation: dict[str, Any]
-    importances: dict[str, float]
-    model: ChurnModel
-    scores: pa.Table
-    model_path: Path | None = field(default=None)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The figures ``bizsight analyze churn --json`` prints (not the per-customer scores)."""
-        bands = self.scores.column("risk_band").to_pylist()
-        return {
-            "churn_days": self.churn_days,
-            "train_cutoff": self.train_cutoff.isoformat(),
-            "test_cutoff": self.test_cutoff.isoformat(),
-            "score_date": self.score_date.isoformat(),
-            "train": {"customers": self.train["customers"], "churned": self.train["churned"]},
-            "evaluation": self.evaluation,
-            "top_importances": dict(list(self.importances.items())[:10]),
-            "scored": self.scores.num_rows,
-            "risk_bands": {b: bands.count(b) for b in ("high", "medium", "low")},
-            "model_path": str(self.model_path) if self.model_path else None,
-        }
-
-
-def _value_at_risk_base(wh: Warehouse, last: dt.date) -> dict[str, float]:
-    """Predicted CLV per customer from marts.clv, else net revenue of the last 365 days."""
-    if wh.table_exists("marts", "clv"):
-        return dict(wh.rows("SELECT customer_id, clv::DOUBLE FROM marts.clv"))
-    return dict(
-        wh.rows(
-            "SELECT customer_id, sum(net_amount)::DOUBLE FROM core.fact_order_line "
-            "WHERE order_date > ?::DATE - 365 AND coalesce(status, '') <> 'cancelled' GROUP BY 1",
-            [last],
-        )
-    )
-
-
-def churn_window(wh: Warehouse, churn_days: int | None) -> tuple[int, dt.date, dt.date]:
-    """The churn window N (given, or derived from the data) and the first and last order dates."""
-    first, last = wh.rows("SELECT min(order_date), max(order_date) FROM core.fact_order_line")[0]
-    if last is None:
-        raise ModelFitError("no order lines in the warehouse")
-    n = churn_days or default_churn_days(wh)
-    if n < 1:
-        raise InvalidArgumentError(f"the churn window must be at least one day, not {n}")
-    return n, first, last
-
-
 @_model_threads
-def score_customers(
-    wh: Warehouse, model: ChurnModel, as_of: dt.date, *, max_reasons: int = MAX_REASONS
+def score_features(
+    model: ChurnModel, current: pa.Table, base: dict[str, float], *, max_reasons: int = MAX_REASONS
 ) -> pa.Table:
-    """Churn probability, risk band, revenue at risk and top three reasons per customer at
-    ``as_of``, ranked by revenue at risk. Reasons cost one prediction pass per feature, so they
-    are given to the ``max_reasons`` medium- and high-risk customers with the most revenue at
-    risk (the retention list); the others have none."""
-    sentiment = wh.table_exists("marts", "review_sentiment")
-    current = wh.con.sql(features_sql(as_of, with_sentiment=sentiment)).to_arrow_table()
+    """Churn probability, risk band, revenue at risk and top three reasons per customer of the
+    feature table ``current``, ranked by revenue at risk (probability × ``base``, the customer's
+    value). Reasons cost one prediction pass per feature, so they are given to the
+    ``max_reasons`` medium- and high-risk customers with the most revenue at risk (the retention
+    list); the others have none."""
     p = model.predict_proba(current)
     bands = np.array(risk_bands(p, model.threshold), dtype=object)
-    base = _value_at_risk_base(wh, as_of)
-    ids = current.column("customer_id").to_pylist()
+    ids: list[Any] = current.column("customer_id").to_pylist()
     at_risk = p * np.array([base.get(c, 0.0) for c in ids])
     candidates = np.flatnonzero(bands != "low")
     chosen = candidates[np.argsort(-at_risk[candidates], kind="stable")[:max_reasons]]
@@ -407,68 +305,14 @@ def score_customers(
     ).sort_by([("revenue_at_risk", "descending"), ("customer_id", "ascending")])
 
 
-@_model_threads
-def churn_scores(wh: Warehouse, *, churn_days: int | None = None) -> tuple[int, pa.Table]:
-    """Scores for ``marts.churn_scores``: the model fitted at the latest fully labelled cutoff
-    (last order − N) scores every customer at the last order date. Cheaper than
-    :func:`analyze_churn`: no holdout evaluation, no permutation importance."""
-    n, first, last = churn_window(wh, churn_days)
-    cutoff = last - dt.timedelta(days=n)
-    if cutoff <= first:
-        raise ModelFitError(
-            f"{n}-day churn window: the data ({first} … {last}) need to span more than {n} days"
-        )
-    model = fit_churn_model(labelled_features(wh, cutoff, n))
-    return n, score_customers(wh, model, last)
+def label_counts(table: pa.Table) -> dict[str, int]:
+    """Customers and churned customers of a labelled feature table.
 
-
-@_model_threads
-def analyze_churn(
-    wh: Warehouse, *, churn_days: int | None = None, models_dir: Path | None = None
-) -> ChurnAnalysis:
-    """Evaluate on the temporal holdout, fit at the latest labelled cutoff, score everyone."""
-    n, first, last = churn_window(wh, churn_days)
-    t2 = last - dt.timedelta(days=n)
-    t1 = t2 - dt.timedelta(days=n)
-    if t1 <= first:
-        raise ModelFitError(
-            f"{n}-day churn window: the data ({first} … {last}) need to span more than {2 * n} days"
-        )
-    train = labelled_features(wh, t1, n)
-    test = labelled_features(wh, t2, n)
-    holdout_model = fit_churn_model(train)
-    evaluation = evaluate(holdout_model, test)
-    importances = permutation_importances(holdout_model, test)
-
-    final = fit_churn_model(test)  # labelled by (t2, last]: the latest fully observed window
-    scores = score_customers(wh, final, last)
-    path = None
-    if models_dir is not None:
-        metadata = {
-            "parameters": final.classifier.get_params() | {"threshold": final.threshold},
-            "features": list(FEATURES),
-            "churn_days": n,
-            "fitted_at_cutoff": t2.isoformat(),
-            "metrics": {k: v for k, v in evaluation.items() if k != "calibration"},
-            "data_version": data_version(wh),
-        }
-        path = save_model(final, metadata, models_dir)
-    return ChurnAnalysis(
-        n, t1, t2, last, holdout_model_summary(train), evaluation, importances, final, scores, path
-    )
-
-
-def holdout_model_summary(train: pa.Table) -> dict[str, Any]:
-    churned = train.column("churned").to_pylist()
+    >>> label_counts(pa.table({"churned": [True, False, True]}))
+    {'customers': 3, 'churned': 2}
+    """
+    churned = table.column("churned").to_pylist()
     return {"customers": len(churned), "churned": sum(bool(c) for c in churned)}
-
-
-def data_version(wh: Warehouse) -> str:
-    """Order lines, last order date and total net amount: changes when the order data change."""
-    rows, last, total = wh.rows(
-        "SELECT count(*), max(order_date), round(sum(net_amount), 2) FROM core.fact_order_line"
-    )[0]
-    return f"{rows}:{last}:{total}"
 
 
 def retention_targets(scores: pa.Table, limit: int = 100) -> pa.Table:

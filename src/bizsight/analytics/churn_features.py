@@ -11,6 +11,7 @@ import datetime as dt
 import math
 
 import numpy as np
+import pyarrow as pa
 
 from bizsight.errors import InvalidArgumentError
 from bizsight.warehouse.connection import Warehouse
@@ -186,3 +187,46 @@ def default_churn_days(
 ) -> int:
     """Churn window derived from the data: :func:`churn_days_from_gaps` of :func:`purchase_gaps`."""
     return churn_days_from_gaps(purchase_gaps(wh, as_of=as_of), quantile=quantile, step=step)
+
+
+# --- what the churn model reads from the warehouse ----------------------------------------------
+
+
+def current_features(wh: Warehouse, as_of: dt.date) -> pa.Table:
+    """The :data:`FEATURES` at ``as_of`` (sentiment when ``marts.review_sentiment`` exists)."""
+    sentiment = wh.table_exists("marts", "review_sentiment")
+    return wh.con.sql(features_sql(as_of, with_sentiment=sentiment)).to_arrow_table()
+
+
+def labelled_features(wh: Warehouse, as_of: dt.date, churn_days: int) -> pa.Table:
+    """Features at ``as_of`` with the ``churned`` label of (as_of, as_of + churn_days]."""
+    features = current_features(wh, as_of)
+    labels = wh.con.sql(labels_sql(as_of, churn_days)).to_arrow_table()
+    return features.join(labels, "customer_id").sort_by("customer_id")
+
+
+def value_at_risk_base(wh: Warehouse, last: dt.date) -> dict[str, float]:
+    """Predicted CLV per customer from marts.clv, else net revenue of the last 365 days."""
+    if wh.table_exists("marts", "clv"):
+        return dict(wh.rows("SELECT customer_id, clv::DOUBLE FROM marts.clv"))
+    return dict(
+        wh.rows(
+            "SELECT customer_id, sum(net_amount)::DOUBLE FROM core.fact_order_line "
+            "WHERE order_date > ?::DATE - 365 AND coalesce(status, '') <> 'cancelled' GROUP BY 1",
+            [last],
+        )
+    )
+
+
+def order_span(wh: Warehouse) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last order dates (None, None without order lines)."""
+    first, last = wh.rows("SELECT min(order_date), max(order_date) FROM core.fact_order_line")[0]
+    return first, last
+
+
+def data_version(wh: Warehouse) -> str:
+    """Order lines, last order date and total net amount: changes when the order data change."""
+    rows, last, total = wh.rows(
+        "SELECT count(*), max(order_date), round(sum(net_amount), 2) FROM core.fact_order_line"
+    )[0]
+    return f"{rows}:{last}:{total}"

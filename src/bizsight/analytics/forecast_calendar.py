@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from bizsight.errors import InvalidArgumentError
+from bizsight.metrics.periods import MONTHS
 
 # Default season length of each grain: a week of days, a year of weeks, months or quarters.
 SEASON_LENGTH = {"day": 7, "week": 52, "month": 12, "quarter": 4, "year": 1, "step": 1}
-_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Calendar:
         if self.grain == "week":
             return (days.astype(np.int64) - self.anchor) // 7
         months = days.astype("datetime64[M]").astype(np.int64)
-        return months // _MONTHS[self.grain]
+        return months // MONTHS[self.grain]
 
     def dates(self, index: np.ndarray) -> np.ndarray:
         """The dates (or integers) of period numbers ``index``; the inverse of :meth:`index`."""
@@ -53,7 +53,7 @@ class Calendar:
             return index.astype("datetime64[D]")
         if self.grain == "week":
             return (index * 7 + self.anchor).astype("datetime64[D]")
-        months = (index * _MONTHS[self.grain]).astype("datetime64[M]")
+        months = (index * MONTHS[self.grain]).astype("datetime64[M]")
         if self.anchor == -1:
             return (months + 1).astype("datetime64[D]") - 1
         return months.astype("datetime64[D]") + (self.anchor - 1)

@@ -16,7 +16,6 @@ value is null or the earlier value is 0 or negative (a change from nothing has n
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bizsight.analytics.decompose import SEASON_NAMES, decompose
+from bizsight.metrics.periods import add_months
 
 
 @dataclass(frozen=True)
@@ -71,10 +71,7 @@ def shift_date(day: dt.date, months: int = 0, days: int = 0) -> dt.date:
     >>> shift_date(dt.date(2025, 3, 31), months=1), shift_date(dt.date(2024, 2, 29), months=12)
     (datetime.date(2025, 2, 28), datetime.date(2023, 2, 28))
     """
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return day.replace(year=year, month=month + 1, day=min(day.day, last)) - dt.timedelta(days=days)
+    return add_months(day, -months) - dt.timedelta(days=days)
 
 
 def growth(periods: Sequence[dt.date], values: np.ndarray, months: int = 0, days: int = 0) -> np.ndarray:

@@ -10,6 +10,7 @@ from bizsight.demo import fmt, params
 from bizsight.demo.customers import REGION_NAMES, Customers
 from bizsight.demo.sales import COMPLETED, Sales
 from bizsight.demo.timeline import Timeline, season_of
+from bizsight.metrics.periods import months_apart
 
 
 def revenue_by_day_region(timeline: Timeline, sales: Sales, customers: Customers) -> np.ndarray:
@@ -32,7 +33,7 @@ def _month_days(month: int) -> np.ndarray:
 
 
 def _months_since_epoch(day: dt.date) -> int:
-    return (day.year - 1970) * 12 + day.month - 1
+    return months_apart(dt.date(1970, 1, 1), day)
 
 
 def target_columns(timeline: Timeline, revenue: np.ndarray) -> tuple[fmt.Columns, dict[str, object]]:

@@ -10,18 +10,23 @@ zeros. Comparisons and growth join the same subqueries again on a shifted period
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from sqlglot import exp
 
 from bizsight.errors import InvalidArgumentError, did_you_mean
 from bizsight.metrics.definitions import TIME, Aggregate, Catalogue, Compare, Metric
 from bizsight.metrics.expressions import aliased_table, date_literal, ratio, shift_date, snippet
-from bizsight.metrics.query import Filter, Grain, Query, add_months
+from bizsight.metrics.periods import MONTHS, add_months, previous_span, previous_year
+from bizsight.metrics.query import Filter, Grain, Query
 from bizsight.warehouse.sql import col, ident
 
 PERIOD = "period"
-_MONTHS = {Grain.MONTH: 1, Grain.QUARTER: 3, Grain.YEAR: 12}
+# Which join alias holds each (metric, compare) in one compiled query: made by
+# QueryCompiler._join_parts inside compile() and passed to value(), never kept on the compiler.
+Holders = Mapping[tuple[str, Compare | None], str]
 
 
 @dataclass(frozen=True)
@@ -42,9 +47,24 @@ def compile_query(
 
 
 class QueryCompiler:
-    """Compiles one query; :func:`compile_query` is the way in, drill-down reuses the parts."""
+    """Compiles one query; :func:`compile_query` is the way in, drill-down reuses the parts.
 
-    def __init__(self, catalogue: Catalogue, query: Query, today: dt.date, fiscal_year_start: int) -> None:
+    Everything on the compiler is set in ``__init__`` and only read afterwards; what one
+    compilation builds (the joins and which alias holds each metric) stays local to
+    :meth:`compile`, so compiling twice, or from two threads, gives the same tree each time.
+    """
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        query: Query,
+        today: dt.date,
+        fiscal_year_start: int,
+        *,
+        shifted: bool = True,
+    ) -> None:
+        """``shifted=False`` leaves out the shifted periods that comparisons and growth read
+        (drill-down lists the rows of the current period only)."""
         self.cat = catalogue
         self.q = query
         self.fiscal = fiscal_year_start
@@ -62,7 +82,8 @@ class QueryCompiler:
         self.models: list[str] = list(
             dict.fromkeys(m for a in self.aggregates if (m := catalogue.metrics[a].model) is not None)
         )
-        self.shifts = self._shifts_needed()
+        needed = tuple(self._shifts_needed())  # checks that the query can compare at all
+        self.shifts = needed if shifted else ()
         self._check_dimensions()
 
     # -- what is needed -------------------------------------------------------------------------
@@ -148,9 +169,8 @@ class QueryCompiler:
     def _shifted_range(self, compare: Compare) -> tuple[dt.date, dt.date]:
         assert self.lo is not None and self.hi is not None
         if compare is Compare.PREVIOUS_YEAR:
-            return add_months(self.lo, -12), add_months(self.hi, -12)
-        length = (self.hi - self.lo).days + 1
-        return self.lo - dt.timedelta(days=length), self.lo - dt.timedelta(days=1)
+            return previous_year(self.lo), previous_year(self.hi)
+        return previous_span(self.lo, self.hi)
 
     def shift_period(self, period: exp.Expr, compare: Compare, *, forward: bool = False) -> exp.Expr:
         """The key of the period ``compare`` refers to (or, forward, the one that refers to it)."""
@@ -171,7 +191,7 @@ class QueryCompiler:
             return shift_date(period, sign, "DAY")
         if grain is Grain.WEEK:
             return shift_date(period, sign * 7, "DAY")
-        return shift_date(period, sign * _MONTHS[grain], "MONTH")
+        return shift_date(period, sign * MONTHS[grain], "MONTH")
 
     def _data_lower_bound(self) -> dt.date | None:
         """The earliest date any subquery must read (the range extended for comparisons)."""
@@ -182,13 +202,13 @@ class QueryCompiler:
             if self.q.grain is None:
                 lows.append(self._shifted_range(compare)[0])
             elif compare is Compare.PREVIOUS_YEAR:
-                lows.append(add_months(self.lo, -12) - dt.timedelta(days=31))
+                lows.append(previous_year(self.lo) - dt.timedelta(days=31))
             else:
                 step = {Grain.DAY: 1, Grain.WEEK: 14}.get(self.q.grain)
                 lows.append(
                     self.lo - dt.timedelta(days=step)
                     if step
-                    else add_months(self.lo, -_MONTHS[self.q.grain] - 1)
+                    else add_months(self.lo, -MONTHS[self.q.grain] - 1)
                 )
         return min(lows)
 
@@ -329,23 +349,11 @@ class QueryCompiler:
         for name in self.aggregates:
             if self.cat.metrics[name].aggregate not in _STANDARD:
                 parts.append((f"c_{name}", self._customer_level(name), [name]))
-        keys = [PERIOD, *self.q.dimensions]
         select = exp.select().from_(exp.alias_(exp.to_table("spine"), "s"))
         for alias, subquery, _ in parts:
             select = select.with_(alias, subquery)
         select = select.with_("spine", self._spine(parts))
-        self.holder: dict[tuple[str, Compare | None], str] = {}
-        for alias, _, names in parts:
-            for compare in [None, *self.shifts]:
-                join_alias = alias if compare is None else f"{alias}__{compare.value}"
-                period = col(PERIOD, "s") if compare is None else self.shift_period(col(PERIOD, "s"), compare)
-                on = exp.and_(
-                    exp.EQ(this=col(PERIOD, join_alias), expression=period),
-                    *(exp.NullSafeEQ(this=col(k, join_alias), expression=col(k, "s")) for k in keys[1:]),
-                )
-                select = select.join(exp.alias_(exp.to_table(alias), join_alias), on=on, join_type="left")
-                for name in names:
-                    self.holder[(name, compare)] = join_alias
+        select, holders = self._join_parts(select, parts)
         columns: list[str] = []
         outputs: list[exp.Expr] = []
         if self.q.grain is not None:
@@ -356,12 +364,12 @@ class QueryCompiler:
             columns.append(d)
         formats: dict[str, str] = {}
         for name in self.q.metrics:
-            current = self.value(name, None)
+            current = self.value(name, None, holders)
             outputs.append(exp.alias_(current, ident(name)))
             columns.append(name)
             formats[name] = self.cat.metrics[name].format
             if self.q.compare:
-                previous = self.value(name, self.q.compare)
+                previous = self.value(name, self.q.compare, holders)
                 change = exp.Sub(this=current.copy(), expression=previous.copy())
                 pct = ratio(change.copy(), previous.copy())
                 for suffix, value, fmt in (
@@ -379,6 +387,26 @@ class QueryCompiler:
         if self.q.limit:
             select = select.limit(self.q.limit)
         return Compiled(select, tuple(columns), formats)
+
+    def _join_parts(
+        self, select: exp.Select, parts: list[tuple[str, exp.Select, list[str]]]
+    ) -> tuple[exp.Select, Holders]:
+        """``select`` with each part left-joined on the spine, once for the current period and once
+        per shift, and which join alias holds each (metric, compare)."""
+        keys = [PERIOD, *self.q.dimensions]
+        holders: dict[tuple[str, Compare | None], str] = {}
+        for alias, _, names in parts:
+            for compare in [None, *self.shifts]:
+                join_alias = alias if compare is None else f"{alias}__{compare.value}"
+                period = col(PERIOD, "s") if compare is None else self.shift_period(col(PERIOD, "s"), compare)
+                on = exp.and_(
+                    exp.EQ(this=col(PERIOD, join_alias), expression=period),
+                    *(exp.NullSafeEQ(this=col(k, join_alias), expression=col(k, "s")) for k in keys[1:]),
+                )
+                select = select.join(exp.alias_(exp.to_table(alias), join_alias), on=on, join_type="left")
+                for name in names:
+                    holders[(name, compare)] = join_alias
+        return select, MappingProxyType(holders)
 
     def _spine(self, parts: list[tuple[str, exp.Select, list[str]]]) -> exp.Select:
         """Every period of the range × every combination of dimension values seen."""
@@ -423,11 +451,12 @@ class QueryCompiler:
         combine = exp.Least if function == "MIN" else exp.Greatest
         return values[0] if len(values) == 1 else combine(this=values[0], expressions=values[1:])
 
-    def value(self, name: str, compare: Compare | None) -> exp.Expr:
-        """The SQL value of metric ``name`` in the current period, or in the compared one."""
+    def value(self, name: str, compare: Compare | None, holders: Holders) -> exp.Expr:
+        """The SQL value of metric ``name`` in the current period, or in the compared one, read
+        from the join aliases ``holders`` (of :meth:`_join_parts`)."""
         metric = self.cat.metrics[name]
         if metric.kind == "aggregate":
-            column = col(name, self.holder[(name, compare)])
+            column = col(name, holders[(name, compare)])
             assert metric.aggregate is not None
             return (
                 exp.Coalesce(this=column, expressions=[exp.Literal.number(0)])
@@ -435,13 +464,16 @@ class QueryCompiler:
                 else column
             )
         if metric.ratio:
-            return ratio(self.value(metric.ratio[0], compare), self.value(metric.ratio[1], compare))
+            return ratio(
+                self.value(metric.ratio[0], compare, holders), self.value(metric.ratio[1], compare, holders)
+            )
         if metric.growth:
             assert metric.compare is not None
             if compare is not None:
                 # The growth of an earlier period would need a period further back still.
                 return exp.Null()
-            current, earlier = self.value(metric.growth, None), self.value(metric.growth, metric.compare)
+            current = self.value(metric.growth, None, holders)
+            earlier = self.value(metric.growth, metric.compare, holders)
             return exp.Sub(this=ratio(current, earlier), expression=exp.Literal.number(1))
         assert metric.derived is not None
         tree = snippet(metric.derived)
@@ -450,7 +482,7 @@ class QueryCompiler:
         divides = tree.find(exp.Div) is not None
 
         def operand(name: str) -> exp.Expr:
-            value = self.value(name, compare)
+            value = self.value(name, compare, holders)
             return exp.paren(exp.cast(value, "DOUBLE") if divides else value)
 
         return tree.transform(lambda node: operand(node.name) if isinstance(node, exp.Column) else node)

@@ -45,8 +45,9 @@ def drill_down(
     catalogue.metric(metric)  # an unknown name fails with a did-you-mean, not a KeyError
     base = catalogue.metrics[catalogue.aggregates([metric])[0]]
     assert base.model and base.sql
-    compiler = QueryCompiler(catalogue, query.model_copy(update={"compare": None}), today, fiscal_year_start)
-    compiler.shifts = []
+    compiler = QueryCompiler(
+        catalogue, query.model_copy(update={"compare": None}), today, fiscal_year_start, shifted=False
+    )
     keys = compiler.group_keys(base.model)
     snippets = [e for _, e in keys] + [snippet(t) for t in (base.sql, base.filter) if t]
     select = compiler.rows_of(base.model, snippets, compiler.lo)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from enum import StrEnum
 from typing import Literal
@@ -11,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bizsight.errors import InvalidArgumentError, did_you_mean
 from bizsight.metrics.definitions import Compare
+from bizsight.metrics.periods import DAY, period_end, period_start, previous_year, shift
 
 
 class Grain(StrEnum):
@@ -100,7 +100,7 @@ def relative_range(name: str, today: dt.date, fiscal_year_start: int = 1) -> tup
     >>> relative_range("this_quarter", dt.date(2024, 5, 2), fiscal_year_start=4)
     (datetime.date(2024, 4, 1), datetime.date(2024, 6, 30))
     """
-    day = dt.timedelta(days=1)
+    day = DAY
     if name == "today":
         return today, today
     if name == "yesterday":
@@ -109,20 +109,20 @@ def relative_range(name: str, today: dt.date, fiscal_year_start: int = 1) -> tup
         n = int(name.removeprefix("last_").removesuffix("_days"))
         return today - dt.timedelta(days=n - 1), today
     if name == "last_12_months":
-        return add_months(today, -12) + day, today
+        return previous_year(today) + day, today
     if name == "this_week":
-        start = today - dt.timedelta(days=today.weekday())
-        return start, start + 6 * day
-    month = today.replace(day=1)
-    quarter = _period_start(today, 3, fiscal_year_start)
-    year = _period_start(today, 12, fiscal_year_start)
+        start = period_start(today, "week")
+        return start, period_end(start, "week")
+    month = period_start(today, "month")
+    quarter = period_start(today, "quarter", fiscal_year_start)
+    year = period_start(today, "year", fiscal_year_start)
     spans = {
-        "this_month": (month, add_months(month, 1) - day),
-        "last_month": (add_months(month, -1), month - day),
-        "this_quarter": (quarter, add_months(quarter, 3) - day),
-        "last_quarter": (add_months(quarter, -3), quarter - day),
-        "this_year": (year, add_months(year, 12) - day),
-        "last_year": (add_months(year, -12), year - day),
+        "this_month": (month, period_end(month, "month")),
+        "last_month": (shift(month, "month", -1), month - day),
+        "this_quarter": (quarter, period_end(quarter, "quarter")),
+        "last_quarter": (shift(quarter, "quarter", -1), quarter - day),
+        "this_year": (year, period_end(year, "year")),
+        "last_year": (shift(year, "year", -1), year - day),
         "year_to_date": (year, today),
         "quarter_to_date": (quarter, today),
         "month_to_date": (month, today),
@@ -133,21 +133,3 @@ def relative_range(name: str, today: dt.date, fiscal_year_start: int = 1) -> tup
             f"use one of {', '.join(RELATIVE_RANGES)}"
         )
     return spans[name]
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` moved by whole months; a day the target month lacks becomes its last day.
-
-    >>> add_months(dt.date(2026, 8, 31), -1), add_months(dt.date(2028, 2, 29), -12)
-    (datetime.date(2026, 7, 31), datetime.date(2027, 2, 28))
-    >>> add_months(dt.date(2026, 3, 31), -1)
-    datetime.date(2026, 2, 28)
-    """
-    index = day.year * 12 + day.month - 1 + months
-    year, month = index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def _period_start(day: dt.date, months: int, fiscal_year_start: int) -> dt.date:
-    offset = (day.month - fiscal_year_start) % months
-    return add_months(day.replace(day=1), -offset)

@@ -102,7 +102,8 @@ def analyze_churn_for(
 ) -> dict[str, Any]:
     """What ``bizsight analyze churn`` prints: the temporal-holdout evaluation, the risk bands and
     the first customers of the retention target list (ranked by revenue at risk)."""
-    from bizsight.analytics.churn import analyze_churn, retention_targets
+    from bizsight.analytics.churn import retention_targets
+    from bizsight.services.churn import analyze_churn
 
     _require_orders(project)
     if churn_days is not None and churn_days < 1:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlglot import exp
 
 from bizsight.errors import InvalidArgumentError, NotFoundError, NotInitializedError, did_you_mean
+from bizsight.metrics.periods import months_apart
 from bizsight.metrics.query import Grain, Query
 from bizsight.services.access import CUSTOMER_MODEL, Principal, customer_rows, scoped_query
 from bizsight.services.project import Project
@@ -243,9 +244,7 @@ def cohorts(
     out = []
     for r in sorted(rows, key=lambda r: (r["cohort_month"], r["period"])):
         first = size.get(r["cohort_month"])
-        months = (
-            (r["period"].year - r["cohort_month"].year) * 12 + r["period"].month - r["cohort_month"].month
-        )
+        months = months_apart(r["cohort_month"], r["period"])
         out.append(
             {
                 "cohort": r["cohort_month"],

@@ -22,7 +22,8 @@ from sqlglot import exp
 from bizsight.analytics.forecast import ForecastResult, ForecastSettings, forecast
 from bizsight.analytics.reconcile import reconcile, variance_from_interval
 from bizsight.errors import InputFileError, InvalidArgumentError, NotInitializedError, did_you_mean
-from bizsight.metrics.query import Filter, Grain, Query, add_months
+from bizsight.metrics.periods import period_end, period_start
+from bizsight.metrics.query import Filter, Grain, Query
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue, run_query
 from bizsight.warehouse.connection import Warehouse
@@ -190,22 +191,6 @@ def data_bounds(project: Project, wh: Warehouse, metric: str) -> tuple[dt.date, 
     if not lows or not highs:
         raise InvalidArgumentError(f"{metric}: no data yet to forecast from")
     return min(lows), max(highs)
-
-
-def period_start(day: dt.date, grain: str) -> dt.date:
-    if grain == "week":
-        return day - dt.timedelta(days=day.weekday())
-    if grain == "month":
-        return day.replace(day=1)
-    return day
-
-
-def period_end(start: dt.date, grain: str) -> dt.date:
-    if grain == "week":
-        return start + dt.timedelta(days=6)
-    if grain == "month":
-        return add_months(start, 1) - dt.timedelta(days=1)
-    return start
 
 
 def _first_complete_start(first: dt.date, grain: str) -> dt.date:

@@ -76,7 +76,7 @@ def _clv_mart(wh: Warehouse, settings: CustomerSettings) -> pa.Table | None:
 
 def _churn_mart(wh: Warehouse, settings: CustomerSettings) -> pa.Table:
     """Churn probability, risk band, reasons and revenue at risk per customer."""
-    from bizsight.analytics.churn import churn_scores
+    from bizsight.services.churn import churn_scores
 
     days, scores = churn_scores(wh, churn_days=settings.churn.days)
     return scores.append_column("churn_days", pa.array([days] * scores.num_rows, pa.int32()))

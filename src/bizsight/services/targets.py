@@ -20,13 +20,13 @@ from bizsight.analytics.pacing import ForecastPeriod, Remaining, probability_of_
 from bizsight.analytics.reconcile import variance_from_interval
 from bizsight.errors import BizsightError
 from bizsight.metrics.definitions import Aggregate
-from bizsight.metrics.query import Filter, Query, add_months
+from bizsight.metrics.periods import add_months, months_apart, period_end, period_start
+from bizsight.metrics.query import Filter, Query
 from bizsight.services.forecast import (
     TOTAL,
     MetricForecast,
     data_bounds,
     forecast_metric,
-    period_end,
     require_warehouse,
 )
 from bizsight.services.project import Project
@@ -105,10 +105,11 @@ class _Forecasts:
     def get(self, metric: str, filters: tuple[Filter, ...], last: dt.date) -> MetricForecast | str:
         by = filters[0].dimension if len(filters) == 1 else None
         key = (metric, by if by else filters)
-        months = (self.last_end.year - last.year) * 12 + self.last_end.month - last.month + 1
+        months = months_apart(last, self.last_end) + 1
         made = self.made.get(key)
         if made is None or (
-            not isinstance(made, str) and _last_period(made) < add_months(last.replace(day=1), months - 1)
+            not isinstance(made, str)
+            and _last_period(made) < add_months(period_start(last, "month"), months - 1)
         ):
             try:
                 self.made[key] = forecast_metric(

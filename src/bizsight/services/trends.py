@@ -13,7 +13,8 @@ import pyarrow.compute as pc
 
 from bizsight.analytics.trends import GRAINS, split_series, trend_columns
 from bizsight.errors import InvalidArgumentError, did_you_mean
-from bizsight.metrics.query import Filter, Query, add_months
+from bizsight.metrics.periods import period_end
+from bizsight.metrics.query import Filter, Query
 from bizsight.services.project import Project
 from bizsight.services.query import run_query
 from bizsight.warehouse.connection import Warehouse
@@ -86,9 +87,6 @@ def trends(
     return TrendsResult(metric, grain, by, table, result.formats.get(metric, "number"), notes)
 
 
-MONTHS = {"month": 1, "quarter": 3, "year": 12}
-
-
 def _partial_last_period(
     project: Project,
     metric: str,
@@ -100,18 +98,14 @@ def _partial_last_period(
 ) -> list[str]:
     """A note when the data (or ``end``) stop before the last period does: its value, averages
     and growth are then for part of a period and look like a drop."""
-    period_end = (
-        add_months(last, MONTHS[grain]) - dt.timedelta(days=1)
-        if grain in MONTHS
-        else last + dt.timedelta(days=6)
-    )
+    ends = period_end(last, grain)
     daily_query = Query.model_validate({"metrics": (metric,), "grain": "day", "start": last, "end": end})
     daily = run_query(project, daily_query.model_copy(update={"filters": filters}), wh=wh).table
     covered: dt.date | None = pc.max(daily.column("period")).as_py() if daily.num_rows else None
-    if covered is None or covered >= period_end:
+    if covered is None or covered >= ends:
         return []
     return [
-        f"the last {grain} ({last} to {period_end}) has data up to {covered} only: "
+        f"the last {grain} ({last} to {ends}) has data up to {covered} only: "
         "its value, averages and growth are for part of it"
     ]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,12 +17,12 @@ from bizsight.analytics.whatif import (
     price_multiplier,
 )
 from bizsight.errors import InvalidArgumentError, did_you_mean
-from bizsight.metrics.query import Grain, Query, add_months
+from bizsight.metrics.periods import add_months, last_complete_month_end, period_start
+from bizsight.metrics.query import Grain, Query
 from bizsight.services.forecast import (
     MetricForecast,
     data_bounds,
     forecast_metric,
-    period_end,
     require_warehouse,
 )
 from bizsight.services.project import Project
@@ -78,12 +77,8 @@ def new_customer_share(project: Project, wh: Warehouse, metric: str, channel: st
             f"a new-customer scenario needs a metric of orders or new customers, not {metric}"
         )
     _, last = data_bounds(project, wh, metric)
-    end = (
-        last
-        if period_end(last.replace(day=1), "month") == last
-        else last.replace(day=1) - dt.timedelta(days=1)
-    )
-    start = add_months(end.replace(day=1), -11)
+    end = last_complete_month_end(last)
+    start = add_months(period_start(end, "month"), -11)
     query = Query(metrics=(metric,), dimensions=needed, grain=Grain.MONTH, start=start, end=end)
     table = run_query(project, query, wh=wh).table
     values = np.nan_to_num(table.column(metric).cast(pa.float64()).to_numpy(zero_copy_only=False))
