@@ -2,19 +2,28 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
+# The uv that reads and writes uv.lock; change it together with the lock (docs/decisions/0031).
+UV_VERSION := 0.13.9
+UV := $(PYTHON) -m uv
 export UV_COMPILE_BYTECODE := 1
 export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 DEMO_DIR ?= demo-project
 
-.PHONY: setup demo test lint format bench clean
+.PHONY: setup lock demo test lint format bench clean
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
-	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
-	@test -x $(PY) || $(PYTHON) -m uv venv --quiet --python $(PYTHON) $(VENV)
-	$(PYTHON) -m uv pip install --quiet --python $(PY) -e '.[dev]'
+# Exactly the versions in uv.lock, the project editable, the dev extra (tests, lint, PostgreSQL,
+# Spark). --locked fails when pyproject.toml has changed and uv.lock was not updated: run `make lock`.
+$(VENV)/.installed: pyproject.toml uv.lock
+	@test "$$($(UV) --version 2>/dev/null | cut -d' ' -f2)" = $(UV_VERSION) || \
+		$(PYTHON) -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)'
+	$(UV) sync --quiet --locked --extra dev --python $(PYTHON)
 	@touch $@
+
+lock:  ## update uv.lock after a change to pyproject.toml (only what the change needs)
+	$(UV) lock
 
 demo: setup  ## generate demo data, ingest, refresh, show status and the quality report, then serve on :8000
 	$(VENV)/bin/bizsight demo $(DEMO_DIR)

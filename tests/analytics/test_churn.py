@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import doctest
-import importlib
 from pathlib import Path
 
 import numpy as np
@@ -72,12 +70,6 @@ def make_shop(path: Path, extra_lines: list[tuple[object, ...]] = ()) -> Warehou
         "INSERT INTO marts.review_sentiment VALUES (?, ?, ?, ?)", [(r[0], r[1], r[3], r[4]) for r in REVIEWS]
     )
     return wh
-
-
-@pytest.mark.parametrize("module", ["churn", "churn_features"])
-def test_docstring_examples_run(module: str) -> None:
-    result = doctest.testmod(importlib.import_module(f"bizsight.analytics.{module}"))
-    assert result.failed == 0 and result.attempted > 0
 
 
 def features(wh: Warehouse, as_of: dt.date = AS_OF) -> dict[str, dict[str, object]]:

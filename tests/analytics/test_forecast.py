@@ -4,8 +4,6 @@ interval coverage, reconciliation and the accuracy scores."""
 from __future__ import annotations
 
 import datetime as dt
-import doctest
-import importlib
 
 import numpy as np
 import pyarrow as pa
@@ -31,23 +29,6 @@ def long_table(series: dict[str, np.ndarray], dates: list[dt.date] | None = None
         ds += (dates or months(len(y)))[: len(y)]
         ys += list(map(float, y))
     return pa.table({"unique_id": ids, "ds": ds, "y": ys})
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        "forecast",
-        "forecast_calendar",
-        "forecast_intervals",
-        "forecast_scores",
-        "reconcile",
-        "pacing",
-        "whatif",
-    ],
-)
-def test_docstring_examples_run(module: str) -> None:
-    result = doctest.testmod(importlib.import_module(f"bizsight.analytics.{module}"))
-    assert result.failed == 0 and result.attempted > 0
 
 
 def test_calendars_map_dates_to_consecutive_periods_and_back() -> None:

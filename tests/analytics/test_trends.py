@@ -118,13 +118,3 @@ def test_split_series_orders_each_dimension_value_by_time() -> None:
     )
     found = {s.value: s.values.tolist() for s in split_series(table, "orders", "region")}
     assert found == {"EU": [1.0, 2.0], "(none)": [5.0, 6.0]}
-
-
-@pytest.mark.parametrize("module", ["trends", "decompose", "anomalies"])
-def test_docstring_examples_run(module: str) -> None:
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(f"bizsight.analytics.{module}"))
-    assert result.failed == 0
-    assert result.attempted > 0

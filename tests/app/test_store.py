@@ -4,6 +4,7 @@ and the tables keep their promises (unique names, cascades, hashed secrets)."""
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -139,6 +140,15 @@ def test_an_unreachable_database_is_a_one_line_error_without_the_url() -> None:
     with pytest.raises(ConfigError) as err:
         MetadataStore.open("postgresql+psycopg://someone:s3cret@127.0.0.1:1/nothing?connect_timeout=2")
     assert "s3cret" not in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_postgres_store_without_psycopg_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as when psycopg is not installed
+    with pytest.raises(ConfigError) as err:
+        MetadataStore.open(
+            store_url(ProjectPaths(Path()), ServerSettings(database_url="postgresql://u@h/db"))
+        )
+    assert str(err.value) == "server.database_url: PostgreSQL needs psycopg: pip install 'bizsight[postgres]'"
 
 
 @pytest.mark.service

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -384,6 +385,19 @@ def test_open_engine_defaults_to_the_warehouse(wh: Warehouse) -> None:
     engine = open_engine(Settings(), wh)
     assert isinstance(engine, DuckDBEngine) and engine.dialect == "duckdb"
     assert engine.query("SELECT 1 AS one").to_pylist() == [{"one": 1}]
+
+
+def test_engines_without_their_package_name_the_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    # None in sys.modules makes `import x` fail as when x is not installed.
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    with pytest.raises(ConfigError) as caught:
+        PostgresEngine("postgresql://bi:pa55-w0rd@127.0.0.1:5432/shop")
+    assert str(caught.value) == "engine: postgres needs psycopg: pip install 'bizsight[postgres]'"
+
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    with pytest.raises(ConfigError) as caught:
+        SparkEngine()
+    assert str(caught.value) == "engine: spark needs pyspark (and Java 17): pip install 'bizsight[spark]'"
 
 
 def test_spark_connect_without_its_client_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:

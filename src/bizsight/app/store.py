@@ -39,6 +39,12 @@ class MetadataStore:
             options["connect_args"] = {"check_same_thread": False, "timeout": 30}
         try:
             self.engine: Engine = create_engine(url, pool_pre_ping=True, **options)
+        except ImportError as err:  # SQLAlchemy imports the URL's driver here
+            if (err.name or "").split(".")[0] == "psycopg":
+                raise ConfigError(
+                    "server.database_url: PostgreSQL needs psycopg: pip install 'bizsight[postgres]'"
+                ) from None
+            raise ConfigError(f"server.database_url: its driver is not installed ({err.name})") from None
         except (SQLAlchemyError, ValueError) as err:
             raise ConfigError(f"server.database_url: cannot use it ({type(err).__name__})") from None
         if url.startswith("sqlite"):

@@ -3,8 +3,12 @@
 Templates are our own SQL with ``:name`` placeholders; identifiers and values that come from
 users (column names, paths, settings) are inserted as quoted sqlglot nodes, never pasted as text.
 
->>> render(template("SELECT :col FROM :tbl", col=ident("Unit Price"), tbl=table("raw", "x")))
-'SELECT "Unit Price" FROM "raw"."x"'
+>>> render(template("SELECT max(:col) FROM :tbl", col=ident("Unit Price"), tbl=table("raw", "x")))
+'SELECT MAX("Unit Price") FROM "raw"."x"'
+
+A placeholder cannot open a select list: DuckDB's SQL reads ``SELECT :col`` as a prefix alias
+(``name: expression``), and sqlglot does too since 26.x. Write ``SELECT max(:col)``, or put the
+placeholder after another column.
 """
 
 from __future__ import annotations

@@ -70,6 +70,7 @@ class PostgresEngine(EngineBase):
     dialect = "postgres"
 
     def __init__(self, url: str, *, connect_timeout: int = 10, publish_workers: int | None = None) -> None:
+        require_psycopg("engine: postgres")
         self._url = url
         self.address, self._password = _describe(url)
         self._connect_timeout = connect_timeout
@@ -168,6 +169,18 @@ class PostgresEngine(EngineBase):
         """The reason, in one line, without the password."""
         text = first_line(err)
         return text.replace(self._password, "***") if self._password else text
+
+
+def require_psycopg(what: str) -> None:
+    """Raise :class:`~bizsight.errors.ConfigError` naming the extra to install when psycopg, the
+    driver of the ``postgres`` extra, is missing.
+
+    >>> require_psycopg("engine: postgres")  # the dev install has it
+    """
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise ConfigError(f"{what} needs psycopg: pip install 'bizsight[postgres]'") from None
 
 
 def _describe(url: str) -> tuple[str, str | None]:

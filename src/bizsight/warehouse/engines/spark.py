@@ -205,7 +205,9 @@ def _start(
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise ConfigError("engine: spark needs pyspark: install bizsight[spark] (and Java 17)") from None
+        raise ConfigError(
+            "engine: spark needs pyspark (and Java 17): pip install 'bizsight[spark]'"
+        ) from None
     if connect and (missing := _missing_connect_modules()):
         # Checked here: without them pyspark may even exit the process instead of raising.
         raise ConfigError(
