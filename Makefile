@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
-# The uv that reads and writes uv.lock; change it together with the lock (docs/decisions/0031).
+# The uv that reads and writes uv.lock; change it together with the lock (docs/decisions/0032-locked-dependencies.md).
 UV_VERSION := 0.13.9
 UV := $(PYTHON) -m uv
 export UV_COMPILE_BYTECODE := 1
