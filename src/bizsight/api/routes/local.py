@@ -34,7 +34,12 @@ class LocalCommand(BaseModel):
 @router.post(
     "/commands",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/x-ndjson": {}}, "description": "events, one JSON per line"}},
+    responses={
+        200: {
+            "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+            "description": "events, one JSON object per line",
+        }
+    },
 )
 def local_command(body: LocalCommand, caller: LocalCaller, state: StateDep) -> StreamingResponse:
     """Run a command line for the CLI of this machine: a stream of JSON lines — ``{"stdout": text}``,

@@ -1,0 +1,37 @@
+"""What every answer model shares: a strict base and the cells of tables with dynamic columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# One value of a result table whose columns depend on the request (a metric query: one column
+# per metric, comparison and dimension). Money is a JSON number here (exports keep it exact).
+Cell = str | int | float | bool | dt.datetime | dt.date | None
+Row = dict[str, Cell]
+
+
+class Answer(BaseModel):
+    """An answer of the API. Keys the model does not name are refused rather than dropped, so a
+    service that starts answering a new key fails the tests until its model says so."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Column(Answer):
+    name: str
+    type: str = Field(description="the Arrow type, e.g. date32[day], string, double, int64")
+
+
+class Table(Answer):
+    """A result table: its columns, in order, and the rows as objects keyed by column name."""
+
+    columns: list[Column]
+    rows: list[Row]
+
+
+class Page(Answer):
+    total: int = Field(description="rows in all pages")
+    page: int
+    page_size: int
