@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bizsight.api.schemas.common import UtcTimestamp
 from bizsight.app.models import JobState
 
 
@@ -30,9 +31,9 @@ class JobOut(BaseModel):
     message: str = Field(description="the current (or last) step")
     warnings: list[str]
     cancel_requested: bool
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
+    created_at: UtcTimestamp
+    started_at: UtcTimestamp | None
+    finished_at: UtcTimestamp | None
     result: dict[str, Any] | None = Field(
         description="when it succeeded: for ingest, per file rows read, loaded, quarantined (by "
         "rule), duplicates and the load_id of its quality report; for refresh, tables and rows"
@@ -55,7 +56,7 @@ class BackupRequest(_Strict):
 class BackupFile(BaseModel):
     name: str
     size: int = Field(description="bytes")
-    modified_at: dt.datetime = Field(description="UTC")
+    modified_at: UtcTimestamp
 
 
 class BackupList(BaseModel):
@@ -95,7 +96,7 @@ class ScheduleOut(BaseModel):
     params: dict[str, Any]
     enabled: bool
     created_by: str | None
-    created_at: dt.datetime | None
+    created_at: UtcTimestamp | None
     next_run_local: dt.datetime | None = Field(description="the next run, in the schedule's time zone")
     next_run_utc: dt.datetime | None
     last_run_utc: dt.datetime | None

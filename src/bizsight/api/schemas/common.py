@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 # One value of a result table whose columns depend on the request (a metric query: one column
 # per metric, comparison and dimension). Money is a JSON number here (exports keep it exact).
 Cell = str | int | float | bool | dt.datetime | dt.date | None
 Row = dict[str, Cell]
+
+# Timestamps are ISO 8601 and most carry no offset (RFC 3339's date-time needs one, so the
+# document says what they are instead of promising that format).
+_TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$"
+
+
+def _timestamp(meaning: str) -> WithJsonSchema:
+    return WithJsonSchema(
+        {"type": "string", "pattern": _TIMESTAMP, "description": f"ISO 8601 timestamp; {meaning}"}
+    )
+
+
+UtcTimestamp = Annotated[dt.datetime, _timestamp("without an offset it is UTC (the metadata store's clock)")]
+ServerTimestamp = Annotated[
+    dt.datetime, _timestamp("without an offset it is the server's local time (the warehouse's clock)")
+]
+DataTimestamp = Annotated[dt.datetime, _timestamp("as in the loaded data (no time zone)")]
 
 
 class Answer(BaseModel):

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pydantic import Field
 
-from bizsight.api.schemas.common import Answer, Page, Row
+from bizsight.api.schemas.common import Answer, DataTimestamp, Page, Row, ServerTimestamp
 
 
 class Freshness(Answer):
-    last_load: dt.datetime | None
-    last_refresh: dt.datetime | None
-    latest_order: dt.datetime | None
+    last_load: ServerTimestamp | None
+    last_refresh: ServerTimestamp | None
+    latest_order: DataTimestamp | None
     loads: int
 
 
@@ -33,7 +31,7 @@ class RecentLoad(Answer):
     load_id: int
     entity: str | None
     source_file: str | None
-    finished_at: dt.datetime | None
+    finished_at: ServerTimestamp | None
     rows_read: int | None
     inserted: int | None
     updated: int | None
@@ -56,7 +54,7 @@ class DataStatus(Answer):
 class LoadRow(RecentLoad):
     format: str | None
     preset: str | None
-    started_at: dt.datetime | None
+    started_at: ServerTimestamp | None
     placeholders: int | None
     data_version: int | None
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from pydantic import Field
 
-from bizsight.api.schemas.common import Answer
+from bizsight.api.schemas.common import Answer, UtcTimestamp
 from bizsight.app.models import Role
 from bizsight.metrics.query import Filter
 from bizsight.services.dashboards import GlobalFilters, Widget
@@ -41,7 +40,7 @@ class UserOut(Answer):
     username: str
     role: Role
     active: bool
-    created_at: dt.datetime
+    created_at: UtcTimestamp
     restrictions: dict[str, list[str]] = Field(description="dimension → values the user may see")
 
 
@@ -59,9 +58,9 @@ class TokenOut(Answer):
     user_id: int
     name: str
     prefix: str = Field(description="the token's first characters, to recognise it")
-    created_at: dt.datetime
-    expires_at: dt.datetime | None
-    last_used_at: dt.datetime | None
+    created_at: UtcTimestamp
+    expires_at: UtcTimestamp | None
+    last_used_at: UtcTimestamp | None
     revoked: bool
 
 
@@ -75,7 +74,7 @@ class NewTokenOut(TokenOut):
 
 class AuditEvent(Answer):
     id: int
-    at: dt.datetime
+    at: UtcTimestamp
     actor: str | None
     action: str
     target: str | None
@@ -96,8 +95,8 @@ class DashboardOut(Answer):
     filters: GlobalFilters
     share_users: list[int]
     share_roles: list[Role]
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: UtcTimestamp
+    updated_at: UtcTimestamp
 
 
 class DashboardList(Answer):
