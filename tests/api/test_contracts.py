@@ -3,14 +3,19 @@ really answers (called with good input, as an admin and as a restricted viewer) 
 
 from __future__ import annotations
 
+import importlib.util
+import re
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
 import pytest
 import schemathesis
+from fastapi.testclient import TestClient
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -232,3 +237,33 @@ def test_real_answers_match_the_document(api: Api) -> None:
     # POST /local/commands needs the server's own token (tests/cli cover it); the rest is here.
     missing = set(operations(api.client.app.openapi())) - call.called - {"POST /api/v1/local/commands"}  # type: ignore[attr-defined]
     assert not missing, sorted(missing)
+
+
+def documented_client(tmp_path: Path) -> ModuleType:
+    """The typed client example of docs/api.md, imported as a module."""
+    doc = (Path(__file__).parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", doc, flags=re.DOTALL)
+    source = next(b for b in blocks if "def revenue_by_region" in b)
+    path = tmp_path / "bizsight_client_example.py"
+    path.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module  # pydantic resolves the models' annotations through it
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[path.stem]
+    return module
+
+
+def test_the_documented_client_runs(api: Api, tmp_path: Path) -> None:
+    example = documented_client(tmp_path)
+    client = TestClient(api.client.app)  # the example's calls, through the app (no server needed)
+    client.headers.update(api.auth("root"))
+    result = example.revenue_by_region(client)
+    assert [c.name for c in result.columns] == ["region", "revenue"]
+    assert result.rows and all(isinstance(r["revenue"], float) for r in result.rows)
+    assert result.formats == {"revenue": "currency"}
+    jobs = example.latest_jobs(client, limit=3)
+    assert isinstance(jobs, list) and all(job.state for job in jobs)
