@@ -1,5 +1,5 @@
 """Property-based requests generated from the OpenAPI document: none may answer 5xx, and every
-answer must match what the document says of it (its JSON schema, its content type).
+answer must match what the document says of it (its status, content type and JSON schema).
 
 Schemathesis draws the requests; Hypothesis runs a few per operation (kept small for CI time).
 """
@@ -12,12 +12,16 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.api.conftest import Api
 
 EXAMPLES = 8
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
 @pytest.mark.slow

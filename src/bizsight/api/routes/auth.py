@@ -8,12 +8,13 @@ from fastapi import APIRouter, Depends, Response
 
 from bizsight.api.deps import SESSION_COOKIE, Client, CurrentUser, StateDep, cookie_scheme
 from bizsight.api.schemas import LoggedIn, Login, Me, Ok, Session
+from bizsight.api.schemas.errors import ERRORS
 from bizsight.services.access import Permission, Principal, allowed
 from bizsight.services.users import login as do_login
 from bizsight.services.users import logout as do_logout
 from bizsight.services.users import session_principal
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], responses=ERRORS)
 
 
 @router.post("/login")

@@ -8,12 +8,13 @@ from fastapi import APIRouter
 from bizsight.api.deps import CatalogueUser, ProjectDep, QueryUser, WarehouseDep
 from bizsight.api.render import table_json
 from bizsight.api.schemas import CatalogueOut, DimensionOut, DrillPage, DrillRequest, QueryResult
+from bizsight.api.schemas.errors import ERRORS
 from bizsight.metrics.query import Query
 from bizsight.services.access import scoped_query
 from bizsight.services.query import catalogue as load_catalogue
 from bizsight.services.query import run_drill_down, run_query
 
-router = APIRouter(tags=["metrics"])
+router = APIRouter(tags=["metrics"], responses=ERRORS)
 
 
 @router.get("/catalogue", response_model_exclude_none=True)

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Path, Query
 from bizsight.api.deps import CustomersUser, ProjectDep, WarehouseDep
 from bizsight.api.render import json_ready
 from bizsight.api.schemas import CohortList, CustomerDetail, CustomerPage, SegmentList
+from bizsight.api.schemas.errors import ERRORS
 from bizsight.services import customers as service
 
-router = APIRouter(tags=["customers"])
+router = APIRouter(tags=["customers"], responses=ERRORS)
 
 Page = Annotated[int, Query(ge=1, le=1_000_000)]
 PageSize = Annotated[int, Query(ge=1, le=service.MAX_PAGE)]

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Path
 
 from bizsight.api.deps import DashboardReader, DashboardWriter, ProjectDep, StoreDep
 from bizsight.api.schemas import DashboardList, DashboardOut
+from bizsight.api.schemas.errors import ERRORS
 from bizsight.services import dashboards as service
 from bizsight.services.query import catalogue
 
-router = APIRouter(prefix="/dashboards", tags=["dashboards"])
+router = APIRouter(prefix="/dashboards", tags=["dashboards"], responses=ERRORS)
 
 DashboardId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 

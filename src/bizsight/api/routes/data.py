@@ -9,9 +9,10 @@ from fastapi import APIRouter, Path, Query
 from bizsight.api.deps import QualityUser, StatusUser, WarehouseDep
 from bizsight.api.render import json_ready
 from bizsight.api.schemas import DataStatus, LoadPage, QualityReport, QuarantinePage
+from bizsight.api.schemas.errors import ERRORS
 from bizsight.services import data as service
 
-router = APIRouter(prefix="/data", tags=["data"])
+router = APIRouter(prefix="/data", tags=["data"], responses=ERRORS)
 
 
 @router.get("/status")

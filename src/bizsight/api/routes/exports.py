@@ -15,6 +15,7 @@ from fastapi.responses import StreamingResponse
 from bizsight.api.deps import Client, ExportUser, ProjectDep, StateDep, WarehouseDep
 from bizsight.api.schemas import DrillRequest
 from bizsight.api.schemas.downloads import FILE_RESPONSES
+from bizsight.api.schemas.errors import ERRORS
 from bizsight.metrics.query import Query as MetricQuery
 from bizsight.services import customers as customer_service
 from bizsight.services.access import Principal, scoped_query
@@ -22,7 +23,7 @@ from bizsight.services.exports import ExportFormat, drill_batches, encode
 from bizsight.services.query import catalogue, run_query
 from bizsight.services.users import record
 
-router = APIRouter(prefix="/exports", tags=["exports"])
+router = APIRouter(prefix="/exports", tags=["exports"], responses=ERRORS)
 
 FormatParam = Annotated[ExportFormat, Query(description="csv, xlsx or parquet")]
 

@@ -11,9 +11,10 @@ from fastapi import APIRouter, Query
 from bizsight.api.deps import ProjectDep, QueryUser, WarehouseDep
 from bizsight.api.render import json_ready
 from bizsight.api.schemas import AccuracyOut, AnomalyList, ForecastOut, TargetList, TrendsOut
+from bizsight.api.schemas.errors import ERRORS
 from bizsight.services import forecast_views as service
 
-router = APIRouter(tags=["forecasts"])
+router = APIRouter(tags=["forecasts"], responses=ERRORS)
 
 Name = Annotated[str, Query(min_length=1, max_length=100)]
 By = Annotated[str | None, Query(max_length=100, description="a dimension: one series per value")]

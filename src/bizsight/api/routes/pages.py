@@ -30,12 +30,13 @@ from bizsight.api.schemas import (
     WorstProducts,
 )
 from bizsight.api.schemas.downloads import FILE_RESPONSES
+from bizsight.api.schemas.errors import ERRORS
 from bizsight.metrics.query import Query as MetricQuery
 from bizsight.services import page_data as service
 from bizsight.services.exports import ExportFormat, encode
 from bizsight.services.users import record
 
-router = APIRouter(prefix="/insights", tags=["pages"])
+router = APIRouter(prefix="/insights", tags=["pages"], responses=ERRORS)
 
 
 @router.get("/bounds")

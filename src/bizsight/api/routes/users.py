@@ -19,11 +19,12 @@ from bizsight.api.schemas import (
     UserList,
     UserOut,
 )
+from bizsight.api.schemas.errors import ERRORS
 from bizsight.services import users as service
 from bizsight.services.access import Permission, allowed
 from bizsight.services.query import catalogue
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], responses=ERRORS)
 
 Username = Annotated[str, Path(min_length=1, max_length=64)]
 
