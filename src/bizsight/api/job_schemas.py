@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bizsight.api.schemas.common import UtcTimestamp
+from bizsight.api.schemas.common import Answer, UtcTimestamp
 from bizsight.app.models import JobState
 
 
@@ -15,7 +15,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class JobOut(BaseModel):
+class JobOut(Answer):
     """A job the server runs (or ran): its state, progress, result or error."""
 
     id: int
@@ -41,7 +41,7 @@ class JobOut(BaseModel):
     error: str | None
 
 
-class JobList(BaseModel):
+class JobList(Answer):
     jobs: list[JobOut]
 
 
@@ -53,13 +53,13 @@ class BackupRequest(_Strict):
     keep: int | None = Field(default=None, ge=1, le=1000, description="keep only the newest N backups")
 
 
-class BackupFile(BaseModel):
+class BackupFile(Answer):
     name: str
     size: int = Field(description="bytes")
     modified_at: UtcTimestamp
 
 
-class BackupList(BaseModel):
+class BackupList(Answer):
     backups: list[BackupFile]
 
 
@@ -86,7 +86,7 @@ class ScheduleChange(_Strict):
     enabled: bool
 
 
-class ScheduleOut(BaseModel):
+class ScheduleOut(Answer):
     id: int
     name: str
     kind: str
@@ -105,5 +105,5 @@ class ScheduleOut(BaseModel):
     skipped: dict[str, Any] | None = Field(default=None, description="runs skipped: the job before still ran")
 
 
-class ScheduleList(BaseModel):
+class ScheduleList(Answer):
     schedules: list[ScheduleOut]
