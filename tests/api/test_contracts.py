@@ -3,6 +3,7 @@ really answers (called with good input, as an admin and as a restricted viewer) 
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import re
 import sys
@@ -23,6 +24,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from bizsight.services.forecast import forecast_metric
+from bizsight.services.forecast_store import store_forecast
 from tests.api.conftest import PASSWORD, Api
 
 SUCCESS = ("200", "201", "202", "204")
@@ -220,8 +223,20 @@ def call_everything(call: Callable[..., httpx.Response], user: str, upload: Path
     call("POST", f"{v1}/auth/logout")
 
 
+def keep_a_past_forecast(api: Api) -> None:
+    """A forecast as an earlier refresh would have kept it, so that tracked accuracy has rows."""
+    with api.client.app.state.bizsight.warehouse.cursor() as wh:  # type: ignore[attr-defined]
+        past = forecast_metric(
+            api.project, "revenue", by="region", end=dt.date(2026, 3, 31), candidates="fast", wh=wh
+        )
+        store_forecast(wh, past, run_at=dt.datetime(2026, 4, 1, 6, 0), data_version=1)
+
+
 @pytest.mark.slow
 def test_real_answers_match_the_document(api: Api) -> None:
+    keep_a_past_forecast(api)
+    accuracy = api.client.get("/api/v1/forecasts/accuracy?metric=revenue&by=region", headers=api.auth("root"))
+    assert accuracy.json()["by_step"] and accuracy.json()["by_origin"]
     call = Caller(api)
     loads = api.client.get("/api/v1/data/loads", headers=api.auth("root"), params={"page_size": 1000})
     market = next(Path(r["source_file"]) for r in loads.json()["loads"] if r["entity"] == "market")

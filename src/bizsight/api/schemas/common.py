@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 # per metric, comparison and dimension). Money is a JSON number here (exports keep it exact).
 Cell = str | int | float | bool | dt.datetime | dt.date | None
 Row = dict[str, Cell]
+# A metric's value: a count stays an integer, an amount or a ratio is a number.
+Number = int | float
 
 # Timestamps are ISO 8601 and most carry no offset (RFC 3339's date-time needs one, so the
 # document says what they are instead of promising that format).

@@ -6,12 +6,18 @@ import datetime as dt
 
 from pydantic import Field
 
-from bizsight.api.schemas.common import Answer, Row
+from bizsight.api.schemas.common import Answer, Number, Row
 
 
 class ScenarioOut(Answer):
     multiplier: float = Field(description="the what-if's factor on the forecast")
     assumptions: list[str]
+
+
+class HistoryPoint(Answer):
+    series: str = Field(description='a value of the dimension, or "(total)"')
+    period: dt.date
+    actual: Number | None
 
 
 class ForecastOut(Answer):
@@ -30,8 +36,24 @@ class ForecastOut(Answer):
     selection: list[Row] = Field(description="per series: the model chosen, how and why, its backtest scores")
     accuracy: list[Row] = Field(description="each candidate's backtest accuracy per series")
     restricted: bool = Field(description="the caller's slice only (row-level restrictions)")
-    history: list[Row] = Field(description="series, period, actual")
+    history: list[HistoryPoint]
     scenario: ScenarioOut | None = Field(default=None, description="only with ?scenario=")
+
+
+class _Errors(Answer):
+    mape: float | None = Field(description="mean absolute percentage error (%)")
+    bias: float | None = Field(description="mean of actual − forecast")
+    coverage_80: float | None = Field(description="share of actuals inside the 80% interval")
+    coverage_95: float | None
+    n: int = Field(description="forecasts with an actual")
+
+
+class ErrorsByStep(_Errors):
+    step: int = Field(description="periods ahead of the run")
+
+
+class ErrorsByOrigin(_Errors):
+    origin: dt.date = Field(description="the run: the last period it had")
 
 
 class AccuracyOut(Answer):
@@ -39,8 +61,8 @@ class AccuracyOut(Answer):
     grain: str
     dimension: str | None
     rows: list[Row] = Field(description="each stored forecast beside its actual: error, ape, inside_80, ...")
-    by_step: list[Row] = Field(description="mape, bias, coverage_80, coverage_95 and n per horizon step")
-    by_origin: list[Row] = Field(description="the same per run (origin)")
+    by_step: list[ErrorsByStep]
+    by_origin: list[ErrorsByOrigin]
     restricted: bool | None = Field(default=None, description="only for a restricted caller")
     withheld: str | None = Field(default=None, description="why nothing is shown, when that is so")
 
@@ -51,10 +73,10 @@ class Anomaly(Answer):
     dimension: str | None = Field(description="null for the total")
     dimension_value: str | None
     period: dt.date
-    actual: float | None
-    expected: float | None
-    lower: float | None
-    upper: float | None
+    actual: Number | None
+    expected: Number | None
+    lower: Number | None
+    upper: Number | None
     direction: str = Field(description="spike or drop")
     kind: str
     severity: str = Field(description="low, medium or high")
@@ -74,11 +96,11 @@ class TargetPacing(Answer):
     period_start: dt.date
     period_end: dt.date
     filter: str = Field(description='e.g. "region=Europe, category=Toys"; empty for the total')
-    target: float | None
-    actual: float | None
+    target: Number | None
+    actual: Number | None
     pct_achieved: float | None
     elapsed: float | None = Field(description="share of the period passed, 0 to 1")
-    expected: float | None = Field(description="the expected total at the period's end")
+    expected: Number | None = Field(description="the expected total at the period's end")
     probability: float | None = Field(description="of reaching the target")
     status: str
     note: str | None
