@@ -18,6 +18,7 @@ import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -26,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 
 from bizsight.services.forecast import forecast_metric
 from bizsight.services.forecast_store import store_forecast
-from tests.api.conftest import PASSWORD, Api
+from tests.api.conftest import PASSWORD, Api, explain
 
 SUCCESS = ("200", "201", "202", "204")
 JSON = "application/json"
@@ -100,11 +101,15 @@ class Caller:
         template = kwargs.pop("template", path)
         response = self.api.client.request(method, path, headers=self.api.auth(user), **kwargs)
         label = f"{method} {template}"
-        case = self.schema[template][method].Case()
+        names = re.fullmatch(re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template), path)
+        assert names is not None, (template, path)
+        case = self.schema[template][method].Case(  # what a failure's reproduction shows
+            path_parameters=names.groupdict(), query=kwargs.get("params"), headers=self.api.auth(user)
+        )
         try:
             case.validate_response(response, checks=CHECKS)
-        except AssertionError as failure:
-            self.failures.append(f"{label} as {user}: {response.status_code} {failure}"[:800])
+        except (Failure, FailureGroup) as failure:
+            self.failures.append(f"{label} as {user}: {response.status_code} {explain(failure)}"[:800])
         if response.status_code < 300:
             self.called.add(label)
         else:

@@ -6,19 +6,18 @@ Schemathesis draws the requests; Hypothesis runs a few per operation (kept small
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
 
-from tests.api.conftest import Api
+from tests.api.conftest import Api, explain
 
 EXAMPLES = 8
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -31,7 +30,6 @@ def test_generated_requests_get_documented_answers(api: Api) -> None:
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 44
     checked: dict[str, int] = {}
-    started = time.monotonic()
     for operation in operations:
 
         @given(case=operation.as_strategy())
@@ -46,9 +44,9 @@ def test_generated_requests_get_documented_answers(api: Api) -> None:
             response = case.call(headers=api.auth("root"))
             try:
                 case.validate_response(response, checks=CHECKS)
-            except AssertionError as failure:  # schemathesis' Failure (or a group of them)
+            except (Failure, FailureGroup) as failure:
                 failures.append(
-                    f"{case.method} {case.formatted_path}: {response.status_code} {failure}"[:600]
+                    f"{case.method} {case.formatted_path}: {response.status_code} {explain(failure)}"[:600]
                 )
             if response.status_code < 300:
                 checked[case.operation.label] = checked.get(case.operation.label, 0) + 1
@@ -58,4 +56,3 @@ def test_generated_requests_get_documented_answers(api: Api) -> None:
     # Successes too, not only refusals of bad input (random input seldom names a real metric or
     # customer: test_contracts.py calls every operation with good input).
     assert len(checked) >= 15, sorted({o.label for o in operations} - set(checked))
-    assert time.monotonic() - started < 120
