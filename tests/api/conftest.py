@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from schemathesis.core.failures import Failure, FailureGroup
 
 from bizsight.app.store import MetadataStore
 from bizsight.server import create_app
@@ -78,3 +79,9 @@ def fresh_client(api: Api) -> TestClient:
 
 def served_root(api: Api) -> Path:
     return api.project.root
+
+
+def explain(failure: Failure | FailureGroup) -> str:
+    """What schemathesis found, every failure of a group included."""
+    found = failure.exceptions if isinstance(failure, FailureGroup) else (failure,)
+    return " | ".join(f"{f.title}: {f.message}" if isinstance(f, Failure) else str(f) for f in found)

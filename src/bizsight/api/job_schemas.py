@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bizsight.api.schemas.common import Answer, UtcTimestamp
 from bizsight.app.models import JobState
 
 
@@ -14,7 +15,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class JobOut(BaseModel):
+class JobOut(Answer):
     """A job the server runs (or ran): its state, progress, result or error."""
 
     id: int
@@ -30,9 +31,9 @@ class JobOut(BaseModel):
     message: str = Field(description="the current (or last) step")
     warnings: list[str]
     cancel_requested: bool
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
+    created_at: UtcTimestamp
+    started_at: UtcTimestamp | None
+    finished_at: UtcTimestamp | None
     result: dict[str, Any] | None = Field(
         description="when it succeeded: for ingest, per file rows read, loaded, quarantined (by "
         "rule), duplicates and the load_id of its quality report; for refresh, tables and rows"
@@ -40,7 +41,7 @@ class JobOut(BaseModel):
     error: str | None
 
 
-class JobList(BaseModel):
+class JobList(Answer):
     jobs: list[JobOut]
 
 
@@ -52,13 +53,13 @@ class BackupRequest(_Strict):
     keep: int | None = Field(default=None, ge=1, le=1000, description="keep only the newest N backups")
 
 
-class BackupFile(BaseModel):
+class BackupFile(Answer):
     name: str
     size: int = Field(description="bytes")
-    modified_at: dt.datetime = Field(description="UTC")
+    modified_at: UtcTimestamp
 
 
-class BackupList(BaseModel):
+class BackupList(Answer):
     backups: list[BackupFile]
 
 
@@ -85,7 +86,7 @@ class ScheduleChange(_Strict):
     enabled: bool
 
 
-class ScheduleOut(BaseModel):
+class ScheduleOut(Answer):
     id: int
     name: str
     kind: str
@@ -95,7 +96,7 @@ class ScheduleOut(BaseModel):
     params: dict[str, Any]
     enabled: bool
     created_by: str | None
-    created_at: dt.datetime | None
+    created_at: UtcTimestamp | None
     next_run_local: dt.datetime | None = Field(description="the next run, in the schedule's time zone")
     next_run_utc: dt.datetime | None
     last_run_utc: dt.datetime | None
@@ -104,5 +105,5 @@ class ScheduleOut(BaseModel):
     skipped: dict[str, Any] | None = Field(default=None, description="runs skipped: the job before still ran")
 
 
-class ScheduleList(BaseModel):
+class ScheduleList(Answer):
     schedules: list[ScheduleOut]

@@ -231,6 +231,8 @@ def cohorts(
     """Monthly cohort retention through the metrics layer (so restrictions apply): per cohort and
     month, active customers and their share of the cohort's first month."""
     require_customers(wh)
+    if start is not None and end is not None and start > end:
+        raise InvalidArgumentError(f"start {start} is after end {end}")
     query = Query(
         metrics=("active_customers", "revenue"),
         dimensions=("cohort_month",),

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
 from bizsight.api.deps import SESSION_COOKIE, Client, CurrentUser, StateDep, cookie_scheme
-from bizsight.api.schemas import Login
+from bizsight.api.schemas import LoggedIn, Login, Me, Ok, Session
+from bizsight.api.schemas.errors import ERRORS
 from bizsight.services.access import Permission, Principal, allowed
 from bizsight.services.users import login as do_login
 from bizsight.services.users import logout as do_logout
 from bizsight.services.users import session_principal
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], responses=ERRORS)
 
 
 @router.post("/login")
-def login(body: Login, response: Response, state: StateDep, client: Client) -> dict[str, Any]:
+def login(body: Login, response: Response, state: StateDep, client: Client) -> LoggedIn:
     """Check the password, set the session cookie, return the CSRF token to send on changes."""
     server = state.project.settings.server
     principal, cookie, csrf = do_login(
@@ -37,7 +38,7 @@ def login(body: Login, response: Response, state: StateDep, client: Client) -> d
         secure=server.secure_cookies,
         path="/",
     )
-    return {"user": _me(principal), "csrf_token": csrf}
+    return LoggedIn(user=_me(principal), csrf_token=csrf)
 
 
 @router.post("/logout")
@@ -46,27 +47,25 @@ def logout(
     response: Response,
     state: StateDep,
     cookie: Annotated[str | None, Depends(cookie_scheme)],
-) -> dict[str, bool]:
+) -> Ok:
     if cookie:
         do_logout(state.store, cookie, user)
     response.delete_cookie(SESSION_COOKIE, path="/")
-    return {"ok": True}
+    return Ok(ok=True)
 
 
 @router.get("/me")
-def me(
-    user: CurrentUser, state: StateDep, cookie: Annotated[str | None, Depends(cookie_scheme)]
-) -> dict[str, Any]:
+def me(user: CurrentUser, state: StateDep, cookie: Annotated[str | None, Depends(cookie_scheme)]) -> Session:
     """Who is calling, what they may do, and (for a cookie session) the CSRF token."""
     found = session_principal(state.store, cookie) if cookie else None
-    return {"user": _me(user), "csrf_token": found[1] if found else None}
+    return Session(user=_me(user), csrf_token=found[1] if found else None)
 
 
-def _me(user: Principal) -> dict[str, Any]:
-    return {
-        "id": user.user_id,
-        "username": user.username,
-        "role": user.role,
-        "restrictions": [f.model_dump(mode="json") for f in user.restrictions],
-        "permissions": [p.value for p in Permission if allowed(user, p)],
-    }
+def _me(user: Principal) -> Me:
+    return Me(
+        id=user.user_id,
+        username=user.username,
+        role=user.role,
+        restrictions=list(user.restrictions),
+        permissions=[p.value for p in Permission if allowed(user, p)],
+    )

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
 from bizsight.api.deps import QualityUser, StatusUser, WarehouseDep
+from bizsight.api.render import json_ready
+from bizsight.api.schemas import DataStatus, LoadPage, QualityReport, QuarantinePage
+from bizsight.api.schemas.errors import ERRORS
 from bizsight.services import data as service
 
-router = APIRouter(prefix="/data", tags=["data"])
+router = APIRouter(prefix="/data", tags=["data"], responses=ERRORS)
 
 
 @router.get("/status")
-def status(user: StatusUser, wh: WarehouseDep) -> dict[str, Any]:
+def status(user: StatusUser, wh: WarehouseDep) -> DataStatus:
     """Tables and row counts, quarantine by rule, recent loads, freshness."""
-    return service.data_status(wh)
+    return DataStatus.model_validate(json_ready(service.data_status(wh)))
 
 
 @router.get("/loads")
@@ -24,17 +27,17 @@ def loads(
     wh: WarehouseDep,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 50,
-) -> dict[str, Any]:
+) -> LoadPage:
     """Loads, newest first: file, rows read, loaded, quarantined and skipped as duplicates."""
-    return service.loads(wh, page=page, page_size=page_size)
+    return LoadPage.model_validate(json_ready(service.loads(wh, page=page, page_size=page_size)))
 
 
-@router.get("/loads/{load_id}/quality")
+@router.get("/loads/{load_id}/quality", response_model_exclude_unset=True)
 def quality(
     user: QualityUser, wh: WarehouseDep, load_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
-) -> dict[str, Any]:
+) -> QualityReport:
     """The quality report of one load: columns, missing shares, rejected rows by rule."""
-    return service.quality_report(wh, load_id)
+    return QualityReport.model_validate(json_ready(service.quality_report(wh, load_id)))
 
 
 @router.get("/quarantine/{entity}")
@@ -45,6 +48,7 @@ def quarantine(
     rule: Annotated[str | None, Query(max_length=100)] = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 100,
-) -> dict[str, Any]:
+) -> QuarantinePage:
     """Rejected rows of one entity with file, line, rule and reason."""
-    return service.quarantine(wh, entity, rule=rule, page=page, page_size=page_size)
+    found = service.quarantine(wh, entity, rule=rule, page=page, page_size=page_size)
+    return QuarantinePage.model_validate(json_ready(found))

@@ -14,6 +14,8 @@ from fastapi.responses import StreamingResponse
 
 from bizsight.api.deps import Client, ExportUser, ProjectDep, StateDep, WarehouseDep
 from bizsight.api.schemas import DrillRequest
+from bizsight.api.schemas.downloads import FILE_RESPONSES
+from bizsight.api.schemas.errors import ERRORS
 from bizsight.metrics.query import Query as MetricQuery
 from bizsight.services import customers as customer_service
 from bizsight.services.access import Principal, scoped_query
@@ -21,12 +23,12 @@ from bizsight.services.exports import ExportFormat, drill_batches, encode
 from bizsight.services.query import catalogue, run_query
 from bizsight.services.users import record
 
-router = APIRouter(prefix="/exports", tags=["exports"])
+router = APIRouter(prefix="/exports", tags=["exports"], responses=ERRORS)
 
 FormatParam = Annotated[ExportFormat, Query(description="csv, xlsx or parquet")]
 
 
-@router.post("/query")
+@router.post("/query", response_class=StreamingResponse, responses=FILE_RESPONSES)
 def export_query(
     body: MetricQuery,
     user: ExportUser,
@@ -42,7 +44,7 @@ def export_query(
     return _download([result], format, "query")
 
 
-@router.post("/drill-down")
+@router.post("/drill-down", response_class=StreamingResponse, responses=FILE_RESPONSES)
 def export_drill_down(
     body: DrillRequest,
     user: ExportUser,
@@ -66,7 +68,7 @@ def export_drill_down(
     return _download(itertools.chain([first] if first is not None else [], stream), format, "rows")
 
 
-@router.get("/customers")
+@router.get("/customers", response_class=StreamingResponse, responses=FILE_RESPONSES)
 def export_customers(
     user: ExportUser,
     project: ProjectDep,

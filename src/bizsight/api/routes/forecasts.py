@@ -4,22 +4,24 @@ each cut to the rows the caller may see."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
 from bizsight.api.deps import ProjectDep, QueryUser, WarehouseDep
 from bizsight.api.render import json_ready
+from bizsight.api.schemas import AccuracyOut, AnomalyList, ForecastOut, TargetList, TrendsOut
+from bizsight.api.schemas.errors import ERRORS
 from bizsight.services import forecast_views as service
 
-router = APIRouter(tags=["forecasts"])
+router = APIRouter(tags=["forecasts"], responses=ERRORS)
 
 Name = Annotated[str, Query(min_length=1, max_length=100)]
 By = Annotated[str | None, Query(max_length=100, description="a dimension: one series per value")]
 ForecastGrain = Literal["day", "week", "month"]
 
 
-@router.get("/forecasts")
+@router.get("/forecasts", response_model_exclude_unset=True)
 def forecasts(
     user: QueryUser,
     project: ProjectDep,
@@ -36,18 +38,17 @@ def forecasts(
             max_length=10, description="what-if: price:+5%:elasticity=-1.2 or new_customers:+10%:channel=NAME"
         ),
     ] = None,
-) -> dict[str, Any]:
+) -> ForecastOut:
     """History and forecast with 80 and 95% intervals, the model chosen per series and the
     backtest accuracy of each candidate; by a dimension, reconciled to add up to the total; with
     scenarios, their overlay."""
-    return json_ready(
-        service.forecast_view(
-            project, wh, user, metric, by=by, grain=grain, horizon=horizon, scenarios=tuple(scenario or ())
-        )
+    found = service.forecast_view(
+        project, wh, user, metric, by=by, grain=grain, horizon=horizon, scenarios=tuple(scenario or ())
     )
+    return ForecastOut.model_validate(json_ready(found))
 
 
-@router.get("/forecasts/accuracy")
+@router.get("/forecasts/accuracy", response_model_exclude_unset=True)
 def forecast_accuracy(
     user: QueryUser,
     project: ProjectDep,
@@ -55,10 +56,12 @@ def forecast_accuracy(
     metric: Name,
     by: By = None,
     grain: ForecastGrain = "month",
-) -> dict[str, Any]:
+) -> AccuracyOut:
     """Forecasts stored by earlier refreshes against what happened: errors per row, per horizon
     step and per run (MAPE, bias, interval coverage)."""
-    return json_ready(service.accuracy_view(project, wh, user, metric, by=by, grain=grain))
+    return AccuracyOut.model_validate(
+        json_ready(service.accuracy_view(project, wh, user, metric, by=by, grain=grain))
+    )
 
 
 @router.get("/anomalies")
@@ -69,17 +72,18 @@ def anomalies(
     since: dt.date | None = None,
     metric: Annotated[list[str] | None, Query(max_length=50)] = None,
     severity: Literal["low", "medium", "high"] | None = None,
-) -> dict[str, Any]:
+) -> AnomalyList:
     """Anomalies found by the last refresh (default: the last 30 days), newest first."""
-    return json_ready(
-        service.anomalies_view(project, wh, user, since=since, metrics=tuple(metric or ()), severity=severity)
+    found = service.anomalies_view(
+        project, wh, user, since=since, metrics=tuple(metric or ()), severity=severity
     )
+    return AnomalyList.model_validate(json_ready(found))
 
 
 @router.get("/targets")
-def targets(user: QueryUser, project: ProjectDep, wh: WarehouseDep) -> dict[str, Any]:
+def targets(user: QueryUser, project: ProjectDep, wh: WarehouseDep) -> TargetList:
     """Each target beside the actual, the share achieved and the probability of reaching it."""
-    return json_ready(service.targets_view(project, wh, user))
+    return TargetList.model_validate(json_ready(service.targets_view(project, wh, user)))
 
 
 @router.get("/trends")
@@ -90,6 +94,8 @@ def trends(
     metric: Name,
     grain: Literal["day", "week", "month", "quarter", "year"] = "month",
     by: By = None,
-) -> dict[str, Any]:
+) -> TrendsOut:
     """Moving averages, growth and the seasonal decomposition of a metric."""
-    return json_ready(service.trends_view(project, wh, user, metric, grain=grain, by=by))
+    return TrendsOut.model_validate(
+        json_ready(service.trends_view(project, wh, user, metric, grain=grain, by=by))
+    )

@@ -10,12 +10,13 @@ from starlette.concurrency import run_in_threadpool
 
 from bizsight.api.deps import BackupUser, Client, JobsUser, LoadUser, StateDep
 from bizsight.api.job_schemas import BackupList, BackupRequest, JobList, JobOut, RefreshRequest
+from bizsight.api.schemas.errors import ERRORS, ErrorBody
 from bizsight.api.uploads import OPENAPI_BODY, receive_files
 from bizsight.app.models import JobState
 from bizsight.services import job_admin as service
 from bizsight.services.uploads import UploadSink
 
-router = APIRouter(tags=["jobs"])
+router = APIRouter(tags=["jobs"], responses=ERRORS)
 
 JobId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
@@ -28,7 +29,13 @@ def origin_of(request: Request) -> str:
 Origin = Annotated[str, Depends(origin_of)]
 
 
-@router.post("/ingest", status_code=202, response_model=JobOut, openapi_extra=OPENAPI_BODY)
+@router.post(
+    "/ingest",
+    status_code=202,
+    response_model=JobOut,
+    openapi_extra=OPENAPI_BODY,
+    responses={413: {"model": ErrorBody, "description": "the files together exceed server.max_upload_mb"}},
+)
 async def ingest(request: Request, user: LoadUser, state: StateDep, origin: Origin, client: Client) -> JobOut:
     """Upload files (multipart, form field ``files``, several at once) and load them in an ingest
     job. Over ``server.max_upload_mb`` (all files together) the answer is 413 and nothing is

@@ -13,10 +13,11 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from bizsight.api.deps import LocalCaller, StateDep
+from bizsight.api.schemas.errors import ERRORS
 from bizsight.errors import NotFoundError
 from bizsight.serving.state import CommandRunner
 
-router = APIRouter(prefix="/local", tags=["local"])
+router = APIRouter(prefix="/local", tags=["local"], responses=ERRORS)
 
 HEARTBEAT = 5.0  # seconds: a line at least this often, so the client can tell a slow job from a dead server
 
@@ -34,7 +35,12 @@ class LocalCommand(BaseModel):
 @router.post(
     "/commands",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/x-ndjson": {}}, "description": "events, one JSON per line"}},
+    responses={
+        200: {
+            "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+            "description": "events, one JSON object per line",
+        }
+    },
 )
 def local_command(body: LocalCommand, caller: LocalCaller, state: StateDep) -> StreamingResponse:
     """Run a command line for the CLI of this machine: a stream of JSON lines — ``{"stdout": text}``,

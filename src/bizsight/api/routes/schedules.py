@@ -9,9 +9,10 @@ from fastapi import APIRouter, Path
 
 from bizsight.api.deps import Client, ScheduleUser, StateDep
 from bizsight.api.job_schemas import NewSchedule, ScheduleChange, ScheduleList, ScheduleOut
+from bizsight.api.schemas.errors import ERRORS
 from bizsight.services import schedules as service
 
-router = APIRouter(prefix="/schedules", tags=["schedules"])
+router = APIRouter(prefix="/schedules", tags=["schedules"], responses=ERRORS)
 
 ScheduleId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 

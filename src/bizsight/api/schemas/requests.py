@@ -1,4 +1,4 @@
-"""Request bodies of the API (responses are the services' dicts, documented in docs/api.md)."""
+"""Request bodies of the API."""
 
 from __future__ import annotations
 

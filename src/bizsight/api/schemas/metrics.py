@@ -1,0 +1,108 @@
+"""Answers of the catalogue, metric queries, drill-down and the pages' data (``/insights``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import Field
+
+from bizsight.api.schemas.common import Answer, Row, Table
+from bizsight.metrics.definitions import Metric
+
+
+class DimensionOut(Answer):
+    label: str
+    description: str
+    models: list[str] = Field(description="the models (fact tables) it can slice")
+
+
+class CatalogueOut(Answer):
+    metrics: dict[str, Metric] = Field(description="by name; keys without a value are left out")
+    dimensions: dict[str, DimensionOut]
+
+
+class QueryResult(Table):
+    """One row per period × dimension values: ``period`` (with a grain), each dimension, each
+    metric and, with ``compare``, ``<metric>__previous``, ``__change`` and ``__change_pct``."""
+
+    formats: dict[str, str] = Field(description="column → currency, number, percent, ...")
+    cached: bool = Field(description="answered from the result cache (the data had not changed)")
+
+
+class DrillPage(Table):
+    """Order lines (or the rows of the metric's model) behind one cell, in time order."""
+
+    page: int
+    page_size: int
+
+
+class Bounds(Answer):
+    first: dt.date | None = Field(description="the first order date; null before any order is loaded")
+    last: dt.date | None
+
+
+class TrendOut(Answer):
+    metric: str
+    rows: list[Row] = Field(description="period, the metric's value (key: its name), ma_7 and ma_30")
+
+
+class ClvDistribution(Answer):
+    edges: list[float] = Field(description="bin edges: one more than counts")
+    counts: list[int]
+    customers: int
+    mean: float | None
+    median: float | None
+
+
+class SentimentMonth(Answer):
+    month: dt.date
+    reviews: int
+    scored: int
+    mean_compound: float | None = Field(description="VADER compound score, -1 to 1")
+    positive_share: float | None
+    neutral_share: float | None
+    negative_share: float | None
+    mean_rating: float | None
+
+
+class SentimentOut(Answer):
+    months: list[SentimentMonth]
+
+
+class RatedProduct(Answer):
+    product: str
+    average_rating: float
+    review_count: int
+    negative_review_share: float | None
+
+
+class WorstProducts(Answer):
+    products: list[RatedProduct]
+
+
+class ProductPair(Answer):
+    product_a: str
+    product_b: str
+    orders_together: int
+    orders_a: int
+    orders_b: int
+    baskets: int
+    support: float
+    confidence_a_to_b: float
+    confidence_b_to_a: float
+    lift: float
+
+
+class CategoryPair(Answer):
+    category_from: str
+    category_to: str
+    orders_together: int
+    support: float
+    confidence: float
+    lift: float
+
+
+class AffinityOut(Answer):
+    pairs: list[ProductPair] = Field(description="highest lift first")
+    categories: list[CategoryPair] = Field(description="the category cross-sell matrix")
+    withheld: str | None = Field(description="why nothing is shown (a restricted user); else null")
