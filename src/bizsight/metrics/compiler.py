@@ -18,7 +18,14 @@ from sqlglot import exp
 
 from bizsight.errors import InvalidArgumentError, did_you_mean
 from bizsight.metrics.definitions import TIME, Aggregate, Catalogue, Compare, Metric
-from bizsight.metrics.expressions import aliased_table, date_literal, ratio, shift_date, snippet
+from bizsight.metrics.expressions import (
+    aliased_table,
+    date_literal,
+    period_key,
+    ratio,
+    shift_period_key,
+    snippet,
+)
 from bizsight.metrics.periods import MONTHS, add_months, previous_span, previous_year
 from bizsight.metrics.query import Filter, Grain, Query
 from bizsight.warehouse.sql import col, ident
@@ -133,18 +140,9 @@ class QueryCompiler:
     # -- periods ---------------------------------------------------------------------------------
 
     def period_of(self, time: exp.Expr) -> exp.Expr:
-        grain = self.q.grain
-        if grain is None:
+        if self.q.grain is None:
             return self._range_period(time)
-        if grain in (Grain.DAY,):
-            return exp.cast(time, "DATE")
-        if grain is Grain.WEEK:
-            return exp.cast(exp.DateTrunc(this=exp.cast(time, "DATE"), unit=exp.var("WEEK")), "DATE")
-        offset = (self.fiscal - 1) if grain in (Grain.QUARTER, Grain.YEAR) else 0
-        unit = {Grain.MONTH: "MONTH", Grain.QUARTER: "QUARTER", Grain.YEAR: "YEAR"}[grain]
-        moved = shift_date(exp.cast(time, "DATE"), -offset, "MONTH") if offset else exp.cast(time, "DATE")
-        truncated = exp.cast(exp.DateTrunc(this=moved, unit=exp.var(unit)), "DATE")
-        return shift_date(truncated, offset, "MONTH") if offset else truncated
+        return period_key(time, self.q.grain, self.fiscal)
 
     def _range_period(self, time: exp.Expr) -> exp.Expr:
         """Without a grain the whole range is one period, keyed by its first day; earlier ranges
@@ -181,17 +179,7 @@ class QueryCompiler:
             target = self._shifted_range(compare)[0]
             source, dest = (target, self.lo) if forward else (self.lo, target)
             return exp.Case().when(exp.EQ(this=period, expression=date_literal(source)), date_literal(dest))
-        if compare is Compare.PREVIOUS_YEAR:
-            return (
-                shift_date(period, sign * 12, "MONTH")
-                if grain is not Grain.DAY
-                else shift_date(period, sign, "YEAR")
-            )
-        if grain is Grain.DAY:
-            return shift_date(period, sign, "DAY")
-        if grain is Grain.WEEK:
-            return shift_date(period, sign * 7, "DAY")
-        return shift_date(period, sign * MONTHS[grain], "MONTH")
+        return shift_period_key(period, grain, previous_year=compare is Compare.PREVIOUS_YEAR, by=sign)
 
     def _data_lower_bound(self) -> dt.date | None:
         """The earliest date any subquery must read (the range extended for comparisons)."""
@@ -503,11 +491,6 @@ class QueryCompiler:
         return ordered
 
 
-_STANDARD = (
-    Aggregate.SUM,
-    Aggregate.COUNT,
-    Aggregate.COUNT_DISTINCT,
-    Aggregate.AVG,
-    Aggregate.MIN,
-    Aggregate.MAX,
-)
+# Plain SQL aggregates; the others are customer-level, compiled by _customer_level.
+_CUSTOMER_LEVEL = {Aggregate.REPEAT_CUSTOMERS, Aggregate.RETAINED, Aggregate.PREVIOUS_PERIOD_COUNT}
+_STANDARD = frozenset(Aggregate) - _CUSTOMER_LEVEL

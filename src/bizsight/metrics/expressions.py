@@ -8,6 +8,8 @@ from functools import cache
 from sqlglot import exp
 
 from bizsight.metrics.definitions import parse_sql
+from bizsight.metrics.periods import MONTHS
+from bizsight.metrics.query import Grain
 from bizsight.warehouse.sql import ident
 
 
@@ -52,3 +54,34 @@ def ratio(numerator: exp.Expr, denominator: exp.Expr) -> exp.Expr:
         this=exp.cast(numerator, "DOUBLE"),
         expression=exp.Nullif(this=exp.cast(denominator, "DOUBLE"), expression=exp.Literal.number(0)),
     )
+
+
+def period_key(time: exp.Expr, grain: Grain, fiscal_year_start: int = 1) -> exp.Expr:
+    """The first day of the period at ``grain`` that ``time`` falls in, as SQL; quarters and years
+    start in the fiscal year's first month.
+
+    >>> period_key(exp.column("t"), Grain.MONTH).sql("duckdb")
+    "CAST(DATE_TRUNC('MONTH', CAST(t AS DATE)) AS DATE)"
+    >>> period_key(exp.column("t"), Grain.QUARTER, 4).sql("duckdb")
+    "CAST(CAST(DATE_TRUNC('QUARTER', CAST(CAST(t AS DATE) - INTERVAL '3' MONTH AS DATE)) AS DATE) + INTERVAL '3' MONTH AS DATE)"
+    """
+    day = exp.cast(time, "DATE")
+    if grain is Grain.DAY:
+        return day
+    if grain is Grain.WEEK:
+        return exp.cast(exp.DateTrunc(this=day, unit=exp.var("WEEK")), "DATE")
+    offset = (fiscal_year_start - 1) if grain in (Grain.QUARTER, Grain.YEAR) else 0
+    moved = shift_date(day, -offset, "MONTH") if offset else day
+    truncated = exp.cast(exp.DateTrunc(this=moved, unit=exp.var(grain.value.upper())), "DATE")
+    return shift_date(truncated, offset, "MONTH") if offset else truncated
+
+
+def shift_period_key(period: exp.Expr, grain: Grain, *, previous_year: bool, by: int) -> exp.Expr:
+    """A period key moved ``by`` periods (or, ``previous_year``, by years) at ``grain``, as SQL."""
+    if previous_year:
+        return shift_date(period, by, "YEAR") if grain is Grain.DAY else shift_date(period, by * 12, "MONTH")
+    if grain is Grain.DAY:
+        return shift_date(period, by, "DAY")
+    if grain is Grain.WEEK:
+        return shift_date(period, by * 7, "DAY")
+    return shift_date(period, by * MONTHS[grain], "MONTH")
