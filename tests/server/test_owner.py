@@ -87,6 +87,14 @@ def test_commands_go_through_the_running_server(tmp_path: Path) -> None:
         assert job is not None and job["kind"] == "ingest" and job["state"] == "succeeded"
         assert job["origin"] == "cli" and str(job["requested_by"]).startswith("cli:")
 
+        listed = cli(project, "jobs", "list", "--json")
+        assert listed.returncode == 0 and SENT in listed.stderr
+        assert [(j["id"], j["kind"], j["state"]) for j in json.loads(listed.stdout)] == [
+            (job["id"], "ingest", "succeeded")
+        ]
+        done = cli(project, "jobs", "cancel", str(job["id"]))  # finished: answered as it is
+        assert done.returncode == 0 and f"Job {job['id']} (ingest): succeeded" in done.stdout
+
         assert total_orders(project) == before + len(moved)
         with httpx.Client(base_url=served.base) as client:
             login = client.post(
@@ -115,6 +123,13 @@ def test_commands_go_through_the_running_server(tmp_path: Path) -> None:
         assert served_answer.returncode == 0 and SENT in served_answer.stderr
     alone = cli(project, "query", "revenue", "orders", "--grain", "month", "--format", "json")
     assert SENT not in alone.stderr
+    # Without a server the job history is still there; there is nothing to cancel.
+    assert [j["kind"] for j in json.loads(cli(project, "jobs", "list", "--json").stdout)] == [
+        "ingest",
+        "ingest",
+    ]
+    nothing = cli(project, "jobs", "cancel", "1")
+    assert nothing.returncode == 2 and "no server runs this project" in nothing.stderr
     assert served_answer.stdout == alone.stdout
     assert json.loads(alone.stdout) != json.loads(standalone.stdout)  # the new orders are in
 

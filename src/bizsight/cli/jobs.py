@@ -25,7 +25,7 @@ def list_jobs(
 ) -> None:
     """Jobs, newest first: kind, who asked, state, progress, times, and the error of a failed one."""
     through_owner(ctx, project)
-    from bizsight.services.jobs import recent_jobs
+    from bizsight.services.job_admin import recent_jobs
     from bizsight.services.project import Project
 
     found = run(lambda: recent_jobs(Project(project), limit=limit))
@@ -44,11 +44,11 @@ def cancel(
     """Cancel a queued job, or ask a running one to stop: its open transaction is rolled back, so
     the warehouse stays as it was before it (files an ingest had finished stay loaded)."""
     through_owner(ctx, project)
-    from bizsight.services.jobs import cancel_job
+    from bizsight.services.job_admin import cancel_job
     from bizsight.services.project import Project
     from bizsight.terminal import console
 
-    found = run(lambda: cancel_job(Project(project), job_id, by=cli_user()))
+    found = run(lambda: cancel_job(Project(project), job_id, actor=cli_user()))
     if found is None:
         fail("no server runs this project, so no job is running: there is nothing to cancel")
     console().print(f"Job {job_id} ({found['kind']}): {found['state']}")

@@ -11,7 +11,8 @@ from typing import Any
 from bizsight.app import audit
 from bizsight.app import jobs as job_rows
 from bizsight.app.store import MetadataStore
-from bizsight.services.jobs import KINDS, JobRunner
+from bizsight.services.backup import backups_dir
+from bizsight.services.jobs import KINDS, JobRunner, runner_of
 from bizsight.services.project import Project
 
 MAX_LIST = 500
@@ -100,10 +101,6 @@ def cancel(
         return view(job_rows.get(s, job_id))
 
 
-def backups_dir(project: Project) -> Path:
-    return project.paths.state_dir / "backups"
-
-
 def list_backups(project: Project) -> list[dict[str, Any]]:
     """The backup files of the project (``.bizsight/backups/*.tar``), newest first."""
     folder = backups_dir(project)
@@ -122,3 +119,27 @@ def list_backups(project: Project) -> list[dict[str, Any]]:
             }
         )
     return sorted(found, key=lambda b: (b["modified_at"], b["name"]), reverse=True)
+
+
+def recent_jobs(project: Project, *, limit: int = 20) -> list[dict[str, Any]]:
+    """The newest jobs of the project: from the server's store when this process serves it (a
+    command the CLI sent), else from the project's store."""
+    runner = runner_of(project)
+    if runner is not None:
+        return list_jobs(runner.store, limit=limit)
+    from bizsight.services.users import open_store
+
+    store = open_store(project)
+    try:
+        return list_jobs(store, limit=limit)
+    finally:
+        store.close()
+
+
+def cancel_job(project: Project, job_id: int, *, actor: str) -> dict[str, Any] | None:
+    """Cancel a job of the server that runs this project (audited as from the API); None when no
+    server runs it here."""
+    runner = runner_of(project)
+    if runner is None:
+        return None
+    return cancel(runner.store, runner, job_id, actor=actor)

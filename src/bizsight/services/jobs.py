@@ -373,31 +373,3 @@ class _Progress(NullReporter):
             job = job_rows.get(s, self.job_id)
             job.progress, job.message = self.fraction, self.message[:500]
             job.warnings = list(self.warnings)
-
-
-def recent_jobs(project: Project, *, limit: int = 20) -> list[dict[str, Any]]:
-    """The newest jobs of the project, as the API shows them (from the server's store when this
-    is the server, else from the project's store)."""
-    runner = runner_of(project)
-    if runner is not None:
-        return _views(runner.store, limit)
-    from bizsight.services.users import open_store
-
-    store = open_store(project)
-    try:
-        return _views(store, limit)
-    finally:
-        store.close()
-
-
-def cancel_job(project: Project, job_id: int, *, by: str | None) -> dict[str, Any] | None:
-    """Cancel a job of the server that runs this project; None when no server runs it here."""
-    runner = runner_of(project)
-    if runner is None:
-        return None
-    return job_rows.view(runner.cancel(job_id, by=by))
-
-
-def _views(store: MetadataStore, limit: int) -> list[dict[str, Any]]:
-    with store.session() as s:
-        return [job_rows.view(job) for job in job_rows.recent(s, limit=limit)]
