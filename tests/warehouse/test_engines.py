@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,10 +20,10 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from bizsight.config.settings import POSTGRES_URL_ENV, Settings, load_settings
+from bizsight.config.settings import POSTGRES_URL_ENV
 from bizsight.console import NullReporter
 from bizsight.demo import generate
-from bizsight.errors import ConfigError, WarehouseError
+from bizsight.errors import WarehouseError
 from bizsight.services.ingest import ingest
 from bizsight.services.project import Project
 from bizsight.services.publish import SCHEMAS
@@ -35,10 +34,8 @@ from bizsight.warehouse.engines import (
     Engine,
     PostgresEngine,
     SparkEngine,
-    open_engine,
     publish,
 )
-from tests.helpers import free_port
 
 PG_URL = os.environ.get("BIZSIGHT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI") == "true"
@@ -330,82 +327,6 @@ def test_duckdb_engine_narrows_integer_sums_and_is_thread_safe(duck: DuckDBEngin
     assert len(results) == 4 and all(result.equals(expected) for result in results)
     with pytest.raises(WarehouseError, match="DuckDB"):
         duck.query("SELECT * FROM core.nope")
-
-
-# -- settings and errors ------------------------------------------------------------------------
-
-
-def test_engine_settings_from_bizsight_yml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(POSTGRES_URL_ENV, raising=False)
-    config = tmp_path / "bizsight.yml"
-    config.write_text(
-        "engine: spark\nspark:\n  connect: sc://spark.internal:15002\n  conf: {spark.driver.memory: 4g}\n"
-    )
-    settings = load_settings(config)
-    assert settings.engine == "spark" and settings.spark.connect == "sc://spark.internal:15002"
-    assert settings.spark.conf == {"spark.driver.memory": "4g"}
-    assert settings.spark.master == "local[2]" and settings.postgres.url is None
-    monkeypatch.setenv(POSTGRES_URL_ENV, "postgresql://bi:secret@replica:5432/shop")
-    assert Settings(engine="postgres").postgres.url == "postgresql://bi:secret@replica:5432/shop"
-    assert "secret" not in repr(Settings())
-    config.write_text("engine: postgres\npostgres:\n  url: postgresql://bi@other/shop\n")
-    assert load_settings(config).postgres.url == "postgresql://bi@other/shop"  # the file wins
-    config.write_text("engine: oracle\n")
-    with pytest.raises(ConfigError, match="engine"):
-        load_settings(config)
-    config.write_text("spark:\n  mastr: local[1]\n")
-    with pytest.raises(ConfigError, match="mastr"):
-        load_settings(config)
-
-
-def test_postgres_without_url_is_a_one_line_config_error(
-    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv(POSTGRES_URL_ENV, raising=False)
-    with pytest.raises(ConfigError) as caught:
-        open_engine(Settings(engine="postgres"), wh)
-    message = str(caught.value)
-    assert "\n" not in message and "postgres.url" in message and POSTGRES_URL_ENV in message
-
-
-def test_unreachable_postgres_names_host_and_port_never_the_password(wh: Warehouse) -> None:
-    port = free_port()
-    url = f"postgresql://bi:pa55-w0rd@127.0.0.1:{port}/shop"
-    with pytest.raises(WarehouseError) as caught:
-        open_engine(Settings(engine="postgres", postgres={"url": url}), wh)
-    message = str(caught.value)
-    assert "\n" not in message and f"127.0.0.1:{port}" in message
-    assert "pa55-w0rd" not in message and caught.value.__cause__ is None
-    with pytest.raises(ConfigError) as bad:
-        PostgresEngine("mysql://bi:pa55-w0rd@127.0.0.1/shop")  # psycopg's own message quotes it
-    assert "pa55-w0rd" not in str(bad.value)
-
-
-def test_open_engine_defaults_to_the_warehouse(wh: Warehouse) -> None:
-    engine = open_engine(Settings(), wh)
-    assert isinstance(engine, DuckDBEngine) and engine.dialect == "duckdb"
-    assert engine.query("SELECT 1 AS one").to_pylist() == [{"one": 1}]
-
-
-def test_engines_without_their_package_name_the_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    # None in sys.modules makes `import x` fail as when x is not installed.
-    monkeypatch.setitem(sys.modules, "psycopg", None)
-    with pytest.raises(ConfigError) as caught:
-        PostgresEngine("postgresql://bi:pa55-w0rd@127.0.0.1:5432/shop")
-    assert str(caught.value) == "engine: postgres needs psycopg: pip install 'bizsight[postgres]'"
-
-    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
-    with pytest.raises(ConfigError) as caught:
-        SparkEngine()
-    assert str(caught.value) == "engine: spark needs pyspark (and Java 17): pip install 'bizsight[spark]'"
-
-
-def test_spark_connect_without_its_client_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bizsight.warehouse.engines import spark as spark_module
-
-    monkeypatch.setattr(spark_module, "_missing_connect_modules", lambda: ["grpc"])
-    with pytest.raises(ConfigError, match=r"pyspark(\[connect\])?"):
-        SparkEngine(connect="sc://spark.internal:15002")
 
 
 # -- the whole metrics catalogue on every engine ------------------------------------------------
