@@ -194,27 +194,3 @@ def test_the_cache_is_safe_across_threads(demo: Project) -> None:
     assert all(len({repr(r) for r in answers}) == 1 for answers in by_grain.values())
     assert sum(r["revenue"] for r in by_grain["year"][0]) == sum(r["revenue"] for r in by_grain["month"][0])
     assert (RESULTS.misses, RESULTS.hits) == (3, len(queries) - 3)  # each query computed once
-
-
-@pytest.mark.parametrize(
-    ("query", "today"),
-    [
-        # A range starting on the 31st with month grain and a comparison: the lower bound of the
-        # data read is a month back from a day that month does not have.
-        (
-            Query(
-                metrics=("revenue", "orders"),
-                grain="month",
-                compare="previous_period",
-                start=dt.date(2025, 8, 31),
-                end=dt.date(2026, 8, 31),
-            ),
-            TODAY,
-        ),
-        (Query(metrics=("revenue",), range="last_12_months"), dt.date(2028, 2, 29)),
-        (Query(metrics=("revenue",), grain="quarter", start=dt.date(2026, 5, 31)), TODAY),
-    ],
-)
-def test_ranges_from_days_other_months_lack_compile(query: Query, today: dt.date) -> None:
-    sql = compile_query(builtin(), query, today=today).sql("duckdb")
-    assert "SELECT" in sql
