@@ -137,14 +137,15 @@ class JobRunner:
         self._jobs: dict[int, _Running] = {}
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self.interrupted: list[int] = []  # jobs a dead process left unfinished, found at start
         self.current: int | None = None
 
     # -- life ---------------------------------------------------------------------------------
 
     def start(self) -> None:
         with self.store.session() as s:
-            self.interrupted = job_rows.interrupt_unfinished(s)
+            left = job_rows.interrupt_unfinished(s)  # by a process that died: never resumed
+        if left:
+            log.warning("jobs %s were unfinished when the server last stopped: marked interrupted", left)
         self._thread = threading.Thread(target=self._work, name="bizsight-jobs", daemon=True)
         self._thread.start()
         _RUNNERS[self.project.root.resolve()] = self
