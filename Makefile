@@ -25,8 +25,8 @@ $(VENV)/.installed: pyproject.toml uv.lock
 lock:  ## update uv.lock after a change to pyproject.toml (only what the change needs)
 	$(UV) lock
 
-demo: setup  ## generate demo data, ingest, refresh, show status and the quality report, then serve on :8000
-	$(VENV)/bin/bizsight demo $(DEMO_DIR)
+demo: setup  ## generate demo data, ingest, refresh, show status and the quality report, then serve on :8000 (PORT=8123, HOST=0.0.0.0 to change)
+	$(VENV)/bin/bizsight demo $(DEMO_DIR)$(if $(HOST), --host $(HOST))$(if $(PORT), --port $(PORT))
 
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks

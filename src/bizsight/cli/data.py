@@ -167,10 +167,13 @@ def demo(
 ) -> None:
     """Generate demo data, ingest it, refresh, show the status and quality report, then serve the
     web app on it (until Ctrl-C; --no-serve to stop after the report)."""
+    from bizsight.cli.serve import listen_address, require_free_port
     from bizsight.services.demo import run_demo
     from bizsight.services.project import Project
     from bizsight.terminal import RichReporter, print_ingest, print_status
 
+    if serve:  # a busy port is said before minutes of generating, not after
+        require_free_port(*listen_address(directory, host, port))
     with RichReporter("demo") as reporter:
         summary, state = run(
             lambda: run_demo(

@@ -42,9 +42,10 @@ def serve_project(directory: Path, *, host: str | None, port: int | None) -> Non
     if not project.initialized:
         fail(f"{directory.resolve()} is not a bizsight project: run `bizsight init` or `bizsight demo` first")
     settings = run(lambda: project.settings.server)
+    host, port = host or settings.host, port or settings.port
+    require_free_port(host, port)  # before an admin account is made or anything is printed
     store = run(lambda: open_store(project))
     first = run(lambda: ensure_admin(store, settings))
-    host, port = host or settings.host, port or settings.port
     with ExitStack() as stack:
         warehouse = run(lambda: stack.enter_context(project.warehouse()))  # the one read-write connection
         if first is not None:
@@ -67,6 +68,45 @@ def serve_project(directory: Path, *, host: str | None, port: int | None) -> Non
         _log_to_stderr()
         uvicorn.run(app, host=host, port=port, log_level="info")
     store.close()
+
+
+def listen_address(directory: Path, host: str | None, port: int | None) -> tuple[str, int]:
+    """Where ``bizsight serve`` on ``directory`` listens: the options, else ``server:`` in its
+    bizsight.yml (defaults when there is none yet)."""
+    from bizsight.services.project import Project
+
+    settings = run(lambda: Project(directory).settings.server)
+    return host or settings.host, port or settings.port
+
+
+def require_free_port(host: str, port: int) -> None:
+    """Exit with one line naming the port and ``--port`` when ``host:port`` cannot be listened
+    on; checked before the server does anything, so nothing is half-done when it cannot start.
+
+    Binds the way asyncio's server does (every address ``host`` resolves to, SO_REUSEADDR), so a
+    port that only has connections closing on it (TIME_WAIT) counts as free.
+    """
+    import errno
+    import socket
+
+    try:
+        addresses = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as err:
+        fail(f"cannot listen on {host}: {err.strerror}; choose another address with --host")
+    for family, kind, proto, _, address in addresses:
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6 and hasattr(socket, "IPPROTO_IPV6"):
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                sock.bind(address)
+            except OSError as err:
+                if err.errno == errno.EADDRINUSE:
+                    fail(
+                        f"Port {port} on {host} is in use: stop the other server or choose another "
+                        "with --port"
+                    )
+                fail(f"cannot listen on {host}:{port}: {err.strerror}; choose another with --host or --port")
 
 
 def _log_to_stderr() -> None:
