@@ -96,14 +96,29 @@ def stdout() -> TextIO:
     return sink.stdout if sink else sys.stdout
 
 
+# Output that goes to a file or a pipe is laid out this wide, whatever $COLUMNS says: tables keep
+# every column and every cell whole (no "…"), and lines are not wrapped, for the reader or the
+# program at the other end. A terminal gets its own width.
+PIPED_WIDTH = 100_000
+
+
 @cache
 def _local_console() -> Console:
-    return Console(highlight=False)
+    return _console_for(stderr=False)
 
 
 @cache
 def _local_error_console() -> Console:
-    return Console(stderr=True, highlight=False)
+    return _console_for(stderr=True)
+
+
+def _console_for(*, stderr: bool) -> Console:
+    """A console in the terminal's width, or in :data:`PIPED_WIDTH` when not writing to one
+    (FORCE_COLOR or TTY_COMPATIBLE=1 in the environment make Rich treat a pipe as a terminal)."""
+    console = Console(stderr=stderr, highlight=False)
+    if console.is_terminal:
+        return console
+    return Console(stderr=stderr, highlight=False, width=PIPED_WIDTH)
 
 
 class RichReporter:

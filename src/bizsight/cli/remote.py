@@ -45,6 +45,8 @@ FORWARDED = frozenset(
 )
 LOCAL_COMMANDS_PATH = "/api/v1/local/commands"
 READ_TIMEOUT = 120.0  # seconds without a byte from the server (it sends a heartbeat every few)
+MAX_WIDTH = 1000  # the widest layout the server draws for a client (api/routes/local.py); piped
+# output is laid out wider still when the command runs here (terminal.PIPED_WIDTH)
 
 
 def through_owner(ctx: typer.Context, project: Path) -> None:
@@ -112,7 +114,7 @@ def _send(url: str, token: str, argv: list[str]) -> int:
 
     body = {
         "argv": argv,
-        "width": console().width,
+        "width": min(console().width, MAX_WIDTH),
         "terminal": error_console().is_terminal,
         "color_system": console().color_system if console().is_terminal else None,
         "user": _login_name(),
