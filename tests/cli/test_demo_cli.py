@@ -6,18 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from bizsight.demo.generator import FILES as DATA_FILES
 from tests.helpers import run_cli
-
-DATA_FILES = (
-    "customer_database.csv",
-    "product_catalog.csv",
-    "sales_transactions.csv",
-    "customer_reviews.csv",
-    "marketing_spend.csv",
-    "sales_pipeline.csv",
-    "targets.csv",
-    "market_data.csv",
-)
 
 
 @pytest.mark.slow
