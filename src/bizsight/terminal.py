@@ -139,7 +139,8 @@ class RichReporter:
             console=error_console(),
             transient=True,
         )
-        self.task = self.progress.add_task("", total=1.0, title=title)
+        # No total until the work reports one: an animated bar with the elapsed time meanwhile.
+        self.task = self.progress.add_task("", total=None, title=title)
 
     def __enter__(self) -> RichReporter:
         if self.live and not self.sink:
@@ -166,7 +167,7 @@ class RichReporter:
         if self.live and self.sink:
             self.sink.emit({"progress": self.title, "call": ["advance", done, total, message]})
         elif self.live:
-            self.progress.update(self.task, completed=done / total if total else 1.0)
+            self.progress.update(self.task, total=1.0, completed=done / total if total else 1.0)
             if message:
                 self.progress.update(self.task, description=message)
         elif message and not self.quiet:

@@ -54,15 +54,18 @@ def analyze_clv(
     from bizsight.services.analyze import analyze_clv_for
     from bizsight.services.project import Project
     from bizsight.services.query import parse_date
+    from bizsight.terminal import RichReporter
 
-    report = run(
-        lambda: analyze_clv_for(
-            Project(project),
-            calibration_end=parse_date(calibration_end, "--calibration-end"),
-            holdout_end=parse_date(holdout_end, "--holdout-end"),
-            time_unit=time_unit.value if time_unit else None,
+    with RichReporter("analyzing lifetime value", quiet=as_json) as reporter:
+        report = run(
+            lambda: analyze_clv_for(
+                Project(project),
+                calibration_end=parse_date(calibration_end, "--calibration-end"),
+                holdout_end=parse_date(holdout_end, "--holdout-end"),
+                time_unit=time_unit.value if time_unit else None,
+                reporter=reporter,
+            )
         )
-    )
     if as_json:
         print_json(report)
     else:
@@ -94,8 +97,14 @@ def analyze_churn(
     from bizsight.cli.analyze_views import print_churn
     from bizsight.services.analyze import analyze_churn_for
     from bizsight.services.project import Project
+    from bizsight.terminal import RichReporter
 
-    report = run(lambda: analyze_churn_for(Project(project), churn_days=churn_days, save_model=save_model))
+    with RichReporter("analyzing churn", quiet=as_json) as reporter:
+        report = run(
+            lambda: analyze_churn_for(
+                Project(project), churn_days=churn_days, save_model=save_model, reporter=reporter
+            )
+        )
     if as_json:
         print_json(report)
     else:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bizsight.cli.remote import through_owner
-from bizsight.cli.shell import OutputFormat, ProjectOpt, app, print_json, require_warehouse, run
+from bizsight.cli.shell import OutputFormat, ProjectOpt, app, print_json, require_warehouse, run, working
 from bizsight.terminal import stdout
 
 if TYPE_CHECKING:
@@ -98,18 +98,19 @@ def forecast(
     from bizsight.services.whatif import forecast_with_scenarios
 
     require_warehouse(project)
-    fc, overlay = run(
-        lambda: forecast_with_scenarios(
-            Project(project),
-            metric,
-            scenarios=scenario,
-            by=by,
-            grain=grain.value,
-            horizon=horizon,
-            levels=tuple(level),
-            candidates=candidates.value,
+    with working("forecasting", f"{metric}: choosing a model per series by cross-validation"):
+        fc, overlay = run(
+            lambda: forecast_with_scenarios(
+                Project(project),
+                metric,
+                scenarios=scenario,
+                by=by,
+                grain=grain.value,
+                horizon=horizon,
+                levels=tuple(level),
+                candidates=candidates.value,
+            )
         )
-    )
     table = overlay.forecasts if overlay else fc.forecasts
     if output is OutputFormat.json:
         extra = (
@@ -155,14 +156,18 @@ def forecast_series(
     from bizsight.analytics.forecast import ForecastSettings
     from bizsight.services.forecast import forecast_file
 
-    result = run(
-        lambda: forecast_file(
-            file,
-            ForecastSettings(
-                horizon=horizon, season_length=season_length, levels=tuple(level), candidates=candidates.value
-            ),
+    with working("forecasting", f"{file.name}: choosing a model per series by cross-validation"):
+        result = run(
+            lambda: forecast_file(
+                file,
+                ForecastSettings(
+                    horizon=horizon,
+                    season_length=season_length,
+                    levels=tuple(level),
+                    candidates=candidates.value,
+                ),
+            )
         )
-    )
     if output is SeriesFormat.json:
         print_json(_result_dict(result))
     elif output is SeriesFormat.csv:
@@ -227,7 +232,8 @@ def targets(
     from bizsight.services.targets import targets_report
 
     require_warehouse(project)
-    rows = run(lambda: targets_report(Project(project)))
+    with working("targets", "actuals and the forecast of each target's period"):
+        rows = run(lambda: targets_report(Project(project)))
     if output is OutputFormat.json:
         print_json(rows)
     elif output is OutputFormat.csv:

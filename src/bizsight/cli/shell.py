@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
 from bizsight.errors import BizsightError
 from bizsight.terminal import stdout
+
+if TYPE_CHECKING:
+    from bizsight.terminal import RichReporter
 
 app = typer.Typer(
     name="bizsight",
@@ -55,6 +59,19 @@ def run(action: Callable[[], T]) -> T:
             "(set BIZSIGHT_DEBUG=1 to see the traceback, and please report it)",
             code=1,
         )
+
+
+@contextmanager
+def working(title: str, doing: str) -> Iterator[RichReporter]:
+    """Progress for work whose service reports no steps (yet): on a terminal, ``doing`` beside
+    an animated bar and the elapsed time, gone when the work ends; elsewhere nothing, so that an
+    error still leaves as one line."""
+    from bizsight.terminal import RichReporter
+
+    with RichReporter(title) as reporter:
+        if reporter.live:
+            reporter.step(doing)
+        yield reporter
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

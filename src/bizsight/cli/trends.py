@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bizsight.cli.remote import through_owner
-from bizsight.cli.shell import OutputFormat, ProjectOpt, app, print_json, require_warehouse, run
+from bizsight.cli.shell import OutputFormat, ProjectOpt, app, print_json, require_warehouse, run, working
 from bizsight.terminal import stdout
 
 if TYPE_CHECKING:
@@ -68,16 +68,17 @@ def trends(
     from bizsight.services.trends import trends as compute_trends
 
     require_warehouse(project)
-    result = run(
-        lambda: compute_trends(
-            Project(project),
-            metric,
-            grain=grain.value,
-            by=by,
-            start=parse_date(start, "--from"),
-            end=parse_date(end, "--to"),
+    with working("trends", f"{metric}: moving averages, growth, trend and seasons"):
+        result = run(
+            lambda: compute_trends(
+                Project(project),
+                metric,
+                grain=grain.value,
+                by=by,
+                start=parse_date(start, "--from"),
+                end=parse_date(end, "--to"),
+            )
         )
-    )
     _emit(output, result.as_dict(), result.table, lambda: _print_trends(result))
 
 

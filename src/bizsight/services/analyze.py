@@ -11,6 +11,7 @@ import pyarrow as pa
 from bizsight.analytics.clv import CLVAnalysis, analyze_clv
 from bizsight.analytics.clv_summary import TIME_UNITS, RFMSummary, summary_sql
 from bizsight.config.customers import CLVSettings
+from bizsight.console import NullReporter, Reporter
 from bizsight.errors import InvalidArgumentError, NotInitializedError, did_you_mean
 from bizsight.services.project import Project
 from bizsight.warehouse.connection import Warehouse
@@ -36,6 +37,7 @@ def clv_analysis(
     calibration_end: dt.date | None = None,
     holdout_end: dt.date | None = None,
     settings: CLVSettings | None = None,
+    reporter: Reporter | None = None,
 ) -> CLVAnalysis:
     """Fit BG/NBD and Gamma-Gamma on purchases up to ``calibration_end`` (default: the last
     order), validate on the holdout up to ``holdout_end``, and score every customer."""
@@ -61,6 +63,7 @@ def clv_analysis(
         raise InvalidArgumentError(
             f"{table.num_rows} customers bought before {calibration}; CLV models need at least {MIN_CUSTOMERS}"
         )
+    (reporter or NullReporter()).step(f"fitting BG/NBD and Gamma-Gamma on {table.num_rows:,} customers")
     summary = RFMSummary.from_arrow(table, time_unit_days=unit_days)
     return analyze_clv(summary, settings)
 
@@ -71,9 +74,10 @@ def analyze_clv_for(
     calibration_end: dt.date | None = None,
     holdout_end: dt.date | None = None,
     time_unit: str | None = None,
+    reporter: Reporter | None = None,
 ) -> dict[str, Any]:
     """What ``bizsight analyze clv`` prints: the project's CLV settings, with ``time_unit``
-    overriding theirs when given."""
+    overriding theirs when given. Its steps go to ``reporter``."""
     _require_orders(project)
     settings = project.settings.customers.clv
     if time_unit is not None:
@@ -84,7 +88,7 @@ def analyze_clv_for(
         settings = settings.model_copy(update={"time_unit": time_unit})
     with project.warehouse(read_only=True) as wh:
         analysis = clv_analysis(
-            wh, calibration_end=calibration_end, holdout_end=holdout_end, settings=settings
+            wh, calibration_end=calibration_end, holdout_end=holdout_end, settings=settings, reporter=reporter
         )
         return analysis.to_dict()
 
@@ -98,10 +102,15 @@ def clv_scores(wh: Warehouse, settings: CLVSettings | None = None) -> pa.Table |
 
 
 def analyze_churn_for(
-    project: Project, *, churn_days: int | None = None, save_model: bool = False
+    project: Project,
+    *,
+    churn_days: int | None = None,
+    save_model: bool = False,
+    reporter: Reporter | None = None,
 ) -> dict[str, Any]:
     """What ``bizsight analyze churn`` prints: the temporal-holdout evaluation, the risk bands and
-    the first customers of the retention target list (ranked by revenue at risk)."""
+    the first customers of the retention target list (ranked by revenue at risk). Its steps
+    (features, fits, evaluation, scoring) go to ``reporter``."""
     from bizsight.analytics.churn import retention_targets
     from bizsight.services.churn import analyze_churn
 
@@ -111,7 +120,7 @@ def analyze_churn_for(
     models = project.paths.state_dir / "models" / "churn" if save_model else None
     churn_days = churn_days or project.settings.customers.churn.days
     with project.warehouse(read_only=True) as wh:
-        analysis = analyze_churn(wh, churn_days=churn_days, models_dir=models)
+        analysis = analyze_churn(wh, churn_days=churn_days, models_dir=models, reporter=reporter)
     return {**analysis.to_dict(), "targets": retention_targets(analysis.scores, 20).to_pylist()}
 
 

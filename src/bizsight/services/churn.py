@@ -33,6 +33,7 @@ from bizsight.analytics.churn_features import (
     order_span,
     value_at_risk_base,
 )
+from bizsight.console import NullReporter, Reporter
 from bizsight.errors import InvalidArgumentError, ModelFitError
 from bizsight.services.churn_models import save_model
 from bizsight.warehouse.connection import Warehouse
@@ -105,9 +106,15 @@ def churn_scores(wh: Warehouse, *, churn_days: int | None = None) -> tuple[int, 
 
 
 def analyze_churn(
-    wh: Warehouse, *, churn_days: int | None = None, models_dir: Path | None = None
+    wh: Warehouse,
+    *,
+    churn_days: int | None = None,
+    models_dir: Path | None = None,
+    reporter: Reporter | None = None,
 ) -> ChurnAnalysis:
-    """Evaluate on the temporal holdout, fit at the latest labelled cutoff, score everyone."""
+    """Evaluate on the temporal holdout, fit at the latest labelled cutoff, score everyone;
+    each of these steps reported to ``reporter`` (minutes on a large project)."""
+    reporter = reporter or NullReporter()
     n, first, last = churn_window(wh, churn_days)
     t2 = last - dt.timedelta(days=n)
     t1 = t2 - dt.timedelta(days=n)
@@ -115,14 +122,22 @@ def analyze_churn(
         raise ModelFitError(
             f"{n}-day churn window: the data ({first} … {last}) need to span more than {2 * n} days"
         )
+    steps = 7
+    reporter.advance(0, steps, f"features at {t1} (training)")
     train = labelled_features(wh, t1, n)
+    reporter.advance(1, steps, f"features at {t2} (holdout)")
     test = labelled_features(wh, t2, n)
+    reporter.advance(2, steps, f"fitting on {train.num_rows:,} customers")
     holdout_model = fit_churn_model(train)
+    reporter.advance(3, steps, "evaluating on the holdout")
     evaluation = evaluate(holdout_model, test)
+    reporter.advance(4, steps, "permutation importance")
     importances = permutation_importances(holdout_model, test)
-
+    reporter.advance(5, steps, f"final model, fitted at {t2}")
     final = fit_churn_model(test)  # labelled by (t2, last]: the latest fully observed window
+    reporter.advance(6, steps, f"scoring customers at {last}")
     scores = score_customers(wh, final, last)
+    reporter.advance(steps, steps)
     path = None
     if models_dir is not None:
         metadata = {
