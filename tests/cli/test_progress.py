@@ -5,6 +5,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 from bizsight.services.analyze import analyze_churn_for
 from bizsight.services.project import Project
@@ -64,3 +67,36 @@ def test_progress_of_a_command_the_server_runs_reaches_the_client(small_demo: Pr
     assert "sent to the bizsight server" in sent.stderr
     for step in CHURN_STEPS:
         assert f"analyzing churn: {step}" in sent.stderr, sent.stderr
+
+
+def on_a_terminal(*args: str) -> tuple[int, str]:
+    """The command's exit code and what it drew on stderr, when stderr is a terminal."""
+    master, terminal = os.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bizsight", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=terminal,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    os.close(terminal)
+    drawn = bytearray()
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the command closed its end
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(master)
+    return process.wait(timeout=300), drawn.decode(errors="replace")
+
+
+def test_on_a_terminal_long_commands_draw_a_progress_bar(small_demo: Project) -> None:
+    code, drawn = on_a_terminal("analyze", "churn", "-p", str(small_demo.root))
+    assert code == 0, drawn
+    assert "analyzing churn" in drawn and "permutation importance" in drawn
+    # forecast's service reports no steps: an animated bar with what it is doing and the time
+    code, drawn = on_a_terminal("forecast", "revenue", "-p", str(small_demo.root))
+    assert code == 0, drawn
+    assert "forecasting" in drawn and "choosing a model per series" in drawn

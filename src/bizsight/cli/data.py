@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from bizsight.cli.remote import cli_user, through_owner
-from bizsight.cli.shell import JsonOpt, ProjectOpt, app, print_json, require_warehouse, run
+from bizsight.cli.shell import JsonOpt, ProjectOpt, app, print_json, require_warehouse, run, working
 
 
 @app.command("demo-data")
@@ -144,7 +144,8 @@ def publish(project: ProjectOpt = Path(), as_json: JsonOpt = False) -> None:
     from bizsight.terminal import console
 
     require_warehouse(project)
-    counts = run(lambda: publish_warehouse(Project(project)))
+    with working("publishing", "copying core and marts tables"):
+        counts = run(lambda: publish_warehouse(Project(project)))
     if as_json:
         print_json(counts)
     else:
