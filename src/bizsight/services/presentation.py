@@ -72,14 +72,18 @@ def plain() -> Presentation:
 
 def presentation(project: Project, wh: Warehouse | None = None) -> Presentation:
     """The project's presentation, with the catalogue's names (its metrics.yml included)."""
+    settings = project.settings
+    currency = settings.currency if settings.currency != "auto" else data_currency(project, wh)
+    return Presentation(Presenter(currency, settings.locale), column_names(project))
+
+
+def column_names(project: Project) -> Names:
+    """Labels and units of every column: the catalogue's metrics and dimensions, fields.yml."""
     cat = catalogue(project)
-    names = Names.of(
+    return Names.of(
         metrics={name: (m.label, m.unit.value) for name, m in cat.metrics.items()},
         dimensions={name: d.label for name, d in cat.dimensions.items()},
     )
-    settings = project.settings
-    currency = settings.currency if settings.currency != "auto" else data_currency(project, wh)
-    return Presentation(Presenter(currency, settings.locale), names)
 
 
 def data_currency(project: Project, wh: Warehouse | None = None) -> str:

@@ -6,13 +6,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import ValidationError
 from sqlglot import exp
 
@@ -20,7 +19,7 @@ from bizsight.config import EngineName
 from bizsight.errors import InvalidArgumentError
 from bizsight.metrics.cache import ResultCache
 from bizsight.metrics.compiler import compile_query
-from bizsight.metrics.definitions import Catalogue, load_catalogue
+from bizsight.metrics.definitions import Catalogue, MemberNames, load_catalogue
 from bizsight.metrics.drill import drill_down
 from bizsight.metrics.query import Filter, Query
 from bizsight.presentation import Unit
@@ -99,20 +98,29 @@ def with_member_names(engine: Engine, cat: Catalogue, dimensions: Sequence[str],
         names = cat.dimensions[name].names
         if names is None or name not in table.column_names or not table.num_rows:
             continue
-        members = [m for m in pc.unique(table[name].cast(pa.string())).to_pylist() if m is not None]
-        lookup = (
-            exp.select(col(names.key), exp.alias_(exp.Max(this=col(names.name)), "name"))
-            .from_(exp.to_table(names.table))
-            .where(exp.cast(col(names.key), "VARCHAR").isin(*(exp.Literal.string(m) for m in members)))
-            .group_by(col(names.key))
-        )
-        found = engine.query(lookup.sql(dialect=engine.dialect))
-        by_key = dict(
-            zip(found[names.key].cast(pa.string()).to_pylist(), found["name"].to_pylist(), strict=True)
-        )
-        column = pa.array([by_key.get(m) for m in table[name].cast(pa.string()).to_pylist()], pa.string())
+        keys = table[name].cast(pa.string()).to_pylist()
+        found = member_names(engine, names, keys)
+        column = pa.array([found.get(k) if k is not None else None for k in keys], pa.string())
         table = table.add_column(table.column_names.index(name) + 1, f"{name}_name", column)
     return table
+
+
+def member_names(engine: Engine, names: MemberNames, keys: Iterable[str | None]) -> dict[str, str]:
+    """Member → its name, for the members ``keys`` holds (``P00375`` → "Garden hose 20 m")."""
+    members = sorted({k for k in keys if k is not None})
+    if not members:
+        return {}
+    lookup = (
+        exp.select(
+            exp.alias_(exp.cast(col(names.key), "VARCHAR"), "key"),
+            exp.alias_(exp.Max(this=col(names.name)), "name"),
+        )
+        .from_(exp.to_table(names.table))
+        .where(exp.cast(col(names.key), "VARCHAR").isin(*(exp.Literal.string(m) for m in members)))
+        .group_by(col(names.key))
+    )
+    found = engine.query(lookup.sql(dialect=engine.dialect)).to_pylist()
+    return {row["key"]: row["name"] for row in found if row["name"] is not None}
 
 
 def run_drill_down(

@@ -75,6 +75,7 @@ class SentimentOut(Answer):
 
 class RatedProduct(Answer):
     product: str
+    product_name: str | None
     average_rating: float
     review_count: int
     negative_review_share: float | None

@@ -90,37 +90,40 @@ const Bizsight = (function () {
     }
     return null;
   }
-  function grouped(fixed) {
-    const [whole, fraction] = fixed.split(".");
-    let out = "";
-    for (let end = whole.length; end > 0; end -= 3) out = whole.slice(Math.max(0, end - 3), end) + (out ? P.group + out : "");
-    return fraction ? out + P.decimal + fraction : out;
-  }
   // The same algorithm as Presenter.format: fixed decimals per unit rounded half away from zero
   // (toFixed), groups of three, the locale's symbols, percentages stored as fractions.
-  function format(value, unit, compact) {
-    if (value === null || value === undefined || value === "") return P.missing;
-    const number = typeof value === "number" ? value : Number(value);
-    if (typeof value !== "number" && (typeof value !== "string" || Number.isNaN(number))) return String(value);
-    if (!Number.isFinite(number)) return P.missing;
-    unit = LEGACY_UNITS[unit] || unit || "number";
-    if (!(unit in P.decimals) && unit !== "money") unit = "number";
-    let scaled = unit === "percent" ? number * 100 : number;
-    let places = unit === "money" ? P.money_decimals : P.decimals[unit];
-    let suffix = "";
-    if (compact && ["money", "count", "number"].includes(unit) && Math.abs(scaled) >= P.compact_from) {
-      const [size, letter] = P.compact_steps.find(([size]) => Math.abs(scaled) >= size);
-      scaled /= size; places = 1; suffix = letter;
+  function formatter(spec) {
+    function grouped(fixed) {
+      const [whole, fraction] = fixed.split(".");
+      let out = "";
+      for (let end = whole.length; end > 0; end -= 3) out = whole.slice(Math.max(0, end - 3), end) + (out ? spec.group + out : "");
+      return fraction ? out + spec.decimal + fraction : out;
     }
-    const fixed = Math.abs(scaled).toFixed(places);
-    const digits = grouped(fixed) + suffix;
-    const sign = scaled < 0 && /[1-9]/.test(fixed) ? P.minus : "";
-    if (unit === "money") return sign + P.money_before + digits + P.money_after;
-    if (unit === "percent") return sign + digits + P.percent_after;
-    if (unit === "days") return sign + digits + (digits === "1" ? P.day : P.days);
-    if (unit === "stars") return sign + digits + P.stars;
-    return sign + digits;
+    return function format(value, unit, compact) {
+      if (value === null || value === undefined || value === "") return spec.missing;
+      const number = typeof value === "number" ? value : Number(value);
+      if (typeof value !== "number" && (typeof value !== "string" || Number.isNaN(number))) return String(value);
+      if (!Number.isFinite(number)) return spec.missing;
+      unit = LEGACY_UNITS[unit] || unit || "number";
+      if (!(unit in spec.decimals) && unit !== "money") unit = "number";
+      let scaled = unit === "percent" ? number * 100 : number;
+      let places = unit === "money" ? spec.money_decimals : spec.decimals[unit];
+      let suffix = "";
+      if (compact && ["money", "count", "number"].includes(unit) && Math.abs(scaled) >= spec.compact_from) {
+        const [size, letter] = spec.compact_steps.find(([step]) => Math.abs(scaled) >= step);
+        scaled /= size; places = 1; suffix = letter;
+      }
+      const fixed = Math.abs(scaled).toFixed(places);
+      const digits = grouped(fixed) + suffix;
+      const sign = scaled < 0 && /[1-9]/.test(fixed) ? spec.minus : "";
+      if (unit === "money") return sign + spec.money_before + digits + spec.money_after;
+      if (unit === "percent") return sign + digits + spec.percent_after;
+      if (unit === "days") return sign + digits + (digits === "1" ? spec.day : spec.days);
+      if (unit === "stars") return sign + digits + spec.stars;
+      return sign + digits;
+    };
   }
+  const format = formatter(P);
   // A column's value as text: in the unit the column is known by, unless the caller says; an
   // integer of no known unit (a year, an id) is written as it is.
   function cell(value, column, unit) {
@@ -349,7 +352,7 @@ const Bizsight = (function () {
   }
 
   return {
-    boot, api, download, el, notice, format, label, unitOf, cell, table, empty, exportButtons, exportQuery, exportShown,
+    boot, api, download, el, notice, format, formatter, label, unitOf, cell, table, empty, exportButtons, exportQuery, exportShown,
     drill, scoped, scope, filters, useSaved, DIMENSIONS, catalogue, fits, pages, start, can: (p) => boot.permissions.includes(p),
   };
 })();
