@@ -64,7 +64,7 @@ def track_accuracy(forecasts: pa.Table, actuals: pa.Table) -> pa.Table:
     actual = pc.cast(joined.column("actual"), pa.float64())
     error = pc.subtract(actual, joined.column("forecast"))
     nonzero = pc.if_else(pc.equal(actual, pa.scalar(0.0)), pa.scalar(None, pa.float64()), pc.abs(actual))
-    ape = pc.multiply(pc.divide(pc.abs(error), nonzero), pa.scalar(100.0))
+    ape = pc.divide(pc.abs(error), nonzero)  # a fraction, like every percentage bizsight stores
     out = joined.append_column("error", error).append_column("ape", ape)
     for level in (80, 95):
         inside = pc.and_(
