@@ -40,7 +40,7 @@ class LoadResult:
     placeholders: int = 0
     quality: dict[str, Any] = field(default_factory=dict)
     source_name: str = ""  # the file as loads, quarantine and the quality report name it
-    repeated_rejects: int = 0  # duplicates that are rejected rows the quarantine holds already
+    repeated_rejects: int = 0  # duplicates that are rejected rows sent again (file or earlier load)
 
     @property
     def loaded(self) -> int:

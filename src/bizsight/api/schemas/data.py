@@ -83,7 +83,8 @@ class QualityReport(Answer):
     exact_duplicates: int | None = None
     resent_duplicates: int | None = None
     rejected_rows_sent_again: int | None = Field(
-        default=None, description="duplicates that are rejected rows the quarantine holds already"
+        default=None,
+        description="duplicates that are rejected rows sent again (in the file or an earlier load)",
     )
     placeholders_created: int | None = None
     invariant_holds: bool | None = Field(default=None, description="read = loaded + quarantined + duplicates")
