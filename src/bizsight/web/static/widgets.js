@@ -125,7 +125,7 @@
     },
     table(body, query, answer) {
       const columns = answer.columns.map((c) => c.name);
-      body.replaceChildren(B.table(columns, answer.rows, { formats: answer.formats, onRow: drillTo(query, query.metrics[0]) }));
+      body.replaceChildren(B.table(columns, answer.rows, { formats: answer.units, labels: answer.labels, onRow: drillTo(query, query.metrics[0]) }));
     },
   };
 
