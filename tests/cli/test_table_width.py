@@ -7,14 +7,15 @@ from bizsight.services.project import Project
 from tests.helpers import run_cli, serving
 
 TARGET_COLUMNS = (
-    "metric",
-    "period_start",
-    "period_end",
-    "target",
-    "actual",
-    "pct_achieved",
-    "probability",
-    "status",
+    "Metric",
+    "From",
+    "To",
+    "Target",
+    "Actual",
+    "Achieved",
+    "Chance of meeting it",
+    "Status",
+    "Note",
 )
 
 
