@@ -52,3 +52,11 @@ def test_make_demo_passes_the_port() -> None:
     assert result.returncode == 0, result.stderr
     demo_line = next(line for line in result.stdout.splitlines() if "bizsight demo" in line)
     assert "--port 8123" in demo_line
+
+
+def test_an_address_this_machine_does_not_have_is_one_line_too(tmp_path: Path) -> None:
+    project = tmp_path / "shop"
+    assert run_cli("init", str(project)).returncode == 0
+    result = run_cli("serve", "--host", "203.0.113.7", "--port", "8000", "-p", str(project), timeout=60)
+    assert_one_line_error(result, "cannot listen on 203.0.113.7:8000", "--host")  # TEST-NET-3: nobody's
+    assert result.stdout == ""

@@ -101,6 +101,8 @@ def require_free_port(host: str, port: int) -> None:
             try:
                 sock.bind(address)
             except OSError as err:
+                if err.errno == errno.EADDRNOTAVAIL and len(addresses) > 1:
+                    continue  # e.g. ::1 for localhost without IPv6: the server skips it too
                 if err.errno == errno.EADDRINUSE:
                     fail(
                         f"Port {port} on {host} is in use: stop the other server or choose another "
