@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bizsight.presentation import DECIMALS, Presenter, Unit
+from bizsight.presentation.numbers import DECIMALS, Presenter, Unit
 from bizsight.services.presentation import column_names
 from tests.web.conftest import Site
 

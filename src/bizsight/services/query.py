@@ -161,6 +161,8 @@ def run_drill_down(
 def _schema(engine: Engine, cat: Catalogue, metric: str) -> dict[str, list[str]]:
     """The columns of the tables a drill-down of ``metric`` reads: its model's and the joined core
     tables' (marts may not exist before the first refresh; they hold no row attributes)."""
+    if metric not in cat.metrics:
+        return {}  # drill_down refuses the name, with a did-you-mean
     model = cat.models[cat.metrics[cat.aggregates([metric])[0]].model or ""]
     joined = [join.table for join in model.joins.values() if join.table.startswith("core.")]
     tables = [model.table, *joined]

@@ -87,7 +87,7 @@
       const row = answer.rows[0];
       const change = row[metric + "__change_pct"];
       body.replaceChildren(
-        el("div", { class: "value", "data-metric": metric, text: B.format(row[metric], answer.formats[metric]) }),
+        el("div", { class: "value", "data-metric": metric, text: B.format(row[metric], answer.units[metric]) }),
         el("div", { class: "change " + (change > 0 ? "up" : change < 0 ? "down" : ""), text: change === undefined || change === null ? "" : (change > 0 ? "▲ " : "▼ ") + (Math.abs(change) * 100).toFixed(1) + " % vs previous period" }),
       );
     },
