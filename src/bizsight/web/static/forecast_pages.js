@@ -31,8 +31,8 @@
 
   async function forecasts(grid) {
     const cat = await B.catalogue();
-    const metrics = Object.keys(cat.metrics).sort().map((m) => [m, m]);
-    const dims = [["", "(none)"], ...Object.keys(cat.dimensions).sort().map((d) => [d, d])];
+    const metrics = Object.keys(cat.metrics).map((m) => [m, B.label(m)]).sort((a, b) => a[1].localeCompare(b[1]));
+    const dims = [["", "(none)"], ...Object.keys(cat.dimensions).map((d) => [d, B.label(d)]).sort((a, b) => a[1].localeCompare(b[1]))];
     const [metricLabel, metric] = picker("Metric", "fc-metric", metrics, "revenue" in cat.metrics ? "revenue" : (metrics[0] || [""])[0]);
     const [byLabel, by] = picker("By", "fc-by", dims, "");
     const [grainLabel, grain] = picker("Grain", "fc-grain", [["month", "month"], ["week", "week"], ["day", "day"]], "month");
@@ -63,7 +63,7 @@
 
   function showForecast(area, fc, tracked) {
     const series = [...new Set(fc.forecasts.map((r) => r.series))];
-    const chart = B.card(area, { id: "fc-chart", title: fc.metric + " by " + fc.grain + ": history and forecast (80 and 95 % intervals)", span: 12 });
+    const chart = B.card(area, { id: "fc-chart", title: B.label(fc.metric) + " by " + fc.grain + ": history and forecast (80 and 95 % intervals)", span: 12 });
     const [seriesLabel, pick] = picker("Series", "fc-series", series.map((s) => [s, s]), series.includes(TOTAL) ? TOTAL : series[0]);
     const plotBox = el("div", {});
     const draw = () => {
