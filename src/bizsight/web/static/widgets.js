@@ -17,10 +17,35 @@
     return { node, body, tools };
   }
 
+  // Ticks that match the grain, placed on the periods themselves (every k-th when they would
+  // crowd), so that a heatmap's cells and a line's points sit on their labels; days keep plotly's
+  // own ticks and say the day on hover. ``room`` is the axis length and ``spacing`` the room a
+  // label needs, in pixels.
+  const GRAINS = {
+    day: { format: "%d %b %Y" }, week: { format: "%d %b %Y", days: 7 },
+    month: { format: "%b %Y", months: 1 }, quarter: { format: "Q%q %Y", months: 3 }, year: { format: "%Y", months: 12 },
+  };
+  function timeAxis(grain, periods, room, spacing) {
+    const g = GRAINS[grain];
+    if (!g) return {};
+    const axis = { type: "date", hoverformat: g.format };
+    const sorted = [...new Set(periods.filter(Boolean))].sort();
+    if (!(g.days || g.months) || !sorted.length) return axis;
+    const step = Math.max(1, Math.ceil(sorted.length / Math.max(2, Math.floor((room || 600) / (spacing || 80)))));
+    return Object.assign(axis, { tickformat: g.format, tick0: sorted[0], dtick: g.months ? "M" + g.months * step : g.days * step * 86400000 });
+  }
+
   function plot(body, traces, layout, onClick) {
     const div = el("div", { class: "chart" });
     body.replaceChildren(div);
-    Plotly.newPlot(div, traces, Object.assign({}, LAYOUT, layout || {}), CONFIG);
+    // Axes grow their margins to fit their labels (a category is never cut to "Home & Kitch"); an
+    // axis given as { grain, periods } gets the ticks of that grain.
+    const full = Object.assign({}, LAYOUT, layout || {});
+    for (const [axis, room, spacing] of [["xaxis", body.clientWidth, 80], ["yaxis", (full.height || 300) - 60, 24]]) {
+      const { grain, periods, ...rest } = full[axis] || {};
+      full[axis] = Object.assign({ automargin: true }, grain ? timeAxis(grain, periods || [], room, spacing) : {}, rest);
+    }
+    Plotly.newPlot(div, traces, full, CONFIG);
     if (onClick) div.on("plotly_click", (event) => { if (event.points && event.points[0]) onClick(event.points[0]); });
     return div;
   }
@@ -97,12 +122,12 @@
         customdata: s.rows.map((_, i) => i), meta: s.name,
       }));
       const groups = series(query, answer);
-      plot(body, traces, {}, (point) => drillTo(query, groups[point.curveNumber].metric)(groups[point.curveNumber].rows[point.pointIndex]));
+      plot(body, traces, { xaxis: { grain: query.grain, periods: answer.rows.map((r) => r.period) } }, (point) => drillTo(query, groups[point.curveNumber].metric)(groups[point.curveNumber].rows[point.pointIndex]));
     },
     bar(body, query, answer) {
       const groups = series(query, answer);
       const traces = groups.map((s) => ({ type: "bar", name: s.name, x: s.rows.map((r) => r[s.xKey]), y: s.rows.map((r) => r[s.metric]) }));
-      plot(body, traces, { barmode: "group", showlegend: groups.length > 1 }, (point) => drillTo(query, groups[point.curveNumber].metric)(groups[point.curveNumber].rows[point.pointIndex]));
+      plot(body, traces, { barmode: "group", showlegend: groups.length > 1, xaxis: { grain: query.grain, periods: answer.rows.map((r) => r.period) } }, (point) => drillTo(query, groups[point.curveNumber].metric)(groups[point.curveNumber].rows[point.pointIndex]));
     },
     pie(body, query, answer) {
       const dim = (query.dimensions || [])[0];
@@ -120,7 +145,8 @@
       const ys = [...new Set(answer.rows.map((r) => r[yKey]))].sort();
       const index = new Map(answer.rows.map((r) => [r[xKey] + "\u0000" + r[yKey], r]));
       const z = ys.map((y) => xs.map((x) => { const r = index.get(x + "\u0000" + y); return r ? r[metric] : null; }));
-      plot(body, [{ type: "heatmap", x: xs, y: ys.map((y) => y ?? "–"), z, colorscale: "Blues", reversescale: true, hoverongaps: false }], { margin: { l: 110, r: 10, t: 10, b: 40 } },
+      plot(body, [{ type: "heatmap", x: xs, y: ys.map((y) => y ?? "–"), z, colorscale: "Blues", reversescale: true, hoverongaps: false }],
+        { margin: { l: 110, r: 10, t: 10, b: 40 }, xaxis: { grain: query.grain, periods: xs } },
         (point) => { const r = index.get(xs[point.pointIndex[1]] + "\u0000" + ys[point.pointIndex[0]]); if (r) drillTo(query, metric)(r); });
     },
     table(body, query, answer) {
@@ -131,6 +157,7 @@
 
   B.card = card;
   B.plot = plot;
+  B.timeAxis = timeAxis;
   B.widget = widget;
   B.figure = figure;
 })(Bizsight);
