@@ -188,9 +188,11 @@
     const products = worst.products;
     B.figure(grid, {
       id: "worst", title: "Worst-rated products (5+ reviews)", name: "worst-products",
-      rows: products, columns: ["product", "average_rating", "review_count", "negative_review_share"],
-      traces: [{ type: "bar", orientation: "h", y: products.map((p) => p.product), x: products.map((p) => p.average_rating), marker: { color: "#d9776b" } }],
-      layout: { yaxis: { autorange: "reversed", type: "category" }, xaxis: { range: [1, 5] }, margin: { l: 80, r: 10, t: 10, b: 40 } },
+      rows: products, columns: ["product", "product_name", "average_rating", "review_count", "negative_review_share"],
+      traces: [{ type: "bar", orientation: "h", name: "Average rating", y: products.map((p) => p.product), x: products.map((p) => p.average_rating), marker: { color: "#d9776b" },
+        ...B.hover(products.map((p) => p.average_rating), "stars", "%{y}") }],
+      layout: { yaxis: { autorange: "reversed", type: "category", tickvals: products.map((p) => p.product), ticktext: products.map((p) => p.product_name || p.product) },
+        xaxis: { range: [1, 5], title: "average rating (stars)" }, margin: { l: 80, r: 10, t: 10, b: 40 } },
       onClick: (point) => B.drill(B.scoped({ metrics: ["review_count"], dimensions: ["product"] }), "review_count", { product: products[point.pointIndex].product }),
     });
   }
