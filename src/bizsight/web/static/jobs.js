@@ -51,7 +51,7 @@
           el("td", {}, r.load_id && B.can("data:quality")
             ? el("button", { type: "button", class: "small quality-link", text: "quality report", onclick: () => qualityReport(r.load_id, reports) })
             : el("span", { class: "hint", text: r.already ? `already loaded (load ${r.already})` : "" }))))));
-      box.append(el("div", { class: "table-wrap" }, table), reports);
+      box.append(el("div", { class: "table-wrap" }, B.stacking(table)), reports);
       if ((res.skipped_files || []).length) box.append(el("p", { class: "hint", text: "skipped (not recognised): " + res.skipped_files.map((p) => p.split(/[\\/]/).pop()).join(", ") }));
     } else if (res.tables) {
       const tables = Object.entries(res.tables).map(([table, rows]) => ({ table, rows }));
@@ -62,6 +62,24 @@
     return box;
   }
 
+  // A load's quality report: its counts (the CLI's: duplicates are exact and re-sent together),
+  // the empty values per column (quarantined rows included), the quarantine rules.
+  function qualityView(r) {
+    const missing = Object.entries(r.missing_share || {}).map(([column, share]) => ({
+      column, missing_rows: (r.missing_rows || {})[column] ?? null, missing: share,
+      quarantined: (r.missing_rows_quarantined || {})[column] ?? null,
+    }));
+    const rules = Object.entries(r.quarantined_by_rule || {}).map(([rule, rows]) => ({ rule, rows }));
+    const duplicates = r.duplicates ?? (r.exact_duplicates || 0) + (r.resent_duplicates || 0);
+    const count = (n) => B.format(n, "count");
+    return [
+      el("p", { class: "quality-summary", text: `${r.entity} · ${r.file} · read ${count(r.rows_read)}, loaded ${count(r.loaded ?? r.inserted)}, quarantined ${count(r.quarantined)}, duplicates ${count(duplicates)}; invariant ${r.invariant_holds ? "holds" : "BROKEN"}` }),
+      B.table(["column", "missing_rows", "missing", "quarantined"], missing, { labels: { missing_rows: "Empty values", missing: "Share empty", quarantined: "Of them quarantined" } }),
+      rules.length ? B.table(["rule", "rows"], rules) : el("p", { text: "No rows quarantined." }),
+    ];
+  }
+  B.qualityView = qualityView;
+
   async function qualityReport(loadId, into) {
     const existing = into.querySelector(`[data-load="${loadId}"]`);
     if (existing) { existing.remove(); return; } // a second click folds it away
@@ -69,13 +87,7 @@
     into.append(box);
     try {
       const r = await B.api("GET", "/api/v1/data/loads/" + loadId + "/quality");
-      const missing = Object.entries(r.missing_share || {}).map(([column, share]) => ({ column, missing: share }));
-      const rules = Object.entries(r.quarantined_by_rule || {}).map(([rule, rows]) => ({ rule, rows }));
-      box.replaceChildren(
-        el("h3", { text: `Quality report · load ${loadId}` }),
-        el("p", { text: `${r.entity} · ${r.file} · read ${r.rows_read}, inserted ${r.inserted}, quarantined ${r.quarantined}, duplicates ${r.exact_duplicates}; invariant ${r.invariant_holds ? "holds" : "BROKEN"}` }),
-        B.table(["column", "missing"], missing, { formats: { missing: "percent" } }),
-        rules.length ? B.table(["rule", "rows"], rules) : el("p", { text: "No rows quarantined." }));
+      box.replaceChildren(el("h3", { text: `Quality report · load ${loadId}` }), ...qualityView(r));
     } catch (err) { box.replaceChildren(el("p", { class: "error", text: err.message })); }
   }
 
@@ -176,7 +188,7 @@
     const draw = (rows) => {
       if (!rows.length) { list.replaceChildren(B.empty("No jobs yet.")); return; }
       const columns = ["id", "job", "state", "progress", "step", "by", "created", "finished", "error", ""];
-      list.replaceChildren(el("div", { class: "table-wrap" }, el("table", {},
+      list.replaceChildren(el("div", { class: "table-wrap" }, B.stacking(el("table", {},
         el("thead", {}, el("tr", {}, columns.map((c) => el("th", { text: c })))),
         el("tbody", {}, rows.map((j) => {
           const tr = el("tr", { class: "clickable", "data-job": j.id, "data-state": j.state },
@@ -192,7 +204,7 @@
               : null));
           tr.addEventListener("click", () => { shown = j.id; detail.body.replaceChildren(result(j)); });
           return tr;
-        })))));
+        }))))));
       const current = rows.find((j) => j.id === shown);
       if (current) detail.body.replaceChildren(result(current));
     };
@@ -237,7 +249,7 @@
       } catch (err) { B.notice(err.message); }
     };
     const columns = ["name", "kind", "when", "time zone", "folder / keep", "enabled", "next run (its time zone)", "last run", ""];
-    const table = rows.length ? el("div", { class: "table-wrap" }, el("table", {},
+    const table = rows.length ? el("div", { class: "table-wrap" }, B.stacking(el("table", {},
       el("thead", {}, el("tr", {}, columns.map((c) => el("th", { text: c })))),
       el("tbody", {}, rows.map((s) => el("tr", { "data-schedule": s.name },
         el("td", { text: s.name }), el("td", { text: s.kind }), el("td", { text: `${s.description} (${s.cron})` }), el("td", { text: s.timezone }),
@@ -248,7 +260,7 @@
         el("td", {},
           el("button", { type: "button", class: "small toggle-schedule", text: s.enabled ? "Disable" : "Enable", onclick: () => change(s, s.enabled ? "disable" : "enable") }),
           " ",
-          el("button", { type: "button", class: "small remove-schedule", text: "Remove", onclick: () => change(s, "remove") }))))))) : B.empty("No schedules yet.");
+          el("button", { type: "button", class: "small remove-schedule", text: "Remove", onclick: () => change(s, "remove") })))))))) : B.empty("No schedules yet.");
     body.replaceChildren(table, scheduleForm(grid));
   }
 
