@@ -16,12 +16,8 @@ from bizsight.errors import InvalidArgumentError, NotInitializedError, did_you_m
 from bizsight.services.project import Project
 from bizsight.warehouse.connection import Warehouse
 
-MIN_CUSTOMERS = 50
+MIN_CUSTOMERS = 50  # fewer than this and the models' parameters mean little
 PURCHASE_STATUSES = ("completed", "refunded")  # a cancelled order is no purchase occasion
-PURCHASE_STATUSES = (
-    "completed",
-    "refunded",
-)  # a cancelled order is no purchase occasion  # fewer than this and the models' parameters mean little
 
 
 def _require_orders(project: Project) -> None:
