@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Any
 
 from bizsight.metrics.periods import previous_year
-from bizsight.services.dashboards import GlobalFilters, resolve_period
 from tests.api.conftest import Api
 
 WIDGETS = [{"id": "k", "type": "kpi", "title": "Revenue", "query": {"metrics": ["revenue"]}}]
@@ -57,6 +56,8 @@ def test_all_time_and_bad_ranges(api: Api) -> None:
 
 
 def test_the_period_rolls_forward_with_the_data() -> None:
+    from bizsight.services.dashboards import GlobalFilters, resolve_period
+
     keep = GlobalFilters(range="last_12_months")
     first = dt.date(2024, 1, 1)
     before = resolve_period(keep, first, dt.date(2026, 9, 30))
