@@ -83,7 +83,7 @@ def test_every_sparkline_runs_over_time(api: Api, kpis: dict[str, Any]) -> None:
             all(p.day == 1 for p in periods) and periods[0] <= start <= periods[1] and periods[-1] <= end
         ), metric
     clv = kpis["average_clv"]
-    assert "acquired" in clv["title"]
+    assert "new customers" in clv["title"]
     by_month = _post(
         api,
         "/api/v1/query",

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bizsight.errors import BizsightError
+from bizsight.errors import BizsightError, InvalidArgumentError
 from bizsight.metrics.definitions import Catalogue
 from bizsight.metrics.periods import previous_span, previous_year
 from bizsight.metrics.query import Filter, Grain, Query
@@ -36,7 +36,7 @@ KPIS = (
     ("average_order_value", "Average order value"),
     ("customer_retention_rate", "Retention rate"),
     ("revenue_growth_yoy", "Revenue growth (year on year)"),
-    ("average_clv", "Average CLV of customers acquired"),
+    ("average_clv", "Average CLV of new customers"),
     ("product_categories", "Product categories"),
 )
 
@@ -50,6 +50,8 @@ def overview(project: Project, wh: Warehouse, principal: Principal, scope: Scope
     if first is None or last is None:
         return {"start": None, "end": None, "kpis": []}
     start, end = scope.start or first, scope.end or last
+    if start > end:
+        raise InvalidArgumentError(f"start {start.isoformat()} is after end {end.isoformat()}")
     cat = catalogue(project)
     kpis = []
     for metric, title in KPIS:
@@ -100,15 +102,21 @@ def _kpi(
         "note": None,
     }
     if hi < first:
-        compare["note"] = f"the data start on {first.isoformat()}, after the period compared with"
+        compare["note"] = f"no data before {first.isoformat()}, where the data start"
     else:
         previous = value(compared, lo, hi)
-        compare.update(previous=previous, partial=lo < first)
+        compare.update(previous=previous, partial=lo < first and previous is not None)
         if previous is None:
-            compare["note"] = "no value in the period compared with"
+            looks_back = lo - (hi - lo) <= first  # retention, growth: the period before it is not in the data
+            compare["note"] = (
+                f"{cat.metrics[compared].label or compared} of that period looks back before the data start "
+                f"({first.isoformat()})"
+                if looks_back
+                else "no value in the period compared with"
+            )
         elif current is not None and float(previous) != 0.0:
             compare["change_pct"] = float(current) / float(previous) - 1.0
-        if lo < first:
+        if lo < first and previous is not None:
             compare["note"] = (
                 f"partial: the data start on {first.isoformat()}, inside the period compared with"
             )
