@@ -43,7 +43,7 @@ KPIS = (
 
 def overview(project: Project, wh: Warehouse, principal: Principal, scope: Scope) -> dict[str, Any]:
     """The KPIs of ``scope`` (default: all the data) the caller may see: per KPI metric, title,
-    format, value, ``compare`` (kind, start, end, metric, format, current, previous, change_pct,
+    unit, value, ``compare`` (kind, start, end, metric, unit, current, previous, change_pct,
     partial, note) and ``sparkline`` (period, value by month)."""
     bounds = data_bounds(wh)
     first, last = bounds["first"], bounds["last"]
@@ -56,7 +56,7 @@ def overview(project: Project, wh: Warehouse, principal: Principal, scope: Scope
     kpis = []
     for metric, title in KPIS:
         filters = tuple(f for f in scope.filters if _fits(cat, metric, f.dimension))
-        kpi: dict[str, Any] = {"metric": metric, "title": title, "format": cat.metrics[metric].format}
+        kpi: dict[str, Any] = {"metric": metric, "title": title, "unit": cat.metrics[metric].unit.value}
         try:
             kpi.update(_kpi(project, wh, principal, cat, metric, filters, (start, end), first))
         except BizsightError as err:
@@ -94,7 +94,7 @@ def _kpi(
         "start": lo,
         "end": hi,
         "metric": compared,
-        "format": cat.metrics[compared].format,
+        "unit": cat.metrics[compared].unit.value,
         "current": current,
         "previous": None,
         "change_pct": None,

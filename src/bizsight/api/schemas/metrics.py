@@ -60,7 +60,7 @@ class KpiCompare(Answer):
     start: dt.date
     end: dt.date
     metric: str = Field(description="the metric compared: the KPI's own, or a growth's base (revenue)")
-    format: str
+    unit: str = Field(description="of current and previous: money, count, percent, ...")
     current: float | int | None
     previous: float | int | None = Field(
         description="None when the data do not reach the period compared with"
@@ -73,7 +73,7 @@ class KpiCompare(Answer):
 class Kpi(Answer):
     metric: str
     title: str
-    format: str
+    unit: str = Field(description="money, count, percent, ratio, days, stars or number")
     value: float | int | None
     compare: KpiCompare | None
     sparkline: list[SparkPoint] = Field(description="the KPI by month over the range")

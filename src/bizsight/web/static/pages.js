@@ -17,7 +17,7 @@
     const dates = c.start + " – " + c.end;
     if (c.kind === "previous_year") {
       return c.previous === null ? "no revenue a year earlier (" + dates + ")" + (c.note ? ": " + c.note : "")
-        : B.format(c.current, c.format) + " vs " + B.format(c.previous, c.format) + " a year earlier (" + dates + ")";
+        : B.format(c.current, c.unit) + " vs " + B.format(c.previous, c.unit) + " a year earlier (" + dates + ")";
     }
     if (c.change_pct === null) return "no previous period (" + dates + ")" + (c.note ? ": " + c.note : "");
     const arrow = c.change_pct > 0 ? "▲ " : c.change_pct < 0 ? "▼ " : "";
@@ -31,7 +31,7 @@
     for (const kpi of answer.kpis) {
       const { body, tools } = B.card(grid, { id: "kpi-" + kpi.metric, title: kpi.title, type: "kpi", span: 3 });
       const query = B.scoped({ metrics: [kpi.metric] });
-      const value = el("div", { class: "value", "data-metric": kpi.metric, title: "click for the rows behind it", text: B.format(kpi.value, kpi.format, true) });
+      const value = el("div", { class: "value", "data-metric": kpi.metric, title: "click for the rows behind it", text: B.format(kpi.value, kpi.unit, true) });
       value.style.cursor = "pointer";
       value.addEventListener("click", () => B.drill(query, kpi.metric, {}));
       const change = kpi.compare && kpi.compare.kind === "previous_period" ? kpi.compare.change_pct : null;
