@@ -92,3 +92,18 @@ def test_every_sparkline_runs_over_time(api: Api, kpis: dict[str, Any]) -> None:
     assert [p["value"] for p in clv["sparkline"]] == pytest.approx(
         [r["average_clv"] for r in by_month["rows"]], nan_ok=True
     )
+
+
+def test_before_the_data_start_there_is_no_previous_period_and_the_card_says_why(api: Api) -> None:
+    bounds = api.client.get("/api/v1/insights/bounds", headers=api.auth("vic")).json()
+    answer = _post(api, "/api/v1/insights/overview", {"start": "1990-01-01", "end": "9999-12-31"})
+    assert (answer["start"], answer["end"]) == (bounds["first"], bounds["last"])  # cut to the data
+    revenue = next(k for k in answer["kpis"] if k["metric"] == "revenue")["compare"]
+    assert revenue["previous"] is None and revenue["change_pct"] is None
+    assert bounds["first"] in revenue["note"]
+    refused = api.client.post(
+        "/api/v1/insights/overview",
+        json={"start": "2026-02-01", "end": "2026-01-01"},
+        headers=api.auth("vic"),
+    )
+    assert refused.status_code == 400

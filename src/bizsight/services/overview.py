@@ -3,7 +3,7 @@ value over the chosen range, what it is compared with and how it changed, and it
 sparkline.
 
 - Every KPI but growth is compared with the **previous period** (as many days just before the
-  range). The previous period is queried as a range of its own, so metrics that themselves look
+  range, cut to the days with data). The previous period is queried as a range of its own, so metrics that themselves look
   back (retention looks at the period before; growth at the year before) get a previous value
   whenever the data reach back far enough. When the data start inside the previous period the
   comparison is still made and marked ``partial``; before the data start there is none, and
@@ -49,9 +49,13 @@ def overview(project: Project, wh: Warehouse, principal: Principal, scope: Scope
     first, last = bounds["first"], bounds["last"]
     if first is None or last is None:
         return {"start": None, "end": None, "kpis": []}
-    start, end = scope.start or first, scope.end or last
+    if scope.start and scope.end and scope.start > scope.end:
+        raise InvalidArgumentError(f"start {scope.start.isoformat()} is after end {scope.end.isoformat()}")
+    # The range is cut to the days with data, so the period compared with has as many days that
+    # could hold data (a year to date is compared with the same number of days before it).
+    start, end = max(scope.start or first, first), min(scope.end or last, last)
     if start > end:
-        raise InvalidArgumentError(f"start {start.isoformat()} is after end {end.isoformat()}")
+        return {"start": start, "end": end, "kpis": []}
     cat = catalogue(project)
     kpis = []
     for metric, title in KPIS:
