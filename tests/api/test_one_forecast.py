@@ -105,8 +105,8 @@ def test_a_target_no_stored_forecast_covers_says_so(shop: Project, tmp_path: Pat
             wh.run("DELETE FROM core.fact_target WHERE category IS NOT NULL AND target_value = 1000.0")
     own = [r for r in rows if str(r["filter"]).startswith("category=")]
     assert len(own) == 1 and own[0]["period_start"] == dt.date(2026, 11, 1)
-    assert (
-        own[0]["basis"]
-        == "forecast made for this target: refresh stores revenue by region, not with this filter"
+    assert own[0]["basis"] == (
+        "forecast made for this target (the fast models: no AutoARIMA): "
+        "refresh stores revenue by region, not with this filter"
     )
     assert own[0]["expected"] is not None

@@ -56,7 +56,8 @@ def refresh_forecasts(project: Project, wh: Warehouse, reporter: Reporter) -> di
             )
         reporter.step("marts.target_pacing")
         try:
-            rows = target_pacing(project, wh=wh)  # reads the forecasts just stored
+            # the forecasts just stored; where none covers a target, the fast models (as before)
+            rows = target_pacing(project, wh=wh, candidates="fast")
         except BizsightError as err:
             reporter.warn(f"marts.target_pacing not rebuilt: {err}")
             rows = []

@@ -151,7 +151,8 @@ class _Forecasts:
         made = self._made(metric, filters, by, last)
         if isinstance(made, str):
             return made
-        return _Source(made.forecasts, f"forecast made for this target: {why}")
+        models = " (the fast models: no AutoARIMA)" if self.candidates == "fast" else ""
+        return _Source(made.forecasts, f"forecast made for this target{models}: {why}")
 
     def _known_dimensions(self, metric: str) -> list[str | None]:
         known = [d for (m, d) in self.stored if m == metric]
