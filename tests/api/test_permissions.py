@@ -61,6 +61,7 @@ CALLS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/api/v1/audit"): ("/api/v1/audit?limit=5", None),
     ("GET", "/api/v1/insights/bounds"): ("/api/v1/insights/bounds", None),
     ("POST", "/api/v1/insights/trend"): ("/api/v1/insights/trend", QUERY),
+    ("POST", "/api/v1/insights/overview"): ("/api/v1/insights/overview", {}),
     ("GET", "/api/v1/insights/clv"): ("/api/v1/insights/clv?bins=5", None),
     ("POST", "/api/v1/insights/sentiment"): ("/api/v1/insights/sentiment", {}),
     ("POST", "/api/v1/insights/worst-products"): ("/api/v1/insights/worst-products", {}),

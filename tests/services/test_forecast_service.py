@@ -15,7 +15,7 @@ from bizsight.analytics.forecast_scores import mase_scale
 from bizsight.analytics.whatif import parse_scenario
 from bizsight.errors import InvalidArgumentError
 from bizsight.services.forecast import TOTAL, forecast_metric
-from bizsight.services.forecast_store import store_forecast, tracked_accuracy
+from bizsight.services.forecast_store import current_forecast, store_forecast, tracked_accuracy
 from bizsight.services.project import Project
 from bizsight.services.targets import target_pacing, targets_report
 from bizsight.services.whatif import forecast_with_scenarios
@@ -128,11 +128,15 @@ def test_targets_are_paced_from_the_forecast_distribution(shop: Project) -> None
     for r in future:
         assert r["actual"] == 0 and r["elapsed"] == 0 and 0 < r["probability"] < 1
         assert r["status"] == ("on track" if r["probability"] >= 0.5 else "at risk")
-    # A total target of revenue for October is paced on the total forecast for October.
+    # A total target of revenue for October is paced on the total of the stored forecast for October.
     october = next(r for r in future if r["filter"] == "" and r["period_start"] == dt.date(2026, 10, 1))
-    fc = forecast_metric(shop, "revenue", by="region", candidates="fast").forecasts.to_pylist()
+    with shop.warehouse(read_only=True) as wh:
+        stored = current_forecast(wh, "revenue", "month", "region")
+    assert stored is not None
+    fc = stored.forecasts.to_pylist()
     expected = next(r["forecast"] for r in fc if r["series"] == TOTAL and r["period"] == dt.date(2026, 10, 1))
-    assert october["expected"] == pytest.approx(expected, rel=0.02)
+    assert october["expected"] == pytest.approx(expected, rel=1e-9)
+    assert october["basis"] == stored.basis
     # `bizsight targets` reads marts.target_pacing, made by refresh from the same data.
     kept = targets_report(shop)
     assert "note" in kept[0] and len(kept) == len(rows)

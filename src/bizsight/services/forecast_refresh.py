@@ -2,7 +2,10 @@
 tracking accuracy) and target pacing into ``marts.target_pacing`` (rebuilt each time).
 
 It runs in the refresh's transaction, after the core and marts are rebuilt, and is skipped with
-a reason when the history is too short to forecast from.
+a reason when the history is too short to forecast from. The forecasts are made as the Forecasts
+page makes them (every candidate model), and reach the end of the last target when that is
+further than a quarter ahead: the page and target pacing both read these (one forecast, one
+answer; see docs/forecasting.md).
 """
 
 from __future__ import annotations
@@ -10,13 +13,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from bizsight.console import Reporter
 from bizsight.errors import BizsightError
 from bizsight.services.forecast import HORIZON, forecast_metric, metric_history
 from bizsight.services.forecast_store import store_forecast
 from bizsight.services.project import Project
-from bizsight.services.targets import target_pacing
+from bizsight.services.targets import months_to_last_target, target_pacing
 from bizsight.warehouse.connection import Warehouse
 
 DEFAULT_FORECASTS = (("revenue", "region"), ("orders", "region"))  # monthly, total and by region
@@ -29,29 +33,31 @@ def refresh_forecasts(project: Project, wh: Warehouse, reporter: Reporter) -> di
     version = int(wh.scalar("SELECT value FROM meta.state WHERE key = 'data_version'"))
     run_at = dt.datetime.now()
     written: dict[str, int] = {}
-    made = []
     with wh.transaction():
         for metric, by in DEFAULT_FORECASTS:
             reporter.step(f"marts.forecasts: {metric} by month and {by}")
             try:
-                months = metric_history(project, wh, metric, grain="month").num_rows
+                history = metric_history(project, wh, metric, grain="month")
+                months = history.num_rows
                 if months < MIN_MONTHS:
                     reporter.warn(
                         f"marts.forecasts: {metric} skipped: {months} complete months of history, "
                         f"forecasts need {MIN_MONTHS}"
                     )
                     continue
-                fc = forecast_metric(project, metric, by=by, grain="month", candidates="fast", wh=wh)
+                origin: dt.date = pc.max(history.column("period")).as_py()
+                horizon = max(HORIZON["month"], months_to_last_target(wh, origin))
+                fc = forecast_metric(project, metric, by=by, grain="month", horizon=horizon, wh=wh)
             except BizsightError as err:  # a metric without data must not stop the refresh
                 reporter.warn(f"marts.forecasts: {metric} skipped: {err}")
                 continue
-            made.append(fc)
             written["marts.forecasts"] = written.get("marts.forecasts", 0) + store_forecast(
                 wh, fc, run_at=run_at, data_version=version
             )
         reporter.step("marts.target_pacing")
         try:
-            rows = target_pacing(project, wh=wh, candidates="fast", known=made)
+            # the forecasts just stored; where none covers a target, the fast models (as before)
+            rows = target_pacing(project, wh=wh, candidates="fast")
         except BizsightError as err:
             reporter.warn(f"marts.target_pacing not rebuilt: {err}")
             rows = []
@@ -76,6 +82,7 @@ def _pacing_table(rows: list[dict[str, object]], version: int) -> pa.Table:
         ("probability", pa.float64()),
         ("status", pa.string()),
         ("note", pa.string()),
+        ("basis", pa.string()),
     ]
     schema = pa.schema([pa.field(name, kind) for name, kind in fields])
     stamped = [{**row, "data_version": version} for row in rows]

@@ -4,14 +4,22 @@ compared with what happened.
 Refresh appends the forecasts of its data version (replacing those of an earlier refresh of the
 same version); nothing deletes older ones. :func:`tracked_accuracy` joins them with the actuals
 the warehouse holds now.
+
+Beside the rows, ``marts.forecast_runs`` keeps what else the Forecasts page shows of a run (the
+models tried and chosen per series, their backtest scores, the reconciliation), so that the page
+and target pacing read the one forecast refresh made instead of each making their own
+(:func:`current_forecast`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from bizsight.analytics.forecast_scores import track_accuracy
 from bizsight.errors import InvalidArgumentError
@@ -27,8 +35,15 @@ _COLUMNS = """
 """
 
 
+_RUN_COLUMNS = """
+    run_at TIMESTAMP, data_version BIGINT, metric VARCHAR, grain VARCHAR, dimension VARCHAR,
+    origin DATE, detail VARCHAR
+"""
+
+
 def ensure_table(wh: Warehouse) -> None:
     wh.run(f"CREATE TABLE IF NOT EXISTS marts.forecasts ({_COLUMNS})")
+    wh.run(f"CREATE TABLE IF NOT EXISTS marts.forecast_runs ({_RUN_COLUMNS})")
 
 
 def store_forecast(wh: Warehouse, fc: MetricForecast, *, run_at: dt.datetime, data_version: int) -> int:
@@ -62,7 +77,87 @@ def store_forecast(wh: Warehouse, fc: MetricForecast, *, run_at: dt.datetime, da
         [data_version, fc.metric, fc.grain, fc.dimension, fc.origin],
     )
     wh.append_rows("marts", "forecasts", table)
+    detail = {k: v for k, v in fc.to_dict().items() if k not in ("forecasts", "origin")}
+    wh.run(
+        "DELETE FROM marts.forecast_runs WHERE data_version = ? AND metric = ? AND grain = ? "
+        "AND dimension IS NOT DISTINCT FROM ? AND origin = ?",
+        [data_version, fc.metric, fc.grain, fc.dimension, fc.origin],
+    )
+    wh.run(
+        "INSERT INTO marts.forecast_runs VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [run_at, data_version, fc.metric, fc.grain, fc.dimension, fc.origin, json.dumps(detail, default=str)],
+    )
     return rows
+
+
+@dataclass(frozen=True)
+class StoredForecast:
+    """The forecast of a metric that the last refresh of the current data made: its rows (as in
+    :class:`~bizsight.services.forecast.MetricForecast`'s ``forecasts``) and what the Forecasts
+    page shows about it (``detail``: season_length, candidates, levels, reconciliation,
+    selection, accuracy)."""
+
+    metric: str
+    grain: str
+    dimension: str | None
+    origin: dt.date
+    run_at: dt.datetime
+    data_version: int
+    forecasts: pa.Table
+    detail: dict[str, Any]
+
+    @property
+    def last_period(self) -> dt.date:
+        last: dt.date = pc.max(self.forecasts.column("period")).as_py()
+        return last
+
+    @property
+    def basis(self) -> str:
+        by = f" by {self.dimension}" if self.dimension else ""
+        return f"stored forecast of {self.metric}{by} (refresh of {self.run_at:%Y-%m-%d %H:%M}, data version {self.data_version})"
+
+
+def current_forecast(wh: Warehouse, metric: str, grain: str, dimension: str | None) -> StoredForecast | None:
+    """The latest stored forecast of ``metric`` at ``grain`` by ``dimension`` made from the data
+    as they are now (the current data version), or None."""
+    if not wh.table_exists("marts", "forecast_runs"):
+        return None
+    version = wh.scalar("SELECT value FROM meta.state WHERE key = 'data_version'")
+    if version is None:
+        return None
+    found = wh.rows(
+        "SELECT run_at, origin, detail FROM marts.forecast_runs WHERE data_version = ? AND metric = ? "
+        "AND grain = ? AND dimension IS NOT DISTINCT FROM ? ORDER BY run_at DESC, origin DESC LIMIT 1",
+        [int(version), metric, grain, dimension],
+    )
+    if not found:
+        return None
+    run_at, origin, detail = found[0]
+    rows = wh.con.sql(
+        "SELECT series, period, step, model, forecast, lo_80, hi_80, lo_95, hi_95, base FROM marts.forecasts "
+        "WHERE data_version = ? AND metric = ? AND grain = ? AND dimension IS NOT DISTINCT FROM ? "
+        "AND run_at = ? AND origin = ? ORDER BY series, period",
+        params=[int(version), metric, grain, dimension, run_at, origin],
+    ).to_arrow_table()
+    if rows.num_rows == 0:
+        return None
+    return StoredForecast(metric, grain, dimension, origin, run_at, int(version), rows, json.loads(detail))
+
+
+def stored_dimensions(wh: Warehouse, metric: str, grain: str) -> list[str | None]:
+    """The dimensions (None: the total only) of the stored forecasts of ``metric`` from the
+    current data, the most recently made first."""
+    if not wh.table_exists("marts", "forecast_runs"):
+        return []
+    version = wh.scalar("SELECT value FROM meta.state WHERE key = 'data_version'")
+    if version is None:
+        return []
+    found = wh.rows(
+        "SELECT dimension FROM marts.forecast_runs WHERE data_version = ? AND metric = ? AND grain = ? "
+        "GROUP BY dimension ORDER BY max(run_at) DESC, dimension NULLS FIRST",
+        [int(version), metric, grain],
+    )
+    return [row[0] for row in found]
 
 
 def stored_forecasts(wh: Warehouse, metric: str, grain: str, dimension: str | None) -> pa.Table:

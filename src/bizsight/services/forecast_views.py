@@ -14,14 +14,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from bizsight.analytics.whatif import parse_scenario
 from bizsight.errors import AccessDeniedError, InvalidArgumentError, did_you_mean
 from bizsight.metrics.query import Filter, Query
 from bizsight.services.access import Principal, scoped_query
 from bizsight.services.anomalies import list_anomalies
-from bizsight.services.forecast import TOTAL, forecast_metric
-from bizsight.services.forecast_store import tracked_accuracy
+from bizsight.services.forecast import TOTAL, forecast_metric, metric_history
+from bizsight.services.forecast_store import current_forecast, stored_dimensions, tracked_accuracy
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue
 from bizsight.services.targets import FILTER_COLUMNS, targets_report
@@ -59,13 +60,63 @@ def forecast_view(
         # the new-customer share is measured over all the data: not for a restricted user
         raise AccessDeniedError("with a row-level restriction only price scenarios are available")
     filters = _slice(project, principal, metric, by)
+    why = "with a scenario" if parsed else "for your restricted slice" if filters else ""
+    if not why:
+        stored = _stored_view(project, wh, metric, by=by, grain=grain, horizon=horizon)
+        if isinstance(stored, dict):
+            return stored
+        why = stored
     fc = forecast_metric(project, metric, by=by, grain=grain, horizon=horizon, filters=filters, wh=wh)
-    out = {**fc.to_dict(), "restricted": principal.restricted, "history": fc.history.to_pylist()}
+    out = {
+        **fc.to_dict(),
+        "restricted": principal.restricted,
+        "history": fc.history.to_pylist(),
+        "basis": f"forecast made now {why}",
+    }
     if parsed:
         overlay = what_if(project, wh, fc, parsed)
         out["forecasts"] = overlay.forecasts.to_pylist()
         out["scenario"] = {"multiplier": overlay.multiplier, "assumptions": list(overlay.assumptions)}
     return out
+
+
+def _stored_view(
+    project: Project, wh: Warehouse, metric: str, *, by: str | None, grain: str, horizon: int | None
+) -> dict[str, Any] | str:
+    """The forecast refresh stored from the current data, as :func:`forecast_view` answers
+    (``by`` None: the total of a stored forecast by any dimension), or why it does not serve."""
+    dims = [by] if by else stored_dimensions(wh, metric, grain)
+    why = f"(refresh stores no {grain}ly forecast of {metric}" + (f" by {by})" if by else ")")
+    for dim in dims:
+        found = current_forecast(wh, metric, grain, dim)
+        if found is None:
+            continue
+        rows = found.forecasts
+        if by is None:
+            rows = rows.filter(pc.equal(rows.column("series"), pa.scalar(TOTAL)))
+        steps = pc.max(rows.column("step")).as_py() or 0
+        if horizon is not None and horizon > steps:
+            why = f"(the stored forecast reaches {steps} periods ahead)"
+            continue
+        if horizon is not None:
+            rows = rows.filter(pc.less_equal(rows.column("step"), pa.scalar(horizon, pa.int32())))
+        history = metric_history(project, wh, metric, grain=grain, by=by)
+        detail = dict(found.detail)
+        if by is None:
+            for key in ("selection", "accuracy"):
+                detail[key] = [r for r in detail.get(key, []) if r.get("unique_id", TOTAL) == TOTAL]
+        return {
+            **detail,
+            "metric": metric,
+            "grain": grain,
+            "dimension": by,
+            "origin": found.origin,
+            "forecasts": rows.to_pylist(),
+            "history": history.to_pylist(),
+            "restricted": False,
+            "basis": found.basis,
+        }
+    return why
 
 
 def inside(principal: Principal, dimension: str | None, value: object) -> bool:

@@ -2,15 +2,18 @@
 the share achieved and the probability of reaching it by the end of its period.
 
 Actuals come from the metrics layer with the target's dimension filters. The rest of the period
-is forecast at month grain: a target without filters uses the metric's total forecast, one
-filtered on a single dimension the reconciled forecast by that dimension, any other the
-forecast of the filtered metric.
+is forecast at month grain, from the one forecast the Forecasts page shows: the one refresh
+stored (``marts.forecasts``, of the current data) — its total for a target without filters, the
+series of the dimension's value for a target filtered on the dimension it is stored by. Only
+where no stored forecast covers the target (another filter, several filters, another metric,
+or a period past the stored horizon) is a forecast made for the target itself; each row's
+``basis`` says which was used, and why.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -20,7 +23,7 @@ from bizsight.analytics.pacing import ForecastPeriod, Remaining, probability_of_
 from bizsight.analytics.reconcile import variance_from_interval
 from bizsight.errors import BizsightError
 from bizsight.metrics.definitions import Aggregate
-from bizsight.metrics.periods import add_months, months_apart, period_end, period_start
+from bizsight.metrics.periods import months_apart, period_end, period_start
 from bizsight.metrics.query import Filter, Query
 from bizsight.services.forecast import (
     TOTAL,
@@ -29,6 +32,7 @@ from bizsight.services.forecast import (
     forecast_metric,
     require_warehouse,
 )
+from bizsight.services.forecast_store import current_forecast, stored_dimensions
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue, run_query
 from bizsight.warehouse.connection import Warehouse
@@ -41,6 +45,15 @@ FILTER_COLUMNS = {
     "customer_segment": "customer_segment",
 }
 MAX_MONTHS_AHEAD = 24
+
+
+def months_to_last_target(wh: Warehouse, origin: dt.date) -> int:
+    """Months from ``origin`` (a month) to the month of the last target's end, at most
+    MAX_MONTHS_AHEAD; 0 without targets."""
+    if not wh.table_exists("core", "fact_target"):
+        return 0
+    last = wh.scalar("SELECT max(period_end) FROM core.fact_target")
+    return 0 if last is None else max(0, min(MAX_MONTHS_AHEAD, months_apart(origin, last)))
 
 
 def targets_report(project: Project, wh: Warehouse | None = None) -> list[dict[str, Any]]:
@@ -72,15 +85,14 @@ def target_pacing(
     *,
     wh: Warehouse | None = None,
     candidates: str = "auto",
-    known: Sequence[MetricForecast] = (),
 ) -> list[dict[str, Any]]:
     """One row per target: metric, period, filter, target, actual, pct_achieved, elapsed,
     expected, probability, status (achieved / missed / on track / at risk / no forecast).
-    ``known`` month forecasts (e.g. refresh's) are used where they reach far enough."""
+    ``candidates``: of the forecasts made for targets that no stored forecast covers."""
     if wh is None:
         require_warehouse(project)
         with project.warehouse(read_only=True) as owned:
-            return target_pacing(project, wh=owned, candidates=candidates, known=known)
+            return target_pacing(project, wh=owned, candidates=candidates)
     if not wh.table_exists("core", "fact_target"):
         return []
     columns = ["metric", "period_start", "period_end", "target_value", *FILTER_COLUMNS]
@@ -88,37 +100,80 @@ def target_pacing(
         f"SELECT {', '.join(columns)} FROM core.fact_target ORDER BY period_start, metric, region NULLS FIRST"
     ).fetchall()
     forecasts = _Forecasts(project, wh, max((row[2] for row in targets), default=dt.date.min), candidates)
-    for fc in (fc for fc in known if fc.grain == "month"):
-        forecasts.made[(fc.metric, ())] = fc  # every forecast holds the total
-        if fc.dimension:
-            forecasts.made[(fc.metric, fc.dimension)] = fc
     return [_pace(project, wh, dict(zip(columns, row, strict=True)), forecasts) for row in targets]
 
 
+@dataclass(frozen=True)
+class _Source:
+    """Month forecasts (series, period, forecast, lo_95, hi_95...) and what they are."""
+
+    forecasts: pa.Table
+    basis: str
+
+
 class _Forecasts:
-    """Month forecasts, one per metric and filter, made once and reaching the last target's end."""
+    """Month forecasts per metric and filter: the stored ones first, others made once (reaching
+    the last target's end) where no stored forecast covers a target."""
 
     def __init__(self, project: Project, wh: Warehouse, last_end: dt.date, candidates: str) -> None:
         self.project, self.wh, self.last_end, self.candidates = project, wh, last_end, candidates
         self.made: dict[tuple[str, object], MetricForecast | str] = {}
+        self.stored: dict[tuple[str, str | None], _Source] = {}
 
-    def get(self, metric: str, filters: tuple[Filter, ...], last: dt.date) -> MetricForecast | str:
+    def _stored(self, metric: str, dimension: str | None) -> _Source | None:
+        if (metric, dimension) not in self.stored:
+            found = current_forecast(self.wh, metric, "month", dimension)
+            if found is None:
+                return None
+            self.stored[(metric, dimension)] = _Source(found.forecasts, found.basis)
+        return self.stored[(metric, dimension)]
+
+    def get(self, metric: str, filters: tuple[Filter, ...], end: dt.date, last: dt.date) -> _Source | str:
+        """The forecast that covers ``metric`` with ``filters`` until ``end``, or why there is none."""
         by = filters[0].dimension if len(filters) == 1 else None
+        why = ""
+        if len(filters) <= 1:
+            dims = [by] if by else [*self._known_dimensions(metric)]
+            for dim in dims:
+                stored = self._stored(metric, dim)
+                if stored is None:
+                    continue
+                if _last_period(stored.forecasts) >= period_start(end, "month"):
+                    return stored
+                why = f"the {stored.basis} ends before this period"
+        if not why:
+            dims_text = ", ".join(d or "total" for d in stored_dimensions(self.wh, metric, "month"))
+            why = (
+                f"refresh stores {metric} by {dims_text}, not with this filter"
+                if dims_text
+                else f"refresh stores no forecast of {metric}"
+            )
+        made = self._made(metric, filters, by, last)
+        if isinstance(made, str):
+            return made
+        models = " (the fast models: no AutoARIMA)" if self.candidates == "fast" else ""
+        return _Source(made.forecasts, f"forecast made for this target{models}: {why}")
+
+    def _known_dimensions(self, metric: str) -> list[str | None]:
+        known = [d for (m, d) in self.stored if m == metric]
+        return known + [d for d in stored_dimensions(self.wh, metric, "month") if d not in known]
+
+    def _made(
+        self, metric: str, filters: tuple[Filter, ...], by: str | None, last: dt.date
+    ) -> MetricForecast | str:
         key = (metric, by if by else filters)
         months = months_apart(last, self.last_end) + 1
         made = self.made.get(key)
-        if made is None or (
-            not isinstance(made, str)
-            and _last_period(made) < add_months(period_start(last, "month"), months - 1)
-        ):
+        if made is None:
             try:
-                self.made[key] = forecast_metric(
+                made = forecast_metric(
                     self.project, metric, by=by, grain="month", horizon=min(max(3, months), MAX_MONTHS_AHEAD),
                     filters=filters if by is None else (), candidates=self.candidates, wh=self.wh,
                 )  # fmt: skip
             except BizsightError as err:
-                self.made[key] = f"no forecast: {err}"
-        return self.made[key]
+                made = f"no forecast: {err}"
+            self.made[key] = made
+        return made
 
 
 def _pace(
@@ -158,12 +213,17 @@ def _pace(
         elapsed=round(elapsed, 4),
     )
     probability, expected = (1.0 if actual >= row["target"] else 0.0), actual
+    row["basis"] = "actual: the period has ended"
     if not ended:
         rest = _remaining(project, metric, filters, start, end, last, forecasts)
         if isinstance(rest, str):
-            probability, expected, row["note"] = None, None, rest  # type: ignore[assignment]
+            probability, expected, row["note"], row["basis"] = None, None, rest, None  # type: ignore[assignment]
         else:
-            probability, expected = probability_of_reaching(row["target"], actual, rest), actual + rest.mean
+            probability, expected = (
+                probability_of_reaching(row["target"], actual, rest[0]),
+                actual + rest[0].mean,
+            )
+            row["basis"] = rest[1]
     return {
         **row,
         "expected": expected,
@@ -180,12 +240,12 @@ def _remaining(
     end: dt.date,
     last: dt.date,
     forecasts: _Forecasts,
-) -> Remaining | str:
-    """The forecast of the target's days after ``last``, or why there is none."""
+) -> tuple[Remaining, str] | str:
+    """The forecast of the target's days after ``last`` and its basis, or why there is none."""
     aggregate = catalogue(project).metrics[metric].aggregate
     if aggregate not in (Aggregate.SUM, Aggregate.COUNT):
         return f"{metric} does not add up over time; no pacing forecast"
-    found = forecasts.get(metric, filters, last)
+    found = forecasts.get(metric, filters, end, last)
     if isinstance(found, str):
         return found
     series = str(filters[0].values[0]) if len(filters) == 1 else TOTAL
@@ -193,11 +253,11 @@ def _remaining(
     if not periods:
         return f"no forecast for {series}"
     rest = remaining(start, end, last, periods)
-    return rest if rest.covered else "the period ends after the forecast horizon"
+    return (rest, found.basis) if rest.covered else "the period ends after the forecast horizon"
 
 
-def _last_period(fc: MetricForecast) -> dt.date:
-    last: dt.date = pc.max(fc.forecasts.column("period")).as_py()
+def _last_period(forecasts: pa.Table) -> dt.date:
+    last: dt.date = pc.max(forecasts.column("period")).as_py()
     return last
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from bizsight.api.deps import DashboardReader, DashboardWriter, ProjectDep, StoreDep
+from bizsight.api.deps import DashboardReader, DashboardWriter, ProjectDep, StoreDep, WarehouseDep
 from bizsight.api.schemas import DashboardList, DashboardOut
 from bizsight.api.schemas.errors import ERRORS
 from bizsight.services import dashboards as service
@@ -31,8 +31,11 @@ def create_dashboard(
 
 
 @router.get("/{dashboard_id}")
-def get_dashboard(dashboard_id: DashboardId, user: DashboardReader, store: StoreDep) -> DashboardOut:
-    return DashboardOut.model_validate(service.get_dashboard(store, user, dashboard_id))
+def get_dashboard(
+    dashboard_id: DashboardId, user: DashboardReader, store: StoreDep, wh: WarehouseDep
+) -> DashboardOut:
+    """A dashboard, with ``period``: its dates today (a relative period resolved against the data)."""
+    return DashboardOut.model_validate(service.get_dashboard(store, user, dashboard_id, wh))
 
 
 @router.put("/{dashboard_id}")

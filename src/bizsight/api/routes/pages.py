@@ -25,6 +25,7 @@ from bizsight.api.schemas import (
     AffinityOut,
     Bounds,
     ClvDistribution,
+    OverviewOut,
     SentimentOut,
     TrendOut,
     WorstProducts,
@@ -34,6 +35,7 @@ from bizsight.api.schemas.errors import ERRORS
 from bizsight.metrics.query import Query as MetricQuery
 from bizsight.services import page_data as service
 from bizsight.services.exports import ExportFormat, encode
+from bizsight.services.overview import overview as overview_kpis
 from bizsight.services.presentation import presentation
 from bizsight.services.users import record
 
@@ -50,6 +52,13 @@ def bounds(user: CatalogueUser, wh: WarehouseDep) -> Bounds:
 def trend(body: MetricQuery, user: QueryUser, project: ProjectDep, wh: WarehouseDep) -> TrendOut:
     """The query's first metric by day, with trailing 7- and 30-day moving averages."""
     return TrendOut.model_validate(json_ready(service.trend(project, wh, user, body)))
+
+
+@router.post("/overview")
+def overview(body: service.Scope, user: QueryUser, project: ProjectDep, wh: WarehouseDep) -> OverviewOut:
+    """The Overview page's KPIs: each one's value over the range, what it is compared with (the
+    previous period; revenue growth year on year) and its monthly sparkline."""
+    return OverviewOut.model_validate(json_ready(overview_kpis(project, wh, user, body)))
 
 
 @router.get("/clv")

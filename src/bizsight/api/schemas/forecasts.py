@@ -38,6 +38,10 @@ class ForecastOut(Answer):
     restricted: bool = Field(description="the caller's slice only (row-level restrictions)")
     history: list[HistoryPoint]
     scenario: ScenarioOut | None = Field(default=None, description="only with ?scenario=")
+    basis: str = Field(
+        description="which forecast this is: the one refresh stored from the current data (the one "
+        "target pacing uses), or one made now and why"
+    )
 
 
 class _Errors(Answer):
@@ -104,6 +108,11 @@ class TargetPacing(Answer):
     probability: float | None = Field(description="of reaching the target")
     status: str
     note: str | None
+    basis: str | None = Field(
+        default=None,
+        description="where expected and probability come from: the stored forecast the Forecasts page "
+        "shows, a forecast made for this target (and why), or the actual of an ended period",
+    )
 
 
 class TargetList(Answer):

@@ -50,6 +50,42 @@ class TrendOut(Answer):
     rows: list[Row] = Field(description="period, the metric's value (key: its name), ma_7 and ma_30")
 
 
+class SparkPoint(Answer):
+    period: dt.date
+    value: float | int | None
+
+
+class KpiCompare(Answer):
+    kind: str = Field(description="previous_period, or previous_year for a year-on-year growth")
+    start: dt.date
+    end: dt.date
+    metric: str = Field(description="the metric compared: the KPI's own, or a growth's base (revenue)")
+    unit: str = Field(description="of current and previous: money, count, percent, ...")
+    current: float | int | None
+    previous: float | int | None = Field(
+        description="None when the data do not reach the period compared with"
+    )
+    change_pct: float | None = Field(description="current / previous - 1")
+    partial: bool = Field(description="the data start inside the period compared with")
+    note: str | None
+
+
+class Kpi(Answer):
+    metric: str
+    title: str
+    unit: str = Field(description="money, count, percent, ratio, days, stars or number")
+    value: float | int | None
+    compare: KpiCompare | None
+    sparkline: list[SparkPoint] = Field(description="the KPI by month over the range")
+    note: str | None
+
+
+class OverviewOut(Answer):
+    start: dt.date | None
+    end: dt.date | None
+    kpis: list[Kpi]
+
+
 class ClvDistribution(Answer):
     edges: list[float] = Field(description="bin edges: one more than counts")
     counts: list[int]

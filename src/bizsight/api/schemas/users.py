@@ -9,7 +9,7 @@ from pydantic import Field
 from bizsight.api.schemas.common import Answer, UtcTimestamp
 from bizsight.app.models import Role
 from bizsight.metrics.query import Filter
-from bizsight.services.dashboards import GlobalFilters, Widget
+from bizsight.services.dashboards import GlobalFilters, Period, Widget
 
 
 class Me(Answer):
@@ -93,6 +93,11 @@ class DashboardOut(Answer):
     description: str
     widgets: list[Widget]
     filters: GlobalFilters
+    period: Period | None = Field(
+        default=None,
+        description="the dates the dashboard shows today (only when one dashboard is read): a relative range "
+        "resolved against the last day with data, a fixed one as saved",
+    )
     share_users: list[int]
     share_roles: list[Role]
     created_at: UtcTimestamp

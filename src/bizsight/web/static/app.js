@@ -229,11 +229,13 @@ const Bizsight = (function () {
     }
     return out;
   }
-  // A saved dashboard's filters, unless the address names its own.
-  function useSaved(saved) {
+  // A saved dashboard's filters, unless the address names its own: a relative range with the dates
+  // the service resolved for today (``period``), a fixed one as saved.
+  function useSaved(saved, period) {
     if (location.search || !saved) return;
     const f = filters();
-    if (saved.start) { f.preset = "custom"; f.start = saved.start; f.end = saved.end || f.end; }
+    if (saved.range) { const r = period || presetRange(saved.range); f.preset = saved.range; f.start = r.start; f.end = r.end; }
+    else if (saved.start) { f.preset = "custom"; f.start = saved.start; f.end = saved.end || f.end; }
     for (const x of saved.filters || []) if (DIMENSIONS.includes(x.dimension)) f[x.dimension] = String(x.values[0]);
     const form = document.getElementById("filters");
     if (!form) return;

@@ -27,7 +27,7 @@
     if (!working && params.dashboard_id !== "new") current = await B.api("GET", "/api/v1/dashboards/" + encodeURIComponent(params.dashboard_id));
     working = current;
     document.getElementById("page-title").textContent = current.title;
-    B.useSaved(current.filters);
+    B.useSaved(current.filters, current.period);
     const area = el("div", { class: "grid", id: "dashboard-grid" });
     const status = el("span", { class: "pill", id: "save-status", hidden: true });
 
@@ -85,7 +85,8 @@
         const body = {
           title: titleField.value || "Untitled", description: current.description || "",
           widgets: current.widgets.map((w) => ({ id: w.id, type: w.type, title: w.title, query: w.query, layout: w.layout })),
-          filters: Object.assign(f.start ? { start: f.start, end: f.end } : {}, {
+          // a preset ("Last 12 months") stays relative: the service resolves it each time it is opened
+          filters: Object.assign(f.preset && f.preset !== "custom" ? { range: f.preset } : f.start ? { start: f.start, end: f.end } : {}, {
             // the bar's dimension filters that every widget can take
             filters: B.DIMENSIONS.filter((d) => f[d] && current.widgets.every((w) => B.fits(cat, w.query.metrics, d)))
               .map((d) => ({ dimension: d, op: "=", values: [f[d]] })),

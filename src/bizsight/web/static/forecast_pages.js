@@ -76,6 +76,7 @@
     };
     pick.addEventListener("change", draw);
     chart.body.replaceChildren(series.length > 1 ? seriesLabel : "", plotBox,
+      el("p", { class: "notice", id: "fc-basis", text: "Forecast: " + fc.basis }),
       el("p", { class: "notice", text: "Reconciliation: " + fc.reconciliation + (fc.restricted ? " · your restricted slice only" : "") }),
       fc.scenario ? el("p", { class: "notice", id: "fc-assumptions", text: "Scenario × " + fc.scenario.multiplier.toFixed(4) + ": " + fc.scenario.assumptions.join("; ") }) : "");
     chart.tools.append(B.exportButtons(B.exportShown("forecast", ["series", "period", "step", "model", "forecast", "lo_80", "hi_80", "lo_95", "hi_95"], fc.forecasts)));

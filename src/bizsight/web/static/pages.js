@@ -3,12 +3,6 @@
 // list of widgets over the JSON API; the global filters apply to all of them.
 (function (B) {
   const { el } = B;
-  const KPIS = [
-    ["revenue", "Total revenue"], ["active_customers", "Customers"], ["orders", "Transactions"],
-    ["average_order_value", "Average order value"], ["customer_retention_rate", "Retention rate"],
-    ["revenue_growth", "Revenue growth"], ["average_clv", "Average CLV"], ["product_categories", "Product categories"],
-  ];
-
   function sparkline(body, xs, ys) {
     const div = el("div", { class: "chart spark" });
     body.append(div);
@@ -17,38 +11,34 @@
       { displayModeBar: false, responsive: true, staticPlot: false });
   }
 
-  async function overview(grid) {
-    const metrics = KPIS.map(([m]) => m).filter((m) => m !== "average_clv");
-    const totals = B.scoped({ metrics, compare: "previous_period" });
-    const monthly = B.scoped({ metrics, grain: "month" });
-    const cards = new Map(KPIS.map(([metric, title]) => [metric, B.card(grid, { id: "kpi-" + metric, title, type: "kpi", span: 3 })]));
-    const [now, months, segments] = await Promise.all([
-      B.api("POST", "/api/v1/query", totals),
-      B.api("POST", "/api/v1/query", monthly),
-      B.can("customers:read") ? B.api("GET", "/api/v1/segments").catch(() => ({ segments: [] })) : Promise.resolve({ segments: [] }),
-    ]);
-    const row = now.rows[0] || {};
-    const empty = !row.orders;
-    for (const metric of metrics) {
-      const { body, tools } = cards.get(metric);
-      const change = row[metric + "__change_pct"];
-      const value = el("div", { class: "value", "data-metric": metric, title: "click for the rows behind it", text: B.format(row[metric], now.units[metric], true) });
-      value.style.cursor = "pointer";
-      value.addEventListener("click", () => B.drill(totals, metric, {}));
-      body.replaceChildren(value,
-        el("div", { class: "change " + (change > 0 ? "up" : change < 0 ? "down" : ""), text: change === null || change === undefined ? "no previous period" : (change > 0 ? "▲ " : change < 0 ? "▼ " : "") + (Math.abs(change) * 100).toFixed(1) + " % vs previous period" }));
-      if (!empty) sparkline(body, months.rows.map((r) => r.period), months.rows.map((r) => r[metric]));
-      tools.append(B.exportButtons(B.exportQuery(B.scoped({ metrics: [metric], grain: "month", compare: "previous_period" }))));
+  // What each card says under its value; the numbers, comparisons and notes come from the service.
+  function comparison(c) {
+    if (!c) return "";
+    const dates = c.start + " – " + c.end;
+    if (c.kind === "previous_year") {
+      return c.previous === null ? "no revenue a year earlier (" + dates + ")" + (c.note ? ": " + c.note : "")
+        : B.format(c.current, c.unit) + " vs " + B.format(c.previous, c.unit) + " a year earlier (" + dates + ")";
     }
-    const clv = cards.get("average_clv");
-    const rows = segments.segments.filter((s) => s.avg_clv !== null);
-    const customers = rows.reduce((n, s) => n + s.customers, 0);
-    const mean = customers ? rows.reduce((n, s) => n + s.avg_clv * s.customers, 0) / customers : null;
-    clv.body.replaceChildren(el("div", { class: "value", "data-metric": "average_clv", text: B.format(mean, "currency") }),
-      el("div", { class: "change", text: customers ? "predicted, over " + customers + " customers (all time)" : "no CLV scores yet" }));
-    if (rows.length) {
-      sparkline(clv.body, rows.map((s) => s.segment), rows.map((s) => s.avg_clv));
-      clv.tools.append(B.exportButtons(B.exportShown("clv-by-segment", ["segment", "customers", "avg_clv"], rows)));
+    if (c.change_pct === null) return "no previous period (" + dates + ")" + (c.note ? ": " + c.note : "");
+    const arrow = c.change_pct > 0 ? "▲ " : c.change_pct < 0 ? "▼ " : "";
+    return arrow + B.format(Math.abs(c.change_pct), "percent") + " vs previous period (" + dates + ")" + (c.partial ? "; " + c.note : "");
+  }
+
+  async function overview(grid) {
+    const scope = B.scope();
+    const answer = await B.api("POST", "/api/v1/insights/overview", scope);
+    const empty = !answer.kpis.length || !answer.kpis.some((k) => k.metric === "orders" && k.value);
+    for (const kpi of answer.kpis) {
+      const { body, tools } = B.card(grid, { id: "kpi-" + kpi.metric, title: kpi.title, type: "kpi", span: 3 });
+      const query = B.scoped({ metrics: [kpi.metric] });
+      const value = el("div", { class: "value", "data-metric": kpi.metric, title: "click for the rows behind it", text: B.format(kpi.value, kpi.unit, true) });
+      value.style.cursor = "pointer";
+      value.addEventListener("click", () => B.drill(query, kpi.metric, {}));
+      const change = kpi.compare && kpi.compare.kind === "previous_period" ? kpi.compare.change_pct : null;
+      body.replaceChildren(value,
+        el("div", { class: "change " + (change > 0 ? "up" : change < 0 ? "down" : ""), "data-compare": kpi.compare ? kpi.compare.kind : "", text: kpi.note || comparison(kpi.compare) }));
+      if (kpi.sparkline.length) sparkline(body, kpi.sparkline.map((r) => r.period), kpi.sparkline.map((r) => r.value));
+      tools.append(B.exportButtons(B.exportQuery(B.scoped({ metrics: [kpi.metric], grain: "month" }))));
     }
     if (empty) B.notice("No orders in the chosen period: widen the date range or load data.");
     B.widget(grid, { id: "revenue-month", type: "line", title: "Revenue by month", query: { metrics: ["revenue", "gross_revenue"], grain: "month" }, span: 8 });
