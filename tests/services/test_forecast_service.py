@@ -124,7 +124,7 @@ def test_targets_are_paced_from_the_forecast_distribution(shop: Project) -> None
     assert len(ended) == 60 and len(future) == 15
     for r in ended:
         assert r["status"] == ("achieved" if r["actual"] >= r["target"] else "missed")
-        assert r["pct_achieved"] == pytest.approx(100 * r["actual"] / r["target"])
+        assert r["pct_achieved"] == pytest.approx(r["actual"] / r["target"])  # a fraction: 1.0 is 100 %
     for r in future:
         assert r["actual"] == 0 and r["elapsed"] == 0 and 0 < r["probability"] < 1
         assert r["status"] == ("on track" if r["probability"] >= 0.5 else "at risk")

@@ -121,18 +121,26 @@ def column_names_from_boot(boot: dict[str, Any]) -> Names:
 def test_overview_cards_show_the_apis_numbers(site: Site) -> None:
     page = site.login("vic")
     page.wait_for_selector("[data-metric=orders]")
-    shown = page.evaluate(
-        "[...document.querySelectorAll('.kpi .value[data-metric]')].map((e) => [e.dataset.metric, e.textContent])"
+    shown = dict(
+        page.evaluate(
+            "[...document.querySelectorAll('.kpi')].map((card) => [card.querySelector('.value').dataset.metric,"
+            " [card.querySelector('.value').textContent, card.querySelector('.change').textContent]])"
+        )
     )
-    metrics = [m for m, _ in shown]
-    answer = _api(
-        page, "POST", "/api/v1/query", page.evaluate("(m) => Bizsight.scoped({ metrics: m })", metrics)
-    )
-    row, units = answer["rows"][0], answer["units"]
+    answer = _api(page, "POST", "/api/v1/insights/overview", page.evaluate("Bizsight.scope()"))
     presenter = Presenter(page.evaluate("Bizsight.boot.presentation.currency"), "en")
-    assert len(shown) >= 6
-    for metric, text in shown:
-        assert text == presenter.format(row[metric], units[metric], compact=True), metric
+    assert len(answer["kpis"]) >= 6 and set(shown) == {k["metric"] for k in answer["kpis"]}
+    for kpi in answer["kpis"]:
+        value, change = shown[kpi["metric"]]
+        assert value == presenter.format(kpi["value"], kpi["unit"], compact=True), kpi["metric"]
+        compare = kpi["compare"]
+        if compare and compare["kind"] == "previous_year" and compare["previous"] is not None:
+            assert presenter.format(compare["current"], compare["unit"]) in change, kpi["metric"]
+            assert presenter.format(compare["previous"], compare["unit"]) in change, kpi["metric"]
+        elif compare and compare["change_pct"] is not None:
+            assert (
+                presenter.format(abs(compare["change_pct"]), "percent") + " vs previous period" in change
+            ), kpi["metric"]
 
 
 def test_sales_table_shows_the_apis_numbers(site: Site) -> None:

@@ -209,7 +209,7 @@ def _pace(
     elapsed = max(0, (observed_end - start).days + 1) / ((end - start).days + 1)
     row.update(
         actual=actual,
-        pct_achieved=100.0 * actual / row["target"] if row["target"] else None,
+        pct_achieved=actual / row["target"] if row["target"] else None,  # a fraction, like every percentage
         elapsed=round(elapsed, 4),
     )
     probability, expected = (1.0 if actual >= row["target"] else 0.0), actual

@@ -258,12 +258,12 @@ const Bizsight = (function () {
       const tr = el("tr", { class: options.onRow ? "clickable" : null },
         columns.map((c) => {
           const value = row[c];
-          const unit = formats[c] || unitOf(c);
+          const unit = formats[c] || (options.unitFor && options.unitFor(row, c)) || unitOf(c);
           const isNumber = typeof value === "number" || (typeof value === "string" && value !== "" && !Number.isNaN(Number(value)) && unit);
           const td = el("td", { class: isNumber ? "num" : null });
           if (options.titles && options.titles[c] && options.titles[c](row)) td.title = options.titles[c](row);
           if (options.link && options.link[c]) td.append(el("a", { href: options.link[c](row), text: String(value ?? "") }));
-          else td.textContent = isNumber ? cell(value, c, formats[c]) : text(value);
+          else td.textContent = isNumber ? cell(value, c, unit) : text(value);
           return td;
         }));
       if (options.onRow) tr.addEventListener("click", () => options.onRow(row));

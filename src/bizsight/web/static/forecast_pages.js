@@ -81,10 +81,9 @@
       fc.scenario ? el("p", { class: "notice", id: "fc-assumptions", text: "Scenario × " + fc.scenario.multiplier.toFixed(4) + ": " + fc.scenario.assumptions.join("; ") }) : "");
     chart.tools.append(B.exportButtons(B.exportShown("forecast", ["series", "period", "step", "model", "forecast", "lo_80", "hi_80", "lo_95", "hi_95"], fc.forecasts)));
     draw();
-    const fmt = { mase: "decimal", smape: "percent", coverage_80: "percent", coverage_95: "percent", seasonal_naive_mase: "decimal" };
     B.figure(area, { id: "fc-models", title: "Model chosen per series", name: "forecast-models", span: 12,
       rows: fc.selection, columns: ["unique_id", "model", "method", "reason", "n_obs", "windows", "mase", "smape", "coverage_80", "coverage_95"],
-      tableOptions: { formats: fmt } });
+    });
     const backtest = fc.accuracy || [];
     const models = [...new Set(backtest.map((r) => r.model))];
     const measure = backtest.length && "mase" in backtest[0] ? "mase" : "smape";
@@ -95,7 +94,7 @@
     });
     B.figure(area, { id: "fc-tracked", title: "Tracked accuracy of stored forecasts (by horizon step)", name: "forecast-tracked", span: 6,
       rows: tracked.by_step.length ? tracked.by_step : tracked.rows, columns: tracked.by_step.length ? ["step", "n", "mape", "bias", "coverage_80", "coverage_95"] : ["origin", "series", "period", "step", "actual", "forecast", "ape"],
-      tableOptions: { formats: { mape: "percent", ape: "percent", coverage_80: "percent", coverage_95: "percent" } },
+      tableOptions: { unitFor: (row, column) => (["actual", "forecast", "bias"].includes(column) ? B.unitOf(fc.metric) : null) },
       emptyMessage: tracked.withheld || "No stored forecast has reached its period yet: refresh stores forecasts; they are scored once the actuals arrive." });
   }
 
@@ -142,10 +141,12 @@
         const shown = group.rows;
         const y = shown.map(group.label);
         chart.tools.replaceChildren(B.exportButtons(B.exportShown("target-pacing", ["metric", "filter", "period_start", "pct_achieved", "probability", "status"], shown)));
+        const achieved = shown.map((r) => r.pct_achieved);
+        const chance = shown.map((r) => r.probability ?? null);
         B.plot(box, [
-          { type: "bar", orientation: "h", name: "% achieved", y, x: shown.map((r) => r.pct_achieved), marker: { color: "#6b8fd6" } },
-          { type: "bar", orientation: "h", name: "probability %", y, x: shown.map((r) => r.probability === null || r.probability === undefined ? null : 100 * r.probability), marker: { color: "#e0a040" } },
-        ], { barmode: "group", yaxis: { type: "category", autorange: "reversed" }, margin: { l: 80, r: 10, t: 10, b: 40 }, height: Math.max(300, 34 * shown.length + 90) });
+          { type: "bar", orientation: "h", name: B.label("pct_achieved"), y, x: achieved, marker: { color: "#6b8fd6" }, ...B.hover(achieved, "percent", "%{y}") },
+          { type: "bar", orientation: "h", name: B.label("probability"), y, x: chance, marker: { color: "#e0a040" }, ...B.hover(chance, "percent", "%{y}") },
+        ], { barmode: "group", xaxis: B.valueAxis("percent"), yaxis: { type: "category", autorange: "reversed" }, margin: { l: 80, r: 10, t: 10, b: 40 }, height: Math.max(300, 34 * shown.length + 90) });
       };
       pick.addEventListener("change", draw);
       chart.body.replaceChildren(label, box);
@@ -153,7 +154,7 @@
     }
     B.figure(grid, { id: "targets-table", title: "Target pacing", name: "target-pacing-table", span: 12,
       rows, columns: ["metric", "filter", "period_start", "period_end", "target", "actual", "pct_achieved", "expected", "probability", "status"],
-      tableOptions: { formats: { pct_achieved: "decimal", probability: "percent", target: "decimal", actual: "decimal", expected: "decimal" } }, emptyMessage: empty });
+      tableOptions: { unitFor: (row, column) => (["target", "actual", "expected"].includes(column) ? B.unitOf(row.metric) : null) }, emptyMessage: empty });
   }
 
   function seriesKey(a) { return a.metric + (a.dimension ? " · " + a.dimension + "=" + a.dimension_value : " (total)"); }
@@ -163,7 +164,7 @@
     const empty = found.error || "No anomalies found by the last refresh.";
     B.figure(grid, { id: "anomalies", title: "Anomalies (newest first)", name: "anomalies", span: 12, rows,
       columns: ["period", "metric", "dimension", "dimension_value", "severity", "direction", "actual", "expected", "lower", "upper", "score"],
-      tableOptions: { formats: { actual: "decimal", expected: "decimal", lower: "decimal", upper: "decimal", score: "decimal" } }, emptyMessage: empty });
+      tableOptions: { unitFor: (row, column) => (["actual", "expected", "lower", "upper"].includes(column) ? B.unitOf(row.metric) : null) }, emptyMessage: empty });
     const chart = B.card(grid, { id: "anomaly-chart", title: "Anomalies on their series", span: 12 });
     if (!rows.length) { chart.body.replaceChildren(B.empty(empty)); return; }
     const keys = [...new Set(rows.map(seriesKey))];
