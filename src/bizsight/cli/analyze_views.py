@@ -210,23 +210,29 @@ def print_affinity(report: dict[str, Any]) -> None:
     if report["product"]:
         title = f"Bought {report['product']}, also bought"
         rows = [
-            [r["also_bought"], f"{r['orders_together']:,}", f"{r['confidence']:.1%}", f"{r['lift']:.1f}"]
-            for r in items
-        ]
-        headers = ["product", "orders together", f"P(· | {report['product']})", "lift"]
-    else:
-        title = "Products bought together (highest lift)"
-        rows = [
             [
-                f"{r['product_a']} + {r['product_b']}",
-                f"{r['orders_together']:,}",
-                f"{r['support']:.2%}",
-                f"{r['confidence_a_to_b']:.1%}",
+                r["also_bought"],
+                f"{r['orders']:,}",
+                f"{r['confidence']:.1%}",
                 f"{r['lift']:.1f}",
+                f"{r['shrunk_lift']:.1f}",
             ]
             for r in items
         ]
-        headers = ["pair", "orders together", "support", "P(b | a)", "lift"]
+        headers = ["product", "orders", f"P(· | {report['product']})", "lift", "shrunk lift"]
+    else:
+        title = "Products bought together (strongest first: shrunk lift)"
+        rows = [
+            [
+                f"{r['product_a']} + {r['product_b']}",
+                f"{r['orders']:,}",
+                f"{r['confidence_a_to_b']:.1%}",
+                f"{r['lift']:.1f}",
+                f"{r['shrunk_lift']:.1f}",
+            ]
+            for r in items
+        ]
+        headers = ["pair", "orders", "P(b | a)", "lift", "shrunk lift"]
     if not rows:
         out.print(
             f"No pair was bought together in {report['min_orders']} orders or more; try a lower --min-orders."

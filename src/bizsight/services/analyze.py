@@ -15,12 +15,8 @@ from bizsight.errors import InvalidArgumentError, NotInitializedError, did_you_m
 from bizsight.services.project import Project
 from bizsight.warehouse.connection import Warehouse
 
-MIN_CUSTOMERS = 50
+MIN_CUSTOMERS = 50  # fewer than this and the models' parameters mean little
 PURCHASE_STATUSES = ("completed", "refunded")  # a cancelled order is no purchase occasion
-PURCHASE_STATUSES = (
-    "completed",
-    "refunded",
-)  # a cancelled order is no purchase occasion  # fewer than this and the models' parameters mean little
 
 
 def _require_orders(project: Project) -> None:
@@ -201,20 +197,23 @@ def reviews_for(project: Project, *, by: str = "product", top: int = 3) -> dict[
     return {"agreement": agreement, "by": by, "groups": grouped, "most_negative": worst}
 
 
-def top_pairs(wh: Warehouse, *, top: int, min_orders: int = 1) -> list[dict[str, Any]]:
-    """The ``top`` product pairs of marts.product_affinity by lift, among pairs bought together
-    in at least ``min_orders`` orders (with two orders a lift of 700 is chance)."""
+def top_pairs(wh: Warehouse, *, top: int, min_orders: int | None = None) -> list[dict[str, Any]]:
+    """The ``top`` product pairs of marts.product_affinity by shrunk lift, among pairs held by at
+    least ``min_orders`` orders (default :data:`~bizsight.analytics.affinity.MIN_ORDERS`: with two
+    orders a lift of 700 is chance). Each row says in ``orders`` how many orders back it."""
     from sqlglot import exp
 
+    from bizsight.analytics.affinity import MIN_ORDERS, RANKING
     from bizsight.warehouse.sql import lit, table
 
     if not wh.table_exists("marts", "product_affinity"):
         raise NotInitializedError("marts.product_affinity is missing: run `bizsight refresh` first")
+    floor = MIN_ORDERS if min_orders is None else min_orders
     return wh.records(
         exp.select(exp.Star())
         .from_(table("marts", "product_affinity"))
-        .where(exp.column("orders_together") >= lit(min_orders))
-        .order_by("lift DESC", "orders_together DESC", "product_a", "product_b")
+        .where(exp.column("orders") >= lit(floor))
+        .order_by(*RANKING)
         .limit(lit(top))
     )
 
@@ -222,9 +221,10 @@ def top_pairs(wh: Warehouse, *, top: int, min_orders: int = 1) -> list[dict[str,
 def affinity_for(
     project: Project, *, product: str | None = None, top: int = 10, min_orders: int = 10
 ) -> dict[str, Any]:
-    """Products bought together (support, confidence, lift) from marts.product_affinity, or
-    "bought X, also bought" for one product; and the category cross-sell matrix. Pairs seen in
-    fewer than ``min_orders`` orders are left out."""
+    """Products bought together (orders, support, confidence, lift, shrunk lift) from
+    marts.product_affinity, or "bought X, also bought" for one product; and the category
+    cross-sell matrix. Pairs held by fewer than ``min_orders`` orders are left out; the rest are
+    ranked by shrunk lift (docs/customer-analytics.md)."""
     from bizsight.analytics import affinity
 
     if top < 1 or min_orders < 1:
