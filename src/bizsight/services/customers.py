@@ -31,10 +31,20 @@ SORTS = {  # sort key → column of the list
 _PROFILE = [column.name for column in CUSTOMERS.columns]  # the canonical customer columns
 _HISTORY = ["orders", "net_revenue", "first_order_date", "last_order_date", "cohort_month"]
 _MARTS: dict[str, list[str]] = {  # optional marts: the columns a list shows from each
-    "rfm_segments": ["segment", "rfm_code", "recency_days", "frequency", "monetary"],
+    "rfm_segments": ["segment", "rfm_code", "recency_days", "frequency", "monetary", "as_of"],
     "clv": ["clv", "p_alive", "expected_purchases"],
-    "churn_scores": ["churn_probability", "risk_band", "reason_1", "reason_2", "reason_3", "revenue_at_risk"],
+    "churn_scores": [
+        "churn_probability",
+        "risk_band",
+        "reason_1",
+        "reason_2",
+        "reason_3",
+        "reasons",
+        "revenue_at_risk",
+        "churn_days",
+    ],
 }
+_RENAMED = {"segment": "rfm_segment", "as_of": "scores_as_of"}  # mart column → the view's name
 
 
 def _marts(wh: Warehouse) -> dict[str, list[str]]:
@@ -77,7 +87,7 @@ def _base(wh: Warehouse, principal: Principal, project: Project, today: dt.date)
             exp.alias_(table("marts", mart), ident(mart)),
             on=exp.EQ(this=col("customer_id", mart), expression=col("customer_id", "c")),
             join_type="left",
-        ).select(*[exp.alias_(col(c, mart), ident("rfm_segment" if c == "segment" else c)) for c in columns])
+        ).select(*[exp.alias_(col(c, mart), ident(_RENAMED.get(c, c))) for c in columns])
     visible = customer_rows(principal, catalogue(project), CUSTOMER_MODEL, today)
     if visible is not None:
         ids = exp.select(col("customer_id", "v")).from_(exp.alias_(exp.Subquery(this=visible), ident("v")))
@@ -136,7 +146,21 @@ def list_customers(
         .limit(page_size)
         .offset((page - 1) * page_size)
     )
-    return {"total": total, "page": page, "page_size": page_size, "customers": wh.records(rows)}
+    found = [_with_reasons(r) for r in wh.records(rows)]
+    return {"total": total, "page": page, "page_size": page_size, "customers": found}
+
+
+def _with_reasons(row: dict[str, Any]) -> dict[str, Any]:
+    """``reasons`` in words: as scored (marts.churn_scores.reasons), or from the reason codes alone
+    for scores built before the words were (no numbers then). Absent without churn scores."""
+    from bizsight.analytics.churn_reasons import reason_words
+
+    if "reason_1" not in row:
+        return row
+    if row.get("reasons") is None:
+        codes = [row.get(f"reason_{k}") for k in (1, 2, 3)]
+        row["reasons"] = [reason_words(c) for c in codes if c] if any(codes) else None
+    return row
 
 
 def customer_detail(
@@ -149,7 +173,11 @@ def customer_detail(
     orders: int = 100,
     reviews: int = 50,
 ) -> dict[str, Any]:
-    """One customer: profile, history, RFM, CLV, churn risk with reasons, recent orders and reviews."""
+    """One customer: profile, history, RFM, CLV, churn risk with reasons in words, what each of
+    these numbers means for them (``explanation``, see
+    :mod:`bizsight.analytics.customer_story`), recent orders and reviews."""
+    from bizsight.analytics.customer_story import customer_story
+
     today = today or dt.date.today()
     select = _base(wh, principal, project, today).where(
         exp.EQ(this=col("customer_id", "c"), expression=lit(customer_id))
@@ -157,8 +185,11 @@ def customer_detail(
     found = wh.records(select)
     if not found:
         raise NotFoundError(f"no customer '{customer_id}'")  # also when restricted away: no hint it exists
+    row = _with_reasons(found[0])
+    horizon = project.settings.customers.clv.horizon_months
     return {
-        "customer": found[0],
+        "customer": row,
+        "explanation": customer_story(row, horizon_months=horizon),
         "orders": _lines(project, wh, principal, "order_lines", customer_id, "order_ts", orders, today),
         "reviews": _lines(project, wh, principal, "reviews", customer_id, "review_date", reviews, today),
     }
