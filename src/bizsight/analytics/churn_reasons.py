@@ -51,7 +51,7 @@ _AMOUNTS = {"money", "share", "stars", "score"}
 
 def _value(value: float, kind: str) -> str:
     if kind == "share":
-        return f"{value:.0%}"
+        return f"{value:.0%}".replace("%", " %")
     if kind == "stars":
         return f"{value:.1f} stars"
     if kind == "score":

@@ -39,7 +39,12 @@ LAPSED_P_ALIVE = 0.1
 
 
 def _pct(value: float) -> str:
-    return f"{value:.0%}".replace("%", " %")
+    """Whole percents, one decimal below 1 % so that a small chance does not read as none.
+
+    >>> _pct(0.8), _pct(0.0015), _pct(0.0)
+    ('80 %', '0.1 %', '0 %')
+    """
+    return (f"{value:.1%}" if 0 < value < 0.01 else f"{value:.0%}").replace("%", " %")
 
 
 def _money(value: float) -> str:

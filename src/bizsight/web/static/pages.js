@@ -156,11 +156,19 @@
     const profile = ["customer_segment", "region", "country", "acquisition_channel", "signup_date", "orders", "net_revenue", "first_order_date", "last_order_date", "rfm_segment", "recency_days", "frequency", "monetary", "clv", "p_alive", "churn_probability", "risk_band"];
     const { body } = B.card(grid, { id: "profile", title: "Profile", span: 6 });
     body.replaceChildren(B.table(["field", "value"], profile.filter((k) => k in c).map((k) => ({ field: k, value: c[k] }))));
-    const reasons = ["reason_1", "reason_2", "reason_3"].map((k) => c[k]).filter(Boolean);
+    const reasons = c.reasons || [];
+    const said = answer.explanation || {};
     const risk = B.card(grid, { id: "churn", title: "Churn risk", span: 6 });
-    risk.body.replaceChildren(el("div", { class: "value", text: c.churn_probability !== undefined && c.churn_probability !== null ? B.format(c.churn_probability, "percent") : "not scored" }),
-      c.p_alive !== undefined && c.p_alive !== null ? el("p", { text: "Probability still buying (CLV model): " + B.format(c.p_alive, "percent") }) : null,
-      reasons.length ? el("ol", {}, reasons.map((r) => el("li", { text: r }))) : B.empty("No churn reasons: churn scores are not built yet."));
+    risk.body.replaceChildren(...[el("div", { class: "value", text: c.churn_probability !== undefined && c.churn_probability !== null ? B.format(c.churn_probability, "percent") : "not scored" }),
+      c.p_alive !== undefined && c.p_alive !== null ? el("p", { text: "Still a customer (p_alive, purchase model): " + B.format(c.p_alive, "percent") }) : null,
+      said.summary ? el("p", { class: "summary", text: said.summary }) : null,
+      reasons.length ? el("ol", { class: "reasons" }, reasons.map((r) => el("li", { text: r }))) : B.empty("No churn reasons: churn scores are not built yet.")].filter(Boolean));
+    const meanings = [["Segment", said.segment], ["Churn risk", said.churn_risk], ["Still a customer", said.p_alive], ["CLV", said.clv]].filter(([, text]) => text);
+    if (meanings.length) {
+      const card = B.card(grid, { id: "meaning", title: "What these numbers mean", span: 12 });
+      card.body.replaceChildren(...[el("dl", { class: "meanings" }, meanings.flatMap(([term, text]) => [el("dt", { text: term }), el("dd", { text })])),
+        said.clv_if_alive !== undefined && said.clv_if_alive !== null ? el("p", { text: "CLV if still a customer: " + B.format(said.clv_if_alive, "currency") }) : null].filter(Boolean));
+    }
     B.figure(grid, { id: "orders", title: "Orders", span: 12, name: "customer-orders", rows: answer.orders, columns: ["order_id", "order_date", "product_id", "category", "quantity", "net_amount", "status"], tableOptions: { formats: { net_amount: "currency" } } });
     B.figure(grid, { id: "reviews", title: "Reviews", span: 12, name: "customer-reviews", rows: answer.reviews || [], columns: ["review_date", "product_id", "rating", "review_text"], emptyMessage: "No reviews." });
   }
