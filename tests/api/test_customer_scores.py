@@ -96,10 +96,7 @@ def test_big_spenders_clv_against_the_simulations_truth(tmp_path: Path) -> None:
         buying = client.get(f"/api/v1/customers/{big_and_buying['customer_id']}", headers=headers).json()
     store.close()
     said = gone["explanation"]
-    assert (
-        "likely lapsed" in said["clv"]
-        and f"p_alive {big_and_gone['p_alive']:.0%}".replace("%", " %") in said["clv"]
-    )
+    assert "This customer has likely lapsed (p_alive " in said["clv"]
     assert said["clv_if_alive"] == pytest.approx(big_and_gone["clv"] / big_and_gone["p_alive"])
     assert said["clv_if_alive"] > 100 * big_and_gone["clv"]
     assert "probably stopped buying" in said["summary"] and said["segment"] and said["p_alive"]

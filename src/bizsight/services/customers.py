@@ -39,7 +39,6 @@ _MARTS: dict[str, list[str]] = {  # optional marts: the columns a list shows fro
         "reason_1",
         "reason_2",
         "reason_3",
-        "reasons",
         "revenue_at_risk",
         "churn_days",
     ],
@@ -47,18 +46,23 @@ _MARTS: dict[str, list[str]] = {  # optional marts: the columns a list shows fro
 _RENAMED = {"segment": "rfm_segment", "as_of": "scores_as_of"}  # mart column → the view's name
 
 
+def _columns(wh: Warehouse, mart: str) -> set[str]:
+    """The columns of marts.<mart> (none when it does not exist)."""
+    return {
+        r[0]
+        for r in wh.rows(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'marts' AND table_name = ?",
+            [mart],
+        )
+    }
+
+
 def _marts(wh: Warehouse) -> dict[str, list[str]]:
     """The optional marts that exist, with the listed columns each really has."""
     found = {}
     for name, wanted in _MARTS.items():
         if wh.table_exists("marts", name):
-            have = {
-                r[0]
-                for r in wh.rows(
-                    "SELECT column_name FROM information_schema.columns WHERE table_schema = 'marts' AND table_name = ?",
-                    [name],
-                )
-            }
+            have = _columns(wh, name)
             found[name] = [c for c in wanted if c in have]
     return found
 
@@ -146,18 +150,27 @@ def list_customers(
         .limit(page_size)
         .offset((page - 1) * page_size)
     )
-    found = [_with_reasons(r) for r in wh.records(rows)]
-    return {"total": total, "page": page, "page_size": page_size, "customers": found}
+    return {"total": total, "page": page, "page_size": page_size, "customers": wh.records(rows)}
 
 
-def _with_reasons(row: dict[str, Any]) -> dict[str, Any]:
+def _with_reasons(wh: Warehouse, row: dict[str, Any]) -> dict[str, Any]:
     """``reasons`` in words: as scored (marts.churn_scores.reasons), or from the reason codes alone
-    for scores built before the words were (no numbers then). Absent without churn scores."""
+    for scores built before the words were (no numbers then). Absent without churn scores; one
+    customer's only (a list column, which the list views and their CSV exports leave out)."""
     from bizsight.analytics.churn_reasons import reason_words
 
     if "reason_1" not in row:
         return row
-    if row.get("reasons") is None:
+    words = None
+    if "reasons" in _columns(wh, "churn_scores"):
+        words = wh.records(
+            exp.select(col("reasons"))
+            .from_(table("marts", "churn_scores"))
+            .where(exp.EQ(this=col("customer_id"), expression=lit(row["customer_id"])))
+        )
+    if words and words[0]["reasons"] is not None:
+        row["reasons"] = words[0]["reasons"]
+    else:
         codes = [row.get(f"reason_{k}") for k in (1, 2, 3)]
         row["reasons"] = [reason_words(c) for c in codes if c] if any(codes) else None
     return row
@@ -185,7 +198,7 @@ def customer_detail(
     found = wh.records(select)
     if not found:
         raise NotFoundError(f"no customer '{customer_id}'")  # also when restricted away: no hint it exists
-    row = _with_reasons(found[0])
+    row = _with_reasons(wh, found[0])
     horizon = project.settings.customers.clv.horizon_months
     return {
         "customer": row,
