@@ -16,6 +16,7 @@ LAYERS = {
     "errors": 0,
     "console": 0,
     "config": 1,
+    "presentation": 1,  # numbers as text: units, currency, locale
     "warehouse": 2,
     "ingest": 3,
     "metrics": 3,

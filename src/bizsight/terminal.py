@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,6 +19,7 @@ from rich.table import Table
 if TYPE_CHECKING:
     from bizsight.metrics.definitions import Catalogue
     from bizsight.services.ingest import IngestSummary
+    from bizsight.services.presentation import Presentation
     from bizsight.services.project import Project
     from bizsight.services.query import QueryResult
     from bizsight.services.refresh import RefreshSummary
@@ -285,43 +286,57 @@ def print_demo_data(out_dir: Path, truth: dict[str, Any]) -> None:
     console().print(f"Ground truth: {out_dir.resolve() / 'ground_truth.json'}")
 
 
-def format_value(value: object, fmt: str) -> str:
-    """A metric value as people read it.
+def print_rows(
+    rows: list[dict[str, Any]],
+    pres: Presentation,
+    *,
+    title: str = "",
+    units: Mapping[str, str] | Callable[[dict[str, Any], str], str | None] | None = None,
+    empty: str = "",
+) -> None:
+    """Rows as a table: columns by their labels, every number formatted through ``pres`` — in
+    ``units[column]`` (or ``units(row, column)``) where given, else the unit the column is known by."""
+    given = units or {}
+    unit_of = given if callable(given) else (lambda _row, column: given.get(column))
+    if not rows:
+        if empty:
+            console().print(empty)
+        return
+    table = Table(title=title or None, title_justify="left")
+    names = list(rows[0])
+    for name in names:
+        numeric = any(
+            isinstance(r[name], int | float | Decimal) and not isinstance(r[name], bool) for r in rows
+        )
+        table.add_column(pres.label(name), justify="right" if numeric else "left")
+    for row in rows:
+        table.add_row(*(_text(row[n], n, pres, unit_of(row, n)) for n in names))
+    console().print(table)
 
-    >>> [format_value(v, f) for v, f in [(1234.5, "currency"), (0.1234, "percent"), (None, "number")]]
-    ['1,234.50', '12.3%', '—']
-    """
+
+def _text(value: object, column: str, pres: Presentation, unit: str | None) -> str:
     if value is None:
         return "—"
-    if isinstance(value, int | float | Decimal):
-        if fmt == "percent":
-            return f"{float(value):.1%}"
-        if fmt == "currency":
-            return f"{float(value):,.2f}"
-        if fmt == "decimal":
-            return f"{float(value):,.3f}"
-        return f"{value:,}" if isinstance(value, int) else f"{float(value):,.2f}"
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return pres.format(value, column, unit=unit)
     return str(value)
 
 
-def print_query(result: QueryResult) -> None:
-    table = Table(title_justify="left")
-    names = result.table.column_names
-    for name in names:
-        table.add_column(name, justify="right" if name in result.formats else "left")
-    for row in result.table.to_pylist():
-        table.add_row(*(format_value(row[n], result.formats.get(n, "")) for n in names))
-    console().print(table)
-    if not result.table.num_rows:
-        console().print("No rows: the warehouse has no data in this range.")
+def print_query(result: QueryResult, pres: Presentation) -> None:
+    print_rows(
+        result.table.to_pylist(),
+        pres,
+        units={k: v.value for k, v in result.units.items()},
+        empty="No rows: the warehouse has no data in this range.",
+    )
 
 
 def print_catalogue(catalogue: Catalogue) -> None:
     metrics = Table(title="Metrics", title_justify="left")
-    for name in ("metric", "kind", "format", "description"):
+    for name in ("metric", "kind", "unit", "description"):
         metrics.add_column(name, overflow="fold")
     for name, metric in catalogue.metrics.items():
-        metrics.add_row(name, metric.kind, metric.format, metric.description or metric.label)
+        metrics.add_row(name, metric.kind, metric.unit, metric.description or metric.label)
     console().print(metrics)
     dimensions = Table(
         title="Dimensions (and time: --grain day|week|month|quarter|year)", title_justify="left"

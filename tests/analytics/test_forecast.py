@@ -203,5 +203,5 @@ def test_tracked_accuracy_pairs_past_forecasts_with_actuals() -> None:
     )
     rows = track_accuracy(forecasts, actuals).to_pylist()
     assert [r["error"] for r in rows] == [-20.0, 0.0]  # March has no actual yet
-    assert [r["ape"] for r in rows] == [25.0, 0.0]
+    assert [r["ape"] for r in rows] == [0.25, 0.0]  # fractions: 25 % and 0 %
     assert [r["inside_80"] for r in rows] == [0.0, 1.0] and [r["inside_95"] for r in rows] == [1.0, 1.0]

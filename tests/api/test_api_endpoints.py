@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import re
@@ -32,7 +33,7 @@ REGION_QUERY = {"metrics": ["revenue", "orders"], "dimensions": ["region"]}
 
 def test_catalogue_lists_metrics_and_dimensions(api: Api) -> None:
     found = api.client.get("/api/v1/catalogue", headers=api.auth("vic")).json()
-    assert found["metrics"]["revenue"]["format"] == "currency"
+    assert found["metrics"]["revenue"]["unit"] == "money"
     assert "order_lines" in found["dimensions"]["region"]["models"]
 
 
@@ -44,7 +45,7 @@ def test_query_agrees_with_the_metrics_layer(api: Api) -> None:
         (r["region"], r["orders"]) for r in direct
     ]
     assert [r["revenue"] for r in answer["rows"]] == pytest.approx([float(r["revenue"]) for r in direct])
-    assert answer["formats"]["revenue"] == "currency"
+    assert answer["units"]["revenue"] == "money" and answer["labels"]["revenue"] == "Revenue"
     assert [c["name"] for c in answer["columns"]] == ["region", "revenue", "orders"]
 
 
@@ -143,7 +144,7 @@ def test_data_status_loads_quality_and_quarantine(api: Api) -> None:
 def test_exports_in_three_formats_agree_and_are_audited(api: Api) -> None:
     csv_text = api.client.post("/api/v1/exports/query?format=csv", json=REGION_QUERY, headers=api.auth("vic"))
     assert csv_text.headers["content-disposition"].endswith('.csv"')
-    assert csv_text.text.splitlines()[0] == '"region","revenue","orders"'
+    assert csv_text.text.splitlines()[0] == '"Region","Revenue","Orders"'  # headed by the labels
     parquet = api.client.post(
         "/api/v1/exports/query?format=parquet", json=REGION_QUERY, headers=api.auth("vic")
     )
@@ -171,6 +172,20 @@ def test_drill_down_export_streams_every_row(api: Api) -> None:
         "/api/v1/exports/drill-down?format=parquet", json=body, headers=api.auth("vic")
     )
     assert pq.read_table(io.BytesIO(exported.content)).num_rows == len(shown["rows"]) > 0
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                api.client.post(
+                    "/api/v1/exports/drill-down?format=csv", json=body, headers=api.auth("vic")
+                ).text
+            )
+        )
+    )
+    assert len(rows) == len(shown["rows"])
+    assert not [c for c in rows[0] if c.startswith("_") or "hash" in c.lower() or "load" in c.lower()]
+    assert all(r["Product name"] and r["Country"] for r in rows)  # filled from the dimensions
+    amounts = [r["Net amount"] for r in rows if r["Net amount"]]
+    assert amounts and all(len(a.partition(".")[2]) <= 2 for a in amounts)  # to the cent, no float noise
 
 
 def dashboard(title: str = "Sales", **extra: object) -> dict[str, object]:

@@ -284,6 +284,6 @@ def test_the_documented_client_runs(api: Api, tmp_path: Path) -> None:
     result = example.revenue_by_region(client)
     assert [c.name for c in result.columns] == ["region", "revenue"]
     assert result.rows and all(isinstance(r["revenue"], float) for r in result.rows)
-    assert result.formats == {"revenue": "currency"}
+    assert result.units == {"revenue": "money"} and result.labels["region"] == "Region"
     jobs = example.latest_jobs(client, limit=3)
     assert isinstance(jobs, list) and all(job.state for job in jobs)

@@ -121,3 +121,21 @@ def test_enum_is_case_and_space_insensitive_with_a_default_for_empty() -> None:
         f"SELECT {expression} FROM (SELECT unnest(['COMPLETED ', ' Refunded', '', NULL]) AS x)"
     ).fetchall()
     assert [row[0] for row in rows] == ["completed", "refunded", "completed", "completed"]
+
+
+def test_a_decided_order_reads_slash_dates_that_way_only() -> None:
+    # A date written the other way round is no date of the file (the loader says why).
+    assert coerce(Kind.DATE, ["04/13/2025", "13/04/2025 10:30"], DateOrder.DMY) == [
+        None,
+        dt.date(2025, 4, 13),
+    ]
+    assert coerce(Kind.DATE, ["13/04/2025", "04/13/2025 10:30"], DateOrder.MDY) == [
+        None,
+        dt.date(2025, 4, 13),
+    ]
+    # Undecided (no file to decide from), both are tried, month first.
+    assert coerce(Kind.DATE, ["13/04/2025", "04/13/2025", "03/04/2025"]) == [
+        dt.date(2025, 4, 13),
+        dt.date(2025, 4, 13),
+        dt.date(2025, 3, 4),
+    ]

@@ -188,7 +188,7 @@ def test_a_directory_skips_files_it_cannot_place(tmp_path: Path, dims: list[Path
     assert sorted(p.name for p in summary.skipped) == ["ground_truth.json", "notes.md"]
 
 
-def test_uci_dates_are_month_first_even_when_a_file_shows_only_ambiguous_ones(
+def test_uci_dates_are_month_first_and_a_day_first_date_is_quarantined(
     tmp_path: Path, load: Load, project: Project
 ) -> None:
     rows = [
@@ -198,8 +198,18 @@ def test_uci_dates_are_month_first_even_when_a_file_shows_only_ambiguous_ones(
     load(write_csv(tmp_path / "uci.csv", UCI_HEADER, rows))
     with project.warehouse(read_only=True) as wh:
         dates = wh.rows("SELECT order_id, order_date::VARCHAR FROM core.fact_order_line ORDER BY 1")
-    # 13/1/2010 is no month-first date, so it falls back to day first; 12/1/2010 stays December.
-    assert dates == [("536365", "2010-12-01"), ("536366", "2010-01-13")]
+        rejected = wh.rows("SELECT _line, _rule, _reason FROM quarantine.order_lines")
+    # The layout writes dates month first: 12/1/2010 is December, and 13/1/2010 (day first) is
+    # not read the other way round on a guess.
+    assert dates == [("536365", "2010-12-01")]
+    assert rejected == [
+        (
+            3,
+            "mixed_date_order",
+            "line 3: order_date '13/1/2010 8:26' is day-first but dates in this file are read "
+            "month-first (date_order MDY)",
+        )
+    ]
 
 
 def test_settings_date_order_overrides_detection(
@@ -207,9 +217,15 @@ def test_settings_date_order_overrides_detection(
 ) -> None:
     project.init()
     project.paths.config_file.write_text("date_order: DMY\n")
-    path = write_csv(
-        tmp_path / "in" / "sales_transactions.csv", ORDER_HEADER, [order("O1", date="03/04/2025")]
-    )
+    rows = [order("O1", date="03/04/2025"), order("O2", date="04/13/2025")]
+    path = write_csv(tmp_path / "in" / "sales_transactions.csv", ORDER_HEADER, rows)
     load(*dims, path)
     with project.warehouse(read_only=True) as wh:
-        assert wh.scalar("SELECT order_date::VARCHAR FROM core.fact_order_line") == "2025-04-03"
+        assert wh.rows("SELECT order_id, order_date::VARCHAR FROM core.fact_order_line") == [
+            ("O1", "2025-04-03")
+        ]
+        # A month-first date is refused, not read the other way round.
+        assert wh.scalar("SELECT _reason FROM quarantine.order_lines") == (
+            "line 3: order_date '04/13/2025' is month-first but dates in this file are read day-first "
+            "(date_order DMY)"
+        )

@@ -13,6 +13,7 @@ from bizsight.services.ingest import IngestSummary
 from bizsight.services.project import Project
 from bizsight.services.refresh import refresh
 from tests.helpers import CUSTOMER_HEADER, ORDER_HEADER, customers, order, write_csv
+from tests.ingest.support import quarantine
 
 Load = Callable[..., IngestSummary]
 
@@ -25,11 +26,6 @@ def snapshot(project: Project) -> dict[str, list[tuple[object, ...]]]:
             "WHERE table_type = 'BASE TABLE' ORDER BY 1, 2"
         )
         return {f"{s}.{t}": sorted(wh.rows(f'SELECT * FROM "{s}"."{t}"'), key=repr) for s, t in tables}
-
-
-def quarantine(project: Project, entity: str) -> list[tuple[object, ...]]:
-    with project.warehouse(read_only=True) as wh:
-        return wh.rows(f"SELECT _line, _rule, _field, _reason FROM quarantine.{entity} ORDER BY _line")
 
 
 def test_each_rule_quarantines_its_row_and_clean_rows_load(

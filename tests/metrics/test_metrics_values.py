@@ -149,6 +149,7 @@ def test_no_fan_out_when_metrics_of_two_tables_share_a_dimension(tiny: Project) 
     # P1 has three reviews; joining order lines to reviews would have tripled its revenue.
     assert rows["P1"] == {
         "product": "P1",
+        "product_name": "Lamp",
         "revenue": Decimal("59.00"),
         "average_rating": pytest.approx(10 / 3),
         "review_count": 3,

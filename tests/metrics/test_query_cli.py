@@ -74,3 +74,26 @@ def test_metrics_lists_the_catalogue(tiny: Project) -> None:
     catalogue = json.loads(result.stdout)
     assert catalogue["metrics"]["average_order_value"]["ratio"] == ["revenue", "orders"]
     assert "region" in catalogue["dimensions"]
+
+
+def test_rows_by_product_carry_its_name(tiny: Project) -> None:
+    result = query(tiny, "revenue", "--by", "product", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert {(r["product"], r["product_name"]) for r in rows} == {("P1", "Lamp"), ("P2", "Cable")}
+    table = query(tiny, "revenue", "--by", "product")
+    header = table.stdout.splitlines()[1]
+    assert "Product name" in header and "Revenue" in header and "Lamp" in table.stdout
+
+
+def test_table_shows_labels_and_the_currency(tiny: Project) -> None:
+    config = tiny.root / "bizsight.yml"
+    before = config.read_text()
+    try:
+        config.write_text(before + "\ncurrency: EUR\nlocale: de\n")
+        result = query(tiny, "revenue", "--by", "region")
+    finally:
+        config.write_text(before)
+    assert result.returncode == 0, result.stderr
+    assert "Revenue" in result.stdout and "revenue" not in result.stdout
+    assert "59,00\xa0€" in result.stdout  # Europe: 59.00, written the German way

@@ -113,7 +113,7 @@ def test_refresh_kept_forecasts_and_their_accuracy_is_tracked_against_later_actu
     assert len(report["rows"]) == 15  # 3 months × (total + 4 regions); the current run has no actuals yet
     steps = report["by_step"]
     assert [s["step"] for s in steps] == [1, 2, 3] and all(s["n"] == 5 for s in steps)
-    assert all(0 <= s["mape"] < 25 for s in steps)
+    assert all(0 <= s["mape"] < 0.25 for s in steps)  # a fraction: under 25 %
 
 
 def test_targets_are_paced_from_the_forecast_distribution(shop: Project) -> None:

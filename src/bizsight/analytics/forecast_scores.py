@@ -5,8 +5,8 @@
 >>> scale = mase_scale(history, season_length=1)  # mean absolute one-step change: 2
 >>> mase(np.array([18.0, 20]), np.array([17.0, 21]), scale)
 0.5
->>> round(smape(np.array([100.0]), np.array([50.0])), 2)
-66.67
+>>> round(smape(np.array([100.0]), np.array([50.0])), 4)  # a fraction: 66.67 %
+0.6667
 >>> coverage(np.array([1.0, 5.0]), np.array([0.0, 0.0]), np.array([2.0, 4.0]))
 0.5
 """
@@ -39,12 +39,13 @@ def mase(actual: np.ndarray, predicted: np.ndarray, scale: float) -> float:
 
 
 def smape(actual: np.ndarray, predicted: np.ndarray) -> float:
-    """Symmetric MAPE in percent (0 – 200); a period where both are 0 counts as no error."""
+    """Symmetric MAPE as a fraction (0 – 2, shown as 0 – 200 %); a period where both are 0 counts
+    as no error."""
     denominator = np.abs(actual) + np.abs(predicted)
     ratio = np.divide(
         np.abs(actual - predicted), denominator, out=np.zeros_like(denominator), where=denominator > 0
     )
-    return float(200.0 * np.mean(ratio))
+    return float(2.0 * np.mean(ratio))
 
 
 def coverage(actual: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
@@ -63,7 +64,7 @@ def track_accuracy(forecasts: pa.Table, actuals: pa.Table) -> pa.Table:
     actual = pc.cast(joined.column("actual"), pa.float64())
     error = pc.subtract(actual, joined.column("forecast"))
     nonzero = pc.if_else(pc.equal(actual, pa.scalar(0.0)), pa.scalar(None, pa.float64()), pc.abs(actual))
-    ape = pc.multiply(pc.divide(pc.abs(error), nonzero), pa.scalar(100.0))
+    ape = pc.divide(pc.abs(error), nonzero)  # a fraction, like every percentage bizsight stores
     out = joined.append_column("error", error).append_column("ape", ape)
     for level in (80, 95):
         inside = pc.and_(

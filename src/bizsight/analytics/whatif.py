@@ -12,7 +12,7 @@ Two drivers, each a multiplier on the forecast from its first period on:
   purchases are not), so the overlay understates the effect on later periods.
 
 >>> s = parse_scenario("price:+5%:elasticity=-1.2")
->>> round(price_multiplier(s, "currency"), 4), round(price_multiplier(s, "number"), 4)
+>>> round(price_multiplier(s, money=True), 4), round(price_multiplier(s, money=False), 4)
 (0.9903, 0.9431)
 """
 
@@ -78,10 +78,10 @@ def _option(part: str, text: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
-def price_multiplier(scenario: Scenario, metric_format: str) -> float:
+def price_multiplier(scenario: Scenario, *, money: bool) -> float:
     """Constant-elasticity demand: quantities × (1 + Δp)^e; money × (1 + Δp)^(1 + e)."""
     assert scenario.elasticity is not None
-    exponent = scenario.elasticity + (1.0 if metric_format == "currency" else 0.0)
+    exponent = scenario.elasticity + (1.0 if money else 0.0)
     return float((1.0 + scenario.change) ** exponent)
 
 

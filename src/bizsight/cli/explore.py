@@ -22,6 +22,7 @@ from bizsight.metrics.query import Grain
 from bizsight.terminal import stdout
 
 if TYPE_CHECKING:
+    from bizsight.services.presentation import Presentation
     from bizsight.services.query import QueryResult
 
 
@@ -67,13 +68,14 @@ def query(
       bizsight query average_order_value --by category --where region=Europe,Asia\\ Pacific
     """
     through_owner(ctx, project)
+    from bizsight.services.presentation import presentation
     from bizsight.services.project import Project
     from bizsight.services.query import parse_query, run_query
     from bizsight.terminal import print_query
 
     require_warehouse(project)
 
-    def compute() -> QueryResult:
+    def compute() -> tuple[QueryResult, Presentation]:
         parsed = parse_query(
             metrics,
             by=by,
@@ -86,20 +88,20 @@ def query(
             order_by=order_by,
             limit=limit,
         )
-        return run_query(Project(project), parsed)
+        return run_query(Project(project), parsed), presentation(Project(project))
 
-    result = run(compute)
+    result, pres = run(compute)
     if output is OutputFormat.json:
-        print_json(result.table.to_pylist())
+        print_json(list(pres.exact_rows(result.table.to_pylist())))
     elif output is OutputFormat.csv:
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
         sink = pa.BufferOutputStream()
-        pacsv.write_csv(result.table, sink)
+        pacsv.write_csv(pres.exact_table(result.table), sink)
         stdout().write(sink.getvalue().to_pybytes().decode())
     else:
-        print_query(result)
+        print_query(result, pres)
 
 
 @app.command("metrics")

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from bizsight.analytics.forecast import ForecastResult
     from bizsight.services.forecast import MetricForecast
+    from bizsight.services.presentation import Presentation
     from bizsight.services.whatif import WhatIf
 
 
@@ -121,9 +122,14 @@ def forecast(
     elif output is OutputFormat.csv:
         _write_csv(table)
     else:
-        _print_metric_forecast(fc, overlay)
+        from bizsight.services.presentation import presentation
+        from bizsight.services.query import catalogue
+
+        pres = presentation(Project(project))
+        unit = catalogue(Project(project)).metrics[metric].unit.value
+        _print_metric_forecast(fc, overlay, pres, unit)
         if accuracy:
-            _print_table(fc.result.accuracy, "Cross-validation accuracy per series and model")
+            _print_table(fc.result.accuracy, "Cross-validation accuracy per series and model", pres)
 
 
 @app.command("forecast-series")
@@ -168,9 +174,11 @@ def forecast_series(
     elif output is SeriesFormat.csv:
         _write_csv(result.forecasts)
     else:
-        _print_table(result.forecasts, "Forecasts")
+        from bizsight.services.presentation import plain
+
+        _print_table(result.forecasts, "Forecasts", plain())
         columns = ["unique_id", "model", "reason", "mase", "seasonal_naive_mase"]
-        _print_table(result.selection.select(columns), "Model per series")
+        _print_table(result.selection.select(columns), "Model per series", plain())
 
 
 @app.command("forecast-accuracy")
@@ -200,13 +208,15 @@ def forecast_accuracy(
     elif output is OutputFormat.csv:
         _write_rows(report["rows"])
     else:
-        from bizsight.terminal import console
+        from bizsight.services.presentation import presentation
+        from bizsight.terminal import console, print_rows
 
         if not report["rows"]:
             console().print(f"No stored forecast of {metric} has an actual yet (refresh keeps them).")
             return
-        _print_rows(report["by_step"], f"{metric}: accuracy by horizon step")
-        _print_rows(report["by_origin"], f"{metric}: accuracy by forecast origin")
+        pres = presentation(Project(project))
+        print_rows(report["by_step"], pres, title=f"{metric}: accuracy by horizon step")
+        print_rows(report["by_origin"], pres, title=f"{metric}: accuracy by forecast origin")
 
 
 @app.command()
@@ -237,7 +247,18 @@ def targets(
 
         console().print("No targets: load a targets.csv (metric, period_start, period_end, target_value).")
     else:
-        _print_rows(rows, "Targets")
+        from bizsight.services.presentation import presentation
+        from bizsight.services.query import catalogue
+        from bizsight.terminal import print_rows
+
+        metrics = catalogue(Project(project)).metrics
+        in_metric_unit = {"target", "actual", "expected"}
+
+        def unit(row: dict[str, Any], column: str) -> str | None:
+            known = metrics.get(row.get("metric", ""))
+            return known.unit.value if known and column in in_metric_unit else None
+
+        print_rows(rows, presentation(Project(project)), title="Targets", units=unit)
 
 
 def _result_dict(result: ForecastResult) -> dict[str, Any]:
@@ -266,43 +287,25 @@ def _write_rows(rows: list[dict[str, Any]]) -> None:
     _write_csv(pa.Table.from_pylist(rows))
 
 
-def _print_metric_forecast(fc: MetricForecast, overlay: WhatIf | None) -> None:
+def _print_metric_forecast(fc: MetricForecast, overlay: WhatIf | None, pres: Presentation, unit: str) -> None:
     from bizsight.terminal import console
 
     table = overlay.forecasts if overlay else fc.forecasts
     columns = [c for c in table.column_names if c not in ("base", "step") and not c.startswith("scenario_")]
-    _print_table(table.select(columns), f"{fc.metric} by {fc.grain} — history to {fc.origin}")
+    values = {c: unit for c in columns if c in ("forecast", "actual", "mean") or c.startswith(("lo_", "hi_"))}
+    _print_table(table.select(columns), f"{fc.metric} by {fc.grain} — history to {fc.origin}", pres, values)
     selection = fc.result.selection.select(
         ["unique_id", "model", "reason", "mase", "seasonal_naive_mase", "smape"]
     )
-    _print_table(selection, "Model per series (cross-validation)")
+    _print_table(selection, "Model per series (cross-validation)", pres)
     console().print(f"Reconciliation: {fc.reconciliation}")
     for line in overlay.assumptions if overlay else ():
         console().print(f"Scenario: {line}")
 
 
-def _print_table(table: pa.Table, title: str) -> None:
-    _print_rows(table.to_pylist(), title)
+def _print_table(
+    table: pa.Table, title: str, pres: Presentation, units: dict[str, str] | None = None
+) -> None:
+    from bizsight.terminal import print_rows
 
-
-def _print_rows(rows: list[dict[str, Any]], title: str) -> None:
-    from rich.table import Table
-
-    from bizsight.terminal import console
-
-    if not rows:
-        return
-    out = Table(title=title, title_justify="left")
-    for name in rows[0]:
-        out.add_column(name, justify="right" if isinstance(rows[0][name], int | float) else "left")
-    for row in rows:
-        out.add_row(*(_cell(v) for v in row.values()))
-    console().print(out)
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.0f}"
-    return str(value)
+    print_rows(table.to_pylist(), pres, title=title, units=units)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from bizsight.services.anomalies import AnomalyList
+    from bizsight.services.project import Project
     from bizsight.services.trends import TrendsResult
 
 
@@ -78,7 +79,7 @@ def trends(
             end=parse_date(end, "--to"),
         )
     )
-    _emit(output, result.as_dict(), result.table, lambda: _print_trends(result))
+    _emit(output, result.as_dict(), result.table, lambda: _print_trends(result, Project(project)))
 
 
 @app.command()
@@ -139,32 +140,26 @@ def _emit(output: OutputFormat, data: dict[str, Any], table: pa.Table, render: C
         render()
 
 
-def _print_trends(result: TrendsResult) -> None:
-    from rich.table import Table
+def _print_trends(result: TrendsResult, project: Project) -> None:
+    from bizsight.analytics.trends import GRAINS
+    from bizsight.services.presentation import presentation
+    from bizsight.terminal import console, print_rows
 
-    from bizsight.terminal import console
-
-    shown = Table(title=f"{result.metric} by {result.grain}", title_justify="left")
-    names = result.table.column_names
-    for name in names:
-        shown.add_column(name, justify="left" if name in ("period", result.dimension) else "right")
-    for row in result.table.to_pylist():
-        shown.add_row(*(_cell(row[name], name, result) for name in names))
-    console().print(shown)
+    growth = set(GRAINS[result.grain].comparisons)
+    units = {
+        name: "percent" if name in growth else result.value_unit.value
+        for name in result.table.column_names
+        if name not in ("period", result.dimension)
+    }
+    print_rows(
+        result.table.to_pylist(),
+        presentation(project),
+        title=f"{result.metric} by {result.grain}",
+        units=units,
+        empty="No rows: the warehouse has no data in this range.",
+    )
     for note in result.notes:
         console().print(f"[yellow]note:[/] {note}")
-    if not result.table.num_rows:
-        console().print("No rows: the warehouse has no data in this range.")
-
-
-def _cell(value: Any, name: str, result: TrendsResult) -> str:
-    from bizsight.terminal import format_value
-
-    if name in ("mom", "yoy", "qoq"):
-        return format_value(value, "percent")
-    if name == "period" or name == result.dimension:
-        return str(value)
-    return format_value(value, result.value_format if result.value_format != "percent" else "decimal")
 
 
 def _direction(direction: str, kind: str) -> str:

@@ -129,7 +129,10 @@ class Settings(_Strict):
     """The whole of ``bizsight.yml``."""
 
     timezone: str = "UTC"
-    currency: str = "USD"
+    currency: str = Field(
+        default="auto", description="ISO 4217 code money is shown in; auto: the orders' most common currency"
+    )
+    locale: str = Field(default="en", description="how numbers are written: en, en_GB, de, fr_CH, ...")
     date_order: DateOrder = DateOrder.AUTO
     missing_dimensions: MissingDimensions = MissingDimensions.AUTO
     fiscal_year_start: int = Field(default=1, ge=1, le=12, description="month the fiscal year starts in")
@@ -145,6 +148,28 @@ class Settings(_Strict):
         default_factory=CustomerSettings, description="RFM segments, cohorts, CLV and churn"
     )
     anomalies: AnomalySettings = Field(default_factory=AnomalySettings)
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        from babel.numbers import list_currencies
+
+        if value != "auto" and value.upper() not in list_currencies():
+            raise ValueError(f"unknown currency {value!r} (use an ISO 4217 code such as EUR, or auto)")
+        return value if value == "auto" else value.upper()
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            Locale.parse(value.replace("-", "_"))
+        except (UnknownLocaleError, ValueError):
+            raise ValueError(
+                f"unknown locale {value!r} (use a name such as en, en_GB, de or fr_CH)"
+            ) from None
+        return value.replace("-", "_")
 
     @field_validator("timezone")
     @classmethod

@@ -20,6 +20,7 @@ from bizsight.warehouse.sql import col, ident, lit, table, template
 NUMERIC = (Kind.INTEGER, Kind.MONEY)
 TEMPORAL = (Kind.DATE, Kind.TIMESTAMP)
 DIMENSION_ENTITIES = ("customers", "products")
+MIXED_DATE_ORDER = "mixed_date_order"
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,14 @@ class Plan:
     entity: Entity
     columns: dict[str, str]  # canonical → source column
     derived: dict[str, str]  # canonical → SQL template over source columns
-    date_orders: dict[str, DateOrder]  # per date column
+    date_orders: dict[str, DateOrder]  # per date column: the file's way of writing slash dates
     timezone: str
     skip_references: frozenset[str]  # reference fields whose unknown keys become placeholders
     spellings: dict[str, dict[str, str]] = field(default_factory=dict)  # column → {lower: usual}
     first_rowid: int = 0  # rowid of the staged table's first row
     stage: str = "stg"
+    # per date column: why a date written the other way round is refused ("is month-first but ...")
+    date_reasons: dict[str, str] = field(default_factory=dict)
 
     @property
     def present(self) -> list[Column]:
@@ -139,6 +142,12 @@ def problem(plan: Plan) -> tuple[exp.Expr, exp.Expr]:
                 failed = template(
                     ":t IS NOT NULL AND :v IS NULL", t=col(_text(column.name)), v=col(column.name)
                 )
+                order = plan.date_orders.get(column.name, DateOrder.AUTO)
+                if column.kind in TEMPORAL and order is not DateOrder.AUTO:
+                    # Read the file's way only, a date written the other way round is no date
+                    # here; say so rather than "no date".
+                    other = coerce.written_other_way(col(_text(column.name)), order)
+                    cases.append((exp.and_(failed, other), MIXED_DATE_ORDER, column.name))
                 cases.append((failed, rule, column.name))
     for column in entity.columns:
         if column.kind is Kind.ENUM:

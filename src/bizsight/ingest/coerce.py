@@ -81,12 +81,38 @@ _OTHER_FORMATS = (
 _SLASH = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y")
 
 
-def date_formats(order: DateOrder) -> list[str]:
-    """strptime formats to try, slash dates in the preferred order first, then the other."""
+def slash_formats(order: DateOrder) -> list[str]:
+    """strptime formats of slash dates written in one order (``AUTO``: month first, then day first).
+
+    >>> slash_formats(DateOrder.DMY)
+    ['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y']
+    """
     mdy = list(_SLASH)
     dmy = [fmt.replace("%m/%d", "%d/%m") for fmt in _SLASH]
-    slash = dmy + mdy if order is DateOrder.DMY else mdy + dmy
-    return slash + list(_OTHER_FORMATS)
+    return {DateOrder.DMY: dmy, DateOrder.MDY: mdy}.get(order, mdy + dmy)
+
+
+def date_formats(order: DateOrder) -> list[str]:
+    """strptime formats to try. A decided order reads slash dates that way only, so that a date
+    written the other way round is no date of this file (the loader quarantines it with a reason
+    of its own); ``AUTO`` tries month first, then day first."""
+    return slash_formats(order) + list(_OTHER_FORMATS)
+
+
+def other_order(order: DateOrder) -> DateOrder:
+    """The order a decided order rules out.
+
+    >>> other_order(DateOrder.DMY).value
+    'MDY'
+    """
+    return DateOrder.MDY if order is DateOrder.DMY else DateOrder.DMY
+
+
+def written_other_way(v: exp.Expr, order: DateOrder) -> exp.Expr:
+    """True when the text is a slash date only in the order ``order`` rules out (10/13/2024 in
+    a day-first file)."""
+    formats = exp.Array(expressions=[lit(fmt) for fmt in slash_formats(other_order(order))])
+    return template("try_strptime(:v, :formats) IS NOT NULL", v=v, formats=formats)
 
 
 def timestamp(v: exp.Expr, order: DateOrder, timezone: str) -> exp.Expr:
@@ -125,8 +151,14 @@ def typed(column: Column, v: exp.Expr, order: DateOrder, timezone: str) -> exp.E
     return v
 
 
+# Per file and column: how many slash dates can only be day first (13/10/2024) and how many only
+# month first (10/13/2024), each with its first example in file order.
 SLASH_ORDER_PROBE = r"""
-SELECT count(*) FILTER (WHERE try_strptime(d, '%d/%m/%Y') IS NOT NULL AND try_strptime(d, '%m/%d/%Y') IS NULL),
-       count(*) FILTER (WHERE try_strptime(d, '%m/%d/%Y') IS NOT NULL AND try_strptime(d, '%d/%m/%Y') IS NULL)
-FROM (SELECT split_part(trim(:v), ' ', 1) AS d FROM :t WHERE :v LIKE '%/%/%')
+SELECT count(*) FILTER (WHERE day_first AND NOT month_first),
+       count(*) FILTER (WHERE month_first AND NOT day_first),
+       arg_min(v, r) FILTER (WHERE day_first AND NOT month_first),
+       arg_min(v, r) FILTER (WHERE month_first AND NOT day_first)
+FROM (SELECT v, r, try_strptime(d, '%d/%m/%Y') IS NOT NULL AS day_first,
+             try_strptime(d, '%m/%d/%Y') IS NOT NULL AS month_first
+      FROM (SELECT trim(:v) AS v, rowid AS r, split_part(trim(:v), ' ', 1) AS d FROM :t WHERE :v LIKE '%/%/%'))
 """

@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from bizsight.config import DateOrder, MissingDimensions, Settings
 from bizsight.console import Reporter
-from bizsight.ingest import coerce, readers
+from bizsight.ingest import coerce, dates, quarantine, readers
 from bizsight.ingest.classify import SPELLINGS, Plan, classified_rows, usual_spellings
 from bizsight.ingest.quality import quality_report
 from bizsight.ingest.sources import SourceFile, with_headers
@@ -39,6 +39,8 @@ class LoadResult:
     counts: dict[str, int] = field(default_factory=dict)  # per action
     placeholders: int = 0
     quality: dict[str, Any] = field(default_factory=dict)
+    source_name: str = ""  # the file as loads, quarantine and the quality report name it
+    repeated_rejects: int = 0  # duplicates that are rejected rows sent again (file or earlier load)
 
     @property
     def loaded(self) -> int:
@@ -61,10 +63,13 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def load_file(wh: Warehouse, source: SourceFile, settings: Settings, reporter: Reporter) -> LoadResult:
-    """Load one resolved file in one transaction."""
+def load_file(
+    wh: Warehouse, source: SourceFile, settings: Settings, reporter: Reporter, shown: str | None = None
+) -> LoadResult:
+    """Load one resolved file in one transaction. ``shown`` is the file's name in loads, quarantine
+    and the quality report (default: its path); an upload shows the name the user gave it."""
     entity = source.entity
-    result = LoadResult(source.path, entity.name)
+    result = LoadResult(source.path, entity.name, source_name=shown or str(source.path))
     sha = file_sha256(source.path)
     prior = wh.scalar(
         "SELECT load_id FROM meta.loads WHERE file_sha256 = ? AND entity = ?", [sha, entity.name]
@@ -80,6 +85,7 @@ def load_file(wh: Warehouse, source: SourceFile, settings: Settings, reporter: R
         plan = _plan(wh, source, settings)
         reporter.step(f"validating {source.path.name}")
         wh.run(template("CREATE OR REPLACE TEMP TABLE classified AS :q", q=classified_rows(plan)))
+        result.repeated_rejects = quarantine.skip_repeats(wh, plan)
         counts = dict(wh.rows("SELECT _action, count(*) FROM classified GROUP BY 1"))
         result.counts = {action: counts.get(action, 0) for action in ACTIONS}
         result.rows_read = sum(result.counts.values())
@@ -88,7 +94,7 @@ def load_file(wh: Warehouse, source: SourceFile, settings: Settings, reporter: R
         before = _count(wh, entity)
         reporter.step(f"writing {source.path.name}")
         _write_raw(wh, entity, load_id)
-        _write_quarantine(wh, plan, source, load_id)
+        quarantine.write(wh, plan, source, load_id, result.source_name)
         _write_core(wh, entity, load_id)
         result.placeholders = _write_placeholders(wh, entity, plan)
         changed = result.loaded + result.placeholders > 0
@@ -104,7 +110,7 @@ def load_file(wh: Warehouse, source: SourceFile, settings: Settings, reporter: R
             [
                 load_id,
                 entity.name,
-                str(source.path.resolve()),
+                shown or str(source.path.resolve()),
                 sha,
                 source.path.stat().st_size,
                 source.format.name,
@@ -129,10 +135,13 @@ def load_file(wh: Warehouse, source: SourceFile, settings: Settings, reporter: R
 def _plan(wh: Warehouse, source: SourceFile, settings: Settings) -> Plan:
     entity = source.entity
     date_orders = {}
+    date_reasons = {}
     base = Plan(entity, source.columns, dict(source.preset.derived), {}, settings.timezone, frozenset())
     for column in entity.columns:
         if column.kind in (Kind.DATE, Kind.TIMESTAMP) and column.name in source.columns:
-            date_orders[column.name] = _slash_order(wh, base.source_text(column), source.date_order)
+            decision = _slash_order(wh, base.source_text(column), source.date_order)
+            date_orders[column.name] = decision.order
+            date_reasons[column.name] = decision.reason
     skip = frozenset(
         reference.field
         for reference in entity.references
@@ -156,16 +165,16 @@ def _plan(wh: Warehouse, source: SourceFile, settings: Settings) -> Plan:
         skip,
         spellings,
         first_rowid,
+        date_reasons=date_reasons,
     )
 
 
-def _slash_order(wh: Warehouse, text: exp.Expr, configured: DateOrder) -> DateOrder:
-    """Month or day first for slash dates: as configured, else whichever the file's unambiguous
-    values show (13/02/2024 can only be day first); month first when nothing tells."""
+def _slash_order(wh: Warehouse, text: exp.Expr, configured: DateOrder) -> dates.Decision:
+    """Month or day first for the slash dates of one column (see :mod:`bizsight.ingest.dates`)."""
     if configured is not DateOrder.AUTO:
-        return configured
-    day_first, month_first = wh.rows(template(coerce.SLASH_ORDER_PROBE, v=text, t=exp.to_table("stg")))[0]
-    return DateOrder.DMY if day_first > month_first else DateOrder.MDY
+        return dates.decide(dates.SlashCounts(), configured)
+    row = wh.rows(template(coerce.SLASH_ORDER_PROBE, v=text, t=exp.to_table("stg")))[0]
+    return dates.decide(dates.SlashCounts(*row))
 
 
 def _creates_placeholders(wh: Warehouse, dimension: str, settings: Settings) -> bool:
@@ -197,67 +206,6 @@ def _write_raw(wh: Warehouse, entity: Entity, load_id: int) -> None:
         .where(_ACCEPTED)
     )
     wh.run(exp.insert(select, table("raw", entity.name)))
-
-
-def _write_quarantine(wh: Warehouse, plan: Plan, source: SourceFile, load_id: int) -> None:
-    entity = plan.entity
-    line = template(":row + :first", row=col("_row", "c"), first=lit(source.format.first_data_line))
-    value = exp.Case(
-        this=col("_field", "c"),
-        ifs=[exp.If(this=lit(c.name), true=coerce.trimmed(plan.source_text(c, "s"))) for c in plan.present],
-    )
-    expected = exp.Case(
-        ifs=[
-            exp.If(
-                this=template("c._rule = :r AND c._field = :f", r=lit(rule), f=lit(name)),
-                true=lit(text),
-            )
-            for rule, name, text in _expectations(entity)
-        ],
-        default=lit("a valid value"),
-    )
-    reason = template(
-        "printf('%s %d: ', :unit, :line) || CASE c._rule "
-        "WHEN 'missing_required' THEN c._field || ' is empty; a value is required' "
-        "WHEN 'duplicate_key' THEN c._field || ' repeats an earlier row with different values' "
-        "WHEN 'unknown_customer' THEN c._field || ' ''' || :value || ''' is not a known customer' "
-        "WHEN 'unknown_product' THEN c._field || ' ''' || :value || ''' is not a known product' "
-        "ELSE c._field || ' ''' || :value || ''': expected ' || :expected END",
-        unit=lit(source.format.unit),
-        line=line,
-        value=value,
-        expected=expected,
-    )
-    select = (
-        exp.select(
-            lit(load_id),
-            lit(str(source.path)),
-            line,
-            col("_rule", "c"),
-            col("_field", "c"),
-            reason,
-            *(plan.source_text(column, "s") for column in entity.columns),
-        )
-        .from_(exp.alias_(exp.to_table("classified"), "c"))
-        .join(
-            exp.alias_(exp.to_table("stg"), "s"),
-            on=template("s.rowid = c._row + :first", first=lit(plan.first_rowid)),
-        )
-        .where("c._action = 'quarantine'")
-    )
-    wh.run(exp.insert(select, table("quarantine", entity.name)))
-
-
-def _expectations(entity: Entity) -> list[tuple[str, str, str]]:
-    rows = [
-        ("invalid_number", c.name, c.expected) for c in entity.columns if c.kind in (Kind.INTEGER, Kind.MONEY)
-    ]
-    rows += [
-        ("invalid_date", c.name, c.expected) for c in entity.columns if c.kind in (Kind.DATE, Kind.TIMESTAMP)
-    ]
-    rows += [("invalid_value", c.name, c.expected) for c in entity.columns if c.kind is Kind.ENUM]
-    rows += [(check.rule, check.field, check.expected) for check in entity.checks]
-    return rows
 
 
 def _write_core(wh: Warehouse, entity: Entity, load_id: int) -> None:

@@ -21,8 +21,10 @@ EXAMPLES_PER_RULE = 3
 def quality_report(
     wh: Warehouse, plan: Plan, source: SourceFile, result: LoadResult, *, before: int, after: int
 ) -> dict[str, Any]:
-    """Counts per rule, missing share per column, duplicates, match rates and row counts before
-    and after, computed from the classified rows of the load in progress."""
+    """Counts per rule, missing values per column (rows and share of the rows read, quarantined
+    rows included), duplicates, match rates and row counts before and after, computed from the
+    classified rows of the load in progress. Its counts are those of the load (the CLI's):
+    ``duplicates`` is exact and re-sent ones together."""
     entity = plan.entity
     rules = dict(
         wh.rows(
@@ -39,18 +41,11 @@ def quality_report(
         [result.load_id, EXAMPLES_PER_RULE],
     ):
         examples.setdefault(rule, []).append(reason)
-    present = plan.present
-    bits = [entity.columns.index(c) for c in present]
-    shares = exp.select(
-        *(template(f"avg(CASE WHEN _missing & {1 << i} <> 0 THEN 1.0 ELSE 0.0 END)") for i in bits)
-    ).from_("classified")
-    missing = {}
-    if present and result.rows_read:
-        values = wh.rows(shares)[0]
-        missing = {c.name: round(float(v or 0), 6) for c, v in zip(present, values, strict=True)}
+    missing, quarantined_missing = _missing_rows(wh, plan)
+    shares = {name: round(n / result.rows_read, 6) for name, n in missing.items()} if result.rows_read else {}
     return {
         "load_id": result.load_id,
-        "file": str(source.path),
+        "file": result.source_name or str(source.path),
         "entity": entity.name,
         "format": source.format.name,
         "preset": source.preset.name,
@@ -59,17 +54,40 @@ def quality_report(
         "inserted": result.counts["insert"],
         "updated": result.counts["update"],
         "quarantined": result.quarantined,
+        "loaded": result.loaded,
         "quarantined_by_rule": rules,
+        "duplicates": result.duplicates,
         "exact_duplicates": result.counts["exact_duplicate"],
         "resent_duplicates": result.counts["resent_duplicate"],
+        "rejected_rows_sent_again": result.repeated_rejects,
         "placeholders_created": result.placeholders,
         "invariant_holds": result.rows_read == result.loaded + result.quarantined + result.duplicates,
-        "missing_share": missing,
+        "missing_share": shares,
+        "missing_rows": missing,
+        "missing_rows_quarantined": quarantined_missing,
         "match_rate": _match_rates(wh, plan),
         "examples": examples,
         "core_rows_before": before,
         "core_rows_after": after,
     }
+
+
+def _missing_rows(wh: Warehouse, plan: Plan) -> tuple[dict[str, int], dict[str, int]]:
+    """Per column the file provides: the rows read that leave it empty, and how many of those
+    were quarantined (a required column's empty rows all are, unless sent before)."""
+    present = plan.present
+    if not present:
+        return {}, {}
+    counts = []
+    for column in present:
+        empty = f"_missing & {1 << plan.entity.columns.index(column)} <> 0"
+        counts.append(template(f"count(*) FILTER (WHERE {empty})"))
+        counts.append(template(f"count(*) FILTER (WHERE {empty} AND _action = 'quarantine')"))
+    values = wh.rows(exp.select(*counts).from_("classified"))[0]
+    names = [c.name for c in present]
+    return dict(zip(names, map(int, values[::2]), strict=True)), dict(
+        zip(names, map(int, values[1::2]), strict=True)
+    )
 
 
 def _match_rates(wh: Warehouse, plan: Plan) -> dict[str, float | None]:

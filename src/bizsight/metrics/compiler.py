@@ -28,6 +28,7 @@ from bizsight.metrics.expressions import (
 )
 from bizsight.metrics.periods import MONTHS, add_months, previous_span, previous_year
 from bizsight.metrics.query import Filter, Grain, Query
+from bizsight.presentation import Unit
 from bizsight.warehouse.sql import col, ident
 
 PERIOD = "period"
@@ -40,7 +41,7 @@ Holders = Mapping[tuple[str, Compare | None], str]
 class Compiled:
     tree: exp.Select
     columns: tuple[str, ...]
-    formats: dict[str, str]  # metric column → currency | percent | number | decimal
+    units: dict[str, Unit]  # metric column → what it measures (bizsight.presentation)
 
     def sql(self, dialect: str = "duckdb", *, pretty: bool = False) -> str:
         return self.tree.sql(dialect=dialect, pretty=pretty)
@@ -350,31 +351,31 @@ class QueryCompiler:
         for d in self.q.dimensions:
             outputs.append(exp.alias_(col(d, "s"), ident(d)))
             columns.append(d)
-        formats: dict[str, str] = {}
+        units: dict[str, Unit] = {}
         for name in self.q.metrics:
             current = self.value(name, None, holders)
             outputs.append(exp.alias_(current, ident(name)))
             columns.append(name)
-            formats[name] = self.cat.metrics[name].format
+            units[name] = self.cat.metrics[name].unit
             if self.q.compare:
                 previous = self.value(name, self.q.compare, holders)
                 change = exp.Sub(this=current.copy(), expression=previous.copy())
                 pct = ratio(change.copy(), previous.copy())
-                for suffix, value, fmt in (
-                    ("previous", previous, formats[name]),
-                    ("change", change, formats[name]),
-                    ("change_pct", pct, "percent"),
+                for suffix, value, unit in (
+                    ("previous", previous, units[name]),
+                    ("change", change, units[name]),
+                    ("change_pct", pct, Unit.PERCENT),
                 ):
                     outputs.append(exp.alias_(value, ident(f"{name}__{suffix}")))
                     columns.append(f"{name}__{suffix}")
-                    formats[f"{name}__{suffix}"] = fmt
+                    units[f"{name}__{suffix}"] = unit
         select = select.select(*outputs)
         order = self._order(columns)
         if order:
             select = select.order_by(*order)
         if self.q.limit:
             select = select.limit(self.q.limit)
-        return Compiled(select, tuple(columns), formats)
+        return Compiled(select, tuple(columns), units)
 
     def _join_parts(
         self, select: exp.Select, parts: list[tuple[str, exp.Select, list[str]]]

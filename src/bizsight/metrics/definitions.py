@@ -11,7 +11,7 @@ from enum import StrEnum
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import sqlglot
 import yaml
@@ -19,8 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sqlglot import exp
 
 from bizsight.errors import ConfigError, did_you_mean
-
-Format = Literal["currency", "percent", "number", "decimal"]
+from bizsight.presentation import LEGACY_FORMATS, Unit
 
 
 class Aggregate(StrEnum):
@@ -67,10 +66,19 @@ class Model(_Strict):
     joins: dict[str, Join] = Field(default_factory=dict)
 
 
+class MemberNames(_Strict):
+    """Where a dimension's members have names people read: ``P00375`` is "Garden hose 20 m"."""
+
+    table: str
+    key: str
+    name: str
+
+
 class Dimension(_Strict):
     label: str
     description: str = ""
     sql: dict[str, str]  # model → SQL over f and the model's joins
+    names: MemberNames | None = None
 
 
 class Metric(_Strict):
@@ -79,7 +87,7 @@ class Metric(_Strict):
 
     label: str
     description: str = ""
-    format: Format = "number"
+    unit: Unit = Unit.NUMBER
     model: str | None = None
     aggregate: Aggregate | None = None
     sql: str | None = None
@@ -89,6 +97,15 @@ class Metric(_Strict):
     derived: str | None = None
     growth: str | None = None
     compare: Compare | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_format(cls, data: Any) -> Any:
+        """``format: currency`` (the catalogue's earlier key) still reads as ``unit: money``."""
+        if isinstance(data, dict) and "format" in data and "unit" not in data:
+            data = {**data, "unit": LEGACY_FORMATS.get(data["format"], data["format"])}
+            del data["format"]
+        return data
 
     @model_validator(mode="after")
     def _one_kind(self) -> Metric:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 
 from sqlglot import exp
 
 from bizsight.errors import InvalidArgumentError, did_you_mean
 from bizsight.metrics.compiler import PERIOD, QueryCompiler
-from bizsight.metrics.definitions import Catalogue
+from bizsight.metrics.definitions import Catalogue, Model
 from bizsight.metrics.expressions import date_literal, snippet
 from bizsight.metrics.query import Query
 from bizsight.warehouse.sql import col, ident
@@ -26,10 +27,15 @@ def drill_down(
     fiscal_year_start: int = 1,
     page: int = 1,
     page_size: int = 100,
+    schema: Mapping[str, Sequence[str]] | None = None,
 ) -> exp.Select:
     """SQL for the rows of ``metric``'s model that make up the cell (its period and dimension
     values), ordered by time. A ratio or derived metric drills into the first aggregate it rests
-    on (the numerator)."""
+    on (the numerator).
+
+    With ``schema`` (table → its columns) the rows show the model table's own columns, none of
+    the warehouse's bookkeeping (``_load_id``, ``_row_hash``), and a column the table left empty
+    but a joined table holds (an order line's ``product_name``, ``country``) is filled from it."""
     if metric not in query.metrics:
         raise InvalidArgumentError(
             f"'{metric}' is not a metric of this query{did_you_mean(metric, query.metrics)}"
@@ -50,6 +56,9 @@ def drill_down(
     )
     keys = compiler.group_keys(base.model)
     snippets = [e for _, e in keys] + [snippet(t) for t in (base.sql, base.filter) if t]
+    model = catalogue.models[base.model]
+    if schema:
+        snippets += [c for c in _row_columns(model, schema) if isinstance(c, exp.Alias)]
     select = compiler.rows_of(base.model, snippets, compiler.lo)
     for name, expression in keys:
         if name == PERIOD and not query.grain:
@@ -62,9 +71,29 @@ def drill_down(
             select = select.where(exp.EQ(this=expression, expression=literal))
     if base.filter:
         select = select.where(snippet(base.filter))
-    model = catalogue.models[base.model]
-    columns: list[exp.Expr] = [exp.column(exp.Star(), table=ident("f"))]
+    columns = _row_columns(model, schema) if schema else [exp.column(exp.Star(), table=ident("f"))]
     # The cell's dimension values, under names that cannot clash with the table's own columns.
     columns += [exp.alias_(e, ident(f"by_{n}")) for n, e in keys if n != PERIOD]
     select = select.select(*columns).order_by(col(model.time, "f"))
     return select.limit(page_size).offset((page - 1) * page_size)
+
+
+def _row_columns(model: Model, schema: Mapping[str, Sequence[str]]) -> list[exp.Expr]:
+    """The model table's public columns, each filled from the first join that has it too."""
+    out: list[exp.Expr] = []
+    keys = {join.key for join in model.joins.values()}
+    for name in schema.get(model.table, ()):
+        if name.startswith("_"):
+            continue
+        holders = [
+            alias
+            for alias, join in model.joins.items()
+            if name in schema.get(join.table, ()) and name not in keys
+        ]
+        own = col(name, "f")
+        out.append(
+            exp.alias_(exp.Coalesce(this=own, expressions=[col(name, a) for a in holders]), ident(name))
+            if holders
+            else own
+        )
+    return out

@@ -14,8 +14,9 @@ from bizsight.metrics.periods import months_apart
 from bizsight.metrics.query import Grain, Query
 from bizsight.services.access import CUSTOMER_MODEL, Principal, customer_rows, scoped_query
 from bizsight.services.project import Project
-from bizsight.services.query import RESULTS, catalogue, run_query
+from bizsight.services.query import RESULTS, catalogue, member_names, run_query
 from bizsight.warehouse.connection import Warehouse
+from bizsight.warehouse.engines import DuckDBEngine
 from bizsight.warehouse.model import CUSTOMERS
 from bizsight.warehouse.sql import col, ident, lit, table, template
 
@@ -232,7 +233,18 @@ def _lines(
         .order_by(exp.Ordered(this=col(time, "r"), desc=True))
         .limit(limit)
     )
-    return [{k: v for k, v in row.items() if not k.startswith("_")} for row in wh.records(select)]
+    rows = [{k: v for k, v in row.items() if not k.startswith("_")} for row in wh.records(select)]
+    return with_product_names(project, wh, rows)
+
+
+def with_product_names(project: Project, wh: Warehouse, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows naming a product by id get its name too (``product_name``, kept where a row has one)."""
+    product = catalogue(project).dimensions.get("product")
+    names = product.names if product else None
+    if names is None or not rows or "product_id" not in rows[0]:
+        return rows
+    found = member_names(DuckDBEngine(wh), names, (r["product_id"] for r in rows))
+    return [{**r, "product_name": r.get("product_name") or found.get(r["product_id"])} for r in rows]
 
 
 def segments(

@@ -35,16 +35,27 @@ def loads(wh: Warehouse, *, page: int = 1, page_size: int = 50) -> dict[str, Any
         .offset((page - 1) * page_size)
     )
     total = int(wh.scalar("SELECT count(*) FROM meta.loads"))
-    return {"total": total, "page": page, "page_size": page_size, "loads": wh.records(select)}
+    records = wh.records(select)
+    for record in records:
+        record["duplicates"] = _duplicates(record)
+    return {"total": total, "page": page, "page_size": page_size, "loads": records}
 
 
 def quality_report(wh: Warehouse, load_id: int) -> dict[str, Any]:
-    """The quality report of one load, as stored with it."""
+    """The quality report of one load, as stored with it; its counts are the load's (the CLI's)."""
     rows = wh.rows("SELECT quality FROM meta.loads WHERE load_id = ?", [load_id])
     if not rows:
         raise NotFoundError(f"no load with id {load_id}")
     report: dict[str, Any] = json.loads(rows[0][0]) if rows[0][0] else {}
+    if report and "duplicates" not in report:  # stored before the report counted them together
+        report["duplicates"] = _duplicates(report)
+        report["loaded"] = (report.get("inserted") or 0) + (report.get("updated") or 0)
     return report
+
+
+def _duplicates(counts: dict[str, Any]) -> int:
+    """Duplicates skipped, exact and re-sent together: the number the CLI shows for a load."""
+    return int(counts.get("exact_duplicates") or 0) + int(counts.get("resent_duplicates") or 0)
 
 
 def quarantine(

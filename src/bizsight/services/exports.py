@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -19,6 +19,7 @@ from bizsight.errors import InvalidArgumentError
 from bizsight.metrics.drill import MAX_PAGE_SIZE
 from bizsight.metrics.query import Query
 from bizsight.services.access import Principal, scoped_query
+from bizsight.services.presentation import Presentation
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue, run_drill_down
 from bizsight.warehouse.connection import Warehouse
@@ -65,14 +66,28 @@ def drill_batches(
         page += 1
 
 
-def encode(batches: Iterable[pa.Table], fmt: ExportFormat) -> Iterator[bytes]:
-    """The bytes of the file, in chunks, as the batches arrive."""
-    writers: dict[ExportFormat, Callable[[Iterable[pa.Table]], Iterator[bytes]]] = {
-        ExportFormat.CSV: _csv,
-        ExportFormat.PARQUET: _parquet,
-        ExportFormat.XLSX: _xlsx,
-    }
-    return writers[fmt](batches)
+def encode(
+    batches: Iterable[pa.Table], fmt: ExportFormat, pres: Presentation, units: Mapping[str, str] | None = None
+) -> Iterator[bytes]:
+    """The bytes of the file, in chunks, as the batches arrive: values exact (money to the cent,
+    no float noise); CSV and XLSX headed by the columns' labels, XLSX numbers typed and formatted
+    in their unit; Parquet keeps the column names (a file for programs)."""
+    if units:
+        pres = pres.with_units(units)
+    exact = (pres.exact_table(batch) for batch in batches)
+    if fmt is ExportFormat.PARQUET:
+        return _parquet(exact)
+    labelled = (batch.rename_columns(_headers(batch.column_names, pres)) for batch in exact)
+    return _csv(labelled) if fmt is ExportFormat.CSV else _xlsx(exact, pres)
+
+
+def _headers(columns: list[str], pres: Presentation) -> list[str]:
+    """Labels, with the column name after a label two columns share."""
+    labels = [pres.label(c) for c in columns]
+    return [
+        f"{label} ({c})" if labels.count(label) > 1 else label
+        for label, c in zip(labels, columns, strict=True)
+    ]
 
 
 def parse_format(text: str) -> ExportFormat:
@@ -133,7 +148,19 @@ def _parquet(batches: Iterable[pa.Table]) -> Iterator[bytes]:
     yield pipe.take()
 
 
-def _xlsx(batches: Iterable[pa.Table]) -> Iterator[bytes]:
+# Excel number formats by unit: the value stays a number, shown as the pages show it.
+EXCEL_FORMATS = {
+    "money": "#,##0.00",
+    "count": "#,##0",
+    "percent": "0.0%",
+    "ratio": "0.00",
+    "days": "0",
+    "stars": "0.0",
+    "number": "#,##0.00",
+}
+
+
+def _xlsx(batches: Iterable[pa.Table], pres: Presentation) -> Iterator[bytes]:
     """XLSX is a zip written at the end: rows go to a temporary file (constant memory), which
     then streams out."""
     import xlsxwriter
@@ -142,14 +169,16 @@ def _xlsx(batches: Iterable[pa.Table]) -> Iterator[bytes]:
         book = xlsxwriter.Workbook(handle, {"constant_memory": True, "remove_timezone": True})
         sheet = book.add_worksheet("data")
         dates = book.add_format({"num_format": "yyyy-mm-dd"})
+        by_unit = {unit: book.add_format({"num_format": code}) for unit, code in EXCEL_FORMATS.items()}
         row = 0
         for batch in batches:
             if row == 0:
-                sheet.write_row(0, 0, batch.column_names)
+                sheet.write_row(0, 0, _headers(batch.column_names, pres))
                 row = 1
+            styles = [by_unit.get(pres.names.unit(c) or "") for c in batch.column_names]
             for record in batch.to_pylist():
                 for column, value in enumerate(record.values()):
-                    _cell(sheet, row, column, value, dates)
+                    _cell(sheet, row, column, value, dates, styles[column])
                 row += 1
         book.close()
         handle.seek(0)
@@ -157,12 +186,14 @@ def _xlsx(batches: Iterable[pa.Table]) -> Iterator[bytes]:
             yield chunk
 
 
-def _cell(sheet: Any, row: int, column: int, value: object, dates: Any) -> None:
+def _cell(sheet: Any, row: int, column: int, value: object, dates: Any, style: Any) -> None:
     if isinstance(value, dt.datetime | dt.date):
         sheet.write_datetime(row, column, value, dates)
     elif isinstance(value, Decimal):  # money: a number in Excel (double precision is plenty there)
-        sheet.write_number(row, column, float(value))
-    elif isinstance(value, int | float) or value is None:
-        sheet.write(row, column, value)
+        sheet.write_number(row, column, float(value), style)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        sheet.write_number(row, column, value, style)
+    elif value is None:
+        sheet.write_blank(row, column, None)
     else:
         sheet.write_string(row, column, str(value))  # never a formula, whatever the text says

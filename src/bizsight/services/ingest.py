@@ -18,6 +18,7 @@ from bizsight.ingest.sources import (
     with_headers,
 )
 from bizsight.services.project import Project
+from bizsight.services.uploads import uploaded_name
 
 
 @dataclass
@@ -31,7 +32,7 @@ class IngestSummary:
             "created_project": self.created_project,
             "files": [
                 {
-                    "file": str(r.path),
+                    "file": r.source_name or str(r.path),
                     "entity": r.entity,
                     "load_id": r.load_id,
                     "already_loaded_as": r.already_loaded_as,
@@ -76,7 +77,7 @@ def ingest(project: Project, paths: list[Path], reporter: Reporter) -> IngestSum
         sources = in_load_order(resolved)
         for done, source in enumerate(sources):
             reporter.advance(done, len(sources), f"{source.entity.name}: {source.path.name}")
-            result = load_file(wh, source, settings, reporter)
+            result = load_file(wh, source, settings, reporter, shown=uploaded_name(project, source.path))
             if result.load_id is not None:
                 _write_report(project, result)
             summary.results.append(result)

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 DEFAULT_CONFIG = """\
 # bizsight project settings — every key is optional; see docs/configuration.md.
 timezone: UTC          # IANA name; timestamps with a UTC offset are converted to it
-currency: USD
+currency: auto         # ISO code money is shown in (EUR, GBP, ...); auto: the orders' own currency
+locale: en             # how numbers are written: en (1,234.50), de (1.234,50), fr, en_GB, ...
 date_order: auto       # auto | MDY | DMY — how to read dates such as 03/04/2025
 missing_dimensions: auto   # auto | create | quarantine — orders naming an unknown customer/product
 

@@ -6,24 +6,27 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
 from pydantic import ValidationError
+from sqlglot import exp
 
 from bizsight.config import EngineName
 from bizsight.errors import InvalidArgumentError
 from bizsight.metrics.cache import ResultCache
 from bizsight.metrics.compiler import compile_query
-from bizsight.metrics.definitions import Catalogue, load_catalogue
+from bizsight.metrics.definitions import Catalogue, MemberNames, load_catalogue
 from bizsight.metrics.drill import drill_down
 from bizsight.metrics.query import Filter, Query
+from bizsight.presentation import Unit
 from bizsight.services.project import Project
 from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.engines import DuckDBEngine, Engine, open_engine
+from bizsight.warehouse.sql import col
 
 RESULTS = ResultCache()
 
@@ -31,7 +34,7 @@ RESULTS = ResultCache()
 @dataclass(frozen=True)
 class QueryResult:
     table: pa.Table
-    formats: dict[str, str]
+    units: dict[str, Unit]  # metric column → its unit; dimension and name columns have none
     sql: str
     cached: bool
 
@@ -76,7 +79,8 @@ def run_query(
             compiled = compile_query(cat, query, today=today, fiscal_year_start=fiscal)
             engine = engine_for(project, wh)
             sql = compiled.sql(engine.dialect)
-            return QueryResult(engine.query(sql), compiled.formats, sql, False)
+            table = with_member_names(engine, cat, query.dimensions, engine.query(sql))
+            return QueryResult(table, compiled.units, sql, False)
 
         result, cached = RESULTS.get_or_compute(key, compute)
         return dataclasses.replace(result, cached=True) if cached else result
@@ -85,6 +89,38 @@ def run_query(
         return execute(wh)
     with project.warehouse(read_only=True) as owned:
         return execute(owned)
+
+
+def with_member_names(engine: Engine, cat: Catalogue, dimensions: Sequence[str], table: pa.Table) -> pa.Table:
+    """``table`` with a ``<dimension>_name`` column after each dimension whose members have names
+    (``product`` → ``product_name``), looked up for the members in the result only."""
+    for name in dimensions:
+        names = cat.dimensions[name].names
+        if names is None or name not in table.column_names or not table.num_rows:
+            continue
+        keys = table[name].cast(pa.string()).to_pylist()
+        found = member_names(engine, names, keys)
+        column = pa.array([found.get(k) if k is not None else None for k in keys], pa.string())
+        table = table.add_column(table.column_names.index(name) + 1, f"{name}_name", column)
+    return table
+
+
+def member_names(engine: Engine, names: MemberNames, keys: Iterable[str | None]) -> dict[str, str]:
+    """Member → its name, for the members ``keys`` holds (``P00375`` → "Garden hose 20 m")."""
+    members = sorted({k for k in keys if k is not None})
+    if not members:
+        return {}
+    lookup = (
+        exp.select(
+            exp.alias_(exp.cast(col(names.key), "VARCHAR"), "key"),
+            exp.alias_(exp.Max(this=col(names.name)), "name"),
+        )
+        .from_(exp.to_table(names.table))
+        .where(exp.cast(col(names.key), "VARCHAR").isin(*(exp.Literal.string(m) for m in members)))
+        .group_by(col(names.key))
+    )
+    found = engine.query(lookup.sql(dialect=engine.dialect)).to_pylist()
+    return {row["key"]: row["name"] for row in found if row["name"] is not None}
 
 
 def run_drill_down(
@@ -99,22 +135,43 @@ def run_drill_down(
     wh: Warehouse | None = None,
 ) -> pa.Table:
     """The rows behind one cell of ``query``'s result, a page at a time."""
-    tree = drill_down(
-        catalogue(project),
-        query,
-        metric,
-        cell,
-        today=today or dt.date.today(),
-        fiscal_year_start=project.settings.fiscal_year_start,
-        page=page,
-        page_size=page_size,
-    )
-    if wh is not None:
+    cat = catalogue(project)
+
+    def execute(wh: Warehouse) -> pa.Table:
         engine = engine_for(project, wh)
+        tree = drill_down(
+            cat,
+            query,
+            metric,
+            cell,
+            today=today or dt.date.today(),
+            fiscal_year_start=project.settings.fiscal_year_start,
+            page=page,
+            page_size=page_size,
+            schema=_schema(engine, cat, metric),
+        )
         return engine.query(tree.sql(dialect=engine.dialect))
+
+    if wh is not None:
+        return execute(wh)
     with project.warehouse(read_only=True) as owned:
-        engine = engine_for(project, owned)
-        return engine.query(tree.sql(dialect=engine.dialect))
+        return execute(owned)
+
+
+def _schema(engine: Engine, cat: Catalogue, metric: str) -> dict[str, list[str]]:
+    """The columns of the tables a drill-down of ``metric`` reads: its model's and the joined core
+    tables' (marts may not exist before the first refresh; they hold no row attributes)."""
+    if metric not in cat.metrics:
+        return {}  # drill_down refuses the name, with a did-you-mean
+    model = cat.models[cat.metrics[cat.aggregates([metric])[0]].model or ""]
+    joined = [join.table for join in model.joins.values() if join.table.startswith("core.")]
+    tables = [model.table, *joined]
+    return {
+        t: engine.query(
+            exp.select("*").from_(exp.to_table(t)).limit(0).sql(dialect=engine.dialect)
+        ).column_names
+        for t in tables
+    }
 
 
 _ENGINES: dict[tuple[str, str], Engine] = {}

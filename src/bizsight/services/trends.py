@@ -15,6 +15,7 @@ from bizsight.analytics.trends import GRAINS, split_series, trend_columns
 from bizsight.errors import InvalidArgumentError, did_you_mean
 from bizsight.metrics.periods import period_end
 from bizsight.metrics.query import Filter, Query
+from bizsight.presentation import Unit
 from bizsight.services.project import Project
 from bizsight.services.query import run_query
 from bizsight.warehouse.connection import Warehouse
@@ -28,7 +29,7 @@ class TrendsResult:
     grain: str
     dimension: str | None
     table: pa.Table
-    value_format: str
+    value_unit: Unit  # of the metric, its moving averages and trend; growth columns are percent
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -84,7 +85,7 @@ def trends(
     if table.num_rows and grain != "day":
         last: dt.date = pc.max(table.column("period")).as_py()
         notes += _partial_last_period(project, metric, grain, last, end, tuple(filters), wh)
-    return TrendsResult(metric, grain, by, table, result.formats.get(metric, "number"), notes)
+    return TrendsResult(metric, grain, by, table, result.units.get(metric, Unit.NUMBER), notes)
 
 
 def _partial_last_period(

@@ -2,11 +2,14 @@
 
 An upload goes to a directory of its own under ``.bizsight/uploads/`` (the ingest job removes
 it when it ends). Each file keeps its base name — ingest recognises entities by file name — made
-safe: no directories, no leading dots, only plain characters.
+safe: no directories, no leading dots, only plain characters. The name the user gave each file is
+kept beside them (``.names.json``), so that loads, quarantine and quality reports show it rather
+than the temporary path (:func:`uploaded_name`).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import shutil
@@ -21,6 +24,7 @@ UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 MAX_NAME = 120
 MAX_FILES = 50
 MB = 1024 * 1024
+NAMES = ".names.json"  # saved file name → the name the user uploaded it as
 
 
 def uploads_dir(project: Project) -> Path:
@@ -48,6 +52,31 @@ def safe_name(name: str) -> str:
     return base or "upload"
 
 
+def shown_name(name: str) -> str:
+    """The base name of a client's file name as the user knows it (for display, never a path).
+
+    >>> shown_name("C:\\\\Users\\\\ana\\\\ventas ñ.csv")
+    'ventas ñ.csv'
+    >>> shown_name("../x\\ny.csv")
+    'x y.csv'
+    """
+    base = PureWindowsPath(PurePosixPath(name).name).name
+    return " ".join("".join(c if c.isprintable() else " " for c in base).split()) or safe_name(name)
+
+
+def uploaded_name(project: Project, path: Path) -> str | None:
+    """The name the user uploaded ``path`` as, when it is a file of an upload; else None."""
+    folder = path.resolve().parent
+    if folder.parent != uploads_dir(project).resolve():
+        return None
+    try:
+        names = json.loads((folder / NAMES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return path.name
+    shown = names.get(path.name) if isinstance(names, dict) else None
+    return shown if isinstance(shown, str) and shown else path.name
+
+
 class UploadSink:
     """Receives the files of one upload, one at a time, and keeps them under the limit (all
     files together). Anything wrong removes the whole upload: nothing is kept."""
@@ -57,6 +86,7 @@ class UploadSink:
         self.limit_mb = limit_mb
         self.dir = uploads_dir(project) / secrets.token_hex(8)
         self.files: list[Path] = []
+        self.names: dict[str, str] = {}
         self.size = 0
         self._current: BinaryIO | None = None
 
@@ -75,6 +105,8 @@ class UploadSink:
         self._close()
         self._current = path.open("xb")
         self.files.append(path)
+        self.names[path.name] = shown_name(client_name)
+        (self.dir / NAMES).write_text(json.dumps(self.names), encoding="utf-8")
         return path
 
     def write(self, data: bytes) -> None:

@@ -19,6 +19,7 @@ from bizsight.analytics.whatif import (
 from bizsight.errors import InvalidArgumentError, did_you_mean
 from bizsight.metrics.periods import add_months, last_complete_month_end, period_start
 from bizsight.metrics.query import Grain, Query
+from bizsight.presentation import Unit
 from bizsight.services.forecast import (
     MetricForecast,
     data_bounds,
@@ -29,7 +30,7 @@ from bizsight.services.project import Project
 from bizsight.services.query import catalogue, run_query
 from bizsight.warehouse.connection import Warehouse
 
-PRICE_FORMATS = ("currency", "number")  # money moves with price × quantity, counts with quantity
+PRICE_UNITS = (Unit.MONEY, Unit.COUNT)  # money moves with price × quantity, counts with quantity
 
 
 @dataclass(frozen=True)
@@ -45,14 +46,14 @@ def what_if(project: Project, wh: Warehouse, fc: MetricForecast, scenarios: Sequ
     metric = catalogue(project).metrics[fc.metric]
     for scenario in scenarios:
         if scenario.kind == "price":
-            if metric.format not in PRICE_FORMATS or metric.kind != "aggregate":
+            if metric.unit not in PRICE_UNITS or metric.kind != "aggregate":
                 raise InvalidArgumentError(
                     f"a price scenario applies to money or counts of sales (revenue, orders, units), not {fc.metric}"
                 )
-            factor = price_multiplier(scenario, metric.format)
+            factor = price_multiplier(scenario, money=metric.unit is Unit.MONEY)
             assumptions.append(
                 f"{scenario.label}: demand × (1 {scenario.change:+.3f})^{scenario.elasticity}"
-                f"{', revenue also × the price' if metric.format == 'currency' else ''} → × {factor:.4f}"
+                f"{', revenue also × the price' if metric.unit is Unit.MONEY else ''} → × {factor:.4f}"
             )
         else:
             share = new_customer_share(project, wh, fc.metric, scenario.channel)

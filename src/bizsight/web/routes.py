@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from bizsight.errors import NotFoundError
 from bizsight.services.access import Permission, Principal, allowed
 from bizsight.services.page_data import data_bounds
+from bizsight.services.presentation import presentation
 from bizsight.services.users import session_principal
 from bizsight.serving.deps import SESSION_COOKIE, StateDep, WarehouseDep
 from bizsight.warehouse.connection import Warehouse
@@ -134,6 +135,7 @@ def _render(request: Request, who: Visitor, wh: Warehouse, name: str, **params: 
                 "permissions": [p.value for p in Permission if allowed(user, p)],
                 "bounds": {k: v.isoformat() if v else None for k, v in bounds.items()},
                 "limits": {"max_upload_mb": request.app.state.bizsight.project.settings.server.max_upload_mb},
+                "presentation": presentation(request.app.state.bizsight.project, wh).boot,
                 "params": params,
             }
         ),

@@ -11,6 +11,7 @@ from bizsight.api.schemas import CatalogueOut, DimensionOut, DrillPage, DrillReq
 from bizsight.api.schemas.errors import ERRORS
 from bizsight.metrics.query import Query
 from bizsight.services.access import scoped_query
+from bizsight.services.presentation import presentation
 from bizsight.services.query import catalogue as load_catalogue
 from bizsight.services.query import run_drill_down, run_query
 
@@ -19,7 +20,7 @@ router = APIRouter(tags=["metrics"], responses=ERRORS)
 
 @router.get("/catalogue", response_model_exclude_none=True)
 def catalogue(user: CatalogueUser, project: ProjectDep) -> CatalogueOut:
-    """Every metric and dimension that can be asked for, with labels, formats and descriptions."""
+    """Every metric and dimension that can be asked for, with labels, units and descriptions."""
     found = load_catalogue(project)
     return CatalogueOut(
         metrics=dict(found.metrics),
@@ -35,8 +36,10 @@ def query(body: Query, user: QueryUser, project: ProjectDep, wh: WarehouseDep) -
     """Metrics by period and dimensions: one row per period × dimension values."""
     scoped = scoped_query(user, body, load_catalogue(project))
     result = run_query(project, scoped, wh=wh)
+    names = presentation(project, wh).names
+    labels = {column: names.label(column) for column in result.table.column_names}
     return QueryResult.model_validate(
-        {**table_json(result.table), "formats": result.formats, "cached": result.cached}
+        {**table_json(result.table), "units": result.units, "labels": labels, "cached": result.cached}
     )
 
 

@@ -20,6 +20,7 @@ from bizsight.metrics.query import Query as MetricQuery
 from bizsight.services import customers as customer_service
 from bizsight.services.access import Principal, scoped_query
 from bizsight.services.exports import ExportFormat, drill_batches, encode
+from bizsight.services.presentation import Presentation, presentation
 from bizsight.services.query import catalogue, run_query
 from bizsight.services.users import record
 
@@ -39,9 +40,10 @@ def export_query(
     format: FormatParam = ExportFormat.CSV,
 ) -> StreamingResponse:
     """A query's result as a file."""
-    result = run_query(project, scoped_query(user, body, catalogue(project)), wh=wh).table
-    _audit(state, user, "query", format, result.num_rows, client, body.model_dump(mode="json"))
-    return _download([result], format, "query")
+    result = run_query(project, scoped_query(user, body, catalogue(project)), wh=wh)
+    _audit(state, user, "query", format, result.table.num_rows, client, body.model_dump(mode="json"))
+    units = {column: unit.value for column, unit in result.units.items()}
+    return _download([result.table], format, "query", presentation(project, wh).with_units(units))
 
 
 @router.post("/drill-down", response_class=StreamingResponse, responses=FILE_RESPONSES)
@@ -55,6 +57,7 @@ def export_drill_down(
 ) -> StreamingResponse:
     """Every row behind one cell (up to server.export_max_rows), streamed as it is read."""
     limit = project.settings.server.export_max_rows
+    pres = presentation(project)
 
     def batches() -> Iterator[pa.Table]:
         with state.warehouse.cursor() as wh:  # the request's own cursor ends before streaming does
@@ -65,7 +68,7 @@ def export_drill_down(
     stream = batches()
     first = next(stream, None)  # errors in the request show as 4xx before any byte is sent
     _audit(state, user, "drill-down", format, None, client, body.model_dump(mode="json"))
-    return _download(itertools.chain([first] if first is not None else [], stream), format, "rows")
+    return _download(itertools.chain([first] if first is not None else [], stream), format, "rows", pres)
 
 
 @router.get("/customers", response_class=StreamingResponse, responses=FILE_RESPONSES)
@@ -87,13 +90,15 @@ def export_customers(
     )
     table = pa.Table.from_pylist(found["customers"]) if found["customers"] else pa.table({})
     _audit(state, user, "customers", format, table.num_rows, client, {"search": search, "segment": segment})
-    return _download([table], format, "customers")
+    return _download([table], format, "customers", presentation(project, wh))
 
 
-def _download(batches: Iterable[pa.Table], fmt: ExportFormat, name: str) -> StreamingResponse:
+def _download(
+    batches: Iterable[pa.Table], fmt: ExportFormat, name: str, pres: Presentation
+) -> StreamingResponse:
     filename = f"bizsight-{name}-{dt.date.today().isoformat()}.{fmt.value}"
     return StreamingResponse(
-        encode(batches, fmt),
+        encode(batches, fmt, pres),
         media_type=fmt.media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

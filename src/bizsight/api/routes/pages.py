@@ -34,6 +34,7 @@ from bizsight.api.schemas.errors import ERRORS
 from bizsight.metrics.query import Query as MetricQuery
 from bizsight.services import page_data as service
 from bizsight.services.exports import ExportFormat, encode
+from bizsight.services.presentation import presentation
 from bizsight.services.users import record
 
 router = APIRouter(prefix="/insights", tags=["pages"], responses=ERRORS)
@@ -90,6 +91,7 @@ def affinity(user: QueryUser, wh: WarehouseDep) -> AffinityOut:
 def export_shown(
     body: service.ShownTable,
     user: ExportUser,
+    project: ProjectDep,
     state: StateDep,
     client: Client,
     format: Annotated[ExportFormat, Query(description="csv, xlsx or parquet")] = ExportFormat.CSV,
@@ -107,7 +109,7 @@ def export_shown(
     )
     filename = f"bizsight-{body.name}-{dt.date.today().isoformat()}.{format.value}"
     return StreamingResponse(
-        encode([table], format),
+        encode([table], format, presentation(project)),
         media_type=format.media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -38,6 +38,7 @@ class RecentLoad(Answer):
     quarantined: int | None
     exact_duplicates: int | None
     resent_duplicates: int | None
+    duplicates: int | None = Field(default=None, description="exact and re-sent together, as the CLI counts")
 
 
 class DataStatus(Answer):
@@ -76,12 +77,24 @@ class QualityReport(Answer):
     inserted: int | None = None
     updated: int | None = None
     quarantined: int | None = None
+    loaded: int | None = Field(default=None, description="inserted + updated")
     quarantined_by_rule: dict[str, int] | None = None
+    duplicates: int | None = Field(default=None, description="exact and re-sent together, as the CLI counts")
     exact_duplicates: int | None = None
     resent_duplicates: int | None = None
+    rejected_rows_sent_again: int | None = Field(
+        default=None,
+        description="duplicates that are rejected rows sent again (in the file or an earlier load)",
+    )
     placeholders_created: int | None = None
     invariant_holds: bool | None = Field(default=None, description="read = loaded + quarantined + duplicates")
-    missing_share: dict[str, float] | None = None
+    missing_share: dict[str, float] | None = Field(
+        default=None, description="column → share of the rows read (quarantined ones included) left empty"
+    )
+    missing_rows: dict[str, int] | None = Field(default=None, description="column → rows read left empty")
+    missing_rows_quarantined: dict[str, int] | None = Field(
+        default=None, description="column → of those rows, how many were quarantined"
+    )
     match_rate: dict[str, float | None] | None = None
     examples: dict[str, list[str]] | None = Field(default=None, description="rule → a few reasons")
     core_rows_before: int | None = None

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from bizsight.api.schemas.common import Answer, Row, Table
 from bizsight.metrics.definitions import Metric
+from bizsight.presentation import Unit
 
 
 class DimensionOut(Answer):
@@ -25,7 +26,10 @@ class QueryResult(Table):
     """One row per period × dimension values: ``period`` (with a grain), each dimension, each
     metric and, with ``compare``, ``<metric>__previous``, ``__change`` and ``__change_pct``."""
 
-    formats: dict[str, str] = Field(description="column → currency, number, percent, ...")
+    units: dict[str, Unit] = Field(
+        description="metric column → money, count, percent (a fraction), ratio, ..."
+    )
+    labels: dict[str, str] = Field(description="every column → what a person calls it")
     cached: bool = Field(description="answered from the result cache (the data had not changed)")
 
 
@@ -71,6 +75,7 @@ class SentimentOut(Answer):
 
 class RatedProduct(Answer):
     product: str
+    product_name: str | None
     average_rating: float
     review_count: int
     negative_review_share: float | None

@@ -26,17 +26,13 @@
     report.body.replaceChildren(B.empty(quality ? "Click a load to see its quality report." : "Quality reports need the editor or admin role."));
     const showReport = async (load) => {
       const r = await B.api("GET", "/api/v1/data/loads/" + load.load_id + "/quality");
-      const missing = Object.entries(r.missing_share || {}).map(([column, share]) => ({ column, missing: share }));
-      const rules = Object.entries(r.quarantined_by_rule || {}).map(([rule, rows]) => ({ rule, rows }));
-      report.body.replaceChildren(
-        el("p", { text: `${r.entity} · ${r.file} · read ${r.rows_read}, inserted ${r.inserted}, quarantined ${r.quarantined}, duplicates ${r.exact_duplicates}; invariant ${r.invariant_holds ? "holds" : "BROKEN"}` }),
-        B.table(["column", "missing"], missing, { formats: { missing: "percent" } }),
-        rules.length ? B.table(["rule", "rows"], rules) : el("p", { text: "No rows quarantined." }));
-      report.tools.replaceChildren(B.exportButtons(B.exportShown("quality-" + r.load_id, ["column", "missing"], missing)));
+      report.body.replaceChildren(...B.qualityView(r));
+      const missing = Object.entries(r.missing_share || {}).map(([column, share]) => ({ column, missing_rows: (r.missing_rows || {})[column] ?? null, missing: share }));
+      report.tools.replaceChildren(B.exportButtons(B.exportShown("quality-" + r.load_id, ["column", "missing_rows", "missing"], missing)));
     };
     B.figure(grid, {
       id: "loads", title: "Loads", name: "loads", span: 12, rows: loads.loads,
-      columns: ["load_id", "entity", "source_file", "finished_at", "rows_read", "inserted", "updated", "quarantined", "exact_duplicates"],
+      columns: ["load_id", "entity", "source_file", "finished_at", "rows_read", "inserted", "updated", "quarantined", "duplicates"],
       tableOptions: { onRow: quality ? showReport : null }, emptyMessage: "No loads yet.",
     });
     if (quality) quarantineBrowser(grid);

@@ -66,17 +66,70 @@ const Bizsight = (function () {
     box.textContent = message || ""; box.hidden = !message;
   }
 
-  // --- formatting ----------------------------------------------------------------------
-  const numberFmt = new Intl.NumberFormat("en", { maximumFractionDigits: 2 });
-  const compactFmt = new Intl.NumberFormat("en", { notation: "compact", maximumFractionDigits: 1 });
-  function format(value, kind, compact) {
-    if (value === null || value === undefined || value === "") return "–";
-    const number = Number(value);
-    if (typeof value === "string" && Number.isNaN(number)) return value;
-    if (kind === "percent") return (number * 100).toFixed(1) + " %";
-    if (compact && Math.abs(number) >= 100000) return compactFmt.format(number);
-    if (typeof value === "number" || !Number.isNaN(number)) return numberFmt.format(number);
-    return String(value);
+  // --- presentation: labels, units and numbers, exactly as bizsight.presentation writes them ----
+  const P = boot.presentation;
+  const LEGACY_UNITS = { currency: "money", decimal: "ratio" };
+  const SUFFIXES = [["__change_pct", " change (%)", "percent"], ["__previous", " (previous)", null], ["__change", " change", null], ["_name", " name", ""]];
+  function words(name) {
+    const text = name.replace(/__/g, " ").replace(/_/g, " ").trim();
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+  function label(column) {
+    if (P.labels[column]) return P.labels[column];
+    for (const [suffix, text] of SUFFIXES) {
+      const base = column.endsWith(suffix) ? column.slice(0, -suffix.length) : null;
+      if (base && P.labels[base]) return P.labels[base] + text;
+    }
+    return words(column);
+  }
+  function unitOf(column) {
+    if (P.units[column]) return P.units[column];
+    for (const [suffix, , unit] of SUFFIXES) {
+      const base = column.endsWith(suffix) ? column.slice(0, -suffix.length) : null;
+      if (base && P.labels[base]) return unit === "" ? null : unit || P.units[base] || null;
+    }
+    return null;
+  }
+  // The same algorithm as Presenter.format: fixed decimals per unit rounded half away from zero
+  // (toFixed), groups of three, the locale's symbols, percentages stored as fractions.
+  function formatter(spec) {
+    function grouped(fixed) {
+      const [whole, fraction] = fixed.split(".");
+      let out = "";
+      for (let end = whole.length; end > 0; end -= 3) out = whole.slice(Math.max(0, end - 3), end) + (out ? spec.group + out : "");
+      return fraction ? out + spec.decimal + fraction : out;
+    }
+    return function format(value, unit, compact) {
+      if (value === null || value === undefined || value === "") return spec.missing;
+      const number = typeof value === "number" ? value : Number(value);
+      if (typeof value !== "number" && (typeof value !== "string" || Number.isNaN(number))) return String(value);
+      if (!Number.isFinite(number)) return spec.missing;
+      unit = LEGACY_UNITS[unit] || unit || "number";
+      if (!(unit in spec.decimals) && unit !== "money") unit = "number";
+      let scaled = unit === "percent" ? number * 100 : number;
+      let places = unit === "money" ? spec.money_decimals : spec.decimals[unit];
+      let suffix = "";
+      if (compact && ["money", "count", "number"].includes(unit) && Math.abs(scaled) >= spec.compact_from) {
+        const [size, letter] = spec.compact_steps.find(([step]) => Math.abs(scaled) >= step);
+        scaled /= size; places = 1; suffix = letter;
+      }
+      const fixed = Math.abs(scaled).toFixed(places);
+      const digits = grouped(fixed) + suffix;
+      const sign = scaled < 0 && /[1-9]/.test(fixed) ? spec.minus : "";
+      if (unit === "money") return sign + spec.money_before + digits + spec.money_after;
+      if (unit === "percent") return sign + digits + spec.percent_after;
+      if (unit === "days") return sign + digits + (digits === "1" ? spec.day : spec.days);
+      if (unit === "stars") return sign + digits + spec.stars;
+      return sign + digits;
+    };
+  }
+  const format = formatter(P);
+  // A column's value as text: in the unit the column is known by, unless the caller says; an
+  // integer of no known unit (a year, an id) is written as it is.
+  function cell(value, column, unit) {
+    unit = unit || unitOf(column);
+    if (!unit && Number.isInteger(value)) return String(value);
+    return format(value, unit);
   }
 
   // --- catalogue and the models a metric reads --------------------------------------------
@@ -198,16 +251,18 @@ const Bizsight = (function () {
   function table(columns, rows, options) {
     options = options || {};
     const formats = options.formats || {};
-    const head = el("tr", {}, columns.map((c) => el("th", { text: (options.labels && options.labels[c]) || c })));
+    const head = el("tr", {}, columns.map((c) => el("th", { text: (options.labels && options.labels[c]) || label(c) })));
     const body = rows.map((row) => {
       const tr = el("tr", { class: options.onRow ? "clickable" : null },
         columns.map((c) => {
           const value = row[c];
-          const isNumber = typeof value === "number" || (typeof value === "string" && value !== "" && !Number.isNaN(Number(value)) && formats[c]);
-          const cell = el("td", { class: isNumber ? "num" : null });
-          if (options.link && options.link[c]) cell.append(el("a", { href: options.link[c](row), text: String(value ?? "") }));
-          else cell.textContent = isNumber ? format(value, formats[c]) : text(value);
-          return cell;
+          const unit = formats[c] || unitOf(c);
+          const isNumber = typeof value === "number" || (typeof value === "string" && value !== "" && !Number.isNaN(Number(value)) && unit);
+          const td = el("td", { class: isNumber ? "num" : null });
+          if (options.titles && options.titles[c] && options.titles[c](row)) td.title = options.titles[c](row);
+          if (options.link && options.link[c]) td.append(el("a", { href: options.link[c](row), text: String(value ?? "") }));
+          else td.textContent = isNumber ? cell(value, c, formats[c]) : text(value);
+          return td;
         }));
       if (options.onRow) tr.addEventListener("click", () => options.onRow(row));
       return tr;
@@ -297,7 +352,7 @@ const Bizsight = (function () {
   }
 
   return {
-    boot, api, download, el, notice, format, table, empty, exportButtons, exportQuery, exportShown,
+    boot, api, download, el, notice, format, formatter, label, unitOf, cell, table, empty, exportButtons, exportQuery, exportShown,
     drill, scoped, scope, filters, useSaved, DIMENSIONS, catalogue, fits, pages, start, can: (p) => boot.permissions.includes(p),
   };
 })();

@@ -62,6 +62,24 @@
     return box;
   }
 
+  // A load's quality report: its counts (the CLI's: duplicates are exact and re-sent together),
+  // the empty values per column (quarantined rows included), the quarantine rules.
+  function qualityView(r) {
+    const missing = Object.entries(r.missing_share || {}).map(([column, share]) => ({
+      column, missing_rows: (r.missing_rows || {})[column] ?? null, missing: share,
+      quarantined: (r.missing_rows_quarantined || {})[column] ?? null,
+    }));
+    const rules = Object.entries(r.quarantined_by_rule || {}).map(([rule, rows]) => ({ rule, rows }));
+    const duplicates = r.duplicates ?? (r.exact_duplicates || 0) + (r.resent_duplicates || 0);
+    const count = (n) => B.format(n, "count");
+    return [
+      el("p", { class: "quality-summary", text: `${r.entity} · ${r.file} · read ${count(r.rows_read)}, loaded ${count(r.loaded ?? r.inserted)}, quarantined ${count(r.quarantined)}, duplicates ${count(duplicates)}; invariant ${r.invariant_holds ? "holds" : "BROKEN"}` }),
+      B.table(["column", "missing_rows", "missing", "quarantined"], missing, { labels: { missing_rows: "Empty values", missing: "Share empty", quarantined: "Of them quarantined" } }),
+      rules.length ? B.table(["rule", "rows"], rules) : el("p", { text: "No rows quarantined." }),
+    ];
+  }
+  B.qualityView = qualityView;
+
   async function qualityReport(loadId, into) {
     const existing = into.querySelector(`[data-load="${loadId}"]`);
     if (existing) { existing.remove(); return; } // a second click folds it away
@@ -69,13 +87,7 @@
     into.append(box);
     try {
       const r = await B.api("GET", "/api/v1/data/loads/" + loadId + "/quality");
-      const missing = Object.entries(r.missing_share || {}).map(([column, share]) => ({ column, missing: share }));
-      const rules = Object.entries(r.quarantined_by_rule || {}).map(([rule, rows]) => ({ rule, rows }));
-      box.replaceChildren(
-        el("h3", { text: `Quality report · load ${loadId}` }),
-        el("p", { text: `${r.entity} · ${r.file} · read ${r.rows_read}, inserted ${r.inserted}, quarantined ${r.quarantined}, duplicates ${r.exact_duplicates}; invariant ${r.invariant_holds ? "holds" : "BROKEN"}` }),
-        B.table(["column", "missing"], missing, { formats: { missing: "percent" } }),
-        rules.length ? B.table(["rule", "rows"], rules) : el("p", { text: "No rows quarantined." }));
+      box.replaceChildren(el("h3", { text: `Quality report · load ${loadId}` }), ...qualityView(r));
     } catch (err) { box.replaceChildren(el("p", { class: "error", text: err.message })); }
   }
 

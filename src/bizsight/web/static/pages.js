@@ -32,7 +32,7 @@
     for (const metric of metrics) {
       const { body, tools } = cards.get(metric);
       const change = row[metric + "__change_pct"];
-      const value = el("div", { class: "value", "data-metric": metric, title: "click for the rows behind it", text: B.format(row[metric], now.formats[metric], true) });
+      const value = el("div", { class: "value", "data-metric": metric, title: "click for the rows behind it", text: B.format(row[metric], now.units[metric], true) });
       value.style.cursor = "pointer";
       value.addEventListener("click", () => B.drill(totals, metric, {}));
       body.replaceChildren(value,

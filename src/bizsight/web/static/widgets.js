@@ -87,7 +87,7 @@
       const row = answer.rows[0];
       const change = row[metric + "__change_pct"];
       body.replaceChildren(
-        el("div", { class: "value", "data-metric": metric, text: B.format(row[metric], answer.formats[metric]) }),
+        el("div", { class: "value", "data-metric": metric, text: B.format(row[metric], answer.units[metric]) }),
         el("div", { class: "change " + (change > 0 ? "up" : change < 0 ? "down" : ""), text: change === undefined || change === null ? "" : (change > 0 ? "▲ " : "▼ ") + (Math.abs(change) * 100).toFixed(1) + " % vs previous period" }),
       );
     },
@@ -125,7 +125,7 @@
     },
     table(body, query, answer) {
       const columns = answer.columns.map((c) => c.name);
-      body.replaceChildren(B.table(columns, answer.rows, { formats: answer.formats, onRow: drillTo(query, query.metrics[0]) }));
+      body.replaceChildren(B.table(columns, answer.rows, { formats: answer.units, labels: answer.labels, onRow: drillTo(query, query.metrics[0]) }));
     },
   };
 

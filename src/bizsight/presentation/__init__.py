@@ -1,0 +1,8 @@
+"""Presentation: the one layer that names numbers and turns them into text (DESIGN.md,
+"Presentation"). :mod:`.numbers` formats a value in a unit for a currency and locale;
+:mod:`.labels` says what each column is called and what it measures."""
+
+from bizsight.presentation.labels import Names, words
+from bizsight.presentation.numbers import LEGACY_FORMATS, Presenter, Unit, exact, unit_of
+
+__all__ = ["LEGACY_FORMATS", "Names", "Presenter", "Unit", "exact", "unit_of", "words"]
