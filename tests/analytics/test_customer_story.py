@@ -14,6 +14,7 @@ from bizsight.analytics.churn import ChurnModel, score_features
 from bizsight.analytics.churn_features import CATEGORICAL_FEATURES, FEATURES, NUMERIC_FEATURES
 from bizsight.analytics.churn_reasons import reason_words, usual_gap_days
 from bizsight.analytics.customer_story import customer_story
+from bizsight.presentation.numbers import Presenter
 
 # The demo's C0000019 (seed 42): 48 orders from 2 Oct 2023 to 6 May 2026, Loyal, churn risk 80 %,
 # p_alive 6 %, CLV 396 after 25,157 of revenue.
@@ -129,7 +130,7 @@ def test_the_story_says_which_number_is_which() -> None:
     # 947 days over 47 gaps: an order every 20 days; 147 / 20.1 = 7.3, written "7×".
     assert story["summary"] == (
         "No order for 147 days, 7× their usual gap of 20 days. Both models say they have probably "
-        "stopped buying (churn risk 80 %, still a customer 6 %), although their past buying puts "
+        "stopped buying (churn risk 79.7%, still a customer 6.0%), although their past buying puts "
         "them in the segment Loyal."
     )
     assert (
@@ -137,15 +138,20 @@ def test_the_story_says_which_number_is_which() -> None:
         and "describes the past" in story["segment"]
     )
     assert story["churn_risk"] == (
-        "Churn risk 80 %: the churn model's probability that they buy nothing in the next 133 days."
+        "Churn risk 79.7%: the churn model's probability that they buy nothing in the next 133 days."
     )
-    assert story["p_alive"].startswith("Still a customer 6 % (p_alive): the purchase model's (BG/NBD)")
+    assert story["p_alive"].startswith("Still a customer 6.0% (p_alive): the purchase model's (BG/NBD)")
     assert story["clv_if_alive"] == pytest.approx(396.04 / 0.0604)
     assert story["clv"] == (
-        "CLV 396: the expected, discounted value of their purchases in the next 12 months, not what "
-        "they spent so far (25,157). This customer has likely lapsed (p_alive 6 %), so the expected "
-        "value is small; if they are still a customer, about 6,557."
+        "CLV $396.04: the expected, discounted value of their purchases in the next 12 months, not "
+        "what they spent so far ($25,156.87). This customer has likely lapsed (p_alive 6.0%), so the "
+        "expected value is small; if they are still a customer, about $6,556.95."  # 396.04 / 0.0604
     )
+
+
+def test_the_story_writes_numbers_as_the_project_shows_them() -> None:
+    story = customer_story(LOYAL_BUT_SILENT, presenter=Presenter("EUR", "de"))
+    assert "CLV 396,04\xa0€" in story["clv"] and "(p_alive 6,0\xa0%)" in story["clv"]
 
 
 def test_the_story_of_an_active_customer_and_of_one_without_scores() -> None:
@@ -159,11 +165,11 @@ def test_the_story_of_an_active_customer_and_of_one_without_scores() -> None:
     story = customer_story(active)
     assert story["summary"] == (
         "Last order 12 days ago; they usually order every 20 days. Both models expect them to buy "
-        "again (churn risk 10 %, still a customer 95 %)."
+        "again (churn risk 10.0%, still a customer 95.0%)."
     )
     assert "lapsed" not in story["clv"]
     mixed = customer_story({**active, "churn_probability": 0.7})
-    assert "The models differ: churn risk 70 % is about the next 133 days" in mixed["summary"]
+    assert "The models differ: churn risk 70.0% is about the next 133 days" in mixed["summary"]
     bare = customer_story({"customer_id": "C9"})
     assert bare == {
         "segment": None,

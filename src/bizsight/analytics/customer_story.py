@@ -20,7 +20,7 @@ contradiction, and this module says so for the customer at hand.
 ...     "churn_probability": 0.8, "p_alive": 0.06, "churn_days": 63, "clv": 396.0,
 ...     "net_revenue": 25156.87})
 >>> story["summary"]
-'No order for 147 days, 7× their usual gap of 20 days. Both models say they have probably stopped buying (churn risk 80 %, still a customer 6 %), although their past buying puts them in the segment Loyal.'
+'No order for 147 days, 7× their usual gap of 20 days. Both models say they have probably stopped buying (churn risk 80.0%, still a customer 6.0%), although their past buying puts them in the segment Loyal.'
 >>> round(story["clv_if_alive"])
 6600
 """
@@ -31,6 +31,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from bizsight.presentation.numbers import Presenter, Unit
+
 GOOD_SEGMENTS = frozenset({"Champions", "Loyal", "Potential Loyalists", "New Customers", "Promising"})
 """Segments of the default rules that sound like good news: the summary says when risk contradicts one."""
 
@@ -38,17 +40,21 @@ LAPSED_P_ALIVE = 0.1
 """Below this p_alive the CLV sentence says the customer has likely lapsed."""
 
 
-def _pct(value: float) -> str:
-    """Whole percents, one decimal below 1 % so that a small chance does not read as none.
+def _pct(value: float, presenter: Presenter) -> str:
+    """A probability as the pages show it (:mod:`bizsight.presentation`).
 
-    >>> _pct(0.8), _pct(0.0015), _pct(0.0)
-    ('80 %', '0.1 %', '0 %')
+    >>> _pct(0.7968, Presenter("USD", "en"))
+    '79.7%'
     """
-    return (f"{value:.1%}" if 0 < value < 0.01 else f"{value:.0%}").replace("%", " %")
+    return presenter.format(value, Unit.PERCENT)
 
 
-def _money(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+def _money(value: float, presenter: Presenter) -> str:
+    return presenter.format(value, Unit.MONEY)
+
+
+def _days(value: float, presenter: Presenter) -> str:
+    return presenter.format(value, Unit.DAYS)
 
 
 def usual_order_gap(row: Mapping[str, Any]) -> float | None:
@@ -63,24 +69,24 @@ def usual_order_gap(row: Mapping[str, Any]) -> float | None:
     return (last - first).days / (orders - 1)
 
 
-def _now(row: Mapping[str, Any]) -> str | None:
+def _now(row: Mapping[str, Any], p: Presenter) -> str | None:
     days = row.get("recency_days")
     if days is None:
         return None
     gap = usual_order_gap(row)
     if gap and days / gap >= 1.5:
-        return f"No order for {days:,} days, {days / gap:.0f}× their usual gap of {gap:,.0f} days."
+        return f"No order for {_days(days, p)}, {days / gap:.0f}× their usual gap of {_days(gap, p)}."
     if gap:
-        return f"Last order {days:,} days ago; they usually order every {gap:,.0f} days."
-    return f"No order for {days:,} days since their only order." if row.get("orders") == 1 else None
+        return f"Last order {_days(days, p)} ago; they usually order every {_days(gap, p)}."
+    return f"No order for {_days(days, p)} since their only order." if row.get("orders") == 1 else None
 
 
-def _verdict(churn: float | None, alive: float | None, window: str) -> str | None:
+def _verdict(churn: float | None, alive: float | None, window: str, p: Presenter) -> str | None:
     scores = ", ".join(
         part
         for part in (
-            f"churn risk {_pct(churn)}" if churn is not None else "",
-            f"still a customer {_pct(alive)}" if alive is not None else "",
+            f"churn risk {_pct(churn, p)}" if churn is not None else "",
+            f"still a customer {_pct(alive, p)}" if alive is not None else "",
         )
         if part
     )
@@ -93,18 +99,22 @@ def _verdict(churn: float | None, alive: float | None, window: str) -> str | Non
     if all(v < 0.5 for v in gone):
         who = "Both models expect" if len(gone) == 2 else "The model expects"
         return f"{who} them to buy again ({scores})"
-    return f"The models differ: churn risk {_pct(churn or 0)} is about the next {window}, p_alive {_pct(alive or 0)} about ever buying again"
+    return f"The models differ: churn risk {_pct(churn or 0, p)} is about the next {window}, p_alive {_pct(alive or 0, p)} about ever buying again"
 
 
-def customer_story(row: Mapping[str, Any], *, horizon_months: int = 12) -> dict[str, Any]:
+def customer_story(
+    row: Mapping[str, Any], *, horizon_months: int = 12, presenter: Presenter | None = None
+) -> dict[str, Any]:
     """Sentences for a customer ``row`` (the columns of the customer views): ``summary``
     reconciling segment and risk, and what ``segment``, ``churn_risk``, ``p_alive`` and ``clv``
     each mean with this customer's values; ``clv_if_alive`` (None when p_alive is unknown or
-    below 0.1 %). A score the row lacks gets None.
+    below 0.1 %). A score the row lacks gets None. Numbers are written by ``presenter`` (the
+    project's currency and locale; default USD, en), as the pages write them.
 
     >>> customer_story({"churn_probability": 0.2})["churn_risk"]
-    "Churn risk 20 %: the churn model's probability that they buy nothing in the churn window."
+    "Churn risk 20.0%: the churn model's probability that they buy nothing in the churn window."
     """
+    p = presenter or Presenter()
     segment, churn, alive, clv = (row.get(k) for k in ("rfm_segment", "churn_probability", "p_alive", "clv"))
     days = row.get("churn_days")
     window = f"{days} days" if days else "churn window"
@@ -128,34 +138,34 @@ def customer_story(row: Mapping[str, Any], *, horizon_months: int = 12) -> dict[
         )
     if churn is not None:
         out["churn_risk"] = (
-            f"Churn risk {_pct(churn)}: the churn model's probability that they buy nothing in the "
+            f"Churn risk {_pct(churn, p)}: the churn model's probability that they buy nothing in the "
             + (f"next {window}." if days else "churn window.")
         )
     if alive is not None:
         out["p_alive"] = (
-            f"Still a customer {_pct(alive)} (p_alive): the purchase model's (BG/NBD) probability that they "
+            f"Still a customer {_pct(alive, p)} (p_alive): the purchase model's (BG/NBD) probability that they "
             "have not stopped buying for good, from how often they bought and how long they have been silent."
         )
     if clv is not None:
         spent = row.get("net_revenue")
-        sentence = f"CLV {_money(clv)}: the expected, discounted value of their purchases in the next {horizon_months} months"
-        sentence += f", not what they spent so far ({_money(spent)})." if spent is not None else "."
+        sentence = f"CLV {_money(clv, p)}: the expected, discounted value of their purchases in the next {horizon_months} months"
+        sentence += f", not what they spent so far ({_money(spent, p)})." if spent is not None else "."
         if alive is not None and alive >= 0.001:
             out["clv_if_alive"] = clv / alive
         if alive is not None and alive < LAPSED_P_ALIVE:
             sentence += (
-                f" This customer has likely lapsed (p_alive {_pct(alive)}), so the expected value is small"
+                f" This customer has likely lapsed (p_alive {_pct(alive, p)}), so the expected value is small"
             )
             sentence += (
-                f"; if they are still a customer, about {_money(out['clv_if_alive'])}."
+                f"; if they are still a customer, about {_money(out['clv_if_alive'], p)}."
                 if out["clv_if_alive"] is not None
                 else "."
             )
         out["clv"] = sentence
-    verdict = _verdict(churn, alive, window)
+    verdict = _verdict(churn, alive, window, p)
     if verdict and segment in GOOD_SEGMENTS and verdict.startswith(("Both models say", "The model says")):
         verdict += f", although their past buying puts them in the segment {segment}"
-    parts = [p for p in (_now(row), verdict and verdict + ".") if p]
+    parts = [part for part in (_now(row, p), verdict and verdict + ".") if part]
     out["summary"] = " ".join(parts) or None
     return out
 

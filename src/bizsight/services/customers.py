@@ -191,6 +191,7 @@ def customer_detail(
     these numbers means for them (``explanation``, see
     :mod:`bizsight.analytics.customer_story`), recent orders and reviews."""
     from bizsight.analytics.customer_story import customer_story
+    from bizsight.services.presentation import presentation
 
     today = today or dt.date.today()
     select = _base(wh, principal, project, today).where(
@@ -203,7 +204,9 @@ def customer_detail(
     horizon = project.settings.customers.clv.horizon_months
     return {
         "customer": row,
-        "explanation": customer_story(row, horizon_months=horizon),
+        "explanation": customer_story(
+            row, horizon_months=horizon, presenter=presentation(project, wh).presenter
+        ),
         "orders": _lines(project, wh, principal, "order_lines", customer_id, "order_ts", orders, today),
         "reviews": _lines(project, wh, principal, "reviews", customer_id, "review_date", reviews, today),
     }
