@@ -210,14 +210,14 @@
       B.figure(grid, {
         id: "pairs", title: "Bought together: strongest pairs (5+ orders, shrunk lift)", name: "product-pairs", span: 6,
         rows: found.pairs, columns: ["product_a", "product_b", "orders", "confidence_a_to_b", "lift", "shrunk_lift"],
-        tableOptions: { formats: { orders: "count", confidence_a_to_b: "percent", lift: "number", shrunk_lift: "number" } },
+        tableOptions: { formats: { orders: "count", confidence_a_to_b: "percent" }, labels: { orders: "Orders with both" } },
         emptyMessage: "No pair of products was bought together in 5 orders or more yet.",
       });
       const cats = [...new Set(found.categories.map((c) => c.category_from))].sort();
       const lift = new Map(found.categories.map((c) => [c.category_from + "|" + c.category_to, c.lift]));
       B.figure(grid, {
         id: "cross-sell", title: "Category cross-sell (lift: 1 = by chance)", name: "category-cross-sell", span: 6,
-        rows: found.categories, columns: ["category_from", "category_to", "orders", "support", "confidence", "lift"],
+        rows: found.categories, columns: ["category_from", "category_to", "orders", "support", "confidence", "lift"], tableOptions: { labels: { orders: "Orders with both" } },
         traces: [{ type: "heatmap", x: cats, y: cats, z: cats.map((a) => cats.map((b) => lift.get(a + "|" + b) ?? null)), colorscale: "RdBu", reversescale: true, zmid: 1, hoverongaps: false }],
         layout: { margin: { l: 100, r: 10, t: 10, b: 80 }, xaxis: { title: "also bought" } },
       });
