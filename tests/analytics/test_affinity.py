@@ -201,7 +201,9 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, list[s
     items = sorted(set().union(*baskets))
     write_csv(data / "customer_database.csv", CUSTOMER_HEADER, customers(1))
     write_csv(
-        data / "product_catalog.csv", PRODUCT_HEADER, [[p, p, "Home", "10.00", "4.00", 5] for p in items]
+        data / "product_catalog.csv",
+        PRODUCT_HEADER,
+        [[p, f"Product {p}", "Home", "10.00", "4.00", 5] for p in items],
     )
     rows = [order(f"O{i}", "C1", p) for i, basket in enumerate(baskets) for p in sorted(basket)]
     write_csv(data / "sales_transactions.csv", ORDER_HEADER, rows)
@@ -237,4 +239,5 @@ def test_the_true_pair_ranks_first_and_rare_pairs_do_not(simulated: tuple[Projec
         (r["product_a"], r["product_b"]) for r in shown
     }
     assert shown[0]["orders"] == want[("X", "Y")]["orders"]
+    assert (shown[0]["product_a_name"], shown[0]["product_b_name"]) == ("Product X", "Product Y")
     assert partner[0]["also_bought"] == "Y" and partner[0]["orders"] == want[("X", "Y")]["orders"]

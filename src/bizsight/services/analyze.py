@@ -209,13 +209,33 @@ def top_pairs(wh: Warehouse, *, top: int, min_orders: int | None = None) -> list
     if not wh.table_exists("marts", "product_affinity"):
         raise NotInitializedError("marts.product_affinity is missing: run `bizsight refresh` first")
     floor = MIN_ORDERS if min_orders is None else min_orders
-    return wh.records(
+    pairs = (
         exp.select(exp.Star())
         .from_(table("marts", "product_affinity"))
         .where(exp.column("orders") >= lit(floor))
         .order_by(*RANKING)
         .limit(lit(top))
     )
+    if not wh.table_exists("core", "dim_product"):
+        return wh.records(pairs)
+    named = exp.select(
+        exp.Column(this=exp.Star(), table=exp.to_identifier("t")),
+        exp.alias_(
+            exp.func("coalesce", exp.column("product_name", "a"), exp.column("product_a", "t")),
+            "product_a_name",
+        ),
+        exp.alias_(
+            exp.func("coalesce", exp.column("product_name", "b"), exp.column("product_b", "t")),
+            "product_b_name",
+        ),
+    ).from_(exp.alias_(exp.Subquery(this=pairs), "t"))
+    for alias, key in (("a", "product_a"), ("b", "product_b")):
+        named = named.join(
+            exp.alias_(table("core", "dim_product"), alias),
+            on=exp.EQ(this=exp.column("product_id", alias), expression=exp.column(key, "t")),
+            join_type="left",
+        )
+    return wh.records(named.order_by(*(f"t.{r}" for r in RANKING)))
 
 
 def affinity_for(

@@ -88,6 +88,8 @@ class WorstProducts(Answer):
 class ProductPair(Answer):
     product_a: str
     product_b: str
+    product_a_name: str | None = None
+    product_b_name: str | None = None
     orders: int = Field(description="orders holding both products: the evidence behind the pair")
     orders_a: int
     orders_b: int

@@ -155,7 +155,9 @@
     document.getElementById("page-title").textContent = (c.customer_name || c.customer_id) + " · " + c.customer_id;
     const profile = ["customer_segment", "region", "country", "acquisition_channel", "signup_date", "orders", "net_revenue", "first_order_date", "last_order_date", "rfm_segment", "recency_days", "frequency", "monetary", "clv", "p_alive", "churn_probability", "risk_band"];
     const { body } = B.card(grid, { id: "profile", title: "Profile", span: 6 });
-    body.replaceChildren(B.table(["field", "value"], profile.filter((k) => k in c).map((k) => ({ field: k, value: c[k] }))));
+    // The RFM columns: frequency counts orders and monetary sums net revenue (not the CLV model's repeat purchases and average order).
+    const named = { frequency: "Orders (RFM frequency)", monetary: "Net revenue (RFM monetary)", recency_days: "Days since last order (RFM recency)" };
+    body.replaceChildren(B.table(["field", "value"], profile.filter((k) => k in c).map((k) => ({ field: named[k] || B.label(k), value: B.cell(c[k], k) }))));
     const reasons = c.reasons || [];
     const said = answer.explanation || {};
     const risk = B.card(grid, { id: "churn", title: "Churn risk", span: 6 });
@@ -208,9 +210,10 @@
       B.card(grid, { id: "affinity", title: "Product affinity", span: 12 }).body.replaceChildren(B.empty(found.withheld + "."));
     } else {
       B.figure(grid, {
-        id: "pairs", title: "Bought together: strongest pairs (5+ orders, shrunk lift)", name: "product-pairs", span: 6,
-        rows: found.pairs, columns: ["product_a", "product_b", "orders", "confidence_a_to_b", "lift", "shrunk_lift"],
-        tableOptions: { formats: { orders: "count", confidence_a_to_b: "percent" }, labels: { orders: "Orders with both" } },
+        id: "pairs", title: "Bought together: strongest pairs (5+ orders, shrunk lift)", name: "product-pairs", span: 12,
+        rows: found.pairs, columns: ["product_a_name", "product_b_name", "orders", "confidence_a_to_b", "lift", "shrunk_lift"],
+        tableOptions: { formats: { orders: "count", confidence_a_to_b: "percent" }, labels: { orders: "Orders with both", product_a_name: "Product A", product_b_name: "Product B" },
+          titles: { product_a_name: (r) => r.product_a, product_b_name: (r) => r.product_b } },
         emptyMessage: "No pair of products was bought together in 5 orders or more yet.",
       });
       const cats = [...new Set(found.categories.map((c) => c.category_from))].sort();
