@@ -61,16 +61,17 @@ def print_churn(report: dict[str, Any]) -> None:
     targets = report.get("targets") or []
     if targets:
         table = Table(title="Retention targets (by revenue at risk)", title_justify="left")
-        for name in ("customer_id", "churn_probability", "risk_band", "reason_1", "revenue_at_risk"):
+        for name in ("customer_id", "churn_probability", "risk_band", "main reason", "revenue_at_risk"):
             table.add_column(
                 name, justify="right" if name in ("churn_probability", "revenue_at_risk") else "left"
             )
         for row in targets[:10]:
+            words = row.get("reasons") or [row["reason_1"]]  # the service's words, as on the page
             table.add_row(
                 str(row["customer_id"]),
                 f"{row['churn_probability']:.2f}",
                 str(row["risk_band"]),
-                str(row["reason_1"]),
+                str(words[0]),
                 f"{row['revenue_at_risk']:,.2f}",
             )
         out.print(table)
