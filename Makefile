@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 DEMO_DIR ?= demo-project
 
-.PHONY: setup lock demo test lint format bench clean
+.PHONY: setup lock demo test lint format bench screenshots clean
 
 setup: $(VENV)/.installed
 
@@ -29,19 +29,22 @@ demo: setup  ## generate demo data, ingest, refresh, show status and the quality
 	$(VENV)/bin/bizsight demo $(DEMO_DIR)
 
 lint: setup
-	$(VENV)/bin/ruff check src tests benchmarks
-	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks scripts
+	$(VENV)/bin/ruff format --check src tests benchmarks scripts
 	$(VENV)/bin/mypy
 
 test: lint  ## lint, type-check, then the whole test suite (2 workers)
 	$(PY) -m pytest -n 2 --dist loadfile
 
 format: setup
-	$(VENV)/bin/ruff format src tests benchmarks
-	$(VENV)/bin/ruff check --fix src tests benchmarks
+	$(VENV)/bin/ruff format src tests benchmarks scripts
+	$(VENV)/bin/ruff check --fix src tests benchmarks scripts
 
 bench: setup
 	$(PY) benchmarks/bench_ingest.py
+
+screenshots: setup  ## every page at 1,400 and 390 px wide into docs/img (a small demo, Debian's chromium)
+	$(PY) scripts/screenshots.py --out docs/img
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

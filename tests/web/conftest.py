@@ -20,18 +20,12 @@ import pytest
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue
 from bizsight.services.users import add_user, open_store, restrict
+from scripts.screenshots import CHROMIUM as CHROMIUM_PATH
+from scripts.screenshots import CHROMIUM_ARGS, log_in
 from tests.helpers import demo_project, free_port, wait_for
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--headless",
-]
+CHROMIUM = Path(CHROMIUM_PATH)
+ARGS = CHROMIUM_ARGS
 PASSWORD = "a long browser password"
 REGION = "Europe"
 USERS = {"admin": "admin", "ed": "editor", "vic": "viewer", "eu": "viewer"}  # eu: restricted to REGION
@@ -58,13 +52,7 @@ class Site:
             ),
         )
         page.on("pageerror", lambda e: self.errors.append(f"{page.url}: {e}"))
-        page.goto(f"{self.base}/login?next=/overview")
-        page.fill("#username", username)
-        page.fill("#password", PASSWORD)
-        page.click("#login-button")
-        page.wait_for_url(f"{self.base}/overview")
-        page.wait_for_selector("body[data-ready='1']", state="attached", timeout=30_000)
-        return page
+        return log_in(page, self.base, username, PASSWORD)
 
     def open(self, page: Any, path: str) -> None:
         page.goto(self.base + path)

@@ -105,20 +105,22 @@ def with_member_names(engine: Engine, cat: Catalogue, dimensions: Sequence[str],
     return table
 
 
+NAMES_BY_LIST = 100  # members looked up by name up to this many; beyond, every name is read
+
+
 def member_names(engine: Engine, names: MemberNames, keys: Iterable[str | None]) -> dict[str, str]:
     """Member → its name, for the members ``keys`` holds (``P00375`` → "Garden hose 20 m")."""
     members = sorted({k for k in keys if k is not None})
     if not members:
         return {}
+    key = exp.cast(col(names.key), "VARCHAR")
     lookup = (
-        exp.select(
-            exp.alias_(exp.cast(col(names.key), "VARCHAR"), "key"),
-            exp.alias_(exp.Max(this=col(names.name)), "name"),
-        )
+        exp.select(exp.alias_(key, "key"), exp.alias_(exp.Max(this=col(names.name)), "name"))
         .from_(exp.to_table(names.table))
-        .where(exp.cast(col(names.key), "VARCHAR").isin(*(exp.Literal.string(m) for m in members)))
         .group_by(col(names.key))
     )
+    if len(members) <= NAMES_BY_LIST:  # a long IN list costs more to write and parse than reading every name
+        lookup = lookup.where(key.copy().isin(*(exp.Literal.string(m) for m in members)))
     found = engine.query(lookup.sql(dialect=engine.dialect)).to_pylist()
     return {row["key"]: row["name"] for row in found if row["name"] is not None}
 

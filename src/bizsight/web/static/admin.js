@@ -51,8 +51,12 @@
         const rows = answer.rows || [];
         const columns = rows.length ? Object.keys(rows[0]) : [];
         shown = { columns, rows };
+        // why each row was refused, with the source row's values in one column that wraps (the
+        // exports keep every column)
+        const why = ["_line", "_rule", "_reason", "_source_file"];
+        const brief = rows.map((r) => Object.assign({ values: columns.filter((c) => !c.startsWith("_") && r[c] !== null).map((c) => c + " " + r[c]).join(" · ") }, r));
         out.replaceChildren(el("p", { text: `${answer.total ?? rows.length} rows quarantined · page ${page}` }),
-          rows.length ? B.table(columns, rows) : B.empty("Nothing quarantined here."));
+          rows.length ? B.table([...why.filter((c) => columns.includes(c)), "values"], brief) : B.empty("Nothing quarantined here."));
       } catch (err) { out.replaceChildren(el("p", { class: "error", text: err.message })); }
     };
     tools.append(B.exportButtons((fmt) => B.exportShown("quarantine-" + entity.value, shown.columns, shown.rows)(fmt)));

@@ -267,7 +267,15 @@ const Bizsight = (function () {
       if (options.onRow) tr.addEventListener("click", () => options.onRow(row));
       return tr;
     });
-    return el("div", { class: "table-wrap" }, el("table", {}, el("thead", {}, head), el("tbody", {}, body)));
+    return el("div", { class: "table-wrap" }, stacking(el("table", {}, el("thead", {}, head), el("tbody", {}, body))));
+  }
+  // Each cell names its column, so that on a narrow screen a row of more than three columns
+  // becomes a list of "column value" lines that fits the card (app.css, table.stacks).
+  function stacking(node) {
+    const names = [...node.querySelectorAll("thead th")].map((th) => th.textContent);
+    for (const tr of node.querySelectorAll("tbody tr")) [...tr.children].forEach((td, i) => { td.dataset.label = names[i] || ""; });
+    if (names.length > 3) node.classList.add("stacks");
+    return node;
   }
   function text(value) {
     if (value === null || value === undefined) return "–";
@@ -352,7 +360,7 @@ const Bizsight = (function () {
   }
 
   return {
-    boot, api, download, el, notice, format, formatter, label, unitOf, cell, table, empty, exportButtons, exportQuery, exportShown,
+    boot, api, download, el, notice, format, formatter, label, unitOf, cell, table, stacking, empty, exportButtons, exportQuery, exportShown,
     drill, scoped, scope, filters, useSaved, DIMENSIONS, catalogue, fits, pages, start, can: (p) => boot.permissions.includes(p),
   };
 })();

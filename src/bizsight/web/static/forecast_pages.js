@@ -31,8 +31,8 @@
 
   async function forecasts(grid) {
     const cat = await B.catalogue();
-    const metrics = Object.keys(cat.metrics).sort().map((m) => [m, m]);
-    const dims = [["", "(none)"], ...Object.keys(cat.dimensions).sort().map((d) => [d, d])];
+    const metrics = Object.keys(cat.metrics).map((m) => [m, B.label(m)]).sort((a, b) => a[1].localeCompare(b[1]));
+    const dims = [["", "(none)"], ...Object.keys(cat.dimensions).map((d) => [d, B.label(d)]).sort((a, b) => a[1].localeCompare(b[1]))];
     const [metricLabel, metric] = picker("Metric", "fc-metric", metrics, "revenue" in cat.metrics ? "revenue" : (metrics[0] || [""])[0]);
     const [byLabel, by] = picker("By", "fc-by", dims, "");
     const [grainLabel, grain] = picker("Grain", "fc-grain", [["month", "month"], ["week", "week"], ["day", "day"]], "month");
@@ -63,14 +63,16 @@
 
   function showForecast(area, fc, tracked) {
     const series = [...new Set(fc.forecasts.map((r) => r.series))];
-    const chart = B.card(area, { id: "fc-chart", title: fc.metric + " by " + fc.grain + ": history and forecast (80 and 95 % intervals)", span: 12 });
+    const chart = B.card(area, { id: "fc-chart", title: B.label(fc.metric) + " by " + fc.grain + ": history and forecast (80 and 95 % intervals)", span: 12 });
     const [seriesLabel, pick] = picker("Series", "fc-series", series.map((s) => [s, s]), series.includes(TOTAL) ? TOTAL : series[0]);
     const plotBox = el("div", {});
     const draw = () => {
       if (!fc.forecasts.length) { plotBox.replaceChildren(B.empty("No forecast: not enough history.")); return; }
       const div = el("div", { class: "chart" });
       plotBox.replaceChildren(div);
-      Plotly.newPlot(div, bandTraces(fc.history, fc.forecasts, pick.value), { margin: { l: 60, r: 10, t: 10, b: 40 }, autosize: true, legend: { orientation: "h" } }, { displaylogo: false, responsive: true });
+      const periods = [...fc.history, ...fc.forecasts].filter((r) => r.series === pick.value).map((r) => r.period);
+      Plotly.newPlot(div, bandTraces(fc.history, fc.forecasts, pick.value), { margin: { l: 60, r: 10, t: 10, b: 40 }, autosize: true, legend: { orientation: "h" },
+        xaxis: Object.assign({ automargin: true }, B.timeAxis(fc.grain, periods, div.clientWidth)), yaxis: { automargin: true } }, { displaylogo: false, responsive: true });
     };
     pick.addEventListener("change", draw);
     chart.body.replaceChildren(series.length > 1 ? seriesLabel : "", plotBox,
@@ -105,18 +107,50 @@
     await showAnomalies(grid, anomalies);
   }
 
+  // Pacing bars for one group of targets at a time, so the chart stays readable with many
+  // targets: the open periods most at risk (lowest probability first), or one target series
+  // (a metric and its filter) over its periods.
+  const AT_RISK = 10;
+  function targetGroups(targets) {
+    const groups = [];
+    const open = targets.filter((t) => t.elapsed < 1 && t.probability !== null && t.probability !== undefined)
+      .sort((a, b) => a.probability - b.probability).slice(0, AT_RISK);
+    if (open.length) groups.push({ key: "at-risk", name: "Open periods, " + open.length + " most at risk", rows: open, label: (t) => seriesName(t) + " · " + t.period_start.slice(0, 7) });
+    const bySeries = new Map();
+    for (const t of targets) {
+      const name = seriesName(t);
+      if (!bySeries.has(name)) bySeries.set(name, []);
+      bySeries.get(name).push(t);
+    }
+    for (const [name, rows] of bySeries) groups.push({ key: "series:" + name, name, rows: rows.sort((a, b) => (a.period_start < b.period_start ? -1 : 1)), label: (t) => t.period_start.slice(0, 7) });
+    return groups;
+  }
+  function seriesName(t) { return t.metric + (t.filter ? " · " + t.filter : " (total)"); }
+
   function showTargets(grid, found) {
-    const rows = found.targets.map((t) => Object.assign({ label: t.metric + (t.filter ? " · " + t.filter : "") + " · " + t.period_start }, t));
+    const rows = found.targets;
     const empty = found.error || "No targets: load a targets.csv and run `bizsight refresh`.";
-    B.figure(grid, { id: "targets", title: "Targets: % achieved and probability of reaching them", name: "target-pacing", span: 6,
-      rows, columns: ["label"], emptyMessage: empty,
-      traces: [
-        { type: "bar", orientation: "h", name: "% achieved", y: rows.map((r) => r.label), x: rows.map((r) => r.pct_achieved), marker: { color: "#6b8fd6" } },
-        { type: "bar", orientation: "h", name: "probability %", y: rows.map((r) => r.label), x: rows.map((r) => r.probability === null || r.probability === undefined ? null : 100 * r.probability), marker: { color: "#e0a040" } },
-      ],
-      layout: { barmode: "group", yaxis: { type: "category", autorange: "reversed" }, margin: { l: 220, r: 10, t: 10, b: 40 }, height: Math.max(300, 40 * rows.length) },
-    });
-    B.figure(grid, { id: "targets-table", title: "Target pacing", name: "target-pacing-table", span: 6,
+    const chart = B.card(grid, { id: "targets", title: "Targets: % achieved and probability of reaching them", span: 12 });
+    if (!rows.length) chart.body.replaceChildren(B.empty(empty));
+    else {
+      const groups = targetGroups(rows);
+      const [label, pick] = picker("Show", "targets-group", groups.map((g) => [g.key, g.name + " (" + g.rows.length + ")"]), groups[0].key);
+      const box = el("div", {});
+      const draw = () => {
+        const group = groups.find((g) => g.key === pick.value);
+        const shown = group.rows;
+        const y = shown.map(group.label);
+        chart.tools.replaceChildren(B.exportButtons(B.exportShown("target-pacing", ["metric", "filter", "period_start", "pct_achieved", "probability", "status"], shown)));
+        B.plot(box, [
+          { type: "bar", orientation: "h", name: "% achieved", y, x: shown.map((r) => r.pct_achieved), marker: { color: "#6b8fd6" } },
+          { type: "bar", orientation: "h", name: "probability %", y, x: shown.map((r) => r.probability === null || r.probability === undefined ? null : 100 * r.probability), marker: { color: "#e0a040" } },
+        ], { barmode: "group", yaxis: { type: "category", autorange: "reversed" }, margin: { l: 80, r: 10, t: 10, b: 40 }, height: Math.max(300, 34 * shown.length + 90) });
+      };
+      pick.addEventListener("change", draw);
+      chart.body.replaceChildren(label, box);
+      draw();
+    }
+    B.figure(grid, { id: "targets-table", title: "Target pacing", name: "target-pacing-table", span: 12,
       rows, columns: ["metric", "filter", "period_start", "period_end", "target", "actual", "pct_achieved", "expected", "probability", "status"],
       tableOptions: { formats: { pct_achieved: "decimal", probability: "percent", target: "decimal", actual: "decimal", expected: "decimal" } }, emptyMessage: empty });
   }
@@ -149,7 +183,8 @@
         { type: "scatter", mode: "lines", name: first.metric, x: line.map((r) => r.period), y: line.map((r) => r[first.metric]), line: { color: "#6b8fd6" } },
         { type: "scatter", mode: "markers", name: "anomaly", x: marks.map((a) => a.period), y: marks.map((a) => a.actual), text: marks.map((a) => a.severity + " " + a.direction),
           marker: { size: 11, symbol: "x", color: marks.map((a) => colors[a.severity] || "#c0302a") } },
-      ], { margin: { l: 60, r: 10, t: 10, b: 40 }, autosize: true, legend: { orientation: "h" } }, { displaylogo: false, responsive: true });
+      ], { margin: { l: 60, r: 10, t: 10, b: 40 }, autosize: true, legend: { orientation: "h" },
+        xaxis: Object.assign({ automargin: true }, B.timeAxis(first.grain, line.map((r) => r.period), div.clientWidth)), yaxis: { automargin: true } }, { displaylogo: false, responsive: true });
     };
     pick.addEventListener("change", draw);
     chart.body.replaceChildren(label, box);

@@ -51,7 +51,7 @@
           el("td", {}, r.load_id && B.can("data:quality")
             ? el("button", { type: "button", class: "small quality-link", text: "quality report", onclick: () => qualityReport(r.load_id, reports) })
             : el("span", { class: "hint", text: r.already ? `already loaded (load ${r.already})` : "" }))))));
-      box.append(el("div", { class: "table-wrap" }, table), reports);
+      box.append(el("div", { class: "table-wrap" }, B.stacking(table)), reports);
       if ((res.skipped_files || []).length) box.append(el("p", { class: "hint", text: "skipped (not recognised): " + res.skipped_files.map((p) => p.split(/[\\/]/).pop()).join(", ") }));
     } else if (res.tables) {
       const tables = Object.entries(res.tables).map(([table, rows]) => ({ table, rows }));
@@ -188,7 +188,7 @@
     const draw = (rows) => {
       if (!rows.length) { list.replaceChildren(B.empty("No jobs yet.")); return; }
       const columns = ["id", "job", "state", "progress", "step", "by", "created", "finished", "error", ""];
-      list.replaceChildren(el("div", { class: "table-wrap" }, el("table", {},
+      list.replaceChildren(el("div", { class: "table-wrap" }, B.stacking(el("table", {},
         el("thead", {}, el("tr", {}, columns.map((c) => el("th", { text: c })))),
         el("tbody", {}, rows.map((j) => {
           const tr = el("tr", { class: "clickable", "data-job": j.id, "data-state": j.state },
@@ -204,7 +204,7 @@
               : null));
           tr.addEventListener("click", () => { shown = j.id; detail.body.replaceChildren(result(j)); });
           return tr;
-        })))));
+        }))))));
       const current = rows.find((j) => j.id === shown);
       if (current) detail.body.replaceChildren(result(current));
     };
@@ -249,7 +249,7 @@
       } catch (err) { B.notice(err.message); }
     };
     const columns = ["name", "kind", "when", "time zone", "folder / keep", "enabled", "next run (its time zone)", "last run", ""];
-    const table = rows.length ? el("div", { class: "table-wrap" }, el("table", {},
+    const table = rows.length ? el("div", { class: "table-wrap" }, B.stacking(el("table", {},
       el("thead", {}, el("tr", {}, columns.map((c) => el("th", { text: c })))),
       el("tbody", {}, rows.map((s) => el("tr", { "data-schedule": s.name },
         el("td", { text: s.name }), el("td", { text: s.kind }), el("td", { text: `${s.description} (${s.cron})` }), el("td", { text: s.timezone }),
@@ -260,7 +260,7 @@
         el("td", {},
           el("button", { type: "button", class: "small toggle-schedule", text: s.enabled ? "Disable" : "Enable", onclick: () => change(s, s.enabled ? "disable" : "enable") }),
           " ",
-          el("button", { type: "button", class: "small remove-schedule", text: "Remove", onclick: () => change(s, "remove") }))))))) : B.empty("No schedules yet.");
+          el("button", { type: "button", class: "small remove-schedule", text: "Remove", onclick: () => change(s, "remove") })))))))) : B.empty("No schedules yet.");
     body.replaceChildren(table, scheduleForm(grid));
   }
 

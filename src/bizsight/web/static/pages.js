@@ -68,6 +68,7 @@
         { type: "scatter", mode: "lines", name: "7-day average", x, y: rows.map((r) => r.ma_7), line: { width: 2 } },
         { type: "scatter", mode: "lines", name: "30-day average", x, y: rows.map((r) => r.ma_30), line: { width: 2.5 } },
       ],
+      layout: { xaxis: { grain: "day", periods: x } },
       onClick: (point) => B.drill(Object.assign({}, trendQuery, { grain: "day" }), "revenue", { period: rows[point.pointIndex].period }),
     }));
     B.widget(grid, { id: "category", type: "bar", title: "Revenue by category", query: { metrics: ["revenue"], dimensions: ["category"], order_by: ["-revenue"] } });
@@ -93,7 +94,7 @@
       rows: retention, columns: ["cohort", "months_since_first", "cohort_customers", "active_customers", "retention"],
       emptyMessage: "No cohort starts inside the chosen period: widen the date range.",
       traces: [{ type: "heatmap", x: ages, y: cohortKeys, z: cohortKeys.map((c) => ages.map((a) => at.get(c + "|" + a) ?? null)), colorscale: "Greens", reversescale: true, zmin: 0, zmax: 1, hoverongaps: false }],
-      layout: { xaxis: { title: "months since first order" }, margin: { l: 90, r: 10, t: 10, b: 40 } },
+      layout: { xaxis: { title: "months since first order", dtick: Math.max(1, Math.ceil(ages.length / 12)) }, yaxis: { grain: "month", periods: cohortKeys }, margin: { l: 90, r: 10, t: 10, b: 40 } },
       onClick: (point) => B.drill(B.scoped({ metrics: ["active_customers"], dimensions: ["cohort_month"], grain: "month" }), "active_customers",
         { cohort_month: cohortKeys[point.pointIndex[0]], period: addMonths(cohortKeys[point.pointIndex[0]], ages[point.pointIndex[1]]) }),
     });
@@ -190,16 +191,18 @@
         { type: "scatter", mode: "lines+markers", name: "negative share", x, y: months.map((m) => m.negative_share) },
         { type: "scatter", mode: "lines", name: "mean compound", x, y: months.map((m) => m.mean_compound), line: { dash: "dot" } },
       ],
-      layout: { yaxis: { range: [-0.2, 1] } },
+      layout: { yaxis: { range: [-0.2, 1] }, xaxis: { grain: "month", periods: x } },
       onClick: (point) => B.drill(B.scoped({ metrics: ["review_count"], grain: "month" }), "review_count", { period: x[point.pointIndex] }),
     });
     B.widget(grid, { id: "rating", type: "line", title: "Average rating by month", query: { metrics: ["average_rating"], grain: "month" } });
     const products = worst.products;
     B.figure(grid, {
       id: "worst", title: "Worst-rated products (5+ reviews)", name: "worst-products",
-      rows: products, columns: ["product", "average_rating", "review_count", "negative_review_share"],
-      traces: [{ type: "bar", orientation: "h", y: products.map((p) => p.product), x: products.map((p) => p.average_rating), marker: { color: "#d9776b" } }],
-      layout: { yaxis: { autorange: "reversed", type: "category" }, xaxis: { range: [1, 5] }, margin: { l: 80, r: 10, t: 10, b: 40 } },
+      rows: products, columns: ["product", "product_name", "average_rating", "review_count", "negative_review_share"],
+      traces: [{ type: "bar", orientation: "h", name: "Average rating", y: products.map((p) => p.product), x: products.map((p) => p.average_rating), marker: { color: "#d9776b" },
+        ...B.hover(products.map((p) => p.average_rating), "stars", "%{y}") }],
+      layout: { yaxis: { autorange: "reversed", type: "category", tickvals: products.map((p) => p.product), ticktext: products.map((p) => p.product_name || p.product) },
+        xaxis: { range: [1, 5], title: "average rating (stars)" }, margin: { l: 80, r: 10, t: 10, b: 40 } },
       onClick: (point) => B.drill(B.scoped({ metrics: ["review_count"], dimensions: ["product"] }), "review_count", { product: products[point.pointIndex].product }),
     });
   }

@@ -17,10 +17,60 @@
     return { node, body, tools };
   }
 
+  // Ticks that match the grain, placed on the periods themselves (every k-th when they would
+  // crowd), so that a heatmap's cells and a line's points sit on their labels; days keep plotly's
+  // own ticks and say the day on hover. ``room`` is the axis length and ``spacing`` the room a
+  // label needs, in pixels.
+  const GRAINS = {
+    day: { format: "%d %b %Y" }, week: { format: "%d %b %Y", days: 7 },
+    month: { format: "%b %Y", months: 1 }, quarter: { format: "Q%q %Y", months: 3 }, year: { format: "%Y", months: 12 },
+  };
+  function timeAxis(grain, periods, room, spacing) {
+    const g = GRAINS[grain];
+    if (!g) return {};
+    const axis = { type: "date", hoverformat: g.format };
+    const sorted = [...new Set(periods.filter(Boolean))].sort();
+    if (!(g.days || g.months) || !sorted.length) return axis;
+    const step = Math.max(1, Math.ceil(sorted.length / Math.max(2, Math.floor((room || 600) / (spacing || 80)))));
+    return Object.assign(axis, { tickformat: g.format, tick0: sorted[0], dtick: g.months ? "M" + g.months * step : g.days * step * 86400000 });
+  }
+
+  // A value axis in its unit's terms: the currency's symbol, percentages from fractions; the
+  // locale's separators are set for the whole chart in plot().
+  function valueAxis(unit) {
+    const P = B.boot.presentation;
+    if (unit === "money") return { tickprefix: P.money_before, ticksuffix: P.money_after, tickformat: "~s" };
+    if (unit === "percent") return { tickformat: ".0%" };
+    if (unit === "count" || unit === "number") return { tickformat: "~s" };
+    return {};
+  }
+  // Hover text of a trace's values, written by the presentation layer (not plotly's own format).
+  function hover(values, unit, what) {
+    return { customdata: values.map((v) => B.format(v, unit)), hovertemplate: (what || "%{x}") + ": %{customdata}<extra>%{fullData.name}</extra>" };
+  }
+  // How a dimension's member reads: its name where it has one (product_name beside product).
+  const member = (row, key) => row[key + "_name"] || row[key];
+  // A category axis of members with names: ticks say the names, points keep the ids (two
+  // products of one name stay two bars; hover and drill-down use the id).
+  function names(rows, key) {
+    if (key === "period" || !rows.length || !(key + "_name" in rows[0])) return {};
+    const ids = [...new Set(rows.map((r) => r[key]))];
+    const byId = new Map(rows.map((r) => [r[key], member(r, key)]));
+    return { type: "category", tickvals: ids, ticktext: ids.map((id) => byId.get(id)) };
+  }
+
   function plot(body, traces, layout, onClick) {
     const div = el("div", { class: "chart" });
     body.replaceChildren(div);
-    Plotly.newPlot(div, traces, Object.assign({}, LAYOUT, layout || {}), CONFIG);
+    // Axes grow their margins to fit their labels (a category is never cut to "Home & Kitch"); an
+    // axis given as { grain, periods } gets the ticks of that grain.
+    const P = B.boot.presentation;
+    const full = Object.assign({ separators: P.decimal + P.group }, LAYOUT, layout || {});
+    for (const [axis, room, spacing] of [["xaxis", body.clientWidth, 80], ["yaxis", (full.height || 300) - 60, 24]]) {
+      const { grain, periods, ...rest } = full[axis] || {};
+      full[axis] = Object.assign({ automargin: true }, grain ? timeAxis(grain, periods || [], room, spacing) : {}, rest);
+    }
+    Plotly.newPlot(div, traces, full, CONFIG);
     if (onClick) div.on("plotly_click", (event) => { if (event.points && event.points[0]) onClick(event.points[0]); });
     return div;
   }
@@ -72,13 +122,13 @@
     if (splitKey) {
       const groups = new Map();
       for (const row of answer.rows) {
-        const key = row[splitKey] ?? "–";
+        const key = member(row, splitKey) ?? "–";
         if (!groups.has(key)) groups.set(key, []);
         groups.get(key).push(row);
       }
       return [...groups.entries()].map(([name, rows]) => ({ name: String(name), metric, rows, xKey }));
     }
-    return query.metrics.map((m) => ({ name: m, metric: m, rows: answer.rows, xKey }));
+    return query.metrics.map((m) => ({ name: B.label(m), metric: m, rows: answer.rows, xKey }));
   }
 
   const DRAW = {
@@ -87,28 +137,32 @@
       const row = answer.rows[0];
       const change = row[metric + "__change_pct"];
       body.replaceChildren(
-        el("div", { class: "value", "data-metric": metric, text: B.format(row[metric], answer.units[metric]) }),
-        el("div", { class: "change " + (change > 0 ? "up" : change < 0 ? "down" : ""), text: change === undefined || change === null ? "" : (change > 0 ? "▲ " : "▼ ") + (Math.abs(change) * 100).toFixed(1) + " % vs previous period" }),
+        el("div", { class: "value", "data-metric": metric, text: B.format(row[metric], answer.units[metric], true) }),
+        el("div", { class: "change " + (change > 0 ? "up" : change < 0 ? "down" : ""), text: change === undefined || change === null ? "" : (change > 0 ? "▲ " : "▼ ") + B.format(Math.abs(change), "percent") + " vs previous period" }),
       );
     },
     line(body, query, answer, spec) {
-      const traces = series(query, answer).map((s) => ({
+      const unit = answer.units[query.metrics[0]];
+      const traces = series(query, answer).map((s) => Object.assign({
         type: "scatter", mode: "lines+markers", name: s.name, x: s.rows.map((r) => r[s.xKey]), y: s.rows.map((r) => r[s.metric]),
-        customdata: s.rows.map((_, i) => i), meta: s.name,
-      }));
+      }, hover(s.rows.map((r) => r[s.metric]), answer.units[s.metric])));
       const groups = series(query, answer);
-      plot(body, traces, {}, (point) => drillTo(query, groups[point.curveNumber].metric)(groups[point.curveNumber].rows[point.pointIndex]));
+      plot(body, traces, { xaxis: Object.assign({ grain: query.grain, periods: answer.rows.map((r) => r.period) }, names(answer.rows, groups[0].xKey)), yaxis: valueAxis(unit) }, (point) => drillTo(query, groups[point.curveNumber].metric)(groups[point.curveNumber].rows[point.pointIndex]));
     },
     bar(body, query, answer) {
       const groups = series(query, answer);
-      const traces = groups.map((s) => ({ type: "bar", name: s.name, x: s.rows.map((r) => r[s.xKey]), y: s.rows.map((r) => r[s.metric]) }));
-      plot(body, traces, { barmode: "group", showlegend: groups.length > 1 }, (point) => drillTo(query, groups[point.curveNumber].metric)(groups[point.curveNumber].rows[point.pointIndex]));
+      const unit = answer.units[query.metrics[0]];
+      const traces = groups.map((s) => Object.assign({ type: "bar", name: s.name, x: s.rows.map((r) => r[s.xKey]), y: s.rows.map((r) => r[s.metric]) },
+        hover(s.rows.map((r) => r[s.metric]), answer.units[s.metric])));
+      plot(body, traces, { barmode: "group", showlegend: groups.length > 1, xaxis: Object.assign({ grain: query.grain, periods: answer.rows.map((r) => r.period) }, names(answer.rows, groups[0].xKey)), yaxis: valueAxis(unit) }, (point) => drillTo(query, groups[point.curveNumber].metric)(groups[point.curveNumber].rows[point.pointIndex]));
     },
     pie(body, query, answer) {
       const dim = (query.dimensions || [])[0];
       const metric = query.metrics[0];
       const rows = answer.rows.filter((r) => Number(r[metric]) > 0);
-      plot(body, [{ type: "pie", labels: rows.map((r) => r[dim] ?? "–"), values: rows.map((r) => r[metric]), hole: 0.4, sort: false }], {},
+      const shown = rows.map((r) => B.format(r[metric], answer.units[metric]));
+      plot(body, [{ type: "pie", labels: rows.map((r) => member(r, dim) ?? "–"), values: rows.map((r) => r[metric]), hole: 0.4, sort: false,
+        text: shown, hovertemplate: "%{label}: %{text} (%{percent})<extra></extra>" }], {},
         (point) => drillTo(query, metric)(rows[point.pointNumber]));
     },
     heatmap(body, query, answer) {
@@ -120,7 +174,11 @@
       const ys = [...new Set(answer.rows.map((r) => r[yKey]))].sort();
       const index = new Map(answer.rows.map((r) => [r[xKey] + "\u0000" + r[yKey], r]));
       const z = ys.map((y) => xs.map((x) => { const r = index.get(x + "\u0000" + y); return r ? r[metric] : null; }));
-      plot(body, [{ type: "heatmap", x: xs, y: ys.map((y) => y ?? "–"), z, colorscale: "Blues", reversescale: true, hoverongaps: false }], { margin: { l: 110, r: 10, t: 10, b: 40 } },
+      const unit = answer.units[metric];
+      plot(body, [{ type: "heatmap", x: xs, y: ys.map((y) => y ?? "–"), z, colorscale: "Blues", reversescale: true, hoverongaps: false,
+        customdata: z.map((cells) => cells.map((v) => B.format(v, unit))), hovertemplate: "%{y} · %{x}: %{customdata}<extra></extra>",
+        colorbar: valueAxis(unit) }],
+        { margin: { l: 110, r: 10, t: 10, b: 40 }, xaxis: { grain: query.grain, periods: xs } },
         (point) => { const r = index.get(xs[point.pointIndex[1]] + "\u0000" + ys[point.pointIndex[0]]); if (r) drillTo(query, metric)(r); });
     },
     table(body, query, answer) {
@@ -131,6 +189,9 @@
 
   B.card = card;
   B.plot = plot;
+  B.valueAxis = valueAxis;
+  B.hover = hover;
+  B.timeAxis = timeAxis;
   B.widget = widget;
   B.figure = figure;
 })(Bizsight);
