@@ -157,7 +157,7 @@
     const profile = ["customer_segment", "region", "country", "acquisition_channel", "signup_date", "orders", "net_revenue", "first_order_date", "last_order_date", "rfm_segment", "recency_days", "frequency", "monetary", "clv", "p_alive", "churn_probability", "risk_band"];
     const { body } = B.card(grid, { id: "profile", title: "Profile", span: 6 });
     // The RFM columns: frequency counts orders and monetary sums net revenue (not the CLV model's repeat purchases and average order).
-    const named = { frequency: "Orders (RFM frequency)", monetary: "Net revenue (RFM monetary)", recency_days: "Days since last order (RFM recency)" };
+    const named = { frequency: "Orders (RFM frequency)", monetary: "Net revenue (RFM monetary)", recency_days: "Days since last order (RFM recency)", p_alive: "Still a customer (p_alive)" };
     body.replaceChildren(B.table(["field", "value"], profile.filter((k) => k in c).map((k) => ({ field: named[k] || B.label(k), value: B.cell(c[k], k) }))));
     const reasons = c.reasons || [];
     const said = answer.explanation || {};
@@ -172,8 +172,8 @@
       card.body.replaceChildren(...[el("dl", { class: "meanings" }, meanings.flatMap(([term, text]) => [el("dt", { text: term }), el("dd", { text })])),
         said.clv_if_alive !== undefined && said.clv_if_alive !== null ? el("p", { text: "CLV if still a customer: " + B.format(said.clv_if_alive, "currency") }) : null].filter(Boolean));
     }
-    B.figure(grid, { id: "orders", title: "Orders", span: 12, name: "customer-orders", rows: answer.orders, columns: ["order_id", "order_date", "product_id", "category", "quantity", "net_amount", "status"], tableOptions: { formats: { net_amount: "currency" } } });
-    B.figure(grid, { id: "reviews", title: "Reviews", span: 12, name: "customer-reviews", rows: answer.reviews || [], columns: ["review_date", "product_id", "rating", "review_text"], emptyMessage: "No reviews." });
+    B.figure(grid, { id: "orders", title: "Orders", span: 12, name: "customer-orders", rows: answer.orders, columns: ["order_id", "order_date", "product_name", "category", "quantity", "net_amount", "status"], tableOptions: { formats: { net_amount: "currency" }, labels: { product_name: "Product" }, titles: { product_name: (r) => r.product_id } } });
+    B.figure(grid, { id: "reviews", title: "Reviews", span: 12, name: "customer-reviews", rows: answer.reviews || [], columns: ["review_date", "product_name", "rating", "review_text"], tableOptions: { labels: { product_name: "Product" }, titles: { product_name: (r) => r.product_id } }, emptyMessage: "No reviews." });
   }
 
   async function reviews(grid) {
