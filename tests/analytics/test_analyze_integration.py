@@ -205,8 +205,8 @@ def test_analyze_affinity_ranks_pairs_and_also_bought(demo: Project) -> None:
     result = run_cli("analyze", "affinity", "--min-orders", "5", "--json", "--project", str(demo.root))
     assert result.returncode == 0, result.stderr
     items = json.loads(result.stdout)["items"]
-    assert items and all(i["orders_together"] >= 5 for i in items)
-    assert [i["lift"] for i in items] == sorted((i["lift"] for i in items), reverse=True)
+    assert items and all(i["orders"] >= 5 for i in items)
+    assert [i["shrunk_lift"] for i in items] == sorted((i["shrunk_lift"] for i in items), reverse=True)
     product = items[0]["product_a"]
     also = run_cli(
         "analyze",
@@ -228,7 +228,7 @@ def test_analyze_affinity_ranks_pairs_and_also_bought(demo: Project) -> None:
             [product],
         )
     for b in bought:  # confidence = P(other | product) = orders together / orders with the product
-        assert b["confidence"] == pytest.approx(b["orders_together"] / orders_with_product)
+        assert b["confidence"] == pytest.approx(b["orders"] / orders_with_product)
     typo = run_cli("analyze", "affinity", "--product", product + "x", "--project", str(demo.root))
     assert typo.returncode == 2 and "unknown product" in typo.stderr
 

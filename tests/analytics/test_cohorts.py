@@ -85,11 +85,14 @@ def test_monthly_first_purchase_cohorts(shop: Project) -> None:
     check(jan[0], cohort_customers=2, active_customers=2, retention=1, revenue=140, revenue_retention=1,
           cumulative_revenue_per_customer=70, churn_rate=None)  # fmt: skip
     check(jan[1], active_customers=1, retention=0.5, revenue=50, revenue_retention=50 / total0,
-          cumulative_revenue_per_customer=190 / 2, churn_rate=1 - 0.5 / 1)  # fmt: skip
+          cumulative_revenue_per_customer=190 / 2, lost_customers=1, churn_rate=1 / 2)  # fmt: skip
+    # Retention stays at 50 % but the active customer changes: C1 (Feb) lapses in March while
+    # C2 comes back, then C2 lapses in April and C1 comes back. Each month loses all of the last
+    # month's buyers: churn 100 %, not the 0 % that 1 − 0.5 / 0.5 would say.
     check(jan[2], active_customers=1, retention=0.5, revenue=20, revenue_retention=20 / total0,
-          cumulative_revenue_per_customer=210 / 2, churn_rate=0)  # fmt: skip
+          cumulative_revenue_per_customer=210 / 2, lost_customers=1, churn_rate=1)  # fmt: skip
     check(jan[3], active_customers=1, retention=0.5, revenue=25, revenue_retention=25 / total0,
-          cumulative_revenue_per_customer=235 / 2, churn_rate=0)  # fmt: skip
+          cumulative_revenue_per_customer=235 / 2, lost_customers=1, churn_rate=1)  # fmt: skip
     assert jan[3]["period_start"] == dt.date(2024, 4, 1)
     feb = [got[(None, FEB, k)] for k in range(3)]
     # Two orders in February count one active customer; the cancelled March order is no activity.

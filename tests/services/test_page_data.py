@@ -108,8 +108,9 @@ def test_worst_products_are_the_lowest_rated_with_enough_reviews(project: Projec
 
 def test_affinity_is_withheld_from_restricted_users(wh: Warehouse) -> None:
     found = page_data.affinity(wh, ADMIN, top=10)
-    lifts = [p["lift"] for p in found["pairs"]]
+    lifts = [p["shrunk_lift"] for p in found["pairs"]]
     assert found["withheld"] is None and 0 < len(lifts) <= 10 and lifts == sorted(lifts, reverse=True)
+    assert all(p["orders"] >= 5 for p in found["pairs"])  # the default floor
     assert found["categories"]
     hidden = page_data.affinity(wh, EUROPE)
     assert hidden["pairs"] == hidden["categories"] == [] and "restricted" in hidden["withheld"]

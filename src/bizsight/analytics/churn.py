@@ -12,8 +12,11 @@ which tables) in :mod:`bizsight.services.churn` and the model files in
 
 Top reasons (one-at-a-time counterfactual): for each customer and feature, the drop in churn
 probability when that feature alone is set to the population's typical value (median; most common
-category); the three largest positive drops name the reasons ("recency_days high"). Permutation
-importance (drop in ROC-AUC on the evaluation cutoff) ranks features globally.
+category); the three largest positive drops name the reasons (codes such as "recency_days high",
+in ``reason_1`` … ``reason_3``), and :mod:`.churn_reasons` writes them in words with the
+customer's own values (``reasons``: "No order for 214 days, 3× longer than usual for this
+customer"). Permutation importance (drop in ROC-AUC on the evaluation cutoff) ranks features
+globally.
 """
 
 from __future__ import annotations
@@ -289,6 +292,7 @@ def score_features(
     reasons: list[list[str] | None] = [None] * len(ids)
     for row, found in zip(chosen, top_reasons(model, current, rows=chosen), strict=True):
         reasons[row] = found
+    words = _reasons_in_words(current, reasons, chosen)
     return pa.table(
         {
             "customer_id": pa.array(ids, pa.string()),
@@ -300,9 +304,29 @@ def score_features(
                 )
                 for k in range(3)
             },
+            "reasons": pa.array(words, pa.list_(pa.string())),
             "revenue_at_risk": pa.array(at_risk, pa.float64()),
         }
     ).sort_by([("revenue_at_risk", "descending"), ("customer_id", "ascending")])
+
+
+def _reasons_in_words(
+    current: pa.Table, reasons: list[list[str] | None], chosen: np.ndarray
+) -> list[list[str] | None]:
+    """The reasons of the ``chosen`` rows in words, each customer's values against the medians of
+    everyone scored (the typical values :func:`top_reasons` measured against)."""
+    from bizsight.analytics.churn_reasons import reason_words
+
+    typical: dict[str, float | None] = {}
+    for name in NUMERIC_FEATURES:
+        values = _floats(current.column(name).cast(pa.float64()))
+        finite = values[np.isfinite(values)]
+        typical[name] = float(np.median(finite)) if finite.size else None
+    words: list[list[str] | None] = [None] * len(reasons)
+    rows = current.take(pa.array(chosen, pa.int64())).to_pylist() if len(chosen) else []
+    for index, row in zip(chosen, rows, strict=True):
+        words[index] = [reason_words(code, row, typical) for code in reasons[index] or []]
+    return words
 
 
 def label_counts(table: pa.Table) -> dict[str, int]:

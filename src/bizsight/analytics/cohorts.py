@@ -7,8 +7,14 @@ rather than disappearing.
 
 Per (split value, cohort, period): ``cohort_customers``, ``active_customers`` (with a
 non-cancelled order in the period), ``retention`` (active / cohort customers), ``revenue`` (net),
-``revenue_retention`` (revenue / the cohort's revenue in period 0), ``cumulative_revenue_per_customer``
-and ``churn_rate`` (1 − retention / retention of the previous period).
+``revenue_retention`` (revenue / the cohort's revenue in period 0), ``cumulative_revenue_per_customer``,
+``lost_customers`` (active in the previous period, not in this one) and ``churn_rate``
+(lost customers / the previous period's active customers: the share of last period's buyers
+who did not buy again this period, always between 0 and 1; NULL in period 0 and after a
+period with nobody active).
+
+Churn is counted customer by customer, not from retention: 1 − retention(k) / retention(k − 1)
+turns negative whenever lapsed customers come back (retention 20 % → 25 % gave −25 %).
 
 >>> "DATE_TRUNC('WEEK'" in render(cohorts_query(CohortSettings(grain="week")))
 True
@@ -81,11 +87,25 @@ SELECT split, cohort, cohort_customers,
 FROM sizes, (SELECT max(period_start) AS last_period FROM activity) AS bounds
 """
 
-_CELLS = """
-SELECT m.split, m.cohort, :period AS period,
-       count(DISTINCT a.customer_id) AS active_customers, sum(a.revenue) AS revenue
+# One row per cohort member and period in which they bought (activity has one per customer and period).
+_ACTIVE = """
+SELECT m.split, m.cohort, m.customer_id, :period AS period, a.revenue
 FROM members AS m JOIN activity AS a ON a.customer_id = m.customer_id
 WHERE a.period_start >= m.cohort
+"""
+
+_CELLS = """
+SELECT split, cohort, period, count(DISTINCT customer_id) AS active_customers, sum(revenue) AS revenue
+FROM active
+GROUP BY ALL
+"""
+
+# Customers active in period k − 1 and not in k, counted at k.
+_LOST = """
+SELECT p.split, p.cohort, p.period + 1 AS period, count(*) AS lost_customers
+FROM active AS p
+WHERE NOT EXISTS (
+  SELECT 1 FROM active AS c WHERE c.customer_id = p.customer_id AND c.period = p.period + 1)
 GROUP BY ALL
 """
 
@@ -93,9 +113,11 @@ _RESULT = """
 SELECT g.split, g.cohort, g.period, g.cohort_customers,
        coalesce(c.active_customers, 0) AS active_customers,
        coalesce(c.active_customers, 0) / g.cohort_customers AS retention,
-       CAST(coalesce(c.revenue, 0) AS DECIMAL(18, 2)) AS revenue
+       CAST(coalesce(c.revenue, 0) AS DECIMAL(18, 2)) AS revenue,
+       coalesce(l.lost_customers, 0) AS lost_customers
 FROM grid AS g
 LEFT JOIN cells AS c ON c.split IS NOT DISTINCT FROM g.split AND c.cohort = g.cohort AND c.period = g.period
+LEFT JOIN lost AS l ON l.split IS NOT DISTINCT FROM g.split AND l.cohort = g.cohort AND l.period = g.period
 """
 
 _FINAL = """
@@ -104,7 +126,8 @@ SELECT split, cohort, period, :period_start AS period_start, cohort_customers, a
        revenue / nullif(first_value(revenue) OVER w, 0) AS revenue_retention,
        sum(revenue) OVER w / cohort_customers
          AS cumulative_revenue_per_customer,
-       1 - retention / nullif(lag(retention) OVER w, 0) AS churn_rate
+       CASE WHEN period > 0 THEN lost_customers END AS lost_customers,
+       lost_customers / nullif(lag(active_customers) OVER w, 0) AS churn_rate
 FROM result
 WINDOW w AS (PARTITION BY split, cohort ORDER BY period)
 ORDER BY split NULLS FIRST, cohort, period
@@ -139,8 +162,8 @@ def cohorts_query(settings: CohortSettings | None = None) -> exp.Select:
     sizes = template("SELECT split, cohort, count(*) AS cohort_customers FROM members GROUP BY ALL")
     between = _periods_between(settings.grain)
     grid = template(_GRID, last_period=template(between, a=exp.column("cohort"), b=exp.column("last_period")))
-    cells = template(
-        _CELLS, period=template(between, a=exp.column("cohort", "m"), b=exp.column("period_start", "a"))
+    active = template(
+        _ACTIVE, period=template(between, a=exp.column("cohort", "m"), b=exp.column("period_start", "a"))
     )
     result = template(_RESULT)
     assert isinstance(result, exp.Select)
@@ -155,7 +178,9 @@ def cohorts_query(settings: CohortSettings | None = None) -> exp.Select:
         ("sizes", sizes),
         ("activity", template(_ACTIVITY, grain=grain)),
         ("grid", grid),
-        ("cells", cells),
+        ("active", active),
+        ("cells", template(_CELLS)),
+        ("lost", template(_LOST)),
         ("result", result),
     ):
         final = final.with_(name, query)

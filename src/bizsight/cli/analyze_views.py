@@ -61,16 +61,17 @@ def print_churn(report: dict[str, Any]) -> None:
     targets = report.get("targets") or []
     if targets:
         table = Table(title="Retention targets (by revenue at risk)", title_justify="left")
-        for name in ("customer_id", "churn_probability", "risk_band", "reason_1", "revenue_at_risk"):
+        for name in ("customer_id", "churn_probability", "risk_band", "main reason", "revenue_at_risk"):
             table.add_column(
                 name, justify="right" if name in ("churn_probability", "revenue_at_risk") else "left"
             )
         for row in targets[:10]:
+            words = row.get("reasons") or [row["reason_1"]]  # the service's words, as on the page
             table.add_row(
                 str(row["customer_id"]),
                 f"{row['churn_probability']:.2f}",
                 str(row["risk_band"]),
-                str(row["reason_1"]),
+                str(words[0]),
                 f"{row['revenue_at_risk']:,.2f}",
             )
         out.print(table)
@@ -210,23 +211,29 @@ def print_affinity(report: dict[str, Any]) -> None:
     if report["product"]:
         title = f"Bought {report['product']}, also bought"
         rows = [
-            [r["also_bought"], f"{r['orders_together']:,}", f"{r['confidence']:.1%}", f"{r['lift']:.1f}"]
-            for r in items
-        ]
-        headers = ["product", "orders together", f"P(· | {report['product']})", "lift"]
-    else:
-        title = "Products bought together (highest lift)"
-        rows = [
             [
-                f"{r['product_a']} + {r['product_b']}",
-                f"{r['orders_together']:,}",
-                f"{r['support']:.2%}",
-                f"{r['confidence_a_to_b']:.1%}",
+                r["also_bought"],
+                f"{r['orders']:,}",
+                f"{r['confidence']:.1%}",
                 f"{r['lift']:.1f}",
+                f"{r['shrunk_lift']:.1f}",
             ]
             for r in items
         ]
-        headers = ["pair", "orders together", "support", "P(b | a)", "lift"]
+        headers = ["product", "orders", f"P(· | {report['product']})", "lift", "shrunk lift"]
+    else:
+        title = "Products bought together (strongest first: shrunk lift)"
+        rows = [
+            [
+                f"{r['product_a']} + {r['product_b']}",
+                f"{r['orders']:,}",
+                f"{r['confidence_a_to_b']:.1%}",
+                f"{r['lift']:.1f}",
+                f"{r['shrunk_lift']:.1f}",
+            ]
+            for r in items
+        ]
+        headers = ["pair", "orders", "P(b | a)", "lift", "shrunk lift"]
     if not rows:
         out.print(
             f"No pair was bought together in {report['min_orders']} orders or more; try a lower --min-orders."

@@ -206,30 +206,54 @@ def reviews_for(project: Project, *, by: str = "product", top: int = 3) -> dict[
     return {"agreement": agreement, "by": by, "groups": grouped, "most_negative": worst}
 
 
-def top_pairs(wh: Warehouse, *, top: int, min_orders: int = 1) -> list[dict[str, Any]]:
-    """The ``top`` product pairs of marts.product_affinity by lift, among pairs bought together
-    in at least ``min_orders`` orders (with two orders a lift of 700 is chance)."""
+def top_pairs(wh: Warehouse, *, top: int, min_orders: int | None = None) -> list[dict[str, Any]]:
+    """The ``top`` product pairs of marts.product_affinity by shrunk lift, among pairs held by at
+    least ``min_orders`` orders (default :data:`~bizsight.analytics.affinity.MIN_ORDERS`: with two
+    orders a lift of 700 is chance). Each row says in ``orders`` how many orders back it."""
     from sqlglot import exp
 
+    from bizsight.analytics.affinity import MIN_ORDERS, RANKING
     from bizsight.warehouse.sql import lit, table
 
     if not wh.table_exists("marts", "product_affinity"):
         raise NotInitializedError("marts.product_affinity is missing: run `bizsight refresh` first")
-    return wh.records(
+    floor = MIN_ORDERS if min_orders is None else min_orders
+    pairs = (
         exp.select(exp.Star())
         .from_(table("marts", "product_affinity"))
-        .where(exp.column("orders_together") >= lit(min_orders))
-        .order_by("lift DESC", "orders_together DESC", "product_a", "product_b")
+        .where(exp.column("orders") >= lit(floor))
+        .order_by(*RANKING)
         .limit(lit(top))
     )
+    if not wh.table_exists("core", "dim_product"):
+        return wh.records(pairs)
+    named = exp.select(
+        exp.Column(this=exp.Star(), table=exp.to_identifier("t")),
+        exp.alias_(
+            exp.func("coalesce", exp.column("product_name", "a"), exp.column("product_a", "t")),
+            "product_a_name",
+        ),
+        exp.alias_(
+            exp.func("coalesce", exp.column("product_name", "b"), exp.column("product_b", "t")),
+            "product_b_name",
+        ),
+    ).from_(exp.alias_(exp.Subquery(this=pairs), "t"))
+    for alias, key in (("a", "product_a"), ("b", "product_b")):
+        named = named.join(
+            exp.alias_(table("core", "dim_product"), alias),
+            on=exp.EQ(this=exp.column("product_id", alias), expression=exp.column(key, "t")),
+            join_type="left",
+        )
+    return wh.records(named.order_by(*(f"t.{r}" for r in RANKING)))
 
 
 def affinity_for(
     project: Project, *, product: str | None = None, top: int = 10, min_orders: int = 10
 ) -> dict[str, Any]:
-    """Products bought together (support, confidence, lift) from marts.product_affinity, or
-    "bought X, also bought" for one product; and the category cross-sell matrix. Pairs seen in
-    fewer than ``min_orders`` orders are left out."""
+    """Products bought together (orders, support, confidence, lift, shrunk lift) from
+    marts.product_affinity, or "bought X, also bought" for one product; and the category
+    cross-sell matrix. Pairs held by fewer than ``min_orders`` orders are left out; the rest are
+    ranked by shrunk lift (docs/customer-analytics.md)."""
     from bizsight.analytics import affinity
 
     if top < 1 or min_orders < 1:

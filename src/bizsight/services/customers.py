@@ -32,10 +32,30 @@ SORTS = {  # sort key → column of the list
 _PROFILE = [column.name for column in CUSTOMERS.columns]  # the canonical customer columns
 _HISTORY = ["orders", "net_revenue", "first_order_date", "last_order_date", "cohort_month"]
 _MARTS: dict[str, list[str]] = {  # optional marts: the columns a list shows from each
-    "rfm_segments": ["segment", "rfm_code", "recency_days", "frequency", "monetary"],
+    "rfm_segments": ["segment", "rfm_code", "recency_days", "frequency", "monetary", "as_of"],
     "clv": ["clv", "p_alive", "expected_purchases"],
-    "churn_scores": ["churn_probability", "risk_band", "reason_1", "reason_2", "reason_3", "revenue_at_risk"],
+    "churn_scores": [
+        "churn_probability",
+        "risk_band",
+        "reason_1",
+        "reason_2",
+        "reason_3",
+        "revenue_at_risk",
+        "churn_days",
+    ],
 }
+_RENAMED = {"segment": "rfm_segment", "as_of": "scores_as_of"}  # mart column → the view's name
+
+
+def _columns(wh: Warehouse, mart: str) -> set[str]:
+    """The columns of marts.<mart> (none when it does not exist)."""
+    return {
+        r[0]
+        for r in wh.rows(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'marts' AND table_name = ?",
+            [mart],
+        )
+    }
 
 
 def _marts(wh: Warehouse) -> dict[str, list[str]]:
@@ -43,13 +63,7 @@ def _marts(wh: Warehouse) -> dict[str, list[str]]:
     found = {}
     for name, wanted in _MARTS.items():
         if wh.table_exists("marts", name):
-            have = {
-                r[0]
-                for r in wh.rows(
-                    "SELECT column_name FROM information_schema.columns WHERE table_schema = 'marts' AND table_name = ?",
-                    [name],
-                )
-            }
+            have = _columns(wh, name)
             found[name] = [c for c in wanted if c in have]
     return found
 
@@ -78,7 +92,7 @@ def _base(wh: Warehouse, principal: Principal, project: Project, today: dt.date)
             exp.alias_(table("marts", mart), ident(mart)),
             on=exp.EQ(this=col("customer_id", mart), expression=col("customer_id", "c")),
             join_type="left",
-        ).select(*[exp.alias_(col(c, mart), ident("rfm_segment" if c == "segment" else c)) for c in columns])
+        ).select(*[exp.alias_(col(c, mart), ident(_RENAMED.get(c, c))) for c in columns])
     visible = customer_rows(principal, catalogue(project), CUSTOMER_MODEL, today)
     if visible is not None:
         ids = exp.select(col("customer_id", "v")).from_(exp.alias_(exp.Subquery(this=visible), ident("v")))
@@ -140,6 +154,29 @@ def list_customers(
     return {"total": total, "page": page, "page_size": page_size, "customers": wh.records(rows)}
 
 
+def _with_reasons(wh: Warehouse, row: dict[str, Any]) -> dict[str, Any]:
+    """``reasons`` in words: as scored (marts.churn_scores.reasons), or from the reason codes alone
+    for scores built before the words were (no numbers then). Absent without churn scores; one
+    customer's only (a list column, which the list views and their CSV exports leave out)."""
+    from bizsight.analytics.churn_reasons import reason_words
+
+    if "reason_1" not in row:
+        return row
+    words = None
+    if "reasons" in _columns(wh, "churn_scores"):
+        words = wh.records(
+            exp.select(col("reasons"))
+            .from_(table("marts", "churn_scores"))
+            .where(exp.EQ(this=col("customer_id"), expression=lit(row["customer_id"])))
+        )
+    if words and words[0]["reasons"] is not None:
+        row["reasons"] = words[0]["reasons"]
+    else:
+        codes = [row.get(f"reason_{k}") for k in (1, 2, 3)]
+        row["reasons"] = [reason_words(c) for c in codes if c] if any(codes) else None
+    return row
+
+
 def customer_detail(
     project: Project,
     wh: Warehouse,
@@ -150,7 +187,12 @@ def customer_detail(
     orders: int = 100,
     reviews: int = 50,
 ) -> dict[str, Any]:
-    """One customer: profile, history, RFM, CLV, churn risk with reasons, recent orders and reviews."""
+    """One customer: profile, history, RFM, CLV, churn risk with reasons in words, what each of
+    these numbers means for them (``explanation``, see
+    :mod:`bizsight.analytics.customer_story`), recent orders and reviews."""
+    from bizsight.analytics.customer_story import customer_story
+    from bizsight.services.presentation import presentation
+
     today = today or dt.date.today()
     select = _base(wh, principal, project, today).where(
         exp.EQ(this=col("customer_id", "c"), expression=lit(customer_id))
@@ -158,8 +200,13 @@ def customer_detail(
     found = wh.records(select)
     if not found:
         raise NotFoundError(f"no customer '{customer_id}'")  # also when restricted away: no hint it exists
+    row = _with_reasons(wh, found[0])
+    horizon = project.settings.customers.clv.horizon_months
     return {
-        "customer": found[0],
+        "customer": row,
+        "explanation": customer_story(
+            row, horizon_months=horizon, presenter=presentation(project, wh).presenter
+        ),
         "orders": _lines(project, wh, principal, "order_lines", customer_id, "order_ts", orders, today),
         "reviews": _lines(project, wh, principal, "reviews", customer_id, "review_date", reviews, today),
     }

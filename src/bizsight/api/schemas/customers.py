@@ -32,15 +32,35 @@ class CustomerRow(Answer):
     recency_days: int | None = None
     frequency: int | None = None
     monetary: float | None = None
+    scores_as_of: dt.date | None = Field(default=None, description="the date the RFM scores were computed at")
     clv: float | None = None
     p_alive: float | None = None
     expected_purchases: float | None = None
     churn_probability: float | None = None
     risk_band: str | None = None
-    reason_1: str | None = Field(default=None, description="the strongest reason for the churn risk")
+    reason_1: str | None = Field(
+        default=None, description="the strongest reason for the churn risk, as a code (feature and level)"
+    )
     reason_2: str | None = None
     reason_3: str | None = None
+    reasons: list[str] | None = Field(
+        default=None, description="the reasons for the churn risk in words, strongest first"
+    )
     revenue_at_risk: float | None = None
+    churn_days: int | None = Field(default=None, description="the churn window: days without a purchase")
+
+
+class CustomerExplanation(Answer):
+    """What the customer's numbers mean, in sentences (null when the score is not built)."""
+
+    summary: str | None = Field(description="segment, churn risk and p_alive reconciled in a sentence or two")
+    segment: str | None = Field(description="the RFM segment: past behaviour against all customers")
+    churn_risk: str | None = Field(
+        description="the churn model's probability of no purchase in the churn window"
+    )
+    p_alive: str | None = Field(description="the BG/NBD probability that they are still a customer")
+    clv: str | None = Field(description="expected future value; says when the customer has likely lapsed")
+    clv_if_alive: float | None = Field(description="CLV / p_alive: the expected value if still a customer")
 
 
 class CustomerPage(Page):
@@ -49,6 +69,7 @@ class CustomerPage(Page):
 
 class CustomerDetail(Answer):
     customer: CustomerRow
+    explanation: CustomerExplanation
     orders: list[Row] = Field(description="the last 100 order lines (all their columns), newest first")
     reviews: list[Row] = Field(description="the last 50 reviews, newest first")
 

@@ -124,26 +124,33 @@ class WorstProducts(Answer):
 class ProductPair(Answer):
     product_a: str
     product_b: str
-    orders_together: int
+    product_a_name: str | None = None
+    product_b_name: str | None = None
+    orders: int = Field(description="orders holding both products: the evidence behind the pair")
     orders_a: int
     orders_b: int
     baskets: int
+    expected_orders: float = Field(description="orders that would hold both if bought independently")
     support: float
     confidence_a_to_b: float
     confidence_b_to_a: float
     lift: float
+    shrunk_lift: float = Field(
+        description="lift shrunk towards 1 when few orders back it: (orders + k) / (expected_orders + k)"
+    )
 
 
 class CategoryPair(Answer):
     category_from: str
     category_to: str
-    orders_together: int
+    orders: int = Field(description="orders holding both categories")
     support: float
     confidence: float
     lift: float
+    shrunk_lift: float
 
 
 class AffinityOut(Answer):
-    pairs: list[ProductPair] = Field(description="highest lift first")
+    pairs: list[ProductPair] = Field(description="highest shrunk lift first, each held by at least 5 orders")
     categories: list[CategoryPair] = Field(description="the category cross-sell matrix")
     withheld: str | None = Field(description="why nothing is shown (a restricted user); else null")

@@ -146,14 +146,24 @@
     document.getElementById("page-title").textContent = (c.customer_name || c.customer_id) + " · " + c.customer_id;
     const profile = ["customer_segment", "region", "country", "acquisition_channel", "signup_date", "orders", "net_revenue", "first_order_date", "last_order_date", "rfm_segment", "recency_days", "frequency", "monetary", "clv", "p_alive", "churn_probability", "risk_band"];
     const { body } = B.card(grid, { id: "profile", title: "Profile", span: 6 });
-    body.replaceChildren(B.table(["field", "value"], profile.filter((k) => k in c).map((k) => ({ field: k, value: c[k] }))));
-    const reasons = ["reason_1", "reason_2", "reason_3"].map((k) => c[k]).filter(Boolean);
+    // The RFM columns: frequency counts orders and monetary sums net revenue (not the CLV model's repeat purchases and average order).
+    const named = { frequency: "Orders (RFM frequency)", monetary: "Net revenue (RFM monetary)", recency_days: "Days since last order (RFM recency)", p_alive: "Still a customer (p_alive)" };
+    body.replaceChildren(B.table(["field", "value"], profile.filter((k) => k in c).map((k) => ({ field: named[k] || B.label(k), value: B.cell(c[k], k) }))));
+    const reasons = c.reasons || [];
+    const said = answer.explanation || {};
     const risk = B.card(grid, { id: "churn", title: "Churn risk", span: 6 });
-    risk.body.replaceChildren(el("div", { class: "value", text: c.churn_probability !== undefined && c.churn_probability !== null ? B.format(c.churn_probability, "percent") : "not scored" }),
-      c.p_alive !== undefined && c.p_alive !== null ? el("p", { text: "Probability still buying (CLV model): " + B.format(c.p_alive, "percent") }) : null,
-      reasons.length ? el("ol", {}, reasons.map((r) => el("li", { text: r }))) : B.empty("No churn reasons: churn scores are not built yet."));
-    B.figure(grid, { id: "orders", title: "Orders", span: 12, name: "customer-orders", rows: answer.orders, columns: ["order_id", "order_date", "product_id", "category", "quantity", "net_amount", "status"], tableOptions: { formats: { net_amount: "currency" } } });
-    B.figure(grid, { id: "reviews", title: "Reviews", span: 12, name: "customer-reviews", rows: answer.reviews || [], columns: ["review_date", "product_id", "rating", "review_text"], emptyMessage: "No reviews." });
+    risk.body.replaceChildren(...[el("div", { class: "value", text: c.churn_probability !== undefined && c.churn_probability !== null ? B.format(c.churn_probability, "percent") : "not scored" }),
+      c.p_alive !== undefined && c.p_alive !== null ? el("p", { text: "Still a customer (p_alive, purchase model): " + B.format(c.p_alive, "percent") }) : null,
+      said.summary ? el("p", { class: "summary", text: said.summary }) : null,
+      reasons.length ? el("ol", { class: "reasons" }, reasons.map((r) => el("li", { text: r }))) : B.empty("No churn reasons: churn scores are not built yet.")].filter(Boolean));
+    const meanings = [["Segment", said.segment], ["Churn risk", said.churn_risk], ["Still a customer", said.p_alive], ["CLV", said.clv]].filter(([, text]) => text);
+    if (meanings.length) {
+      const card = B.card(grid, { id: "meaning", title: "What these numbers mean", span: 12 });
+      card.body.replaceChildren(...[el("dl", { class: "meanings" }, meanings.flatMap(([term, text]) => [el("dt", { text: term }), el("dd", { text })])),
+        said.clv_if_alive !== undefined && said.clv_if_alive !== null ? el("p", { text: "CLV if still a customer: " + B.format(said.clv_if_alive, "currency") }) : null].filter(Boolean));
+    }
+    B.figure(grid, { id: "orders", title: "Orders", span: 12, name: "customer-orders", rows: answer.orders, columns: ["order_id", "order_date", "product_name", "category", "quantity", "net_amount", "status"], tableOptions: { formats: { net_amount: "currency" }, labels: { product_name: "Product" }, titles: { product_name: (r) => r.product_id } } });
+    B.figure(grid, { id: "reviews", title: "Reviews", span: 12, name: "customer-reviews", rows: answer.reviews || [], columns: ["review_date", "product_name", "rating", "review_text"], tableOptions: { labels: { product_name: "Product" }, titles: { product_name: (r) => r.product_id } }, emptyMessage: "No reviews." });
   }
 
   async function reviews(grid) {
@@ -193,16 +203,17 @@
       B.card(grid, { id: "affinity", title: "Product affinity", span: 12 }).body.replaceChildren(B.empty(found.withheld + "."));
     } else {
       B.figure(grid, {
-        id: "pairs", title: "Bought together: top pairs by lift", name: "product-pairs", span: 6,
-        rows: found.pairs, columns: ["product_a", "product_b", "orders_together", "support", "confidence_a_to_b", "lift"],
-        tableOptions: { formats: { support: "percent", confidence_a_to_b: "percent", lift: "decimal" } },
-        emptyMessage: "No pair of products was bought together often enough yet.",
+        id: "pairs", title: "Bought together: strongest pairs (5+ orders, shrunk lift)", name: "product-pairs", span: 12,
+        rows: found.pairs, columns: ["product_a_name", "product_b_name", "orders", "confidence_a_to_b", "lift", "shrunk_lift"],
+        tableOptions: { formats: { orders: "count", confidence_a_to_b: "percent" }, labels: { orders: "Orders with both", product_a_name: "Product A", product_b_name: "Product B" },
+          titles: { product_a_name: (r) => r.product_a, product_b_name: (r) => r.product_b } },
+        emptyMessage: "No pair of products was bought together in 5 orders or more yet.",
       });
       const cats = [...new Set(found.categories.map((c) => c.category_from))].sort();
       const lift = new Map(found.categories.map((c) => [c.category_from + "|" + c.category_to, c.lift]));
       B.figure(grid, {
         id: "cross-sell", title: "Category cross-sell (lift: 1 = by chance)", name: "category-cross-sell", span: 6,
-        rows: found.categories, columns: ["category_from", "category_to", "orders_together", "support", "confidence", "lift"],
+        rows: found.categories, columns: ["category_from", "category_to", "orders", "support", "confidence", "lift"], tableOptions: { labels: { orders: "Orders with both" } },
         traces: [{ type: "heatmap", x: cats, y: cats, z: cats.map((a) => cats.map((b) => lift.get(a + "|" + b) ?? null)), colorscale: "RdBu", reversescale: true, zmid: 1, hoverongaps: false }],
         layout: { margin: { l: 100, r: 10, t: 10, b: 80 }, xaxis: { title: "also bought" } },
       });
