@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bizsight.cli.remote import through_owner
 from bizsight.cli.shell import JsonOpt, ProjectOpt, app, print_json, run
+
+if TYPE_CHECKING:
+    from bizsight.services.presentation import Presentation
 
 analyze_app = typer.Typer(help="Customer intelligence: lifetime value and churn risk.", no_args_is_help=True)
 app.add_typer(analyze_app, name="analyze")
@@ -69,7 +72,7 @@ def analyze_clv(
     if as_json:
         print_json(report)
     else:
-        print_clv(report)
+        print_clv(report, _presentation(project))
 
 
 @analyze_app.command("churn")
@@ -108,7 +111,7 @@ def analyze_churn(
     if as_json:
         print_json(report)
     else:
-        print_churn(report)
+        print_churn(report, _presentation(project))
 
 
 @analyze_app.command("segments")
@@ -146,7 +149,7 @@ def analyze_segments(
     if as_json:
         print_json(report)
     else:
-        print_segments(report)
+        print_segments(report, _presentation(project))
 
 
 class CohortGrain(StrEnum):
@@ -215,7 +218,7 @@ def analyze_cohorts(
     if as_json:
         print_json(rows)
     else:
-        print_cohorts(rows, value.value)
+        print_cohorts(rows, value.value, _presentation(project))
 
 
 class ReviewGrouping(StrEnum):
@@ -286,4 +289,11 @@ def analyze_affinity(
     if as_json:
         print_json(report)
     else:
-        print_affinity(report)
+        print_affinity(report, _presentation(project))
+
+
+def _presentation(project: Path) -> Presentation:
+    from bizsight.services.presentation import presentation
+    from bizsight.services.project import Project
+
+    return presentation(Project(project))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.table import Table
 
 from bizsight.terminal import console
 
+if TYPE_CHECKING:
+    from bizsight.services.presentation import Presentation
 
-def print_clv(report: dict[str, Any]) -> None:
+
+def print_clv(report: dict[str, Any], pres: Presentation) -> None:
     out = console()
     purchases, spend = report["purchases"], report["spend"]
     errors = purchases.get("std_errors") or {}
@@ -24,10 +27,12 @@ def print_clv(report: dict[str, Any]) -> None:
             error = errors.get(name) if isinstance(errors, dict) else None
             table.add_row(name, f"{purchases[name]:.4g}", f"{error:.3g}" if error is not None else "—")
     out.print(table)
-    out.print(f"log-likelihood {purchases['log_likelihood']:,.2f} over {report['customers']:,} customers")
+    out.print(
+        f"log-likelihood {purchases['log_likelihood']:,.2f} over {pres.format(report['customers'], 'customers')} customers"
+    )
     out.print(
         f"Spend (Gamma-Gamma): p {spend['p']:.4g}, q {spend['q']:.4g}, gamma {spend['gamma']:.4g}; "
-        f"mean order value {spend['mean_value']:,.2f}"
+        f"mean order value {pres.format(spend['mean_value'], 'monetary', unit='money')}"
     )
     holdout = report.get("holdout")
     if holdout:
@@ -47,7 +52,7 @@ def print_clv(report: dict[str, Any]) -> None:
         out.print(groups)
 
 
-def print_churn(report: dict[str, Any]) -> None:
+def print_churn(report: dict[str, Any], pres: Presentation) -> None:
     out = console()
     ev = report.get("evaluation", report)
     out.print(f"Churn = no purchase within {report.get('churn_days')} days.")
@@ -61,39 +66,36 @@ def print_churn(report: dict[str, Any]) -> None:
     targets = report.get("targets") or []
     if targets:
         table = Table(title="Retention targets (by revenue at risk)", title_justify="left")
-        for name in ("customer_id", "churn_probability", "risk_band", "main reason", "revenue_at_risk"):
+        for name in ("customer_id", "churn_probability", "risk_band", "main_reason", "revenue_at_risk"):
             table.add_column(
-                name, justify="right" if name in ("churn_probability", "revenue_at_risk") else "left"
+                pres.label(name),
+                justify="right" if name in ("churn_probability", "revenue_at_risk") else "left",
             )
         for row in targets[:10]:
             words = row.get("reasons") or [row["reason_1"]]  # the service's words, as on the page
             table.add_row(
                 str(row["customer_id"]),
-                f"{row['churn_probability']:.2f}",
+                pres.format(row["churn_probability"], "churn_probability"),
                 str(row["risk_band"]),
                 str(words[0]),
-                f"{row['revenue_at_risk']:,.2f}",
+                pres.format(row["revenue_at_risk"], "revenue_at_risk"),
             )
         out.print(table)
 
 
-def print_segments(report: dict[str, Any]) -> None:
+def print_segments(report: dict[str, Any], pres: Presentation) -> None:
     out = console()
-    count, share, whole = "{:,}".format, "{:.1%}".format, "{:,.0f}".format
     columns = {
-        "customers": ("customers", count),
-        "customer_share": ("share", share),
-        "revenue": ("revenue", whole),
-        "revenue_share": ("rev. %", share),
-        "avg_recency_days": ("recency", whole),
-        "avg_clv": ("avg CLV", whole),
+        "customers": ("customers", "count"),
+        "customer_share": ("share", "percent"),
+        "revenue": ("revenue", "money"),
+        "revenue_share": ("rev. %", "percent"),
+        "avg_recency_days": ("recency", "days"),
+        "avg_clv": ("avg CLV", "money"),
     }
     rows = [
         [row["segment"]]
-        + [
-            "—" if row.get(name) is None else render(row[name] if render is count else float(row[name]))
-            for name, (_, render) in columns.items()
-        ]
+        + [pres.format(row.get(name), name, unit=unit) for name, (_, unit) in columns.items()]
         for row in report["segments"]
     ]
     headers = ["segment", *(header for header, _ in columns.values())]
@@ -108,19 +110,24 @@ def print_segments(report: dict[str, Any]) -> None:
             flows.add_column(name, justify="right" if name == "customers" else "left", no_wrap=True)
         for m in moves[:15]:
             flows.add_row(
-                m["segment_from"] or "(not yet a customer)", m["segment_to"] or "—", f"{m['customers']:,}"
+                m["segment_from"] or "(not yet a customer)",
+                m["segment_to"] or "—",
+                pres.format(m["customers"], "customers"),
             )
         out.print(flows)
         out.print("All moves: --json.")
 
 
-def print_cohorts(rows: list[dict[str, Any]], value: str) -> None:
+def print_cohorts(rows: list[dict[str, Any]], value: str, pres: Presentation) -> None:
     out = console()
     if not rows:
         out.print("No cohorts: no customer has bought yet.")
         return
-    percent = value in ("retention", "revenue_retention", "churn_rate")
-    render = "{:.0%}".format if percent else "{:,.0f}".format
+    unit = "percent" if value in ("retention", "revenue_retention", "churn_rate") else pres.names.unit(value)
+
+    def render(cell: float) -> str:
+        return pres.format(cell, value, unit=unit, compact=True)
+
     periods = sorted({r["period"] for r in rows})
     for split in dict.fromkeys(r["split"] for r in rows):
         cells: dict[Any, dict[int, str]] = {}
@@ -129,13 +136,13 @@ def print_cohorts(rows: list[dict[str, Any]], value: str) -> None:
             if r["split"] == split:
                 cell = r[value]
                 cells.setdefault(r["cohort"], {})[r["period"]] = "" if cell is None else render(float(cell))
-                sizes[r["cohort"]] = f"{r['cohort_customers']:,}"
+                sizes[r["cohort"]] = pres.format(r["cohort_customers"], "cohort_customers")
         widths = [max(len(str(p)), *(len(c.get(p, "")) for c in cells.values())) for p in periods]
         fixed = 6 + max(len(str(c)) for c in cells) + max(9, *(len(n) for n in sizes.values()))
         shown = 0
         while shown < len(periods) and fixed + sum(w + 3 for w in widths[: shown + 1]) <= out.width:
             shown += 1
-        title = f"{value} by cohort and period" + (f" — {split}" if split is not None else "")
+        title = f"{pres.label(value)} by cohort and period" + (f" — {split}" if split is not None else "")
         table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
         table.add_column("cohort", no_wrap=True)
         table.add_column("customers", justify="right", no_wrap=True)
@@ -205,18 +212,18 @@ def print_reviews(report: dict[str, Any]) -> None:
         out.print(table)
 
 
-def print_affinity(report: dict[str, Any]) -> None:
+def print_affinity(report: dict[str, Any], pres: Presentation) -> None:
     out = console()
     items = report["items"]
     if report["product"]:
-        title = f"Bought {report['product']}, also bought"
+        title = f"Bought {report.get('product_name') or report['product']}, also bought"
         rows = [
             [
-                r["also_bought"],
-                f"{r['orders']:,}",
-                f"{r['confidence']:.1%}",
-                f"{r['lift']:.1f}",
-                f"{r['shrunk_lift']:.1f}",
+                _named(r.get("also_bought_name"), r["also_bought"]),
+                pres.format(r["orders"], "orders_together"),
+                pres.format(r["confidence"], "confidence"),
+                pres.format(r["lift"], "lift"),
+                pres.format(r["shrunk_lift"], "lift"),
             ]
             for r in items
         ]
@@ -225,11 +232,11 @@ def print_affinity(report: dict[str, Any]) -> None:
         title = "Products bought together (strongest first: shrunk lift)"
         rows = [
             [
-                f"{r['product_a']} + {r['product_b']}",
-                f"{r['orders']:,}",
-                f"{r['confidence_a_to_b']:.1%}",
-                f"{r['lift']:.1f}",
-                f"{r['shrunk_lift']:.1f}",
+                f"{_named(r.get('product_a_name'), r['product_a'])} + {_named(r.get('product_b_name'), r['product_b'])}",
+                pres.format(r["orders"], "orders_together"),
+                pres.format(r["confidence_a_to_b"], "confidence"),
+                pres.format(r["lift"], "lift"),
+                pres.format(r["shrunk_lift"], "lift"),
             ]
             for r in items
         ]
@@ -243,7 +250,11 @@ def print_affinity(report: dict[str, Any]) -> None:
     cells = sorted(report["categories"], key=lambda c: -c["lift"])[:10]
     if cells:
         rows = [
-            [f"{c['category_from']} → {c['category_to']}", f"{c['confidence']:.1%}", f"{c['lift']:.2f}"]
+            [
+                f"{c['category_from']} → {c['category_to']}",
+                pres.format(c["confidence"], "confidence"),
+                pres.format(c["lift"], "lift"),
+            ]
             for c in cells
         ]
         out.print(
@@ -251,3 +262,8 @@ def print_affinity(report: dict[str, Any]) -> None:
                 "Category cross-sell (strongest lift)", ["from → to", "P(to | from)", "lift"], rows
             )
         )
+
+
+def _named(name: str | None, product_id: str) -> str:
+    """A product as people know it, with its id: 'Garden hose 20 m (P00375)'."""
+    return f"{name} ({product_id})" if name and name != product_id else product_id

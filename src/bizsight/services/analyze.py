@@ -14,6 +14,7 @@ from bizsight.config.customers import CLVSettings
 from bizsight.console import NullReporter, Reporter
 from bizsight.errors import InvalidArgumentError, NotInitializedError, did_you_mean
 from bizsight.services.project import Project
+from bizsight.services.query import product_names
 from bizsight.warehouse.connection import Warehouse
 
 MIN_CUSTOMERS = 50  # fewer than this and the models' parameters mean little
@@ -268,5 +269,8 @@ def affinity_for(
                 raise InvalidArgumentError(f"unknown product '{product}'{did_you_mean(product, known)}")
             settings = affinity.AffinitySettings(min_orders=min_orders)
             items = affinity.also_bought(wh, product, top=top, settings=settings).to_pylist()
+            found = product_names(project, wh, [product, *(r["also_bought"] for r in items)])
+            items = [{**r, "also_bought_name": found.get(r["also_bought"])} for r in items]
         matrix = _mart(wh, "category_affinity").to_pylist()
-    return {"product": product, "min_orders": min_orders, "items": items, "categories": matrix}
+    report = {"product": product, "min_orders": min_orders, "items": items, "categories": matrix}
+    return {**report, "product_name": found.get(product)} if product is not None else report

@@ -14,9 +14,8 @@ from bizsight.metrics.periods import months_apart
 from bizsight.metrics.query import Grain, Query
 from bizsight.services.access import CUSTOMER_MODEL, Principal, customer_rows, scoped_query
 from bizsight.services.project import Project
-from bizsight.services.query import RESULTS, catalogue, member_names, run_query
+from bizsight.services.query import RESULTS, catalogue, product_names, run_query
 from bizsight.warehouse.connection import Warehouse
-from bizsight.warehouse.engines import DuckDBEngine
 from bizsight.warehouse.model import CUSTOMERS
 from bizsight.warehouse.sql import col, ident, lit, table, template
 
@@ -87,12 +86,18 @@ def _base(wh: Warehouse, principal: Principal, project: Project, today: dt.date)
         on=exp.EQ(this=col("customer_id", "o"), expression=col("customer_id", "c")),
         join_type="left",
     )
-    for mart, columns in _marts(wh).items():
+    marts = _marts(wh)
+    for mart, columns in marts.items():
         select = select.join(
             exp.alias_(table("marts", mart), ident(mart)),
             on=exp.EQ(this=col("customer_id", mart), expression=col("customer_id", "c")),
             join_type="left",
         ).select(*[exp.alias_(col(c, mart), ident(_RENAMED.get(c, c))) for c in columns])
+    if "churn_scores" in marts and "reasons" in _columns(wh, "churn_scores"):
+        first = template("list_extract(:r, 1)", r=col("reasons", "churn_scores"))
+        select = select.select(
+            exp.alias_(first, ident("main_reason"))
+        )  # one text column: lists and CSV show it
     visible = customer_rows(principal, catalogue(project), CUSTOMER_MODEL, today)
     if visible is not None:
         ids = exp.select(col("customer_id", "v")).from_(exp.alias_(exp.Subquery(this=visible), ident("v")))
@@ -242,11 +247,9 @@ def _lines(
 
 def with_product_names(project: Project, wh: Warehouse, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows naming a product by id get its name too (``product_name``, kept where a row has one)."""
-    product = catalogue(project).dimensions.get("product")
-    names = product.names if product else None
-    if names is None or not rows or "product_id" not in rows[0]:
+    if not rows or "product_id" not in rows[0]:
         return rows
-    found = member_names(DuckDBEngine(wh), names, (r["product_id"] for r in rows))
+    found = product_names(project, wh, (r["product_id"] for r in rows))
     return [{**r, "product_name": r.get("product_name") or found.get(r["product_id"])} for r in rows]
 
 

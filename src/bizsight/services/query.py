@@ -125,6 +125,14 @@ def member_names(engine: Engine, names: MemberNames, keys: Iterable[str | None])
     return {row["key"]: row["name"] for row in found if row["name"] is not None}
 
 
+def product_names(project: Project, wh: Warehouse, ids: Iterable[str | None]) -> dict[str, str]:
+    """Product id → name, for ``ids`` (the catalogue's ``product`` dimension says where names are)."""
+    product = catalogue(project).dimensions.get("product")
+    if product is None or product.names is None:
+        return {}
+    return member_names(DuckDBEngine(wh), product.names, ids)
+
+
 def run_drill_down(
     project: Project,
     query: Query,

@@ -43,6 +43,9 @@ class CustomerRow(Answer):
     )
     reason_2: str | None = None
     reason_3: str | None = None
+    main_reason: str | None = Field(
+        default=None, description="the strongest reason for the churn risk, in words (lists show this one)"
+    )
     reasons: list[str] | None = Field(
         default=None, description="the reasons for the churn risk in words, strongest first"
     )

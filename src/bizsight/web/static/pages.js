@@ -104,7 +104,7 @@
   }
 
   async function churnList(grid) {
-    const columns = ["customer_id", "customer_name", "region", "net_revenue", "churn_probability", "risk_band", "reason_1", "reason_2", "reason_3"];
+    const columns = ["customer_id", "customer_name", "region", "net_revenue", "churn_probability", "risk_band", "main_reason"];
     const link = { customer_id: (r) => "/customers/" + encodeURIComponent(r.customer_id) };
     const { body, tools } = B.card(grid, { id: "churn", title: "Churn risk: customers most likely to leave", span: 12 });
     const best = await B.api("GET", "/api/v1/customers?sort=revenue&page_size=200");
