@@ -8,7 +8,7 @@ from pathlib import Path
 from bizsight.services.ingest import IngestSummary
 from bizsight.services.project import Project
 from tests.helpers import ORDER_HEADER, order, write_csv
-from tests.ingest.support import quarantine
+from tests.ingest.ingest_support import quarantine
 
 Load = Callable[..., IngestSummary]
 DEAL_HEADER = ["deal_id", "stage", "amount", "created_date", "expected_close_date", "closed_date"]

@@ -13,7 +13,7 @@ from bizsight.services.ingest import IngestSummary
 from bizsight.services.project import Project
 from bizsight.services.refresh import refresh
 from tests.helpers import CUSTOMER_HEADER, ORDER_HEADER, customers, order, write_csv
-from tests.ingest.support import quarantine
+from tests.ingest.ingest_support import quarantine
 
 Load = Callable[..., IngestSummary]
 

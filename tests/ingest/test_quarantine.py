@@ -11,7 +11,7 @@ from bizsight.services.ingest import IngestSummary, ingest
 from bizsight.services.project import Project
 from bizsight.services.uploads import UploadSink
 from tests.helpers import ORDER_HEADER, order, write_csv
-from tests.ingest.support import quarantine
+from tests.ingest.ingest_support import quarantine
 
 Load = Callable[..., IngestSummary]
 

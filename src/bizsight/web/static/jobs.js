@@ -46,7 +46,7 @@
         el("thead", {}, el("tr", {}, ["file", "entity", "read", "loaded", "quarantined", "duplicates", "quarantine reasons", ""].map((c) => el("th", { text: c })))),
         el("tbody", {}, rows.map((r) => el("tr", { "data-file": r.file },
           el("td", { text: r.file }), el("td", { text: r.entity || "–" }),
-          ...["read", "loaded", "quarantined", "duplicates"].map((c) => el("td", { class: "num", text: B.format(r[c]) })),
+          ...["read", "loaded", "quarantined", "duplicates"].map((c) => el("td", { class: "num", text: B.format(r[c], "count") })),
           el("td", { class: "reasons", text: r.reasons }),
           el("td", {}, r.load_id && B.can("data:quality")
             ? el("button", { type: "button", class: "small quality-link", text: "quality report", onclick: () => qualityReport(r.load_id, reports) })
