@@ -175,7 +175,7 @@ def test_analyze_cohorts_reports_retention_by_cohort(demo: Project) -> None:
     assert all(r["retention"] == 1.0 for r in rows if r["period"] == 0)
     assert all(0 <= r["retention"] <= 1 for r in rows)
     table = run_cli("analyze", "cohorts", "--value", "churn_rate", "--project", str(demo.root))
-    assert table.returncode == 0 and "churn_rate by cohort and period" in table.stdout
+    assert table.returncode == 0 and "Churn rate by cohort and period" in table.stdout
     typo = run_cli("analyze", "cohorts", "--by", "regoin", "--project", str(demo.root))
     assert typo.returncode == 2 and "did you mean 'region'" in typo.stderr
 

@@ -100,6 +100,8 @@ _TYPES: dict[str, TargetType] = {
     "TIMESTAMP_NS": TargetType("timestamp", "TIMESTAMP_NTZ", "TIMESTAMP"),
     "TIMESTAMP WITH TIME ZONE": TargetType("timestamptz", "TIMESTAMP"),
     "UUID": TargetType("uuid", "STRING", "VARCHAR"),
+    # a list of texts (a customer's churn reasons in words) travels as its JSON text
+    "VARCHAR[]": TargetType("text", "STRING", "JSON"),
 }
 _DECIMAL = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)")
 
@@ -146,7 +148,10 @@ class TableSpec:
         for column in self.columns:
             value: exp.Expr = col(column.name)
             if column.target.export:
-                value = exp.alias_(exp.cast(value, column.target.export, dialect="duckdb"), column.name)
+                value = exp.cast(value, column.target.export, dialect="duckdb")
+                if column.target.export == "JSON":  # as plain text: Parquet's JSON type is an extension
+                    value = exp.cast(value, "VARCHAR")
+                value = exp.alias_(value, column.name)
             columns.append(value)
         return exp.select(*columns).from_(table(self.schema, self.name))
 
