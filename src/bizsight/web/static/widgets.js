@@ -162,7 +162,7 @@
       const rows = answer.rows.filter((r) => Number(r[metric]) > 0);
       const shown = rows.map((r) => B.format(r[metric], answer.units[metric]));
       plot(body, [{ type: "pie", labels: rows.map((r) => member(r, dim) ?? "–"), values: rows.map((r) => r[metric]), hole: 0.4, sort: false,
-        text: shown, hovertemplate: "%{label}: %{text} (%{percent})<extra></extra>" }], {},
+        text: shown, textinfo: "percent", hovertemplate: "%{label}: %{text} (%{percent})<extra></extra>" }], {},
         (point) => drillTo(query, metric)(rows[point.pointNumber]));
     },
     heatmap(body, query, answer) {
