@@ -94,7 +94,12 @@ def test_big_spenders_clv_against_the_simulations_truth(tmp_path: Path) -> None:
     with TestClient(create_app(project, store=store)) as client:
         gone = client.get(f"/api/v1/customers/{big_and_gone['customer_id']}", headers=headers).json()
         buying = client.get(f"/api/v1/customers/{big_and_buying['customer_id']}", headers=headers).json()
+        listed = client.get(
+            f"/api/v1/customers?search={big_and_gone['customer_id']}", headers=headers
+        ).json()["customers"]
     store.close()
+    # The list (and its CSV) carries the strongest reason in the same words as the customer's page.
+    assert [c["main_reason"] for c in listed] == [gone["customer"]["reasons"][0]]
     said = gone["explanation"]
     assert "This customer has likely lapsed (p_alive " in said["clv"]
     assert said["clv_if_alive"] == pytest.approx(big_and_gone["clv"] / big_and_gone["p_alive"])
