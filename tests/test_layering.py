@@ -25,6 +25,7 @@ LAYERS = {
     "app": 4,
     "reports": 4,
     "alerts": 4,
+    "delivery": 4,  # channels out of bizsight: email, webhooks, Slack, Teams
     "services": 5,
     "serving": 6,  # what the API and the pages share: state, request dependencies, error bodies
     "terminal": 6,  # what the command line draws with

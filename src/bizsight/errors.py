@@ -75,6 +75,22 @@ class BackupError(BizsightError):
     """A backup cannot be written, or a backup file is damaged and cannot be restored."""
 
 
+class DeliveryError(BizsightError):
+    """A message could not be delivered through a channel (SMTP, webhook, Slack, Teams).
+
+    ``retryable`` says whether trying again later may succeed: a refused connection, an SMTP 4xx
+    or an HTTP 429/5xx may; a failed login, an SMTP 5xx or another HTTP 4xx will not.
+    """
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class InvalidSignatureError(BizsightError):
+    """A signed webhook request is unsigned, wrongly signed, or older than the allowed tolerance."""
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A ``" (did you mean 'x'?)"`` suffix naming the closest choice, or ``""``.
 
