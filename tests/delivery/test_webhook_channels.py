@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -172,3 +175,19 @@ def test_an_unreachable_chat_webhook_is_retried_without_naming_its_url(no_sleep)
         "the slack webhook could not be reached"
     )
     assert "token-secret" not in result.last_error
+
+
+def test_the_documented_verification_without_bizsight_accepts_a_real_request(receiver: Receiver) -> None:
+    """docs/delivery.md gives receivers a few lines of plain Python: they must agree with us."""
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "delivery.md").read_text()
+    (snippet,) = [b for b in re.findall(r"```python\n(.*?)```", docs, re.S) if "def verify(" in b]
+    namespace: dict[str, Any] = {}
+    exec(snippet, namespace)
+    hook(receiver).send(ALERT, "ops")
+    (request,) = receiver.requests
+
+    assert namespace["verify"](SECRET.encode(), request.headers, request.body)
+    assert not namespace["verify"](SECRET.encode(), request.headers, request.body + b" ")
+    stamp = int(request.headers["X-Bizsight-Timestamp"]) - 900  # rightly signed, 15 minutes old
+    old = {"X-Bizsight-Timestamp": str(stamp), "X-Bizsight-Signature": sign(SECRET, stamp, request.body)}
+    assert not namespace["verify"](SECRET.encode(), old, request.body)
