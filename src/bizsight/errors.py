@@ -80,11 +80,13 @@ class DeliveryError(BizsightError):
 
     ``retryable`` says whether trying again later may succeed: a refused connection, an SMTP 4xx
     or an HTTP 429/5xx may; a failed login, an SMTP 5xx or another HTTP 4xx will not.
+    ``retry_after`` is the wait in seconds the other side asked for (HTTP ``Retry-After``), if any.
     """
 
-    def __init__(self, message: str, *, retryable: bool) -> None:
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.retry_after = retry_after
 
 
 class InvalidSignatureError(BizsightError):

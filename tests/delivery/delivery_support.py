@@ -94,6 +94,7 @@ class Receiver(ThreadingHTTPServer):
         self.secret: str | None = None
         self.tolerance_s = 300.0
         self.clock: Callable[[], float] = time.time
+        self.retry_after: str | None = None  # sent with every refusal when set
 
     @property
     def url(self) -> str:
@@ -122,6 +123,8 @@ class Handler(BaseHTTPRequestHandler):
         self.server.requests.append(Request(self.path, headers, body, status, verdict))
         answer = b"ok" if status < 300 else b"refused"
         self.send_response(status)
+        if status >= 300 and self.server.retry_after is not None:
+            self.send_header("Retry-After", self.server.retry_after)
         self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
         self.wfile.write(answer)

@@ -103,6 +103,16 @@ def test_429_and_5xx_are_retried_and_the_request_is_accepted_once(receiver: Rece
     assert {r.headers["Idempotency-Key"] for r in receiver.requests} == {"alert-3:ops"}
 
 
+def test_a_retry_after_longer_than_the_backoff_is_honoured_up_to_the_cap(
+    receiver: Receiver, no_sleep
+) -> None:
+    receiver.statuses, receiver.retry_after = [429, 503], "45"
+    result = send_with_retries(hook(receiver), ALERT, "ops", RetryPolicy(base_s=1, cap_s=30), sleep=no_sleep)
+
+    assert result.ok and result.attempts == 3
+    assert no_sleep.waits == [30, 30]
+
+
 def test_other_4xx_are_not_retried(receiver: Receiver, no_sleep) -> None:
     receiver.statuses = [404]
     result = send_with_retries(hook(receiver), ALERT, "ops", sleep=no_sleep)

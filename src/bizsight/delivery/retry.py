@@ -112,11 +112,26 @@ def send_with_retries(
             )
             if not retry:
                 return DeliveryResult("failed", attempt, last_error)
-            sleep(backoff_delay(attempt, policy.base_s, policy.cap_s, rand))
+            sleep(wait_after(error, attempt, policy, rand))
         else:
             log.info("delivered %s via %s to %s", message.idempotency_key, channel.name, recipient)
             return DeliveryResult("sent", attempt, last_error, receipt)
     raise AssertionError("unreachable: the last attempt returns")  # pragma: no cover
+
+
+def wait_after(error: BaseException, attempt: int, policy: RetryPolicy, rand: Callable[[], float]) -> float:
+    """The backoff delay, or longer when the other side asked for a longer wait (HTTP
+    ``Retry-After``), never beyond the policy's cap.
+
+    >>> slow_down = DeliveryError("HTTP 429", retryable=True, retry_after=60)
+    >>> wait_after(slow_down, 1, RetryPolicy(base_s=2, cap_s=300), rand=lambda: 0.5)
+    60
+    >>> wait_after(slow_down, 1, RetryPolicy(base_s=2, cap_s=30), rand=lambda: 0.5)
+    30
+    """
+    delay = backoff_delay(attempt, policy.base_s, policy.cap_s, rand)
+    asked = getattr(error, "retry_after", None)
+    return max(delay, min(asked, policy.cap_s)) if asked is not None else delay
 
 
 def describe(error: BaseException) -> str:

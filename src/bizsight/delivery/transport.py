@@ -63,10 +63,23 @@ def post_json(
         raise DeliveryError(
             f"{what} answered HTTP {error.code}{': ' + answer if answer else ''}",
             retryable=status_is_retryable(error.code),
+            retry_after=retry_after(error.headers.get("Retry-After")),
         ) from None
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
         raise DeliveryError(f"{what} could not be reached: {reason}", retryable=True) from None
+
+
+def retry_after(value: str | None) -> float | None:
+    """The seconds of a ``Retry-After`` header given in seconds (an HTTP date is ignored).
+
+    >>> retry_after("30"), retry_after(None), retry_after("Wed, 21 Oct 2026 07:28:00 GMT")
+    (30.0, None, None)
+    """
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
 
 
 def dumps(payload: Any) -> bytes:
