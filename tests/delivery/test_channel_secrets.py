@@ -43,6 +43,7 @@ def test_repr_str_and_dumps_hide_the_secret(receiver: Receiver) -> None:
         assert PASSWORD not in str(channel)
         assert PASSWORD not in str(channel.model_dump())  # type: ignore[attr-defined]
         assert PASSWORD not in channel.model_dump_json()  # type: ignore[attr-defined]
+        assert PASSWORD not in str(type(channel).model_json_schema())  # type: ignore[attr-defined]
 
 
 def test_log_records_hold_no_secret(receiver: Receiver, caplog: pytest.LogCaptureFixture) -> None:

@@ -158,3 +158,24 @@ def test_an_untrusted_certificate_is_not_retried(smtp_server, certificate, no_sl
 
     assert (result.status, result.attempts) == ("failed", 1)
     assert result.last_error is not None and result.last_error.startswith("TLS with the mail server failed")
+
+
+def test_a_line_break_in_a_header_is_refused_not_injected(smtp_server, no_sleep) -> None:
+    server = smtp_server()
+    sneaky = Message("Weekly sales\nBcc: thief@example.com", "t", idempotency_key="k")
+    result = send_with_retries(channel(server), sneaky, "ann@example.com", sleep=no_sleep)
+
+    assert (result.status, result.attempts) == ("failed", 1)
+    assert result.last_error is not None and result.last_error.startswith("the email cannot be written")
+    assert server.mailbox.attempts == 0
+
+
+def test_every_email_has_a_message_id(smtp_server) -> None:
+    server = smtp_server()
+    mail = channel(server)
+    mail.send(Message("a", "t"), "ann@example.com")
+    mail.send(Message("b", "t", idempotency_key="run-1:ann"), "ann@example.com")
+    mail.send(Message("c", "t", idempotency_key="run-1:ann"), "ann@example.com")
+
+    ids = [m["Message-ID"] for m in server.mailbox.received]
+    assert all(ids) and ids[1] == ids[2] != ids[0]  # a retry of the same delivery keeps its id

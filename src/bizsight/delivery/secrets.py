@@ -74,6 +74,7 @@ class Secret:
         return core_schema.no_info_plain_validator_function(
             _validate,
             serialization=core_schema.plain_serializer_function_ser_schema(str),
+            json_schema_input_schema=core_schema.str_schema(),
         )
 
 

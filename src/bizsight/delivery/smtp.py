@@ -8,7 +8,7 @@ import html
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formatdate, make_msgid
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -134,13 +134,18 @@ class SmtpChannel(BaseModel):
         """The email for ``recipient``, attachments fitted to ``max_bytes``."""
         message = fit_attachments(message, self.max_bytes)
         mail = EmailMessage()
-        mail["From"] = self.sender
-        mail["To"] = recipient
-        mail["Subject"] = message.subject
-        mail["Date"] = formatdate(localtime=False, usegmt=True)
-        if message.idempotency_key:
-            mail["Message-ID"] = message_id(message.idempotency_key)
-            mail["X-Bizsight-Idempotency-Key"] = message.idempotency_key
+        try:
+            mail["From"] = self.sender
+            mail["To"] = recipient
+            mail["Subject"] = message.subject
+            mail["Date"] = formatdate(localtime=False, usegmt=True)
+            if message.idempotency_key:
+                mail["Message-ID"] = message_id(message.idempotency_key)
+                mail["X-Bizsight-Idempotency-Key"] = message.idempotency_key
+            else:
+                mail["Message-ID"] = make_msgid(domain="bizsight")
+        except ValueError as error:  # a line break in a header: refused, never a header injection
+            raise DeliveryError(f"the email cannot be written: {error}", retryable=False) from None
         mail.set_content(message.text)
         if message.html is not None:
             mail.add_alternative(message.html, subtype="html")
