@@ -81,3 +81,18 @@ def test_invalid_settings_name_the_key_not_the_secret() -> None:
         build_channel("webhook", {"url": "https://e.com", "secret": PASSWORD, "extra_key": 1})
     with pytest.raises(ConfigError, match="both username and password"):
         build_channel("email", {"host": "h", "sender": "s", "username": "bi"})
+
+
+def test_an_unset_reference_fails_the_delivery_at_once_naming_the_variable(
+    receiver: Receiver, monkeypatch
+) -> None:
+    monkeypatch.delenv("BIZSIGHT_TEST_UNSET_SECRET", raising=False)
+    hook = WebhookChannel(url=receiver.url, secret="env:BIZSIGHT_TEST_UNSET_SECRET")
+    result = send_with_retries(hook, Message("s", "t"), "ops", sleep=lambda s: None)
+
+    assert (result.status, result.attempts) == ("failed", 1)
+    assert (
+        result.last_error
+        == "the environment variable BIZSIGHT_TEST_UNSET_SECRET is not set (a channel's secret refers to it)"
+    )
+    assert receiver.requests == []

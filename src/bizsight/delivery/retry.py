@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from bizsight.errors import DeliveryError
+from bizsight.errors import BizsightError, ConfigError, DeliveryError
 
 from .message import Channel, Message, Receipt
 
@@ -89,15 +89,16 @@ def send_with_retries(
     """Send ``message`` to ``recipient`` through ``channel``, retrying what may succeed later.
 
     Never raises for a delivery failure: the result says ``failed`` with the attempts made and
-    the last error (which names no secret). Errors that are bugs (not a
-    :class:`DeliveryError` nor an ``OSError``) propagate.
+    the last error (which names no secret). A :class:`ConfigError` (a secret's environment
+    variable is not set) fails at once. Errors that are bugs (not a :class:`DeliveryError`,
+    ``ConfigError`` nor ``OSError``) propagate.
     """
     policy = policy or RetryPolicy()
     last_error: str | None = None
     for attempt in range(1, policy.max_attempts + 1):
         try:
             receipt = channel.send(message, recipient)
-        except (DeliveryError, OSError) as error:
+        except (DeliveryError, ConfigError, OSError) as error:
             last_error = describe(error)
             retry = is_retryable(error) and attempt < policy.max_attempts
             log.warning(
@@ -142,6 +143,6 @@ def describe(error: BaseException) -> str:
     >>> describe(DeliveryError("HTTP 503 from the webhook", retryable=True))
     'HTTP 503 from the webhook'
     """
-    if isinstance(error, DeliveryError):
+    if isinstance(error, BizsightError):  # written for people already
         return str(error)
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
