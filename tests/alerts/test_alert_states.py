@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -123,8 +124,6 @@ def test_only_a_triggered_alert_can_be_acknowledged() -> None:
 
 
 def test_state_and_notifications_travel_as_json() -> None:
-    import json
-
     rule = low_revenue()
     state, sent = step(
         rule, AlertState(rule.name), Observation(T0, True, 900, "medium", "Revenue is $900.00")
@@ -181,6 +180,7 @@ def test_never_two_alerts_inside_the_cooldown_without_worsening(timeline: list) 
                 n.value is not None and last.value is not None and n.value <= last.value - 100
             )
         incident.append(n)
+    assert AlertState.from_json(json.loads(json.dumps(state.to_json()))) == state
     escalations = [n for n in sent if n.kind == "escalated"]
     triggers = [n for n in sent if n.kind == "triggered" or (n.kind == "worsened")]
     assert len(escalations) <= len(triggers)

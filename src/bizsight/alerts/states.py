@@ -163,64 +163,62 @@ def _date_time(value: str | None) -> dt.datetime | None:
 
 def step(rule: Policy, state: AlertState, obs: Observation) -> tuple[AlertState, list[Notification]]:
     """The state after ``obs`` and what to send; see the module's docstring for the rules."""
-    sent: list[Notification] = []
-
-    def note(kind: NotificationKind, channel: Channel = "primary") -> None:
-        sent.append(
-            Notification(
-                rule.name, kind, channel, obs.at, obs.severity, obs.value, _message(kind, rule.name, obs)
-            )
-        )
-
-    def record(s: AlertState, status: Status, event: str, **changes: Any) -> AlertState:
-        line = Transition(obs.at, status, event, obs.value)
-        return dataclasses.replace(s, status=status, history=(*s.history, line), **changes)
-
-    def alerted(s: AlertState, kind: NotificationKind, **changes: Any) -> AlertState:
-        note(kind)
-        return record(
-            s,
-            Status.TRIGGERED,
-            kind,
-            last_sent_at=obs.at,
-            last_value=obs.value,
-            severity=obs.severity,
-            **changes,
-        )
-
+    now = _Step(rule, obs)
     if obs.breached is None:
         pass
     elif obs.breached and state.status in (Status.OK, Status.RESOLVED):
-        state = alerted(state, "triggered", since=obs.at, escalated=False, acknowledged_by=None)
+        state = now.alert(state, "triggered", since=obs.at, escalated=False, acknowledged_by=None)
     elif obs.breached and state.status is Status.TRIGGERED:
         if state.last_sent_at is None or obs.at - state.last_sent_at >= rule.cooldown:
-            state = alerted(state, "reminder")
-        elif _worse(rule, state, obs):
-            state = alerted(state, "worsened")
+            state = now.alert(state, "reminder")
+        elif severity_rank(obs.severity) > severity_rank(state.severity) or rule.worse(
+            obs.value, state.last_value
+        ):
+            state = now.alert(state, "worsened")
     elif obs.breached and state.status is Status.ACKNOWLEDGED:
         if severity_rank(obs.severity) > severity_rank(state.severity):  # news, not a repeat: re-open
-            state = alerted(state, "worsened", since=obs.at, escalated=False, acknowledged_by=None)
+            state = now.alert(state, "worsened", since=obs.at, escalated=False, acknowledged_by=None)
     elif not obs.breached and state.status in (Status.TRIGGERED, Status.ACKNOWLEDGED):
-        note("recovered")
+        now.note("recovered")
         if state.escalated:
-            note("recovered", "escalation")
-        state = record(state, Status.RESOLVED, "recovered")
-    return _escalate(rule, state, obs, note, record), sent
+            now.note("recovered", "escalation")
+        state = now.record(state, Status.RESOLVED, "recovered")
+    return now.escalate(state), now.sent
 
 
-def _worse(rule: Policy, state: AlertState, obs: Observation) -> bool:
-    return severity_rank(obs.severity) > severity_rank(state.severity) or rule.worse(
-        obs.value, state.last_value
-    )
+class _Step:
+    """One observation's step: what it sends and the history lines it writes."""
 
+    def __init__(self, rule: Policy, obs: Observation) -> None:
+        self.rule, self.obs = rule, obs
+        self.sent: list[Notification] = []
 
-def _escalate(rule: Policy, state: AlertState, obs: Observation, note: Any, record: Any) -> AlertState:
-    delay = rule.escalate_after
-    due = state.since is not None and delay is not None and obs.at - state.since >= delay
-    if state.status is Status.TRIGGERED and not state.escalated and due:
-        note("escalated", "escalation")
-        return record(state, Status.TRIGGERED, "escalated", escalated=True)
-    return state
+    def note(self, kind: NotificationKind, channel: Channel = "primary") -> None:
+        obs = self.obs
+        message = _message(kind, self.rule.name, obs)
+        self.sent.append(
+            Notification(self.rule.name, kind, channel, obs.at, obs.severity, obs.value, message)
+        )
+
+    def record(self, state: AlertState, status: Status, event: str, **changes: Any) -> AlertState:
+        line = Transition(self.obs.at, status, event, self.obs.value)
+        return dataclasses.replace(state, status=status, history=(*state.history, line), **changes)
+
+    def alert(self, state: AlertState, kind: NotificationKind, **changes: Any) -> AlertState:
+        """Say "it is wrong": the cooldown and the margin count from here."""
+        self.note(kind)
+        obs = self.obs
+        sent = {"last_sent_at": obs.at, "last_value": obs.value, "severity": obs.severity}
+        return self.record(state, Status.TRIGGERED, kind, **sent, **changes)
+
+    def escalate(self, state: AlertState) -> AlertState:
+        """Tell the second channel, once per incident, when the delay has passed unacknowledged."""
+        delay = self.rule.escalate_after
+        due = state.since is not None and delay is not None and self.obs.at - state.since >= delay
+        if state.status is Status.TRIGGERED and not state.escalated and due:
+            self.note("escalated", "escalation")
+            return self.record(state, Status.TRIGGERED, "escalated", escalated=True)
+        return state
 
 
 def acknowledge(state: AlertState, at: dt.datetime, by: str) -> AlertState:
