@@ -23,8 +23,8 @@ from bizsight.reports.text import comparison_texts, html_table, kpi_value
 
 CSS = """
 @page { size: A4; margin: 18mm 16mm 20mm 16mm;
-  @bottom-right { content: "Page " counter(page) " of " counter(pages); font-size: 8pt; color: #666; }
-  @bottom-left { content: string(title); font-size: 8pt; color: #666; } }
+  @bottom-right { content: "Page " counter(page) " of " counter(pages); font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; font-size: 8pt; color: #666; }
+  @bottom-left { content: string(title); font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; font-size: 8pt; color: #666; } }
 body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; font-size: 9.5pt; color: #222; }
 header.cover { border-bottom: 3pt solid BRAND; padding-bottom: 6mm; margin-bottom: 6mm; }
 header.cover img { float: right; max-height: 14mm; max-width: 50mm; }

@@ -122,7 +122,7 @@ def _cell(sheet: Any, row: int, column: int, value: Cell, unit: str | None, styl
     elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         sheet.write_number(row, column, float(value), styles.units.get(unit or ""))
     elif value is None:
-        sheet.write_blank(row, column, None)
+        sheet.write_blank(row, column, None, styles.units.get(unit or ""))  # typed if filled in
     else:
         sheet.write_string(row, column, str(value))  # never a formula, whatever the text says
 
