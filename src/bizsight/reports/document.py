@@ -121,7 +121,7 @@ class Chart(_Frozen):
     kind: Literal["chart"] = "chart"
     title: str
     style: Literal["line", "bar"] = "line"
-    x: tuple[str | dt.date, ...]
+    x: tuple[dt.date | str, ...]  # dates first: from JSON, "2024-01-01" is a date again
     series: tuple[Series, ...]
     unit: Unit = Unit.NUMBER
 

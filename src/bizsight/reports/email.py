@@ -59,7 +59,7 @@ def email_html(document: Document, presenter: Presenter) -> str:
         f'<div style="{FONT}font-size:22px;font-weight:bold;color:{colour};">{escape(document.title)}</div>'
         f'<div style="{FONT}font-size:14px;color:#555555;">{escape(document.period)}</div></td></tr>'
         f'<tr><td style="padding:0 16px 16px 16px;"><table role="presentation" width="100%" cellpadding="0" '
-        f'cellspacing="0">{sections}</table></td></tr>'
+        f'cellspacing="0" style="width:100%;">{sections}</table></td></tr>'
         "</table></td></tr></table></body></html>"
     )
 
@@ -98,19 +98,19 @@ def _cards(cards: tuple[Kpi, ...], presenter: Presenter, colour: str) -> str:
     if len(cells) % 2:
         cells.append('<td width="50%"></td>')
     rows = "".join(f"<tr>{cells[i]}{cells[i + 1]}</tr>" for i in range(0, len(cells), 2))
-    return f'<table role="presentation" width="100%" cellpadding="0" cellspacing="6">{rows}</table>'
+    return f'<table role="presentation" width="100%" cellpadding="0" cellspacing="6" style="width:100%;">{rows}</table>'
 
 
 def _table(table: Table, presenter: Presenter, colour: str) -> str:
-    th = f'style="{CELL}{FONT}border-bottom:2px solid {colour};"'
-    td = f'style="{CELL}{FONT}"'
+    th = f"{CELL}{FONT}border-bottom:2px solid {colour};"
+    td = f"{CELL}{FONT}"
     head, rows = html_table(
         table,
         presenter,
-        (f' align="left" {th}', f' align="right" {th}'),
-        (f' align="left" {td}', f' align="right" {td}'),
+        (f' align="left" style="{th}text-align:left;"', f' align="right" style="{th}text-align:right;"'),
+        (f' align="left" style="{td}text-align:left;"', f' align="right" style="{td}text-align:right;"'),
     )
-    return f'<table width="100%" cellpadding="0" cellspacing="0"><tr>{head}</tr>{rows}</table>'
+    return f'<table width="100%" cellpadding="0" cellspacing="0" style="width:100%;"><tr>{head}</tr>{rows}</table>'
 
 
 def _bars(chart: Chart, presenter: Presenter, colour: str) -> str:
@@ -133,15 +133,16 @@ def _bars(chart: Chart, presenter: Presenter, colour: str) -> str:
             paint = palette[k % len(palette)] if value is None or float(value) >= 0 else "#c62828"
             label = x_label(chart.x[i]) + (f" · {series.label}" if len(chart.series) > 1 else "")
             bar = (
-                f'<table role="presentation" width="{max(share, 1)}%" cellpadding="0" cellspacing="0">'
-                f'<tr><td height="12" bgcolor="{paint}" style="background:{paint};font-size:1px;line-height:1px;">'
+                f'<table role="presentation" width="{max(share, 1)}%" cellpadding="0" cellspacing="0" '
+                f'style="width:{max(share, 1)}%;">'
+                f'<tr><td height="12" bgcolor="{paint}" style="background:{paint};height:12px;font-size:1px;line-height:1px;">'
                 "&nbsp;</td></tr></table>"
                 if share
                 else ""
             )
             rows.append(
-                f'<tr><td width="30%" style="{CELL}{FONT}">{escape(label)}</td>'
-                f'<td width="40%" style="{CELL}">{bar}</td>'
+                f'<tr><td width="30%" style="{CELL}{FONT}width:30%;">{escape(label)}</td>'
+                f'<td width="40%" style="{CELL}width:40%;">{bar}</td>'
                 f'<td width="30%" align="right" style="{CELL}{FONT}">{escape(text)}</td></tr>'
             )
     note = (
@@ -149,4 +150,7 @@ def _bars(chart: Chart, presenter: Presenter, colour: str) -> str:
         if start
         else ""
     )
-    return f'{note}<table role="presentation" width="100%" cellpadding="0" cellspacing="0">{"".join(rows)}</table>'
+    return (
+        f'{note}<table role="presentation" width="100%" cellpadding="0" cellspacing="0" '
+        f'style="width:100%;table-layout:fixed;">{"".join(rows)}</table>'
+    )
