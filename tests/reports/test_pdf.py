@@ -67,6 +67,8 @@ def test_every_page_has_its_number_and_the_contents_point_at_the_sections(
     assert len(texts) >= 3  # 121 days of revenue run over several pages
     for number, text in enumerate(texts, 1):
         assert f"Page {number} of {len(texts)}" in text
+    for text in texts[2:-1]:  # the daily table runs on, its header repeated on each page
+        assert re.match(r"\s*Period\s+Revenue\s+Orders\s*$", text.splitlines()[0]), text[:200]
     contents = texts[0].split("Contents", 1)[1]
     for section in built.document.sections:
         found = re.search(rf"{re.escape(section.title)}[ .]*?(\d+)\s*$", contents, re.MULTILINE)
@@ -112,3 +114,20 @@ def test_a_german_presenter_writes_german_numbers(built: Built, tmp_path: Path) 
     text = "".join(pages(render(Document(title="Bericht", sections=(kpis, chart)), "pdf", de), tmp_path))
     shown = kpi_value(kpis.cards[0], de).replace("\xa0", " ")  # type: ignore[union-attr]
     assert shown == "20,00 €" and shown in text and "1.500,00 €" in text  # the card, the chart's axis
+
+
+def test_large_kpis_are_short_on_cards_and_axes(tmp_path: Path) -> None:
+    from bizsight.presentation import Presenter
+    from bizsight.reports import Kpi, Kpis
+
+    document = Document(
+        title="Big",
+        sections=(
+            Kpis(title="Cards", cards=(Kpi(label="Revenue", value=5_612_345.0, unit="money"),)),
+            Chart(
+                title="Trend", x=("Q1", "Q2"), unit="money", series=(Series(label="R", values=(4e6, 5.6e6)),)
+            ),
+        ),
+    )
+    text = pages(render(document, "pdf", Presenter()), tmp_path)[0]
+    assert "$5.6M" in text and "$6.0M" in text and "5,612,345" not in text
