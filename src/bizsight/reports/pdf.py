@@ -61,7 +61,13 @@ def pdf(document: Document, presenter: Presenter) -> bytes:
 
 
 def html_for_pdf(document: Document, presenter: Presenter) -> str:
-    """The HTML WeasyPrint lays out: a cover with the contents, then a ``<section>`` each."""
+    """The HTML WeasyPrint lays out: a cover with the contents, then a ``<section>`` each.
+
+    >>> from bizsight.reports.document import Document, Finding, Findings
+    >>> html = html_for_pdf(Document(title="T", sections=[Findings(title="Notes", items=[Finding(text="Up {0}.", numbers=((0.1, "percent"),))])]), Presenter())
+    >>> '<a href="#s1">Notes</a>' in html, '<section id="s1" class="findings">' in html, "Up 10.0%." in html
+    (True, True, True)
+    """
     brand = document.brand
     css = CSS.replace("BRAND", brand.colour)
     logo = ""
