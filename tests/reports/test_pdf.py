@@ -131,3 +131,28 @@ def test_large_kpis_are_short_on_cards_and_axes(tmp_path: Path) -> None:
     )
     text = pages(render(document, "pdf", Presenter()), tmp_path)[0]
     assert "$5.6M" in text and "$6.0M" in text and "5,612,345" not in text
+
+
+def test_the_logo_is_on_the_first_page_and_nothing_else_is_fetched(
+    built: Built, pdf: bytes, tmp_path: Path
+) -> None:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    listing = subprocess.run(
+        [str(Path(pdftotext()).with_name("pdfimages")), "-list", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()[2:]
+    assert [line.split()[:3] for line in listing if line.split()[2] == "image"] == [
+        ["1", "0", "image"]
+    ]  # the 1×1 logo
+    hostile = Document(
+        title="Report",
+        sections=(
+            Chart(
+                title='<img src="file:///etc/hostname">', x=("a",), series=(Series(label="s", values=(1,)),)
+            ),
+        ),
+    )
+    assert b"/Subtype /Image" not in render(hostile, "pdf", built.presenter)  # escaped, and never fetched

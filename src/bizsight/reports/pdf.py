@@ -56,8 +56,12 @@ svg { width: 100%; height: auto; }
 def pdf(document: Document, presenter: Presenter) -> bytes:
     """``document`` as PDF bytes."""
     from weasyprint import HTML  # heavy import: only when a PDF is made
+    from weasyprint.urls import URLFetcher
 
-    return bytes(HTML(string=html_for_pdf(document, presenter)).write_pdf())
+    # data: URIs (the logo) only: a report reaches neither the network nor the file system,
+    # whatever its text says
+    inline_only = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
+    return bytes(HTML(string=html_for_pdf(document, presenter), url_fetcher=inline_only).write_pdf())
 
 
 def html_for_pdf(document: Document, presenter: Presenter) -> str:
