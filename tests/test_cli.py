@@ -58,6 +58,12 @@ def test_status_before_any_load(tmp_path: Path) -> None:
     assert_one_line_error(run_cli("status", "-p", str(tmp_path)), "no warehouse", "bizsight ingest")
 
 
+def test_jobs_of_a_directory_that_is_no_project(tmp_path: Path) -> None:
+    assert_one_line_error(
+        run_cli("jobs", "list", "-p", str(tmp_path / "typo")), "no warehouse", "bizsight ingest"
+    )
+
+
 def test_bad_option_value_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli("demo-data", str(tmp_path / "d"), "--customers", "many")
     assert result.returncode == 2 and "Traceback" not in result.stderr

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from bizsight.cli.remote import cli_user, through_owner
-from bizsight.cli.shell import JsonOpt, ProjectOpt, app, fail, print_json, run
+from bizsight.cli.shell import JsonOpt, ProjectOpt, app, fail, print_json, require_warehouse, run
 
 jobs_app = typer.Typer(
     help="Jobs: loads, refreshes and backups the server runs, one at a time.", no_args_is_help=True
@@ -28,6 +28,7 @@ def list_jobs(
     from bizsight.services.job_admin import recent_jobs
     from bizsight.services.project import Project
 
+    require_warehouse(project)
     found = run(lambda: recent_jobs(Project(project), limit=limit))
     if as_json:
         print_json(found)

@@ -3,6 +3,6 @@
 :mod:`.labels` says what each column is called and what it measures."""
 
 from bizsight.presentation.labels import Names, words
-from bizsight.presentation.numbers import LEGACY_FORMATS, Presenter, Unit, exact, unit_of
+from bizsight.presentation.numbers import EXCEL_FORMATS, LEGACY_FORMATS, Presenter, Unit, exact, unit_of
 
-__all__ = ["LEGACY_FORMATS", "Names", "Presenter", "Unit", "exact", "unit_of", "words"]
+__all__ = ["EXCEL_FORMATS", "LEGACY_FORMATS", "Names", "Presenter", "Unit", "exact", "unit_of", "words"]

@@ -59,6 +59,17 @@ DECIMALS = {
     Unit.STARS: 1,
     Unit.NUMBER: 2,
 }
+# Excel number formats by unit (exports, report workbooks): the cell stays a number, shown with
+# the decimals the pages show.
+EXCEL_FORMATS = {
+    Unit.MONEY.value: "#,##0.00",
+    Unit.COUNT.value: "#,##0",
+    Unit.PERCENT.value: "0.0%",
+    Unit.RATIO.value: "0.00",
+    Unit.DAYS.value: "0",
+    Unit.STARS.value: "0.0",
+    Unit.NUMBER.value: "#,##0.00",
+}
 COMPACT_FROM = 100_000  # shorter than this, a compact number is written in full
 COMPACT_STEPS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
 MISSING = "–"

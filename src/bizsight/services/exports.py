@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from bizsight.errors import InvalidArgumentError
 from bizsight.metrics.drill import MAX_PAGE_SIZE
 from bizsight.metrics.query import Query
+from bizsight.presentation import EXCEL_FORMATS
 from bizsight.services.access import Principal, scoped_query
 from bizsight.services.presentation import Presentation
 from bizsight.services.project import Project
@@ -146,18 +147,6 @@ def _parquet(batches: Iterable[pa.Table]) -> Iterator[bytes]:
         writer = pq.ParquetWriter(sink, pa.schema([]))
     writer.close()
     yield pipe.take()
-
-
-# Excel number formats by unit: the value stays a number, shown as the pages show it.
-EXCEL_FORMATS = {
-    "money": "#,##0.00",
-    "count": "#,##0",
-    "percent": "0.0%",
-    "ratio": "0.00",
-    "days": "0",
-    "stars": "0.0",
-    "number": "#,##0.00",
-}
 
 
 def _xlsx(batches: Iterable[pa.Table], pres: Presentation) -> Iterator[bytes]:

@@ -1,0 +1,2 @@
+"""Alerts: rules on metrics (:mod:`.rules`) and the life of each alert (:mod:`.states`), pure;
+the checks that observe the warehouse are ``services.alert_checks``."""
