@@ -179,3 +179,30 @@ def test_every_email_has_a_message_id(smtp_server) -> None:
 
     ids = [m["Message-ID"] for m in server.mailbox.received]
     assert all(ids) and ids[1] == ids[2] != ids[0]  # a retry of the same delivery keeps its id
+
+
+LOGO = Attachment("logo.png", b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png", content_id="brand-logo")
+
+
+def test_an_inline_logo_travels_beside_the_html_and_is_kept_over_the_limit(smtp_server) -> None:
+    server = smtp_server()
+    branded = Message(
+        "Weekly sales",
+        "Revenue rose 4%.",
+        html='<img src="cid:brand-logo" alt="Acme"><p>Revenue rose 4%.</p>',
+        attachments=(LOGO, Attachment("weekly.pdf", PDF, "application/pdf")),
+        idempotency_key="run-42:ann@example.com",
+        link="https://bi.example.com/reports/42",
+    )
+    mail = channel(server)
+    mail.send(branded, "ann@example.com")
+    channel(server, max_bytes=5_000).send(branded, "ann@example.com")
+
+    for received, files in zip(server.mailbox.received, (["weekly.pdf"], []), strict=True):
+        related = next(p for p in received.walk() if p.get_content_type() == "multipart/related")
+        html, logo = related.iter_parts()
+        assert 'src="cid:brand-logo"' in html.get_content()
+        assert logo["Content-ID"] == "<brand-logo>" and logo.get_content() == LOGO.data
+        assert [a.get_filename() for a in received.iter_attachments()] == files
+    over = server.mailbox.received[1].get_body(("plain",))
+    assert over is not None and "(weekly.pdf, 10 kB) are larger than 5 kB" in over.get_content()

@@ -36,9 +36,9 @@ def attachment_note(message: Message) -> str:
     >>> attachment_note(Message("S", "T", attachments=(Attachment("a.pdf", b"x"),)))
     'Attached to the report: a.pdf'
     """
-    if not message.attachments:
+    if not message.files:
         return ""
-    return "Attached to the report: " + ", ".join(a.name for a in message.attachments)
+    return "Attached to the report: " + ", ".join(a.name for a in message.files)
 
 
 def slack_payload(message: Message) -> dict[str, Any]:

@@ -11,15 +11,25 @@ from typing import Protocol, runtime_checkable
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file sent with a message: its name, its bytes and its media type.
+    """A file sent with a message: its name, its bytes and its media type. With a
+    ``content_id`` it is an inline part of the HTML body instead (a logo the HTML shows as
+    ``<img src="cid:brand-logo">``): email sends it beside the HTML, and it never counts
+    against the size limit nor is listed as an attachment.
 
     >>> Attachment("sales.csv", b"a,b\\n1,2\\n", "text/csv").size
     8
+    >>> Attachment("logo.png", b"...", "image/png", content_id="brand-logo").inline
+    True
     """
 
     name: str
     data: bytes = field(repr=False)
     media_type: str = "application/octet-stream"
+    content_id: str | None = None
+
+    @property
+    def inline(self) -> bool:
+        return self.content_id is not None
 
     @property
     def size(self) -> int:
@@ -51,8 +61,14 @@ class Message:
     link: str | None = None
 
     @property
+    def files(self) -> tuple[Attachment, ...]:
+        """The attachments a reader downloads (not the inline parts of the HTML)."""
+        return tuple(a for a in self.attachments if not a.inline)
+
+    @property
     def attachment_bytes(self) -> int:
-        return sum(a.size for a in self.attachments)
+        """The size of :attr:`files`, which the email size limit bounds."""
+        return sum(a.size for a in self.files)
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,16 @@ from .secrets import Secret
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "plain": 25}
 
 
-def megabytes(size: int, presenter: Presenter | None = None) -> str:
-    """A size in bytes as megabytes for a reader.
+def size_text(size: int, presenter: Presenter | None = None) -> str:
+    """A size in bytes for a reader: megabytes, or kilobytes below one megabyte.
 
-    >>> megabytes(12_345_678)
-    '12.35 MB'
+    >>> size_text(12_345_678), size_text(10_240)
+    ('12.35 MB', '10 kB')
     """
-    return (presenter or Presenter()).format(size / 1_000_000, Unit.NUMBER) + " MB"
+    presenter = presenter or Presenter()
+    if size >= 1_000_000:
+        return presenter.format(size / 1_000_000, Unit.NUMBER) + " MB"
+    return presenter.format(max(1, round(size / 1000)), Unit.COUNT) + " kB"
 
 
 def fit_attachments(message: Message, max_bytes: int) -> Message:
@@ -44,10 +47,10 @@ def fit_attachments(message: Message, max_bytes: int) -> Message:
     """
     if message.attachment_bytes <= max_bytes:
         return message
-    names = ", ".join(a.name for a in message.attachments)
+    names = ", ".join(a.name for a in message.files)
     note = (
-        f"The attachments ({names}, {megabytes(message.attachment_bytes)}) are larger than "
-        f"{megabytes(max_bytes)}, the limit for email"
+        f"The attachments ({names}, {size_text(message.attachment_bytes)}) are larger than "
+        f"{size_text(max_bytes)}, the limit for email"
     )
     if not message.link:
         raise DeliveryError(f"{note}, and the message has no link to them", retryable=False)
@@ -56,7 +59,8 @@ def fit_attachments(message: Message, max_bytes: int) -> Message:
     if body_html is not None:
         link = html.escape(message.link, quote=True)
         body_html += f'\n<p>{html.escape(note)}; <a href="{link}">download them</a>.</p>'
-    return Message(message.subject, text, body_html, (), message.idempotency_key, message.link)
+    inline = tuple(a for a in message.attachments if a.inline)
+    return Message(message.subject, text, body_html, inline, message.idempotency_key, message.link)
 
 
 def message_id(idempotency_key: str) -> str:
@@ -149,9 +153,17 @@ class SmtpChannel(BaseModel):
         mail.set_content(message.text)
         if message.html is not None:
             mail.add_alternative(message.html, subtype="html")
-        for a in message.attachments:
-            maintype, _, subtype = a.media_type.partition("/")
-            mail.add_attachment(a.data, maintype=maintype, subtype=subtype or "octet-stream", filename=a.name)
+            html_part = mail.get_body(("html",))
+            assert html_part is not None
+            for a in message.attachments:
+                if a.content_id is not None:  # multipart/related beside the HTML that shows it
+                    maintype, subtype = _media(a.media_type)
+                    html_part.add_related(
+                        a.data, maintype=maintype, subtype=subtype, cid=f"<{a.content_id}>", filename=a.name
+                    )
+        for a in message.files:
+            maintype, subtype = _media(a.media_type)
+            mail.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.name)
         return mail
 
     def send(self, message: Message, recipient: str) -> Receipt:
@@ -181,3 +193,13 @@ class SmtpChannel(BaseModel):
 
     def _tls(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=self.ca_file)
+
+
+def _media(media_type: str) -> tuple[str, str]:
+    """``image/png`` → ``("image", "png")``; anything unclear is ``application/octet-stream``.
+
+    >>> _media("image/png"), _media("weird")
+    (('image', 'png'), ('application', 'octet-stream'))
+    """
+    maintype, _, subtype = media_type.partition("/")
+    return (maintype, subtype) if maintype and subtype else ("application", "octet-stream")

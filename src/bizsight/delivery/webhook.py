@@ -77,13 +77,13 @@ def verify_signature(
 def webhook_payload(message: Message, recipient: str, max_inline_bytes: int) -> dict[str, Any]:
     """The JSON a generic webhook receives. Attachments travel base64-encoded while together
     they are at most ``max_inline_bytes``; above it only their names, sizes and digests, and
-    ``link``.
+    ``link``. Inline parts of the HTML (``content_id``) always travel with their content.
 
     >>> p = webhook_payload(Message("Hi", "Text", idempotency_key="r1:ops"), "ops", 1000)
     >>> sorted(p)
     ['attachments', 'html', 'id', 'link', 'recipient', 'subject', 'text']
     """
-    inline = message.attachment_bytes <= max_inline_bytes
+    embed = message.attachment_bytes <= max_inline_bytes
     attachments = []
     for a in message.attachments:
         item: dict[str, Any] = {
@@ -92,7 +92,9 @@ def webhook_payload(message: Message, recipient: str, max_inline_bytes: int) -> 
             "size": a.size,
             "sha256": a.sha256,
         }
-        if inline:
+        if a.content_id is not None:  # a part of the HTML (a logo): always sent with it
+            item["content_id"] = a.content_id
+        if embed or a.inline:
             item["content_base64"] = base64.b64encode(a.data).decode()
         attachments.append(item)
     return {
