@@ -88,7 +88,9 @@ def query(
             order_by=order_by,
             limit=limit,
         )
-        return run_query(Project(project), parsed), presentation(Project(project))
+        found = Project(project)
+        with found.warehouse(read_only=True) as wh:  # opened once for the answer and its currency
+            return run_query(found, parsed, wh=wh), presentation(found, wh)
 
     result, pres = run(compute)
     if output is OutputFormat.json:

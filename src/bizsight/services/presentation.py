@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from bizsight.metrics.definitions import Catalogue
 from bizsight.presentation import Names, Presenter, exact
 from bizsight.services.project import Project
-from bizsight.services.query import catalogue
+from bizsight.services.query import catalogue, data_version
 from bizsight.warehouse.connection import Warehouse
 
 DEFAULT_CURRENCY = "USD"
+# warehouse file → (data version, its orders' currency): read again only when the data change
+_CURRENCIES: dict[str, tuple[tuple[object, ...], str]] = {}
 
 
 @dataclass(frozen=True)
@@ -74,12 +77,23 @@ def presentation(project: Project, wh: Warehouse | None = None) -> Presentation:
     """The project's presentation, with the catalogue's names (its metrics.yml included)."""
     settings = project.settings
     currency = settings.currency if settings.currency != "auto" else data_currency(project, wh)
-    return Presentation(Presenter(currency, settings.locale), column_names(project))
+    return Presentation(_presenter(currency, settings.locale), column_names(project))
+
+
+@cache
+def _presenter(currency: str, locale: str) -> Presenter:
+    """One per currency and locale: its symbols are read from Babel once, not on every page."""
+    return Presenter(currency, locale)
 
 
 def column_names(project: Project) -> Names:
     """Labels and units of every column: the catalogue's metrics and dimensions, fields.yml."""
-    cat = catalogue(project)
+    return _names(catalogue(project))
+
+
+@cache
+def _names(cat: Catalogue) -> Names:
+    """Per catalogue (``catalogue()`` keeps one object until metrics.yml changes)."""
     return Names.of(
         metrics={name: (m.label, m.unit.value) for name, m in cat.metrics.items()},
         dimensions={name: d.label for name, d in cat.dimensions.items()},
@@ -97,11 +111,17 @@ def data_currency(project: Project, wh: Warehouse | None = None) -> str:
         from babel.numbers import list_currencies
 
         try:
-            with wh.reader() as con:
-                found = con.execute(query).fetchone()
+            version = data_version(wh)
+            known = _CURRENCIES.get(str(wh.path))
+            if known is not None and known[0] == version:  # not on every page and command
+                code = known[1]
+            else:
+                with wh.reader() as con:
+                    found = con.execute(query).fetchone()
+                code = str(found[0]).upper() if found else DEFAULT_CURRENCY
+                _CURRENCIES[str(wh.path)] = (version, code)
         except duckdb.Error:  # not the DuckDB layout (another engine's warehouse): say nothing
             return DEFAULT_CURRENCY
-        code = str(found[0]).upper() if found else DEFAULT_CURRENCY
         return code if code in list_currencies() else DEFAULT_CURRENCY
 
     if wh is not None:

@@ -61,10 +61,7 @@ def run_query(
 
     def execute(wh: Warehouse) -> QueryResult:
         # The key holds everything the answer depends on, so a hit skips compiling too.
-        # A cursor of its own (several threads may share one warehouse), or a transaction's own.
-        with wh.reader() as con:
-            state = con.execute("SELECT value FROM meta.state WHERE key LIKE '%_version' ORDER BY key")
-            version = tuple(row[0] for row in state.fetchall())
+        version = data_version(wh)
         key = (
             str(wh.path),
             project.settings.engine,
@@ -89,6 +86,14 @@ def run_query(
         return execute(wh)
     with project.warehouse(read_only=True) as owned:
         return execute(owned)
+
+
+def data_version(wh: Warehouse) -> tuple[object, ...]:
+    """What changes whenever the warehouse's data do (every load and refresh): a cache key part."""
+    # A cursor of its own (several threads may share one warehouse), or a transaction's own.
+    with wh.reader() as con:
+        state = con.execute("SELECT value FROM meta.state WHERE key LIKE '%_version' ORDER BY key")
+        return tuple(row[0] for row in state.fetchall())
 
 
 def with_member_names(engine: Engine, cat: Catalogue, dimensions: Sequence[str], table: pa.Table) -> pa.Table:

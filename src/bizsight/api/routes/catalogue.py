@@ -11,7 +11,7 @@ from bizsight.api.schemas import CatalogueOut, DimensionOut, DrillPage, DrillReq
 from bizsight.api.schemas.errors import ERRORS
 from bizsight.metrics.query import Query
 from bizsight.services.access import scoped_query
-from bizsight.services.presentation import presentation
+from bizsight.services.presentation import column_names
 from bizsight.services.query import catalogue as load_catalogue
 from bizsight.services.query import run_drill_down, run_query
 
@@ -36,7 +36,7 @@ def query(body: Query, user: QueryUser, project: ProjectDep, wh: WarehouseDep) -
     """Metrics by period and dimensions: one row per period × dimension values."""
     scoped = scoped_query(user, body, load_catalogue(project))
     result = run_query(project, scoped, wh=wh)
-    names = presentation(project, wh).names
+    names = column_names(project)
     labels = {column: names.label(column) for column in result.table.column_names}
     return QueryResult.model_validate(
         {**table_json(result.table), "units": result.units, "labels": labels, "cached": result.cached}
