@@ -196,3 +196,115 @@ class Schedule(Base):
     next_run_at: Mapped[dt.datetime | None] = mapped_column(default=None)  # UTC
     last_run_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     last_job_id: Mapped[int | None] = mapped_column(default=None)
+
+
+class ReportDefinition(Base):
+    """A report to send: a template, its filters and relative period, the formats and the
+    recipients. It is run as its owner: the owner's row-level restrictions apply to every copy.
+    A subscription to a dashboard is one of these (template ``dashboard``)."""
+
+    __tablename__ = "report_definitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    template: Mapped[str] = mapped_column(String(64))  # executive, sales, customers, quality, dashboard
+    dashboard_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dashboards.id", ondelete="CASCADE"), default=None
+    )
+    range: Mapped[str | None] = mapped_column(String(32), default=None)  # a relative range: last_month
+    filters: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # {dimension, op, values}
+    formats: Mapped[list[str]] = mapped_column(JSON, default=list)  # pdf, xlsx, csv (html: the body)
+    recipients: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)  # {channel, to}
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    schedule_id: Mapped[int | None] = mapped_column(default=None)  # its row in schedules (kind report)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ReportRun(Base):
+    """One rendering of a report: the files made (kept under .bizsight/reports/<id>/, so a
+    delivery finished after a restart sends the very same files) and the period they cover."""
+
+    __tablename__ = "report_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("report_definitions.id", ondelete="SET NULL"), default=None, index=True
+    )
+    job_id: Mapped[int | None] = mapped_column(default=None)
+    template: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    period: Mapped[str] = mapped_column(String(200), default="")
+    files: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # name, media_type, size
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"  # intended, not known to be sent: finished after a restart
+    SENT = "sent"
+    FAILED = "failed"  # every attempt failed, or a failure that retrying cannot mend
+
+
+class Delivery(Base):
+    """One message to one recipient. The row is written (pending) before the message is sent and
+    updated after, keyed by an idempotency key per (run or alert event, channel, recipient): a
+    server killed between the two finishes what is pending at its next start, once."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_status", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    report_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("report_runs.id", ondelete="CASCADE"), default=None, index=True
+    )
+    alert_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alert_events.id", ondelete="CASCADE"), default=None, index=True
+    )
+    channel: Mapped[str] = mapped_column(String(100))  # a channel's name in bizsight.yml
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryState.PENDING.value)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(2000), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class AlertRule(Base):
+    """An alert: its rule (as given; ``bizsight.alerts.rules.parse_rule`` validates it), who
+    hears of it, and its current state (``AlertState.to_json``); its history is alert_events."""
+
+    __tablename__ = "alert_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recipients: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)  # {channel, to}
+    escalation: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)  # the second channel
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    schedule_id: Mapped[int | None] = mapped_column(default=None)  # its own timetable, if any
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AlertEvent(Base):
+    """A step in an alert's life: a notification (triggered, reminder, worsened, escalated,
+    recovered) or a person's action (acknowledged)."""
+
+    __tablename__ = "alert_events"
+    __table_args__ = (Index("ix_alert_events_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # the alert's state after this event
+    value: Mapped[float | None] = mapped_column(Float, default=None)
+    severity: Mapped[str] = mapped_column(String(8), default="medium")
+    detail: Mapped[str] = mapped_column(String(2000), default="")
+    actor: Mapped[str | None] = mapped_column(String(64), default=None)  # who acknowledged; None: system

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bizsight.config.customers import CustomerSettings
+from bizsight.config.reports import ChannelSettings, ReportSettings
 from bizsight.config.server import ServerSettings
 from bizsight.errors import ConfigError, did_you_mean
 
@@ -148,6 +149,10 @@ class Settings(_Strict):
         default_factory=CustomerSettings, description="RFM segments, cohorts, CLV and churn"
     )
     anomalies: AnomalySettings = Field(default_factory=AnomalySettings)
+    channels: dict[str, ChannelSettings] = Field(
+        default_factory=dict, description="where reports and alerts are sent: name → kind and settings"
+    )
+    reports: ReportSettings = Field(default_factory=ReportSettings)
 
     @field_validator("currency")
     @classmethod

@@ -1,0 +1,1 @@
+"""The built-in report templates, registered by importing their modules here."""
