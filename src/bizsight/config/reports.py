@@ -36,3 +36,15 @@ class ReportSettings(BaseModel):
         default=None,
         description="where people open bizsight, e.g. https://bi.example.com (links in messages)",
     )
+
+
+class DeliverySettings(BaseModel):
+    """How hard a report or an alert tries to get through (exponential backoff, full jitter)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_attempts: int = Field(default=5, ge=1, le=20, description="tries per message and recipient")
+    base_seconds: float = Field(
+        default=2.0, ge=0, description="the first wait's ceiling; doubles after each try"
+    )
+    cap_seconds: float = Field(default=300.0, ge=0, description="the longest wait between tries")

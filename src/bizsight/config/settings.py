@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bizsight.config.customers import CustomerSettings
-from bizsight.config.reports import ChannelSettings, ReportSettings
+from bizsight.config.reports import ChannelSettings, DeliverySettings, ReportSettings
 from bizsight.config.server import ServerSettings
 from bizsight.errors import ConfigError, did_you_mean
 
@@ -153,6 +153,7 @@ class Settings(_Strict):
         default_factory=dict, description="where reports and alerts are sent: name → kind and settings"
     )
     reports: ReportSettings = Field(default_factory=ReportSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
 
     @field_validator("currency")
     @classmethod

@@ -1,4 +1,4 @@
-"""The built-in job kinds: ingest, refresh, backup and watch."""
+"""The built-in job kinds: ingest, refresh, backup, watch and deliver."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from bizsight.services import deliveries
 from bizsight.services.backup import create_backup
 from bizsight.services.ingest import IngestSummary, ingest
 from bizsight.services.jobs import JobContext, job_kind
@@ -51,3 +52,19 @@ def watch_folder(ctx: JobContext) -> WatchSummary:
     """Load the files new or changed in ``folder`` once still for ``settle_seconds``, then
     refresh if anything was loaded (see :mod:`bizsight.services.watch`)."""
     return watch(ctx)
+
+
+def _deliver_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "sent": sum(r["status"] == "sent" for r in rows),
+        "failed": sum(r["status"] == "failed" for r in rows),
+    }
+
+
+@job_kind("deliver", label="Finish deliveries", summary=_deliver_summary)
+def finish_deliveries(ctx: JobContext) -> list[dict[str, Any]]:
+    """Send the deliveries left pending by a server that stopped or died while sending (the
+    server queues this job at start when there are any); each is sent once."""
+    if ctx.store is None:
+        raise RuntimeError("deliveries are finished by the server that owns the project")
+    return deliveries.finish_pending(ctx.project, ctx.store, ctx)
