@@ -37,6 +37,8 @@ class Permission(StrEnum):
     JOBS = "jobs:read"  # the jobs the server runs: progress, results, errors
     SCHEDULES = "schedules:manage"  # refresh, watch and backup timetables
     BACKUPS = "backups"  # take backups of the project and list them
+    REPORTS_READ = "reports:read"  # own report definitions, previews, runs, their deliveries; subscribe
+    REPORTS_MANAGE = "reports:manage"  # define and schedule reports for anyone; every definition and delivery
 
 
 ALL = frozenset(Role)
@@ -56,6 +58,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.JOBS: frozenset({Role.ADMIN, Role.EDITOR}),
     Permission.SCHEDULES: frozenset({Role.ADMIN, Role.EDITOR}),
     Permission.BACKUPS: frozenset({Role.ADMIN}),
+    Permission.REPORTS_READ: ALL,
+    Permission.REPORTS_MANAGE: frozenset({Role.ADMIN, Role.EDITOR}),
 }
 
 # Unfiltered views of the warehouse (row counts of every table, raw rejected rows) and the power

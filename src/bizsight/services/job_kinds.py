@@ -1,4 +1,4 @@
-"""The built-in job kinds: ingest, refresh, backup, watch and deliver."""
+"""The built-in job kinds: ingest, refresh, backup, watch, report and deliver."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from bizsight.services import deliveries
+from bizsight.services import deliveries, report_runs
 from bizsight.services.backup import create_backup
 from bizsight.services.ingest import IngestSummary, ingest
 from bizsight.services.jobs import JobContext, job_kind
@@ -68,3 +68,10 @@ def finish_deliveries(ctx: JobContext) -> list[dict[str, Any]]:
     if ctx.store is None:
         raise RuntimeError("deliveries are finished by the server that owns the project")
     return deliveries.finish_pending(ctx.project, ctx.store, ctx)
+
+
+@job_kind("report", label="Send a report", summary=report_runs.RunOutcome.as_dict)
+def send_report(ctx: JobContext) -> report_runs.RunOutcome:
+    """Build a report as its owner, render its formats, record the run and a pending delivery per
+    recipient in one transaction, then deliver each once (see :mod:`bizsight.services.report_runs`)."""
+    return report_runs.run_report(ctx)

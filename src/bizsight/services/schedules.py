@@ -23,6 +23,7 @@ SCHEDULE_KINDS = {  # schedule kind → what its job does
     "refresh": "rebuild core, marts and scores",
     "watch": "load new or changed files from a folder, then refresh",
     "backup": "back up the project, keeping the newest N backups",
+    "report": "render a report definition and deliver it to its recipients",
 }
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 DEFAULT_KEEP = 7
@@ -42,14 +43,33 @@ def job_for(kind: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         }
     if kind == "backup":
         return "backup", {"keep": params.get("keep", DEFAULT_KEEP)}
+    if kind == "report":
+        return "report", {"report": params["report"]}
     return kind, {}
 
 
 def kind_params(
-    kind: str, *, folder: Path | None = None, keep: int | None = None, settle_seconds: float | None = None
+    kind: str,
+    *,
+    folder: Path | None = None,
+    keep: int | None = None,
+    settle_seconds: float | None = None,
+    report: str | None = None,
 ) -> dict[str, Any]:
-    """A schedule's parameters, checked for its kind (``folder`` is made absolute)."""
+    """A schedule's parameters, checked for its kind (``folder`` is made absolute).
+
+    >>> kind_params("report", report="weekly-sales")
+    {'report': 'weekly-sales'}
+    """
     check_kind(kind)
+    if (report is not None) != (kind == "report"):
+        raise InvalidArgumentError(
+            "a report schedule names its report (`bizsight report schedule NAME`)"
+            if kind == "report"
+            else f"report is for report schedules, not {kind}"
+        )
+    if kind == "report":
+        return {"report": report}
     for given, option, owner in ((folder, "folder", "watch"), (settle_seconds, "settle", "watch")):
         if given is not None and kind != owner:
             raise InvalidArgumentError(f"{option} is for {owner} schedules, not {kind}")
