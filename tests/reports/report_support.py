@@ -1,0 +1,139 @@
+"""What the report-run tests share: a small report template over the tiny shop
+(tests/metrics/conftest.py) registered as ``tiny`` (and ``dashboard`` while the real templates
+are not in this branch), copies of a built shop with channels pointing at the test's receivers,
+and ``bizsight serve`` in a subprocess that knows the template."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from bizsight.metrics.query import Query
+from bizsight.presentation import Unit
+from bizsight.reports import Column, Comparison, Document, Kpi, Kpis, Table
+from bizsight.services.access import scoped_query
+from bizsight.services.presentation import presentation
+from bizsight.services.project import Project
+from bizsight.services.query import catalogue, run_query
+from bizsight.services.report_templates import TEMPLATES, ReportRequest, template, templates
+from bizsight.warehouse.connection import Warehouse
+from tests.helpers import Served, free_port, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+TODAY = dt.date(2024, 4, 30)  # the tiny shop's last day with orders
+START, END = dt.date(2024, 1, 1), dt.date(2024, 4, 30)
+KPI_METRICS = ("revenue", "orders", "average_order_value")
+
+
+def span(request: ReportRequest) -> Query:
+    """The request's period, as a query skeleton (a relative range, or the whole history)."""
+    if request.range:
+        return Query(metrics=("revenue",), range=request.range)
+    return Query(metrics=("revenue",), start=START, end=END)
+
+
+def tiny_report(project: Project, wh: Warehouse, request: ReportRequest) -> Document:
+    """KPI cards and revenue by region, through the metrics layer, scoped to the reader."""
+    cat, pres = catalogue(project), presentation(project, wh)
+    base = span(request).model_copy(update={"filters": request.filters})
+
+    def ask(metrics: tuple[str, ...], **more: object) -> list[dict[str, object]]:
+        query = scoped_query(request.principal, base.model_copy(update={"metrics": metrics, **more}), cat)
+        return run_query(project, query, today=TODAY, wh=wh).table.to_pylist()
+
+    row = ask(KPI_METRICS)[0]
+    cards = tuple(
+        Kpi(
+            label=pres.label(m),
+            value=row[m],
+            unit=Unit(pres.names.unit(m) or "number"),
+            comparisons=(Comparison(label="vs target", value=100.0),),
+        )
+        for m in KPI_METRICS
+    )
+    regions = ask(("revenue", "orders"), dimensions=("region",), order_by=("region",))
+    table = Table(
+        title="By region",
+        columns=(
+            Column(key="region", label="Region"),
+            Column(key="revenue", label="Revenue", unit=Unit.MONEY),
+            Column(key="orders", label="Orders", unit=Unit.COUNT),
+        ),
+        rows=tuple((r["region"], r["revenue"], r["orders"]) for r in regions),
+    )
+    period = request.range or f"{START:%d %b %Y} – {END:%d %b %Y}"
+    return Document(
+        title="Tiny sales",
+        period=period,
+        brand=request.brand,
+        sections=(Kpis(title="At a glance", cards=cards), table),
+    )
+
+
+def register() -> None:
+    """``tiny``, and ``dashboard`` unless the real one is registered."""
+    templates()  # the built-in ones first: a real ``dashboard`` wins
+    template("tiny", title="Tiny sales", description="KPIs and regions of the tiny shop")(tiny_report)
+    if "dashboard" not in TEMPLATES:
+        template("dashboard", title="Dashboard", description="a stand-in for tests")(tiny_report)
+
+
+register()
+
+
+def channels_yaml(
+    *, smtp_port: int | None = None, hook_url: str | None = None, base_seconds: float = 0.05
+) -> str:
+    """bizsight.yml lines: a ``mail`` channel on the test's SMTP server, a signed ``hook``,
+    ``slack`` and ``teams`` on its HTTP receiver; retries without long waits."""
+    lines = ["channels:"]
+    if smtp_port is not None:
+        lines += ["  mail:", "    kind: email", "    host: 127.0.0.1", f"    port: {smtp_port}",
+                  "    security: plain", "    sender: bi@example.com"]  # fmt: skip
+    if hook_url is not None:
+        lines += ["  hook:", "    kind: webhook", f"    url: {hook_url}", "    secret: s3cret",
+                  "  slack:", "    kind: slack", f"    url: {hook_url}/slack",
+                  "  teams:", "    kind: teams", f"    url: {hook_url}/teams"]  # fmt: skip
+    lines += ["delivery:", "  max_attempts: 4", f"  base_seconds: {base_seconds}", "  cap_seconds: 1",
+              "reports:", "  public_url: https://bi.example.com"]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def copy_shop(built: Project, root: Path, settings: str) -> Project:
+    """A copy of ``built`` in ``root`` with ``settings`` as its bizsight.yml."""
+    shutil.copytree(built.root, root)
+    for left in ("app.db", "server.json"):
+        (root / ".bizsight" / left).unlink(missing_ok=True)
+    (root / "bizsight.yml").write_text(settings)
+    return Project(root)
+
+
+@contextmanager
+def serving_reports(project: Project, *, admin_password: str = "served admin password") -> Iterator[Served]:
+    """``bizsight serve`` over ``project`` in a subprocess that has the ``tiny`` template."""
+    port = free_port()
+    env = {**os.environ, "BIZSIGHT_ADMIN_PASSWORD": admin_password, "COLUMNS": "200",
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}  # fmt: skip
+    code = "import sys, tests.reports.report_support; from bizsight.cli import main; sys.argv[0] = 'bizsight'; main()"
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, "serve", "--port", str(port), "--project", str(project.root)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    served = Served(f"http://127.0.0.1:{port}", process)
+    try:
+        wait_for(f"{served.base}/healthz", process)
+        yield served
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            served.output = process.communicate(timeout=60)
