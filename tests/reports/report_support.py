@@ -115,16 +115,33 @@ def copy_shop(built: Project, root: Path, settings: str) -> Project:
     return Project(root)
 
 
+PRELOAD = "import sys, tests.reports.report_support; from bizsight.cli import main; sys.argv[0] = 'bizsight'; main()"
+
+
+def env_with_templates(**more: str) -> dict[str, str]:
+    """The environment of a subprocess that imports this module (so it knows ``tiny``)."""
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "COLUMNS": "200", "PYTHONPATH": path, **more}
+
+
+def report_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``bizsight ARGS`` in a subprocess that has the ``tiny`` template."""
+    return subprocess.run(
+        [sys.executable, "-c", PRELOAD, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env_with_templates(),
+    )
+
+
 @contextmanager
 def serving_reports(project: Project, *, admin_password: str = "served admin password") -> Iterator[Served]:
     """``bizsight serve`` over ``project`` in a subprocess that has the ``tiny`` template."""
     port = free_port()
-    env = {**os.environ, "BIZSIGHT_ADMIN_PASSWORD": admin_password, "COLUMNS": "200",
-           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}  # fmt: skip
-    code = "import sys, tests.reports.report_support; from bizsight.cli import main; sys.argv[0] = 'bizsight'; main()"
     process = subprocess.Popen(
-        [sys.executable, "-c", code, "serve", "--port", str(port), "--project", str(project.root)],
-        env=env,
+        [sys.executable, "-c", PRELOAD, "serve", "--port", str(port), "--project", str(project.root)],
+        env=env_with_templates(BIZSIGHT_ADMIN_PASSWORD=admin_password),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

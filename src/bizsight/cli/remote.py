@@ -41,6 +41,7 @@ FORWARDED = frozenset(
         "trends",
         "backup",
         "jobs",
+        "report",  # report send (the others read the metadata store, where they are typed)
     }
 )
 LOCAL_COMMANDS_PATH = "/api/v1/local/commands"
