@@ -111,6 +111,9 @@ LoadUser = Annotated[Principal, Depends(Guard(Permission.DATA_LOAD))]
 JobsUser = Annotated[Principal, Depends(Guard(Permission.JOBS))]
 ScheduleUser = Annotated[Principal, Depends(Guard(Permission.SCHEDULES))]
 BackupUser = Annotated[Principal, Depends(Guard(Permission.BACKUPS))]
+ReportReader = Annotated[Principal, Depends(Guard(Permission.REPORTS_READ))]
+ReportPreviewer = Annotated[Principal, Depends(Guard(Permission.REPORTS_READ, expensive=True))]
+ReportManager = Annotated[Principal, Depends(Guard(Permission.REPORTS_MANAGE))]
 
 __all__ = [
     "SESSION_COOKIE",

@@ -16,6 +16,7 @@ from bizsight.api.routes import (
     forecasts,
     jobs,
     local,
+    reports,
     schedules,
     system,
     users,
@@ -35,5 +36,6 @@ API_ROUTERS = (
     jobs.router,
     local.router,
     schedules.router,
+    reports.router,
 )
 ROOT_ROUTERS = (system.router,)
