@@ -7,12 +7,14 @@ import datetime as dt
 import re
 from typing import Any
 
+from sqlalchemy.orm import Session as OrmSession
+
 from bizsight.app import accounts, audit
 from bizsight.app.models import ApiToken, Role, User, utcnow
 from bizsight.app.security import hash_password, new_password, verify_password
 from bizsight.app.store import MetadataStore, store_url
 from bizsight.config import ServerSettings
-from bizsight.errors import AuthenticationError, InvalidArgumentError, did_you_mean
+from bizsight.errors import AuthenticationError, ConflictError, InvalidArgumentError, did_you_mean
 from bizsight.metrics.definitions import Catalogue
 from bizsight.services.access import Principal, restriction_filters
 from bizsight.services.limits import RateLimiter
@@ -108,6 +110,7 @@ def update_user(
     with store.session() as s:
         user = accounts.require_user(s, username)
         changes: dict[str, Any] = {}
+        _keep_an_admin(s, user, role=_role(role) if role is not None else None, active=active)
         if role is not None:
             user.role = _role(role)
             changes["role"] = role
@@ -138,6 +141,7 @@ def restrict(
             raise InvalidArgumentError(f"restriction on {dimension}: give one or more non-empty values")
     with store.session() as s:
         user = accounts.require_user(s, username)
+        _keep_an_admin(s, user, restricted=bool(restrictions))
         accounts.set_restrictions(s, user, restrictions)
         accounts.end_sessions_of(s, user.id)
         audit.record(s, "user.restrict", actor=actor, target=username, detail={"restrictions": restrictions})
@@ -264,6 +268,32 @@ def record(store: MetadataStore, action: str, principal: Principal, **details: A
     client = details.pop("client", None)
     with store.session() as s:
         audit.record(s, action, actor=principal.username, target=target, detail=details, client=client)
+
+
+def _keep_an_admin(
+    s: OrmSession,
+    user: User,
+    *,
+    role: Role | None = None,
+    active: bool | None = None,
+    restricted: bool | None = None,
+) -> None:
+    """Refuse a change that would leave nobody able to manage users: the last active admin
+    without row-level restrictions (restricted users may not manage users) stays one."""
+
+    def manages(
+        u: User, role: Role | None = None, active: bool | None = None, restricted: bool | None = None
+    ) -> bool:
+        return (
+            (role or u.role) == Role.ADMIN
+            and (u.active if active is None else active)
+            and not (bool(u.restrictions) if restricted is None else restricted)
+        )
+
+    if not manages(user) or manages(user, role, active, restricted):
+        return
+    if not any(manages(other) for other in accounts.list_users(s) if other.id != user.id):
+        raise ConflictError(f"{user.username} is the last active admin; make another user an admin first")
 
 
 def _role(role: str) -> Role:
