@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from bizsight.app import accounts, audit
 from bizsight.app.models import ApiToken, Role, User, utcnow
-from bizsight.app.security import hash_password, new_password, verify_password
+from bizsight.app.security import hash_password, new_password, password_problem, verify_password
 from bizsight.app.store import MetadataStore, store_url
 from bizsight.config import ServerSettings
 from bizsight.errors import AuthenticationError, ConflictError, InvalidArgumentError, did_you_mean
@@ -21,7 +21,6 @@ from bizsight.services.limits import RateLimiter
 from bizsight.services.project import Project
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
-MIN_PASSWORD = 10
 FIRST_ADMIN = "admin"
 SYSTEM = None  # the actor of changes made on the command line (whoever runs it owns the files)
 
@@ -70,6 +69,8 @@ def ensure_admin(store: MetadataStore, settings: ServerSettings) -> tuple[str, s
     with store.session() as s:
         if accounts.count_users(s):
             return None
+        if settings.admin_password:
+            _check_password(settings.admin_password, FIRST_ADMIN)
         password = settings.admin_password or new_password()
         accounts.create_user(s, FIRST_ADMIN, hash_password(password), Role.ADMIN)
         audit.record(
@@ -85,7 +86,7 @@ def add_user(
     _check_username(username)
     generated = new_password() if password is None else None
     password = generated or password or ""
-    _check_password(password)
+    _check_password(password, username)
     with store.session() as s:
         user = accounts.create_user(s, username, hash_password(password), _role(role))
         audit.record(s, "user.add", actor=actor, target=username, detail={"role": role})
@@ -118,7 +119,7 @@ def update_user(
             user.active = active
             changes["active"] = active
         if password is not None:
-            _check_password(password)
+            _check_password(password, username)
             user.password_hash = hash_password(password)
             changes["password_changed"] = True
         accounts.end_sessions_of(s, user.id)
@@ -313,8 +314,7 @@ def _check_username(username: str) -> None:
         )
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise InvalidArgumentError(f"a password needs at least {MIN_PASSWORD} characters")
-    if len(password) > 1024:
-        raise InvalidArgumentError("a password may have at most 1024 characters")
+def _check_password(password: str, username: str) -> None:
+    problem = password_problem(password, username)
+    if problem:
+        raise InvalidArgumentError(problem)
