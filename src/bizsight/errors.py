@@ -47,6 +47,10 @@ class NotFoundError(BizsightError):
     """Something named by the caller (a customer, a dashboard, a user) does not exist."""
 
 
+class ConflictError(BizsightError):
+    """The request conflicts with what is stored: it would leave no admin, say."""
+
+
 class AuthenticationError(BizsightError):
     """No valid credentials: wrong password, unknown or expired token or session."""
 

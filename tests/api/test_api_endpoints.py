@@ -19,6 +19,7 @@ from bizsight.app.store import MetadataStore
 from bizsight.metrics.query import Query
 from bizsight.services.limits import RateLimiter
 from bizsight.services.query import run_query
+from bizsight.services.users import list_users, update_user
 from bizsight.warehouse.connection import Warehouse
 from tests.api.conftest import PASSWORD, Api, fresh_client, login
 
@@ -275,6 +276,23 @@ def test_wrong_logins_are_refused_audited_and_rate_limited(api: Api) -> None:
     failed = api.client.get("/api/v1/audit?action=login_failed", headers=api.auth("root")).json()["events"]
     assert sum(e["actor"] == "vic" for e in failed) == refused  # a limited attempt is not even checked
     assert not any("wrong" in str(e) for e in failed)  # passwords never reach the log
+
+
+def test_the_last_admin_cannot_demote_itself(api: Api) -> None:
+    others = [u["username"] for u in list_users(api.store) if u["role"] == "admin" and u["active"]]
+    others.remove("root")
+    for name in others:  # the first admin, made at start: root is left as the only one
+        update_user(api.store, name, active=False)
+    try:
+        answer = api.client.patch("/api/v1/users/root", json={"role": "viewer"}, headers=api.auth("root"))
+        assert answer.status_code == 409
+        message = answer.json()["error"]["message"]
+        assert message == "root is the last active admin; make another user an admin first"
+        users = api.client.get("/api/v1/users", headers=api.auth("root")).json()["users"]
+        assert [u["role"] for u in users if u["username"] == "root"] == ["admin"]
+    finally:
+        for name in others:
+            update_user(api.store, name, active=True)
 
 
 def test_users_and_tokens_through_the_api(api: Api) -> None:

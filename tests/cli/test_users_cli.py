@@ -67,7 +67,7 @@ def test_users_errors_are_one_line(tmp_path: Path) -> None:
         assert result.exit_code == 2, args
         assert message in result.stderr and "Traceback" not in result.stderr, result.stderr
     short = cli("users", "add", "bo", "--password-stdin", "--project", str(root), stdin="too short\n")
-    assert short.exit_code == 2 and "at least 10 characters" in short.stderr
+    assert short.exit_code == 2 and "at least 12 characters" in short.stderr
     assert "too short" not in short.stderr + short.stdout
     good = cli("users", "add", "bo", "--password-stdin", "--project", str(root), stdin="long enough secret\n")
     assert good.exit_code == 0 and "long enough secret" not in good.stdout + good.stderr

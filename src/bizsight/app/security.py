@@ -55,3 +55,53 @@ def same(a: str, b: str) -> bool:
 
 def new_password() -> str:
     return secrets.token_urlsafe(12)
+
+
+MIN_PASSWORD = 12
+MAX_PASSWORD = 1024
+MIN_SCORE = 3  # zxcvbn's 0–4 scale; 3: "safely unguessable", about 10^8 guesses or more
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords, as zxcvbn ships them (no download at run time)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    """Why ``password`` may not be used by ``username``, or None when it may: fewer than 12
+    characters, one of the common passwords, built from the user name, or easy to guess by
+    zxcvbn's estimate (repeats, sequences, dictionary words with common substitutions).
+
+    >>> password_problem("a long test password", "ana") is None
+    True
+    >>> password_problem("aaaaaaaaaa")
+    'a password needs at least 12 characters'
+    >>> password_problem("password1234")
+    'this is one of the 30,000 most common passwords'
+    >>> password_problem("Bizsight-admin", "bizsight-admin")
+    'a password may not be built from the user name'
+    >>> password_problem("abcabcabcabc")
+    'this password is easy to guess: Repeats like "abcabcabc" are only slightly harder to guess than "abc".'
+    """
+    from zxcvbn import zxcvbn
+
+    if len(password) < MIN_PASSWORD:
+        return f"a password needs at least {MIN_PASSWORD} characters"
+    if len(password) > MAX_PASSWORD:
+        return f"a password may have at most {MAX_PASSWORD} characters"
+    folded = password.casefold()
+    if folded in _common_passwords():
+        return f"this is one of the {len(_common_passwords()):,} most common passwords"
+    name = "".join(c for c in username.casefold() if c.isalnum())
+    letters = "".join(c for c in folded if c.isalnum())
+    if len(name) >= 3 and (name in letters or letters.rstrip("0123456789") in (name, name[::-1])):
+        return "a password may not be built from the user name"
+    verdict = zxcvbn(password[:100], user_inputs=[username] if username else [])  # its cost grows with length
+    if verdict["score"] < MIN_SCORE:
+        feedback = verdict["feedback"]
+        reason = feedback["warning"] or " ".join(feedback["suggestions"]) or "add more words or characters"
+        return f"this password is easy to guess: {reason}"
+    return None

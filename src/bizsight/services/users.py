@@ -7,19 +7,20 @@ import datetime as dt
 import re
 from typing import Any
 
+from sqlalchemy.orm import Session as OrmSession
+
 from bizsight.app import accounts, audit
 from bizsight.app.models import ApiToken, Role, User, utcnow
-from bizsight.app.security import hash_password, new_password, verify_password
+from bizsight.app.security import hash_password, new_password, password_problem, verify_password
 from bizsight.app.store import MetadataStore, store_url
 from bizsight.config import ServerSettings
-from bizsight.errors import AuthenticationError, InvalidArgumentError, did_you_mean
+from bizsight.errors import AuthenticationError, ConflictError, InvalidArgumentError, did_you_mean
 from bizsight.metrics.definitions import Catalogue
 from bizsight.services.access import Principal, restriction_filters
 from bizsight.services.limits import RateLimiter
 from bizsight.services.project import Project
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
-MIN_PASSWORD = 10
 FIRST_ADMIN = "admin"
 SYSTEM = None  # the actor of changes made on the command line (whoever runs it owns the files)
 
@@ -68,6 +69,8 @@ def ensure_admin(store: MetadataStore, settings: ServerSettings) -> tuple[str, s
     with store.session() as s:
         if accounts.count_users(s):
             return None
+        if settings.admin_password:
+            _check_password(settings.admin_password, FIRST_ADMIN)
         password = settings.admin_password or new_password()
         accounts.create_user(s, FIRST_ADMIN, hash_password(password), Role.ADMIN)
         audit.record(
@@ -83,7 +86,7 @@ def add_user(
     _check_username(username)
     generated = new_password() if password is None else None
     password = generated or password or ""
-    _check_password(password)
+    _check_password(password, username)
     with store.session() as s:
         user = accounts.create_user(s, username, hash_password(password), _role(role))
         audit.record(s, "user.add", actor=actor, target=username, detail={"role": role})
@@ -108,6 +111,7 @@ def update_user(
     with store.session() as s:
         user = accounts.require_user(s, username)
         changes: dict[str, Any] = {}
+        _keep_an_admin(s, user, role=_role(role) if role is not None else None, active=active)
         if role is not None:
             user.role = _role(role)
             changes["role"] = role
@@ -115,7 +119,7 @@ def update_user(
             user.active = active
             changes["active"] = active
         if password is not None:
-            _check_password(password)
+            _check_password(password, username)
             user.password_hash = hash_password(password)
             changes["password_changed"] = True
         accounts.end_sessions_of(s, user.id)
@@ -138,6 +142,7 @@ def restrict(
             raise InvalidArgumentError(f"restriction on {dimension}: give one or more non-empty values")
     with store.session() as s:
         user = accounts.require_user(s, username)
+        _keep_an_admin(s, user, restricted=bool(restrictions))
         accounts.set_restrictions(s, user, restrictions)
         accounts.end_sessions_of(s, user.id)
         audit.record(s, "user.restrict", actor=actor, target=username, detail={"restrictions": restrictions})
@@ -266,6 +271,32 @@ def record(store: MetadataStore, action: str, principal: Principal, **details: A
         audit.record(s, action, actor=principal.username, target=target, detail=details, client=client)
 
 
+def _keep_an_admin(
+    s: OrmSession,
+    user: User,
+    *,
+    role: Role | None = None,
+    active: bool | None = None,
+    restricted: bool | None = None,
+) -> None:
+    """Refuse a change that would leave nobody able to manage users: the last active admin
+    without row-level restrictions (restricted users may not manage users) stays one."""
+
+    def manages(
+        u: User, role: Role | None = None, active: bool | None = None, restricted: bool | None = None
+    ) -> bool:
+        return (
+            (role or u.role) == Role.ADMIN
+            and (u.active if active is None else active)
+            and not (bool(u.restrictions) if restricted is None else restricted)
+        )
+
+    if not manages(user) or manages(user, role, active, restricted):
+        return
+    if not any(manages(other) for other in accounts.list_users(s) if other.id != user.id):
+        raise ConflictError(f"{user.username} is the last active admin; make another user an admin first")
+
+
 def _role(role: str) -> Role:
     try:
         return Role(role)
@@ -283,8 +314,7 @@ def _check_username(username: str) -> None:
         )
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise InvalidArgumentError(f"a password needs at least {MIN_PASSWORD} characters")
-    if len(password) > 1024:
-        raise InvalidArgumentError("a password may have at most 1024 characters")
+def _check_password(password: str, username: str) -> None:
+    problem = password_problem(password, username)
+    if problem:
+        raise InvalidArgumentError(problem)

@@ -19,6 +19,7 @@ STATUS: list[tuple[type[errors.BizsightError], int]] = [  # first match wins
     (errors.RateLimitedError, 429),
     (errors.PayloadTooLargeError, 413),
     (errors.JobCancelledError, 409),
+    (errors.ConflictError, 409),
     (errors.WarehouseLockedError, 503),
     (errors.NotInitializedError, 409),
     (errors.BizsightError, 400),

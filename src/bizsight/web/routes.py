@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -95,9 +95,33 @@ def static(name: str) -> Response:
     return FileResponse(path, media_type=MEDIA[path.suffix], headers={"Cache-Control": "max-age=3600"})
 
 
+def same_origin_path(target: str) -> str:
+    r"""``target`` when it is a path on this site, else ``/``: the only places a login sends
+    anyone back to. Browsers read a backslash as ``/`` and a leading ``//`` as another host, and a
+    path may hide either behind percent-encoding, so those are refused in the decoded text too.
+
+    >>> [same_origin_path(t) for t in ("/customers?segment=At%20Risk", "//evil.example", "/%5Cevil.example")]
+    ['/customers?segment=At%20Risk', '/', '/']
+    >>> [same_origin_path(t) for t in ("https://evil.example/", "/\\evil.example", "javascript:alert(1)", "/%2F/evil")]
+    ['/', '/', '/', '/']
+    """
+    decoded = unquote(unquote(target))  # twice: %255C is %5C decoded once, a backslash twice
+    parts = urlsplit(target)
+    if (
+        not target.startswith("/")
+        or parts.scheme
+        or parts.netloc
+        or decoded.startswith("//")
+        or "\\" in decoded
+        or any(ord(c) < 32 or ord(c) == 127 for c in decoded)
+    ):
+        return "/"
+    return target
+
+
 @router.get("/login")
 def login_page(request: Request, who: VisitorDep, next: str = "/") -> Response:
-    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    target = same_origin_path(next)
     if who.principal is not None:
         return RedirectResponse(target, status_code=303)
     return templates.TemplateResponse(request, "login.html", {"next": target})
