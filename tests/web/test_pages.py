@@ -28,6 +28,7 @@ PAGES = {
     "data": 0,
     "jobs": 0,
     "dashboards": 0,
+    "reports": 0,
     "settings": 0,
 }
 
