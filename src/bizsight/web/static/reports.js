@@ -107,7 +107,7 @@
         el("td", { text: d.channel }), el("td", { text: d.recipient }),
         el("td", { class: "status", text: d.status }),
         el("td", { class: "num attempts", text: B.format(d.attempts, "count") }),
-        el("td", { class: d.last_error ? "error" : "", text: d.last_error || "" })))))));
+        el("td", { class: d.status === "failed" ? "error" : "hint", text: d.last_error || "" })))))));
   }
 
   async function form(grid, refresh) {
