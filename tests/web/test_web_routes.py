@@ -62,17 +62,20 @@ def test_pages_send_a_visitor_without_a_session_to_the_login(app: TestClient) ->
     assert login.status_code == 200 and 'data-next="/"' in login.text  # no open redirect
 
 
-@pytest.mark.parametrize(
-    "target",
-    ["//evil.example/", "/%5Cevil.example", "/%255Cevil.example", "/%2F%2Fevil.example", "https://evil.example/",
-     "javascript:alert(1)", "/%09/evil.example", "http:/evil.example", "evil.example"],
-)  # fmt: skip
-def test_the_login_sends_back_only_to_paths_of_this_site(app: TestClient, target: str) -> None:
+EVIL_TARGETS = [
+    "//evil.example/", "/%5Cevil.example", "/%255Cevil.example", "/%2F%2Fevil.example", "https://evil.example/",
+    "javascript:alert(1)", "/%09/evil.example", "http:/evil.example", "evil.example",
+]  # fmt: skip
+
+
+def test_the_login_sends_back_only_to_paths_of_this_site(app: TestClient) -> None:
     anonymous = TestClient(app.app)
-    login = anonymous.get("/login", params={"next": target})
-    assert 'data-next="/"' in login.text
+    for target in EVIL_TARGETS:
+        assert 'data-next="/"' in anonymous.get("/login", params={"next": target}).text, target
     signed_in = logged_in(app, "vic")
-    assert signed_in.get("/login", params={"next": target}, follow_redirects=False).headers["location"] == "/"
+    for target in EVIL_TARGETS:
+        answer = signed_in.get("/login", params={"next": target}, follow_redirects=False)
+        assert answer.headers["location"] == "/", target
 
 
 def test_the_login_keeps_a_path_of_this_site_with_its_query(app: TestClient) -> None:

@@ -4,6 +4,7 @@ Anything unexpected is a 500 with a generic body; the traceback goes to the serv
 from __future__ import annotations
 
 import logging
+import math
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -40,7 +41,7 @@ def install(app: FastAPI) -> None:
         status = status_of(err)
         headers = {}
         if isinstance(err, errors.RateLimitedError):
-            headers["Retry-After"] = str(max(1, round(err.retry_after)))
+            headers["Retry-After"] = str(max(1, math.ceil(err.retry_after)))
         if status == 401:
             headers["WWW-Authenticate"] = "Bearer"
         return JSONResponse(body(type(err).__name__, str(err)), status_code=status, headers=headers)
