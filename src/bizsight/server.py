@@ -79,6 +79,7 @@ def create_app(
     app.include_router(web_router)  # the HTML pages (bizsight.web)
     errors.install(app)
     app.middleware("http")(_observe)
+    app.middleware("http")(errors.tag_request)  # added last: runs first, so every answer has an id
     return app
 
 
