@@ -156,3 +156,13 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client(tmp_path: Pa
 
         assert [attempt(n, "203.0.113.7") for n in range(4)] == [401, 401, 401, 429]
         assert [attempt(n, f"198.51.100.{n}") for n in range(4, 10)] == [401] * 6  # each its own budget
+
+
+def test_https_deployments_get_strict_transport_security(tmp_path: Path) -> None:
+    project = served_project(tmp_path, "  secure_cookies: true\n")
+    store = MetadataStore.open(f"sqlite:///{tmp_path / 'app.db'}")
+    with TestClient(create_app(project, store=store)) as client:
+        answer = client.get("/login")
+        assert answer.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+        assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+    store.close()
