@@ -27,6 +27,11 @@ class WarehouseError(BizsightError):
     """The warehouse cannot be opened or used (locked by another process, corrupt, ...)."""
 
 
+class EngineError(WarehouseError):
+    """An engine (DuckDB, Spark, PostgreSQL) failed a query. Its text helps whoever runs the
+    server, not the person asking: the API logs it and answers with a request id instead."""
+
+
 class WarehouseLockedError(WarehouseError):
     """Another process holds the warehouse read-write."""
 
@@ -41,6 +46,11 @@ class ModelFitError(BizsightError):
 
 class InvalidArgumentError(BizsightError):
     """A command-line or API argument is out of range or malformed."""
+
+
+class UnknownNameError(ConfigError, InvalidArgumentError):
+    """A metric, dimension or other catalogue name that does not exist: an error of the file that
+    names it, or of the request that does (with the nearest spelling)."""
 
 
 class NotFoundError(BizsightError):

@@ -23,6 +23,7 @@ from bizsight.services.project import Project, owning
 from bizsight.services.scheduler import Scheduler
 from bizsight.services.users import ensure_admin, open_store
 from bizsight.serving import errors
+from bizsight.serving.headers import add_security_headers
 from bizsight.serving.state import AppState, CommandRunner
 from bizsight.warehouse.connection import Warehouse
 from bizsight.web.routes import router as web_router
@@ -81,6 +82,8 @@ def create_app(
     app.include_router(web_router)  # the HTML pages (bizsight.web)
     errors.install(app)
     app.middleware("http")(_observe)
+    app.middleware("http")(add_security_headers)
+    app.middleware("http")(errors.tag_request)  # added last: runs first, so every answer has an id
     return app
 
 

@@ -57,6 +57,6 @@ def test_generated_and_passphrase_passwords_pass() -> None:
 
 
 def test_a_weak_first_admin_password_from_the_environment_is_refused(store: MetadataStore) -> None:
-    weak = ServerSettings.model_construct(admin_password="admin1234567")
+    weak = ServerSettings.model_construct(admin_password="Admin-2026!!")
     with pytest.raises(InvalidArgumentError, match="built from the user name"):
         ensure_admin(store, weak)

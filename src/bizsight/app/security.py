@@ -72,7 +72,8 @@ def _common_passwords() -> frozenset[str]:
 
 def password_problem(password: str, username: str = "") -> str | None:
     """Why ``password`` may not be used by ``username``, or None when it may: fewer than 12
-    characters, one of the common passwords, built from the user name, or easy to guess by
+    characters, one of the common passwords, built from the user name (it, or it reversed, and
+    fewer than 6 other letters or digits), or easy to guess by
     zxcvbn's estimate (repeats, sequences, dictionary words with common substitutions).
 
     >>> password_problem("a long test password", "ana") is None
@@ -97,8 +98,8 @@ def password_problem(password: str, username: str = "") -> str | None:
         return f"this is one of the {len(_common_passwords()):,} most common passwords"
     name = "".join(c for c in username.casefold() if c.isalnum())
     letters = "".join(c for c in folded if c.isalnum())
-    if len(name) >= 3 and (name in letters or letters.rstrip("0123456789") in (name, name[::-1])):
-        return "a password may not be built from the user name"
+    if len(name) >= 3 and any(len(letters.replace(n, "")) < 6 for n in (name, name[::-1]) if n in letters):
+        return "a password may not be built from the user name"  # the name, plus a few characters
     verdict = zxcvbn(password[:100], user_inputs=[username] if username else [])  # its cost grows with length
     if verdict["score"] < MIN_SCORE:
         feedback = verdict["feedback"]

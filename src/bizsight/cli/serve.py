@@ -66,7 +66,9 @@ def serve_project(directory: Path, *, host: str | None, port: int | None) -> Non
             project, store=store, warehouse=warehouse, commands=serve_command, local_token=owner.token
         )
         _log_to_stderr()
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1; the app believes
+        # it only from server.trusted_proxies (serving.deps.client_address)
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
     store.close()
 
 

@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlglot import exp
 
-from bizsight.errors import ConfigError, did_you_mean
+from bizsight.errors import ConfigError, UnknownNameError, did_you_mean
 from bizsight.presentation import LEGACY_FORMATS, Unit
 
 
@@ -151,12 +151,14 @@ class Catalogue:
 
     def metric(self, name: str) -> Metric:
         if name not in self.metrics:
-            raise ConfigError(f"unknown metric '{name}'{did_you_mean(name, self.metrics)}")
+            raise UnknownNameError(f"unknown metric '{name}'{did_you_mean(name, self.metrics)}")
         return self.metrics[name]
 
     def dimension(self, name: str) -> Dimension:
         if name not in self.dimensions:
-            raise ConfigError(f"unknown dimension '{name}'{did_you_mean(name, [*self.dimensions, TIME])}")
+            raise UnknownNameError(
+                f"unknown dimension '{name}'{did_you_mean(name, [*self.dimensions, TIME])}"
+            )
         return self.dimensions[name]
 
     def references(self, name: str) -> list[str]:

@@ -49,6 +49,8 @@ def drill_down(
             f"a cell names exactly the query's period and dimensions; check: {', '.join(missing)}"
         )
     catalogue.metric(metric)  # an unknown name fails with a did-you-mean, not a KeyError
+    if query.grain and cell[PERIOD] is not None:
+        cell = {**cell, PERIOD: _date(cell[PERIOD])}
     base = catalogue.metrics[catalogue.aggregates([metric])[0]]
     assert base.model and base.sql
     compiler = QueryCompiler(
@@ -97,3 +99,27 @@ def _row_columns(model: Model, schema: Mapping[str, Sequence[str]]) -> list[exp.
             else own
         )
     return out
+
+
+def _date(value: object) -> dt.date:
+    """A cell's period as a date, checked before it reaches an engine.
+
+    >>> _date("2024-03-01"), _date(dt.date(2024, 3, 1)) == _date("2024-03-01")
+    (datetime.date(2024, 3, 1), True)
+    >>> _date("March")
+    Traceback (most recent call last):
+    ...
+    bizsight.errors.InvalidArgumentError: cell period 'March' is not a date; expected YYYY-MM-DD, the first day of the period
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        if isinstance(value, str):
+            return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        pass
+    raise InvalidArgumentError(
+        f"cell period {value!r} is not a date; expected YYYY-MM-DD, the first day of the period"
+    )

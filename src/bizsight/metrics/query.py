@@ -12,6 +12,8 @@ from bizsight.errors import InvalidArgumentError, did_you_mean
 from bizsight.metrics.definitions import Compare
 from bizsight.metrics.periods import DAY, period_end, period_start, previous_year, shift
 
+MAX_LIMIT = 1_000_000_000  # rows; engines cast LIMIT to a 64-bit integer, and no answer is larger
+
 
 class Grain(StrEnum):
     DAY = "day"
@@ -56,7 +58,7 @@ class Query(BaseModel):
     filters: tuple[Filter, ...] = ()
     compare: Compare | None = None
     order_by: tuple[str, ...] = ()
-    limit: int | None = Field(default=None, gt=0)
+    limit: int | None = Field(default=None, gt=0, le=MAX_LIMIT)
 
     @model_validator(mode="after")
     def _consistent(self) -> Query:

@@ -17,7 +17,7 @@ from bizsight.config import ServerSettings
 from bizsight.errors import AuthenticationError, ConflictError, InvalidArgumentError, did_you_mean
 from bizsight.metrics.definitions import Catalogue
 from bizsight.services.access import Principal, restriction_filters
-from bizsight.services.limits import RateLimiter
+from bizsight.services.login_guard import LoginGuard
 from bizsight.services.project import Project
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
@@ -208,19 +208,23 @@ def login(
     password: str,
     *,
     hours: float,
-    limiter: RateLimiter,
+    guard: LoginGuard,
     client: str | None,
 ) -> tuple[Principal, str, str]:
     """Check a password and open a browser session: the caller, the cookie value, the CSRF token.
-    Failures are audited and rate limited per client and name."""
-    limiter.take((client, username.lower()))
+    Attempts are throttled per client address, per account and across accounts (``guard``);
+    failures, locked accounts and sprayed passwords are audited."""
+    guard.check(client, username, password)
     with store.session() as s:
         user = accounts.user_named(s, username)
         ok = verify_password(user.password_hash if user else None, password)
         if not ok or user is None or not user.active:
             audit.record(s, "login_failed", actor=username[:64], client=client)
+            for event in guard.failed(client, username, password):  # account_locked, password_spray
+                audit.record(s, event, actor=username[:64], client=client)
     if not ok or user is None or not user.active:
         raise AuthenticationError("wrong user name or password")
+    guard.succeeded(username)
     with store.session() as s:
         user = accounts.require_user(s, username)
         cookie, csrf = accounts.create_session(s, user, hours)

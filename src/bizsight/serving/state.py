@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from bizsight.app.store import MetadataStore
 from bizsight.services.jobs import JobRunner
 from bizsight.services.limits import RateLimiter
+from bizsight.services.login_guard import LoginGuard
 from bizsight.services.project import Project
 from bizsight.services.scheduler import Scheduler
 from bizsight.serving.telemetry import Telemetry
@@ -37,7 +38,7 @@ class AppState:
     store: MetadataStore
     warehouse: Warehouse
     runner: JobRunner
-    login_limiter: RateLimiter
+    login_guard: LoginGuard
     query_limiter: RateLimiter
     telemetry: Telemetry = field(default_factory=Telemetry)
     # Commands the CLI sends while this server owns the project (``bizsight serve`` sets both).
@@ -64,6 +65,11 @@ class AppState:
             runner=runner,
             commands=commands,
             local_token=local_token,
-            login_limiter=RateLimiter(server.login_per_minute, what="login attempts"),
+            login_guard=LoginGuard(
+                per_minute=server.login_per_minute,
+                lock_after=server.login_lock_after,
+                lock_minutes=server.login_lock_minutes,
+                spray_accounts=server.login_spray_accounts,
+            ),
             query_limiter=RateLimiter(server.queries_per_minute, what="queries"),
         )

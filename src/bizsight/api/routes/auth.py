@@ -26,7 +26,7 @@ def login(body: Login, response: Response, state: StateDep, client: Client) -> L
         body.username,
         body.password,
         hours=server.session_hours,
-        limiter=state.login_limiter,
+        guard=state.login_guard,
         client=client,
     )
     response.set_cookie(

@@ -12,7 +12,12 @@ from bizsight.api.schemas.common import Answer
 
 class ErrorDetail(Answer):
     type: str = Field(description="the exception's name, e.g. InvalidArgumentError, NotFoundError")
-    message: str = Field(description="one line, with a did-you-mean where one fits")
+    code: str = Field(
+        description="stable: invalid_argument, invalid_request, unknown_name, not_found, unauthenticated, forbidden, conflict, "
+        "not_ready, rate_limited, too_large, query_failed, warehouse_locked, internal, ..."
+    )
+    message: str = Field(description="one line, with a did-you-mean where one fits; never an engine's text")
+    request_id: str | None = Field(description="the X-Request-Id of the answer; the server log uses it")
 
 
 class ErrorBody(Answer):
@@ -23,9 +28,10 @@ def _error(description: str) -> dict[str, Any]:
     return {"model": ErrorBody, "description": description}
 
 
-# Statuses a logged-in call may get (422, FastAPI's own body, is documented by FastAPI).
+# Statuses a logged-in call may get.
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: _error("bad input: an unknown metric, dimension or value, a bad date, ..."),
+    422: _error("the request does not fit its schema: the field and the rule are named"),
     401: _error("not logged in: no, an expired or a revoked token or session"),
     403: _error("not allowed: the role lacks the permission, a row-level restriction, or no CSRF token"),
     404: _error("no such thing (also when a restriction hides it)"),

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
-from bizsight.errors import WarehouseError
+from bizsight.errors import EngineError, WarehouseError
 from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.engines.base import EngineBase, Params, TableSpec, first_line
 from bizsight.warehouse.sql import render, table
@@ -48,7 +48,7 @@ class DuckDBEngine(EngineBase):
                 result = relation.to_arrow_table()
                 types = [str(kind) for kind in relation.types]
             except duckdb.Error as err:
-                raise WarehouseError(f"query failed on DuckDB: {first_line(err)}") from err
+                raise EngineError(f"query failed on DuckDB: {first_line(err)}") from err
         return _narrow_wide_integers(result, types)
 
     def replace_tables(self, wh: Warehouse, tables: Sequence[TableSpec]) -> dict[str, int]:

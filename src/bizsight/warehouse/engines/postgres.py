@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
-from bizsight.errors import ConfigError, WarehouseError
+from bizsight.errors import ConfigError, EngineError, WarehouseError
 from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.engines.base import EngineBase, Params, TableSpec, first_line, snapshot
 from bizsight.warehouse.sql import render
@@ -90,7 +90,7 @@ class PostgresEngine(EngineBase):
                     return pa.table({})
                 return rows_to_arrow(cursor.description, cursor.fetchall())
         except psycopg.Error as err:
-            raise WarehouseError(f"query failed on PostgreSQL at {self.address}: {self._scrub(err)}") from err
+            raise EngineError(f"query failed on PostgreSQL at {self.address}: {self._scrub(err)}") from err
 
     def close(self) -> None:
         self._con.close()

@@ -26,7 +26,7 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
-from bizsight.errors import ConfigError, WarehouseError
+from bizsight.errors import ConfigError, EngineError, WarehouseError
 from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.engines.base import EngineBase, Params, TableSpec, first_line, snapshot
 from bizsight.warehouse.sql import ident, render, table
@@ -82,7 +82,7 @@ class SparkEngine(EngineBase):
         except Exception as err:
             if not _is_spark_error(err):
                 raise
-            raise WarehouseError(f"query failed on Spark ({self.where}): {first_line(err)}") from err
+            raise EngineError(f"query failed on Spark ({self.where}): {first_line(err)}") from err
         assert isinstance(result, pa.Table)
         # Spark marks some columns NOT NULL (count(*)); the other engines never do. Same schema.
         if any(not field.nullable for field in result.schema):
