@@ -31,6 +31,10 @@ from bizsight.services.report_templates import templates
 router = APIRouter(tags=["reports"], responses=ERRORS)
 
 ReportId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+# The email body previewed: inline styles and nothing else (no script, no fetch), framed by us only.
+PREVIEW_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox"
+)
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
@@ -135,11 +139,10 @@ def preview_report(
     """The report rendered now, as its owner would receive it; nothing is sent or stored."""
     found = report_actions.preview(state.project, state.store, user, report_id, format)
     disposition = "inline" if format in ("html", "pdf") else "attachment"
-    return Response(
-        found.data,
-        media_type=found.media_type,
-        headers={"Content-Disposition": f'{disposition}; filename="{found.name}"'},
-    )
+    headers = {"Content-Disposition": f'{disposition}; filename="{found.name}"'}
+    if format == "html":  # shown in a frame of the Reports page: this site may frame it, nothing runs
+        headers |= {"Content-Security-Policy": PREVIEW_POLICY, "X-Frame-Options": "SAMEORIGIN"}
+    return Response(found.data, media_type=found.media_type, headers=headers)
 
 
 @router.get("/reports/runs/{run_id}/files/{name}", response_class=FileResponse, responses=FILE_RESPONSES)
