@@ -8,11 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import signal
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from bizsight.metrics.query import Query
@@ -24,7 +22,7 @@ from bizsight.services.project import Project
 from bizsight.services.query import catalogue, run_query
 from bizsight.services.report_templates import TEMPLATES, ReportRequest, template, templates
 from bizsight.warehouse.connection import Warehouse
-from tests.helpers import Served, free_port, wait_for
+from tests.helpers import Served, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2024, 4, 30)  # the tiny shop's last day with orders
@@ -135,22 +133,8 @@ def report_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[
     )
 
 
-@contextmanager
-def serving_reports(project: Project, *, admin_password: str = "served admin password") -> Iterator[Served]:
+def serving_reports(
+    project: Project, *, admin_password: str = "served admin password"
+) -> AbstractContextManager[Served]:
     """``bizsight serve`` over ``project`` in a subprocess that has the ``tiny`` template."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", PRELOAD, "serve", "--port", str(port), "--project", str(project.root)],
-        env=env_with_templates(BIZSIGHT_ADMIN_PASSWORD=admin_password),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    served = Served(f"http://127.0.0.1:{port}", process)
-    try:
-        wait_for(f"{served.base}/healthz", process)
-        yield served
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            served.output = process.communicate(timeout=60)
+    return serving(project, admin_password=admin_password, python=("-c", PRELOAD), env=env_with_templates())

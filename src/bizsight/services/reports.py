@@ -24,13 +24,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session as OrmSession
 
 from bizsight.app import audit
-from bizsight.app import dashboards as dashboard_rows
 from bizsight.app.accounts import require_user, user_by_id
 from bizsight.app.models import Delivery, ReportDefinition, ReportRun, Role, Schedule, User, utcnow
 from bizsight.app.store import MetadataStore
 from bizsight.errors import AccessDeniedError, InvalidArgumentError, NotFoundError, did_you_mean
 from bizsight.metrics.query import RELATIVE_RANGES, Filter
-from bizsight.services import schedules
+from bizsight.services import dashboards, schedules
 from bizsight.services.access import Permission, Principal, allowed
 from bizsight.services.deliveries import recipients as checked_recipients
 from bizsight.services.project import Project
@@ -74,7 +73,7 @@ def create_report(
             raise InvalidArgumentError(f"a report named '{name}' exists already")
         user = _owner(s, principal, owner)
         if dashboard_id is not None:
-            _readable_dashboard(s, principal_of(user), dashboard_id)
+            dashboards.readable(s, principal_of(user), dashboard_id)
         row = ReportDefinition(name=name, owner_id=user.id, **fields)
         s.add(row)
         s.flush()
@@ -278,14 +277,6 @@ def _owner(s: OrmSession, principal: Principal, owner: str | None) -> User:
     if not allowed(principal, Permission.USERS):
         raise AccessDeniedError("only an admin may define a report for another user")
     return require_user(s, owner)
-
-
-def _readable_dashboard(s: OrmSession, principal: Principal, dashboard_id: int) -> None:
-    row = dashboard_rows.get(s, dashboard_id)
-    if allowed(principal, Permission.USERS) or row.owner_id == principal.user_id:
-        return
-    if not any(sh.user_id == principal.user_id or sh.role == principal.role for sh in row.shares):
-        raise NotFoundError(f"no dashboard with id {dashboard_id}")
 
 
 # -- checking ----------------------------------------------------------------------------------
