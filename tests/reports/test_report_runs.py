@@ -16,7 +16,13 @@ from bizsight.app.models import Job, JobState, ReportRun
 from bizsight.app.store import MetadataStore
 from bizsight.console import NullReporter
 from bizsight.delivery import verify_signature
-from bizsight.errors import AccessDeniedError, BizsightError, InvalidArgumentError, NotFoundError
+from bizsight.errors import (
+    AccessDeniedError,
+    BizsightError,
+    InvalidArgumentError,
+    JobCancelledError,
+    NotFoundError,
+)
 from bizsight.services import deliveries, report_actions, report_runs, reports
 from bizsight.services.jobs import JobContext, JobRunner
 from bizsight.services.project import Project
@@ -243,3 +249,38 @@ def test_a_run_file_is_served_only_to_who_sees_the_report(
         report_actions.run_file(project, store, SYSTEM, run_id, "../app.db")
     with pytest.raises(NotFoundError):
         report_actions.run_file(project, store, principal(store, "vic@example.com"), run_id, "weekly.xlsx")
+
+
+def test_an_ad_hoc_definition_runs_without_a_stored_one(
+    wired: tuple[Project, MetadataStore, SmtpServer],
+) -> None:
+    project, store, smtp = wired
+    ann = principal(store, "ann@example.com")
+    definition = {"name": "once", "template": "tiny", "owner_id": ann.user_id, "formats": ["csv"],
+                  "filters": [{"dimension": "region", "op": "=", "values": ["Europe"]}],
+                  "recipients": [{"channel": "mail", "to": "x@example.com"}]}  # fmt: skip
+    outcome = run(project, store, {"definition": definition})
+    assert (outcome["report"], outcome["sent"]) == ("once", 1)
+    with store.session() as s:
+        row = s.get(ReportRun, outcome["run_id"])
+        assert row is not None and row.report_id is None
+    zipped = next(smtp.mailbox.received[0].iter_attachments()).get_content()
+    with zipfile.ZipFile(io.BytesIO(zipped)) as z:
+        text = "".join(z.read(n).decode() for n in z.namelist())
+    assert "Europe" in text and "North America" not in text  # the definition's own filter
+
+
+def test_a_stop_between_two_deliveries_leaves_the_rest_for_the_next_start(
+    wired: tuple[Project, MetadataStore, SmtpServer],
+) -> None:
+    project, store, smtp = wired
+    reports.create_report(
+        project, store, SYSTEM, "weekly", "tiny", to=["mail:a@example.com", "mail:b@example.com"]
+    )
+    stopping = lambda: "the server is stopping" if smtp.mailbox.received else None  # noqa: E731  (after the first)
+    ctx = JobContext(project, {"report": "weekly"}, NullReporter(), store=store, cancelled=stopping)
+    with pytest.raises(JobCancelledError, match=r"1 deliveries of run \d+ are left for the next start"):
+        report_runs.run_report(ctx)
+    assert [m["To"] for m in smtp.mailbox.received] == ["a@example.com"]
+    assert [d["recipient"] for d in deliveries.finish_pending(project, store)] == ["b@example.com"]
+    assert len(smtp.mailbox.received) == 2

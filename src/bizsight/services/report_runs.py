@@ -235,7 +235,7 @@ def summary_text(document: Document, presenter: Presenter) -> str:
     >>> from bizsight.reports import Comparison, Kpi
     >>> doc = Document(title="Sales", period="May 2024", sections=[Kpis(title="KPIs", cards=[
     ...     Kpi(label="Revenue", value=39, unit="money", comparisons=[Comparison(label="vs previous period", value=30)])])])
-    >>> print(summary_text(doc, Presenter()))
+    >>> print(summary_text(doc, Presenter()), end="")
     Sales
     May 2024
     <BLANKLINE>
