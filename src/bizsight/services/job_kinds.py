@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from bizsight.services import deliveries, report_runs
+from bizsight.services import deliveries, report_delivery
 from bizsight.services.backup import create_backup
 from bizsight.services.ingest import IngestSummary, ingest
 from bizsight.services.jobs import JobContext, job_kind
@@ -70,8 +70,8 @@ def finish_deliveries(ctx: JobContext) -> list[dict[str, Any]]:
     return deliveries.finish_pending(ctx.project, ctx.store, ctx)
 
 
-@job_kind("report", label="Send a report", summary=report_runs.RunOutcome.as_dict)
-def send_report(ctx: JobContext) -> report_runs.RunOutcome:
+@job_kind("report", label="Send a report", summary=report_delivery.RunOutcome.as_dict)
+def send_report(ctx: JobContext) -> report_delivery.RunOutcome:
     """Build a report as its owner, render its formats, record the run and a pending delivery per
-    recipient in one transaction, then deliver each once (see :mod:`bizsight.services.report_runs`)."""
-    return report_runs.run_report(ctx)
+    recipient in one transaction, then deliver each once (see :mod:`bizsight.services.report_delivery`)."""
+    return report_delivery.run_report(ctx)

@@ -15,7 +15,7 @@ from bizsight.app.models import Delivery, ReportDefinition, ReportRun
 from bizsight.app.store import MetadataStore
 from bizsight.errors import InvalidArgumentError, NotFoundError
 from bizsight.reports import Format, render
-from bizsight.services import deliveries, job_admin, report_runs, reports
+from bizsight.services import deliveries, job_admin, report_delivery, reports
 from bizsight.services.access import Principal
 from bizsight.services.jobs import JobRunner
 from bizsight.services.project import Project
@@ -63,8 +63,8 @@ def preview(
     if fmt not in PREVIEW_FORMATS:
         raise InvalidArgumentError(f"preview format '{fmt}': use one of {', '.join(PREVIEW_FORMATS)}")
     with store.session() as s:
-        definition = report_runs.Definition.of(reports.visible(s, principal, report))
-    document, presenter = report_runs.build_document(project, store, definition)
+        definition = report_delivery.Definition.of(reports.visible(s, principal, report))
+    document, presenter = report_delivery.build_document(project, store, definition)
     return File(
         f"{definition.name}{Format(fmt).suffix}", render(document, fmt, presenter), Format(fmt).media_type
     )
@@ -81,10 +81,10 @@ def run_file(project: Project, store: MetadataStore, principal: Principal, run_i
             reports.visible(s, principal, run.report_id)
         elif not reports.sees_all(principal):
             raise NotFoundError(f"no report run {run_id}")
-        names = [f["name"] for f in run.files if not f.get("inline")] + [report_runs.BODY_HTML]
+        names = [f["name"] for f in run.files if not f.get("inline")] + [report_delivery.BODY_HTML]
     if name not in names:
         raise NotFoundError(f"report run {run_id} has no file '{name}' (it has {', '.join(names)})")
-    path = report_runs.run_dir(project, run_id) / name
+    path = report_delivery.run_dir(project, run_id) / name
     if not path.is_file():
         raise NotFoundError(f"the file '{name}' of report run {run_id} is gone from the server")
     return path

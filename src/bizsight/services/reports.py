@@ -3,7 +3,7 @@ it, owned by the user who made it — shared by ``bizsight report``, the API and
 
 A report runs *as its owner*: the owner's role and row-level restrictions apply, so a viewer
 restricted to a region receives only that region's rows, whoever schedules the report. Running,
-rendering and delivering is :mod:`bizsight.services.report_runs`; the timetable is a schedule of
+rendering and delivering is :mod:`bizsight.services.report_delivery`; the timetable is a schedule of
 kind ``report`` (:mod:`bizsight.services.schedules`). docs/reports.md is the user's page.
 
 Who may do what: everyone (``reports:read``) defines reports for themselves and subscribes to a

@@ -23,7 +23,7 @@ from bizsight.errors import (
     JobCancelledError,
     NotFoundError,
 )
-from bizsight.services import deliveries, report_actions, report_runs, reports
+from bizsight.services import deliveries, report_actions, report_delivery, reports
 from bizsight.services.jobs import JobContext, JobRunner
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue
@@ -63,7 +63,7 @@ def run(
     project: Project, store: MetadataStore, params: dict[str, object], job_id: int | None = None
 ) -> dict[str, object]:
     ctx = JobContext(project, params, NullReporter(), job_id=job_id, store=store)
-    return report_runs.run_report(ctx).as_dict()
+    return report_delivery.run_report(ctx).as_dict()
 
 
 def test_definitions_are_checked_before_anything_is_stored(
@@ -191,11 +191,11 @@ def test_pending_deliveries_are_sent_from_the_stored_files_after_a_restart(
         formats=["pdf"],
         to=["mail:a@example.com", "mail:b@example.com"],
     )
-    definition = report_runs.load_definition(store, {"report": "weekly"})
-    document, presenter = report_runs.build_document(project, store, definition)
-    staged = report_runs.stage_files(project, document, presenter, definition)
-    run_id = report_runs.commit_run(store, definition, document, staged, None)  # then the process died
-    stored = (report_runs.run_dir(project, run_id) / "weekly.pdf").read_bytes()
+    definition = report_delivery.load_definition(store, {"report": "weekly"})
+    document, presenter = report_delivery.build_document(project, store, definition)
+    staged = report_delivery.stage_files(project, document, presenter, definition)
+    run_id = report_delivery.commit_run(store, definition, document, staged, None)  # then the process died
+    stored = (report_delivery.run_dir(project, run_id) / "weekly.pdf").read_bytes()
     assert not staged.folder.exists() and len(deliveries.pending(store)) == 2
     done = deliveries.finish_pending(project, store)
     assert [d["status"] for d in done] == ["sent", "sent"]
@@ -221,8 +221,8 @@ def test_a_report_job_stopped_before_its_run_was_recorded_is_queued_again_once(
         lost_id = lost.id
     runner = JobRunner(project, store)
     with runner.running():
-        (again,) = report_runs.requeue_interrupted(store, runner)
-        assert report_runs.requeue_interrupted(store, runner) == []  # once
+        (again,) = report_delivery.requeue_interrupted(store, runner)
+        assert report_delivery.requeue_interrupted(store, runner) == []  # once
         runner.run("deliver", {}, NullReporter(), requested_by=None, origin="test")  # waits for the queue
     with store.session() as s:
         job = s.get(Job, again)
@@ -280,7 +280,7 @@ def test_a_stop_between_two_deliveries_leaves_the_rest_for_the_next_start(
     stopping = lambda: "the server is stopping" if smtp.mailbox.received else None  # noqa: E731  (after the first)
     ctx = JobContext(project, {"report": "weekly"}, NullReporter(), store=store, cancelled=stopping)
     with pytest.raises(JobCancelledError, match=r"1 deliveries of run \d+ are left for the next start"):
-        report_runs.run_report(ctx)
+        report_delivery.run_report(ctx)
     assert [m["To"] for m in smtp.mailbox.received] == ["a@example.com"]
     assert [d["recipient"] for d in deliveries.finish_pending(project, store)] == ["b@example.com"]
     assert len(smtp.mailbox.received) == 2
