@@ -103,8 +103,13 @@ def test_a_report_is_defined_scheduled_sent_and_logged_from_the_command_line(
     assert "451" in row["last_error"]
     assert "password" not in log.stdout and "host" not in log.stdout
 
+    smtp.mailbox.refusals = ["550 5.1.1 no such user"]  # not retried: the run fails, and says so
+    refused = report_cli("report", "send", "weekly", "-p", p)
+    assert refused.returncode == 1 and "error: 1 of 1 deliveries failed" in refused.stderr
+    assert "550" in refused.stdout and "Traceback" not in refused.stderr
+
     removed = report_cli("report", "remove", "weekly", "-p", p)
     assert "Removed report 'weekly' and its schedule." in removed.stdout
     assert json.loads(report_cli("schedule", "list", "--json", "-p", p).stdout) == []
-    assert len(json.loads(report_cli("report", "deliveries", "--json", "-p", p).stdout)) == 1  # the log stays
+    assert len(json.loads(report_cli("report", "deliveries", "--json", "-p", p).stdout)) == 2  # the log stays
     assert_one_line_error(report_cli("report", "send", "weekly", "-p", p), "no report 'weekly'")

@@ -14,7 +14,7 @@ import typer
 
 from bizsight.cli.remote import cli_user, through_owner
 from bizsight.cli.schedule import _local, _store, _utc
-from bizsight.cli.shell import JsonOpt, ProjectOpt, app, print_json, require_warehouse, run
+from bizsight.cli.shell import JsonOpt, ProjectOpt, app, fail, print_json, require_warehouse, run
 
 report_app = typer.Typer(
     help="Reports: define them (a template, filters, a period, formats, recipients), send them on a "
@@ -209,7 +209,6 @@ def schedule(
 
       bizsight report schedule weekly-sales --off
     """
-    from bizsight.cli.shell import fail
     from bizsight.services.report_templates import SYSTEM
     from bizsight.services.reports import schedule_report
 
@@ -228,7 +227,7 @@ def schedule(
         )
         return
     _say(
-        f"Report '{view['name']}' is sent {s['description']} ({s['cron']}, {s['timezone']}).\n"
+        f"Report '{view['name']}' is sent {s['description'][:1].lower()}{s['description'][1:]} ({s['cron']}, {s['timezone']}).\n"
         f"Next run: {_local(s['next_run_utc'], s['timezone'])} = {_utc(s['next_run_utc'])}. "
         "A running `bizsight serve` picks it up within seconds."
     )
@@ -258,8 +257,15 @@ def send(
     summary = outcome.as_dict()
     if as_json:
         print_json({**summary, "deliveries": outcome.deliveries})
-        return
-    _print_log(outcome.deliveries, f"Run {summary['run_id']} of '{name}' ({summary['period']})")
+    else:
+        rows = [{**d, "report": name} for d in outcome.deliveries]
+        _print_log(rows, f"Run {summary['run_id']} of '{name}' ({summary['period']})")
+    if summary["failed"]:
+        fail(
+            f"{summary['failed']} of {len(outcome.deliveries)} deliveries failed (see their last error); "
+            f"`bizsight report send {name}` makes a new run",
+            code=1,
+        )
 
 
 @report_app.command("deliveries")
