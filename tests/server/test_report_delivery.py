@@ -1,8 +1,9 @@
 """Reports delivered by a real `bizsight serve` to an aiosmtpd server on loopback: a scheduled
 report whose PDF (every page rendered with pdftoppm, read with pdftotext) and workbook hold the
 metrics layer's numbers, a restricted owner's report holding only their rows, `report send`
-through the server after 451 refusals (once, attempts > 1), and a server killed with SIGKILL
-mid-delivery that, restarted, sends each recipient exactly one copy."""
+through the server after 451 refusals (once, attempts > 1), a server killed with SIGKILL
+mid-delivery that, restarted, sends each recipient exactly one copy, and one killed before the
+run was recorded that, restarted, runs the report again."""
 
 from __future__ import annotations
 
@@ -235,3 +236,28 @@ def test_a_server_killed_mid_delivery_sends_each_recipient_exactly_one_copy_afte
         runs = con.execute("SELECT count(*) FROM report_runs").fetchone()[0]
     assert jobs == [("report", "schedule", "interrupted"), ("deliver", "restart", "succeeded")]
     assert runs == 1
+
+
+def test_a_report_job_killed_before_its_run_was_recorded_runs_again_at_the_next_start(
+    built: Project, tmp_path: Path, smtp_server: Callable[..., SmtpServer]
+) -> None:
+    smtp = smtp_server()
+    p = prepared(built, tmp_path / "shop", smtp.port)
+    ok(report_cli("report", "add", "weekly", "--template", "held", "--to", "mail:ceo@example.com", "-p", p))
+    ok(report_cli("report", "schedule", "weekly", "--cron", "0 7 * * MON", "-p", p))
+    due_now(p, "report-weekly")
+    with serving_reports(Project(p)) as served:
+        wait((Path(p) / "building").exists, what="the report job to start building")
+        served.kill()  # SIGKILL while the document is being built: no run recorded yet
+    with sqlite3.connect(Path(p) / ".bizsight" / "app.db") as con:
+        assert con.execute("SELECT count(*) FROM report_runs").fetchone()[0] == 0
+    (Path(p) / "release").touch()
+    with serving_reports(Project(p)):
+        wait(lambda: len(smtp.mailbox.received) >= 1, what="the report queued again")
+        time.sleep(1.0)
+    assert [m["To"] for m in smtp.mailbox.received] == ["ceo@example.com"]
+    with sqlite3.connect(Path(p) / ".bizsight" / "app.db") as con:
+        jobs = con.execute("SELECT id, kind, origin, state, error FROM jobs ORDER BY id").fetchall()
+    (_, _, _, state, error), (again, kind, origin, done, _) = jobs
+    assert (state, kind, origin, done) == ("interrupted", "report", "restart", "succeeded")
+    assert f"queued again as job {again}" in error
