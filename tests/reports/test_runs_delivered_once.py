@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bizsight.app.models import Job, JobState, ReportRun
+from bizsight.app.models import AlertEvent, AlertRule, Job, JobState, ReportRun
 from bizsight.app.store import MetadataStore
 from bizsight.console import NullReporter
 from bizsight.delivery import verify_signature
@@ -24,6 +24,7 @@ from bizsight.errors import (
     NotFoundError,
 )
 from bizsight.services import deliveries, report_actions, report_delivery, reports
+from bizsight.services.deliveries import Recipient
 from bizsight.services.jobs import JobContext, JobRunner
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue
@@ -284,3 +285,36 @@ def test_a_stop_between_two_deliveries_leaves_the_rest_for_the_next_start(
     assert [m["To"] for m in smtp.mailbox.received] == ["a@example.com"]
     assert [d["recipient"] for d in deliveries.finish_pending(project, store)] == ["b@example.com"]
     assert len(smtp.mailbox.received) == 2
+
+
+def test_the_log_shows_an_owner_their_reports_and_managers_everything(
+    wired: tuple[Project, MetadataStore, SmtpServer],
+) -> None:
+    project, store, _ = wired
+    vic = principal(store, "vic@example.com")
+    reports.create_report(project, store, vic, "mine", "tiny", to=["mail:vic@example.com"])
+    reports.create_report(project, store, SYSTEM, "all", "tiny", to=["mail:ceo@example.com"])
+    run(project, store, {"report": "mine"})
+    run(project, store, {"report": "all"})
+    with store.session() as s:
+        rule = AlertRule(name="low", definition={})
+        s.add(rule)
+        s.flush()
+        event = AlertEvent(rule_id=rule.id, kind="triggered", status="triggered")
+        s.add(event)
+        s.flush()
+        deliveries.intend(
+            s,
+            "alert-1:mail:ops@example.com",
+            Recipient("mail", "ops@example.com"),
+            "Low",
+            alert_event_id=event.id,
+        )
+    seen = report_actions.delivery_log(store, vic)
+    assert [(d["report"], d["recipient"]) for d in seen] == [("mine", "vic@example.com")]
+    everything = report_actions.delivery_log(store, SYSTEM)
+    assert [(d["source"], d["report"]) for d in everything] == [
+        ("alert", None),
+        ("report", "all"),
+        ("report", "mine"),
+    ]

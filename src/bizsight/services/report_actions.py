@@ -93,12 +93,13 @@ def run_file(project: Project, store: MetadataStore, principal: Principal, run_i
 def delivery_log(
     store: MetadataStore, principal: Principal, *, report: str | None = None, limit: int = 200
 ) -> list[dict[str, Any]]:
-    """Deliveries of reports the caller may see, newest first: channel, recipient, status,
-    attempts, last error (never a channel's settings or secrets), with the report's name."""
+    """Deliveries the caller may see, newest first: channel, recipient, status, attempts, last
+    error (never a channel's settings or secrets), with the report's name. Everyone sees their
+    reports'; unrestricted managers every report's and the alerts' too."""
     with store.session() as s:
         query = (
             select(Delivery, ReportDefinition.name)
-            .join(ReportRun, ReportRun.id == Delivery.report_run_id)
+            .outerjoin(ReportRun, ReportRun.id == Delivery.report_run_id)
             .outerjoin(ReportDefinition, ReportDefinition.id == ReportRun.report_id)
             .order_by(Delivery.id.desc())
             .limit(min(limit, MAX_LOG))
