@@ -23,7 +23,7 @@ from bizsight.errors import (
     JobCancelledError,
     NotFoundError,
 )
-from bizsight.services import deliveries, report_actions, report_delivery, reports
+from bizsight.services import deliveries, report_actions, report_delivery, reports, schedules
 from bizsight.services.deliveries import Recipient
 from bizsight.services.jobs import JobContext, JobRunner
 from bizsight.services.project import Project
@@ -318,3 +318,24 @@ def test_the_log_shows_an_owner_their_reports_and_managers_everything(
         ("report", "all"),
         ("report", "mine"),
     ]
+
+
+def test_a_report_has_one_timetable_replaced_or_taken_off(
+    wired: tuple[Project, MetadataStore, SmtpServer],
+) -> None:
+    project, store, _ = wired
+    reports.create_report(project, store, SYSTEM, "weekly", "tiny")
+    first = reports.schedule_report(store, SYSTEM, "weekly", "0 7 * * MON", timezone="Europe/Berlin")[
+        "schedule"
+    ]
+    again = reports.schedule_report(store, SYSTEM, "weekly", "daily at 06:00", timezone="UTC")["schedule"]
+    assert (first["name"], again["name"], again["cron"]) == ("report-weekly", "report-weekly", "0 6 * * *")
+    assert [s["cron"] for s in schedules.list_schedules(store)] == ["0 6 * * *"]
+    with pytest.raises(InvalidArgumentError, match="not a time of day"):
+        reports.schedule_report(store, SYSTEM, "weekly", "daily at 25:00", timezone="UTC")
+    reports.create_report(project, store, SYSTEM, "other", "tiny")
+    schedules.add_schedule(store, "report-other", "backup", "daily", timezone="UTC", params={"keep": 1})
+    with pytest.raises(InvalidArgumentError, match="'report-other' exists already"):
+        reports.schedule_report(store, SYSTEM, "other", "daily", timezone="UTC")
+    assert reports.schedule_report(store, SYSTEM, "weekly", None, timezone="UTC")["schedule"] is None
+    assert [s["name"] for s in schedules.list_schedules(store)] == ["report-other"]  # the old one stays

@@ -165,8 +165,13 @@ def schedule_report(
     with store.session() as s:
         row = _changeable(s, principal, report)
         name, old = row.name, row.schedule_id
-    if when is not None:  # a bad timetable is refused before the old one goes
+        taken = s.scalar(select(Schedule.id).where(Schedule.name == SCHEDULE_PREFIX + name))
+    if when is not None:  # a bad timetable, or a name taken, is refused before the old one goes
         parse_when(when), zone(timezone)
+        if taken is not None and taken != old:
+            raise InvalidArgumentError(
+                f"a schedule named '{SCHEDULE_PREFIX}{name}' exists already (`bizsight schedule remove` it first)"
+            )
     if old is not None:  # replaced (or removed): one timetable per report
         with contextlib.suppress(NotFoundError):
             schedules.remove_schedule(store, old, actor=principal.username, client=client)
