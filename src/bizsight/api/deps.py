@@ -111,6 +111,7 @@ LoadUser = Annotated[Principal, Depends(Guard(Permission.DATA_LOAD))]
 JobsUser = Annotated[Principal, Depends(Guard(Permission.JOBS))]
 ScheduleUser = Annotated[Principal, Depends(Guard(Permission.SCHEDULES))]
 BackupUser = Annotated[Principal, Depends(Guard(Permission.BACKUPS))]
+PrivacyUser = Annotated[Principal, Depends(Guard(Permission.PRIVACY))]
 
 __all__ = [
     "SESSION_COOKIE",

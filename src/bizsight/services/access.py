@@ -37,6 +37,7 @@ class Permission(StrEnum):
     JOBS = "jobs:read"  # the jobs the server runs: progress, results, errors
     SCHEDULES = "schedules:manage"  # refresh, watch and backup timetables
     BACKUPS = "backups"  # take backups of the project and list them
+    PRIVACY = "privacy:erase"  # erase a person's personal data; list erasures
 
 
 ALL = frozenset(Role)
@@ -56,6 +57,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.JOBS: frozenset({Role.ADMIN, Role.EDITOR}),
     Permission.SCHEDULES: frozenset({Role.ADMIN, Role.EDITOR}),
     Permission.BACKUPS: frozenset({Role.ADMIN}),
+    Permission.PRIVACY: frozenset({Role.ADMIN}),
 }
 
 # Unfiltered views of the warehouse (row counts of every table, raw rejected rows) and the power
@@ -72,6 +74,7 @@ UNSCOPED = frozenset(
         Permission.JOBS,
         Permission.SCHEDULES,
         Permission.BACKUPS,
+        Permission.PRIVACY,
     }
 )
 
@@ -86,6 +89,7 @@ class Principal:
     username: str
     role: Role
     restrictions: tuple[Filter, ...] = ()
+    pii: bool = False  # sees names and e-mails (the role's or the user's grant; see services.privacy)
 
     @property
     def restricted(self) -> bool:

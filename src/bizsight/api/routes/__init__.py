@@ -16,6 +16,7 @@ from bizsight.api.routes import (
     forecasts,
     jobs,
     local,
+    privacy,
     schedules,
     system,
     users,
@@ -35,5 +36,6 @@ API_ROUTERS = (
     jobs.router,
     local.router,
     schedules.router,
+    privacy.router,
 )
 ROOT_ROUTERS = (system.router,)
