@@ -221,6 +221,9 @@ def call_everything(call: Callable[..., httpx.Response], user: str, upload: Path
         job = call("POST", f"{v1}/ingest", files=[("files", (upload.name, handle, "text/csv"))]).json()["id"]
     call("POST", f"{v1}/refresh")
     call("POST", f"{v1}/backups", json={"keep": 3})
+    call("POST", f"{v1}/privacy/erase", json={"customers": ["not-a-customer"], "reason": "contract"})
+    call("GET", f"{v1}/privacy/erasures")
+    call("PUT", f"{v1}/roles/viewer/pii", template=f"{v1}/roles/{{role}}/pii", json={"pii": False})
     call("GET", f"{v1}/jobs")
     call("GET", f"{v1}/jobs/{job}", template=f"{v1}/jobs/{{job_id}}")
     call("POST", f"{v1}/jobs/{job}/cancel", template=f"{v1}/jobs/{{job_id}}/cancel")

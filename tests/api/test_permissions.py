@@ -101,6 +101,9 @@ CALLS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/api/v1/deliveries"): ("/api/v1/deliveries?limit=5", None),
     ("POST", "/api/v1/dashboards/{dashboard_id}/subscribe"): ("/api/v1/dashboards/999999/subscribe", {}),
     ("POST", "/api/v1/local/commands"): ("/api/v1/local/commands", {"argv": ["status"]}),
+    ("POST", "/api/v1/privacy/erase"): ("/api/v1/privacy/erase", {"customers": []}),  # refused: nobody named
+    ("GET", "/api/v1/privacy/erasures"): ("/api/v1/privacy/erasures", None),
+    ("PUT", "/api/v1/roles/{role}/pii"): ("/api/v1/roles/viewer/pii", {"pii": "maybe"}),
     ("GET", "/healthz"): ("/healthz", None),
     ("GET", "/metrics"): ("/metrics", None),
 }

@@ -86,3 +86,23 @@ def test_the_admin_password_can_come_from_the_environment(tmp_path: Path) -> Non
 def test_not_a_project(tmp_path: Path) -> None:
     result = cli("users", "list", "--project", str(tmp_path / "nowhere"))
     assert result.exit_code == 2 and "not a bizsight project" in result.stderr
+
+
+def test_pii_grants_and_erasure_from_the_command_line(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    Project(root).init()
+    env = {"BIZSIGHT_ADMIN_PASSWORD": "from the environment"}
+    assert cli("users", "add", "ana", "--project", str(root), env=env).exit_code == 0
+    granted = cli("users", "pii", "ana", "--project", str(root), env=env)
+    assert granted.exit_code == 0 and "ana now sees names and e-mails" in granted.stdout
+    role = cli("users", "pii", "--role", "editor", "--project", str(root), env=env)
+    assert "Roles that see names and e-mails: admin, editor." in role.stdout
+    both = cli("users", "pii", "ana", "--role", "editor", "--project", str(root), env=env)
+    assert both.exit_code == 2 and "not both" in both.stderr
+    assert cli("privacy", "erased", "--project", str(root)).stdout.strip() == "Nobody has been erased."
+    early = cli("privacy", "erase", "C1", "--reason", "request 9", "--project", str(root))
+    assert early.exit_code == 0 and "Not in the warehouse: C1 (remembered" in early.stdout, early.stdout
+    listed = json.loads(cli("privacy", "erased", "--json", "--project", str(root)).stdout)
+    assert [(e["customer_id"], e["reason"]) for e in listed] == [("C1", "request 9")]
+    none = cli("privacy", "erase", " ", "--project", str(root))
+    assert none.exit_code == 2 and "name one or more customer ids" in none.stderr

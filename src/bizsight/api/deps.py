@@ -114,6 +114,7 @@ BackupUser = Annotated[Principal, Depends(Guard(Permission.BACKUPS))]
 ReportReader = Annotated[Principal, Depends(Guard(Permission.REPORTS_READ))]
 ReportPreviewer = Annotated[Principal, Depends(Guard(Permission.REPORTS_READ, expensive=True))]
 ReportManager = Annotated[Principal, Depends(Guard(Permission.REPORTS_MANAGE))]
+PrivacyUser = Annotated[Principal, Depends(Guard(Permission.PRIVACY))]
 
 __all__ = [
     "SESSION_COOKIE",

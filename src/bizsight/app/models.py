@@ -39,6 +39,7 @@ class RoleRow(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     description: Mapped[str] = mapped_column(String(200))
+    pii: Mapped[bool] = mapped_column(default=False)  # its users see names and e-mails (admin: yes)
 
 
 class User(Base):
@@ -49,6 +50,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(32), ForeignKey("roles.name"))
     active: Mapped[bool] = mapped_column(default=True)
+    pii: Mapped[bool] = mapped_column(default=False)  # sees names and e-mails whatever the role
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     restrictions: Mapped[list[Restriction]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="Restriction.id"

@@ -6,7 +6,19 @@ with exit code 2; never as a traceback. Commands live in one module per area; ea
 itself on :data:`bizsight.cli.shell.app`.
 """
 
-from bizsight.cli import analyze, backup, data, explore, jobs, report_admin, schedule, serve, trends, users
+from bizsight.cli import (
+    analyze,
+    backup,
+    data,
+    explore,
+    jobs,
+    privacy,
+    report_admin,
+    schedule,
+    serve,
+    trends,
+    users,
+)
 from bizsight.cli import forecast as forecasting
 from bizsight.cli.shell import app
 
@@ -24,6 +36,7 @@ _COMMAND_MODULES = (
     report_admin,
     serve,
     users,
+    privacy,
 )
 
 

@@ -122,6 +122,42 @@ def set_role(
     console().print(f"{user['username']} is now {user['role']}.")
 
 
+@users_app.command("pii")
+def pii(
+    username: Annotated[str | None, typer.Argument(help="Login name (or give --role).")] = None,
+    role: Annotated[str | None, typer.Option("--role", help="Grant or take back for a whole role.")] = None,
+    grant: Annotated[bool, typer.Option("--grant/--revoke", help="Give the grant, or take it back.")] = True,
+    project: ProjectOpt = Path(),
+) -> None:
+    """Who sees customers' names and e-mails. Without the pii grant they are masked ("A. L.",
+    "a•••@s•••.example") in pages, the API, drill-downs and exports. Admins have it; give it to
+    one user or to every user of a role.
+
+    Examples:
+
+      bizsight users pii ana            # ana sees names and e-mails
+
+      bizsight users pii --role editor  # every editor does
+
+      bizsight users pii ana --revoke
+    """
+    from bizsight.services.users import grant_pii_to_role, update_user
+    from bizsight.terminal import console
+
+    if (username is None) == (role is None):
+        fail("name a user or give --role, not both")
+    _, store = _store(project)
+    if role is not None:
+        grants = run(lambda: grant_pii_to_role(store, role, grant))
+        having = [name for name, has in grants.items() if has] or ["no role"]
+        console().print(f"Roles that see names and e-mails: {', '.join(having)}.")
+        return
+    assert username is not None
+    user = run(lambda: update_user(store, username, pii=grant))
+    verb = "now sees" if user["pii"] else "no longer sees (unless their role does)"
+    console().print(f"{user['username']} {verb} names and e-mails.")
+
+
 @users_app.command("restrict")
 def restrict(
     username: Annotated[str, typer.Argument(help="Login name.")],

@@ -48,3 +48,15 @@ class DeliverySettings(BaseModel):
         default=2.0, ge=0, description="the first wait's ceiling; doubles after each try"
     )
     cap_seconds: float = Field(default=300.0, ge=0, description="the longest wait between tries")
+
+
+class PrivacySettings(BaseModel):
+    """Personal data (docs/privacy.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    retention_months: int | None = Field(
+        default=None,
+        ge=1,
+        description="erase the personal data of customers inactive for this many months, at each refresh",
+    )

@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bizsight.config.customers import CustomerSettings
-from bizsight.config.reports import ChannelSettings, DeliverySettings, ReportSettings
+from bizsight.config.reports import ChannelSettings, DeliverySettings, PrivacySettings, ReportSettings
 from bizsight.config.server import ServerSettings
 from bizsight.errors import ConfigError, did_you_mean
 
@@ -154,6 +154,7 @@ class Settings(_Strict):
     )
     reports: ReportSettings = Field(default_factory=ReportSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
     @field_validator("currency")
     @classmethod

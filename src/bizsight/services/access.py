@@ -39,6 +39,7 @@ class Permission(StrEnum):
     BACKUPS = "backups"  # take backups of the project and list them
     REPORTS_READ = "reports:read"  # own report definitions, previews, runs, their deliveries; subscribe
     REPORTS_MANAGE = "reports:manage"  # define and schedule reports for anyone; every definition and delivery
+    PRIVACY = "privacy:erase"  # erase a person's personal data; list erasures
 
 
 ALL = frozenset(Role)
@@ -60,6 +61,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.BACKUPS: frozenset({Role.ADMIN}),
     Permission.REPORTS_READ: ALL,
     Permission.REPORTS_MANAGE: frozenset({Role.ADMIN, Role.EDITOR}),
+    Permission.PRIVACY: frozenset({Role.ADMIN}),
 }
 
 # Unfiltered views of the warehouse (row counts of every table, raw rejected rows) and the power
@@ -76,6 +78,7 @@ UNSCOPED = frozenset(
         Permission.JOBS,
         Permission.SCHEDULES,
         Permission.BACKUPS,
+        Permission.PRIVACY,
     }
 )
 
@@ -90,6 +93,7 @@ class Principal:
     username: str
     role: Role
     restrictions: tuple[Filter, ...] = ()
+    pii: bool = False  # sees names and e-mails (the role's or the user's grant; see services.privacy)
 
     @property
     def restricted(self) -> bool:

@@ -13,6 +13,7 @@ from bizsight.errors import InvalidArgumentError, NotFoundError, NotInitializedE
 from bizsight.metrics.periods import months_apart
 from bizsight.metrics.query import Grain, Query
 from bizsight.services.access import CUSTOMER_MODEL, Principal, customer_rows, scoped_query
+from bizsight.services.privacy import mask_records, searchable
 from bizsight.services.project import Project
 from bizsight.services.query import RESULTS, catalogue, product_names, run_query
 from bizsight.warehouse.connection import Warehouse
@@ -117,7 +118,8 @@ def list_customers(
     page_size: int = 50,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
-    """A page of customers, best first by ``sort``; ``search`` matches id, name or email."""
+    """A page of customers, best first by ``sort``; ``search`` matches id, name or email (name
+    and email only for a caller with the ``pii`` grant, who alone sees them unmasked)."""
     if sort not in SORTS:
         raise InvalidArgumentError(
             f"unknown sort '{sort}'{did_you_mean(sort, SORTS)}; use {', '.join(SORTS)}"
@@ -131,7 +133,7 @@ def list_customers(
             exp.or_(
                 *[
                     template("contains(lower(CAST(:c AS VARCHAR)), :q)", c=col(name, "c"), q=needle)
-                    for name in ("customer_id", "customer_name", "email")
+                    for name in searchable(principal)  # names and e-mails only with the pii grant
                 ]
             )
         )
@@ -156,7 +158,12 @@ def list_customers(
         .limit(page_size)
         .offset((page - 1) * page_size)
     )
-    return {"total": total, "page": page, "page_size": page_size, "customers": wh.records(rows)}
+    return {
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+        "customers": mask_records(principal, wh.records(rows)),
+    }
 
 
 def _with_reasons(wh: Warehouse, row: dict[str, Any]) -> dict[str, Any]:
@@ -205,7 +212,7 @@ def customer_detail(
     found = wh.records(select)
     if not found:
         raise NotFoundError(f"no customer '{customer_id}'")  # also when restricted away: no hint it exists
-    row = _with_reasons(wh, found[0])
+    row = _with_reasons(wh, mask_records(principal, found)[0])
     horizon = project.settings.customers.clv.horizon_months
     return {
         "customer": row,

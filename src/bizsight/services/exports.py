@@ -21,6 +21,7 @@ from bizsight.metrics.query import Query
 from bizsight.presentation import EXCEL_FORMATS
 from bizsight.services.access import Principal, scoped_query
 from bizsight.services.presentation import Presentation
+from bizsight.services.privacy import mask_table
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue, run_drill_down
 from bizsight.warehouse.connection import Warehouse
@@ -60,7 +61,7 @@ def drill_batches(
         size = min(MAX_PAGE_SIZE, max_rows - sent)
         batch = run_drill_down(project, scoped, metric, cell, page=page, page_size=size, today=today, wh=wh)
         if batch.num_rows:
-            yield batch
+            yield mask_table(principal, batch)
         sent += batch.num_rows
         if batch.num_rows < size:
             return

@@ -17,6 +17,7 @@ from bizsight.ingest.sources import (
     in_load_order,
     with_headers,
 )
+from bizsight.services import privacy
 from bizsight.services.project import Project
 from bizsight.services.uploads import uploaded_name
 
@@ -80,6 +81,7 @@ def ingest(project: Project, paths: list[Path], reporter: Reporter) -> IngestSum
             result = load_file(wh, source, settings, reporter, shown=uploaded_name(project, source.path))
             if result.load_id is not None:
                 _write_report(project, result)
+                privacy.apply_erasures(wh)  # a file loaded again must not bring erased data back
             summary.results.append(result)
         reporter.advance(len(sources), len(sources))
     return summary

@@ -1,4 +1,4 @@
-"""The built-in job kinds: ingest, refresh, backup, watch, report and deliver."""
+"""The built-in job kinds: ingest, refresh, backup, watch, report, deliver and erase."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from bizsight.services import deliveries, report_delivery
+from bizsight.app import audit
+from bizsight.services import deliveries, privacy, report_delivery
 from bizsight.services.backup import create_backup
 from bizsight.services.ingest import IngestSummary, ingest
 from bizsight.services.jobs import JobContext, job_kind
+from bizsight.services.privacy import Erasure
 from bizsight.services.refresh import RefreshSummary, refresh
+from bizsight.services.users import open_store
 from bizsight.services.watch import WatchSummary, watch
 
 
@@ -75,3 +78,21 @@ def send_report(ctx: JobContext) -> report_delivery.RunOutcome:
     """Build a report as its owner, render its formats, record the run and a pending delivery per
     recipient in one transaction, then deliver each once (see :mod:`bizsight.services.report_delivery`)."""
     return report_delivery.run_report(ctx)
+
+
+@job_kind("erase", label="Erase personal data", summary=Erasure.as_dict)
+def erase_people(ctx: JobContext) -> Erasure:
+    """Erase the personal data of ``customers`` (ids) everywhere it is kept, remember them so a
+    later load cannot bring it back, and audit it (``by``: who asked; ``reason``)."""
+    by, ids = ctx.params.get("by"), list(ctx.params["customers"])
+    with ctx.project.warehouse() as wh:
+        done = privacy.erase(wh, ids, reason=ctx.params.get("reason") or "request", by=by)
+    store = ctx.store or open_store(ctx.project)
+    try:
+        with store.session() as s:
+            detail = {"customers": ids[:100], "erased_now": done.customers, "values_removed": done.cells}
+            audit.record(s, "privacy.erase", actor=by, detail=detail)
+    finally:
+        if ctx.store is None:
+            store.close()
+    return done

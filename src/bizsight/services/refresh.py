@@ -33,6 +33,7 @@ class RefreshSummary:
     data_version: int
     tables: dict[str, int] = field(default_factory=dict)  # "schema.table" → rows (core and marts)
     seconds: float = 0.0
+    expired: int = 0  # customers whose personal data the retention setting erased now
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -40,6 +41,7 @@ class RefreshSummary:
             "data_version": self.data_version,
             "tables": self.tables,
             "seconds": round(self.seconds, 3),
+            "expired": self.expired,
         }
 
 
@@ -119,7 +121,24 @@ def refresh(project: Project, reporter: Reporter) -> RefreshSummary:
         summary = rebuild(wh, reporter, project)
         # Forecasts query the metrics layer on this same connection: they see the new core.
         summary.tables.update(refresh_forecasts(project, wh, reporter))
+        summary.expired = _keep_personal_data_in_bounds(project, wh, reporter)
         return summary
+
+
+def _keep_personal_data_in_bounds(project: Project, wh: Warehouse, reporter: Reporter) -> int:
+    """Erased customers stay erased (marts are rebuilt from core each time); with a retention
+    setting, customers inactive for longer are erased now. How many were newly erased."""
+    from bizsight.services import privacy
+
+    privacy.apply_erasures(wh)
+    months = project.settings.privacy.retention_months
+    if months is None:
+        return 0
+    expired = privacy.expired_customers(wh, months, dt.date.today())
+    if not expired:
+        return 0
+    reporter.step(f"erasing the personal data of {len(expired):,} customers inactive for {months} months")
+    return privacy.erase(wh, expired, reason=f"retention: inactive for {months} months", by=None).customers
 
 
 def rebuild(wh: Warehouse, reporter: Reporter, project: Project | None = None) -> RefreshSummary:

@@ -22,7 +22,7 @@ from bizsight.services.access import Principal
 from bizsight.services.project import Project
 from bizsight.warehouse.connection import Warehouse
 
-SYSTEM = Principal(user_id=0, username="bizsight", role=Role.ADMIN)  # unrestricted: the CLI's owner
+SYSTEM = Principal(user_id=0, username="bizsight", role=Role.ADMIN, pii=True)  # unrestricted: the CLI's owner
 
 
 @dataclass(frozen=True)

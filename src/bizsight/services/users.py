@@ -7,10 +7,12 @@ import datetime as dt
 import re
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import object_session
 
 from bizsight.app import accounts, audit
-from bizsight.app.models import ApiToken, Role, User, utcnow
+from bizsight.app.models import ApiToken, Role, RoleRow, User, utcnow
 from bizsight.app.security import hash_password, new_password, password_problem, verify_password
 from bizsight.app.store import MetadataStore, store_url
 from bizsight.config import ServerSettings
@@ -36,6 +38,7 @@ def user_view(user: User) -> dict[str, Any]:
         "username": user.username,
         "role": user.role,
         "active": user.active,
+        "pii": user.pii,
         "created_at": user.created_at,
         "restrictions": {r.dimension: list(r.values) for r in user.restrictions},
     }
@@ -55,11 +58,15 @@ def token_view(row: ApiToken) -> dict[str, Any]:
 
 
 def principal_of(user: User) -> Principal:
+    """The caller ``user`` is (read inside the session that loaded it)."""
+    session = object_session(user)
+    role = session.get(RoleRow, user.role) if session is not None else None
     return Principal(
         user_id=user.id,
         username=user.username,
         role=Role(user.role),
         restrictions=restriction_filters({r.dimension: list(r.values) for r in user.restrictions}),
+        pii=user.pii or bool(role and role.pii),
     )
 
 
@@ -105,9 +112,11 @@ def update_user(
     role: str | None = None,
     active: bool | None = None,
     password: str | None = None,
+    pii: bool | None = None,
     actor: str | None = SYSTEM,
 ) -> dict[str, Any]:
-    """Change a user's role, active flag or password; any change ends their browser sessions."""
+    """Change a user's role, active flag, password or ``pii`` grant (names and e-mails shown
+    whatever the role); any change ends their browser sessions."""
     with store.session() as s:
         user = accounts.require_user(s, username)
         changes: dict[str, Any] = {}
@@ -118,6 +127,9 @@ def update_user(
         if active is not None:
             user.active = active
             changes["active"] = active
+        if pii is not None:
+            user.pii = pii
+            changes["pii"] = pii
         if password is not None:
             _check_password(password, username)
             user.password_hash = hash_password(password)
@@ -125,6 +137,25 @@ def update_user(
         accounts.end_sessions_of(s, user.id)
         audit.record(s, "user.update", actor=actor, target=username, detail=changes)
         return user_view(user)
+
+
+def grant_pii_to_role(
+    store: MetadataStore, role: str, pii: bool, *, actor: str | None = SYSTEM
+) -> dict[str, bool]:
+    """Give every user of ``role`` the ``pii`` grant, or take it back; every role's grant."""
+    with store.session() as s:
+        row = s.get(RoleRow, _role(role).value)
+        assert row is not None  # seeded by the first migration
+        row.pii = pii
+        for user in accounts.list_users(s):
+            if user.role == row.name:
+                accounts.end_sessions_of(s, user.id)
+        audit.record(s, "role.pii", actor=actor, target=row.name, detail={"pii": pii})
+        return role_grants(s)
+
+
+def role_grants(s: OrmSession) -> dict[str, bool]:
+    return {r.name: r.pii for r in s.scalars(select(RoleRow).order_by(RoleRow.name))}
 
 
 def restrict(

@@ -44,6 +44,7 @@ class Column:
     required: bool = False
     allowed: tuple[str, ...] = ()  # for ENUM
     default: str | None = None  # for ENUM: the value of an empty cell
+    personal: str | None = None  # personal data: "name", "email" (masked without the pii grant), "text"
 
     @property
     def sql_type(self) -> str:
@@ -113,8 +114,8 @@ CUSTOMERS = Entity(
     core_table="dim_customer",
     columns=(
         Column("customer_id", Kind.ID, required=True),
-        Column("customer_name", Kind.TEXT),
-        Column("email", Kind.TEXT),
+        Column("customer_name", Kind.TEXT, personal="name"),
+        Column("email", Kind.TEXT, personal="email"),
         Column("signup_date", Kind.DATE),
         Column("customer_segment", Kind.CATEGORY),
         Column("region", Kind.CATEGORY),
@@ -190,7 +191,7 @@ REVIEWS = Entity(
         Column("product_id", Kind.ID, required=True),
         Column("rating", Kind.INTEGER, required=True),
         Column("review_date", Kind.DATE),
-        Column("review_text", Kind.TEXT),
+        Column("review_text", Kind.TEXT, personal="text"),  # erased with its author; not masked
     ),
     key=("review_id",),
     checks=(Check("out_of_range", "rating", "rating NOT BETWEEN 1 AND 5", "a rating from 1 to 5"),),

@@ -16,6 +16,7 @@ from bizsight.api.routes import (
     forecasts,
     jobs,
     local,
+    privacy,
     reports,
     schedules,
     system,
@@ -37,5 +38,6 @@ API_ROUTERS = (
     local.router,
     schedules.router,
     reports.router,
+    privacy.router,
 )
 ROOT_ROUTERS = (system.router,)

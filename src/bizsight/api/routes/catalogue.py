@@ -12,6 +12,7 @@ from bizsight.api.schemas.errors import ERRORS
 from bizsight.metrics.query import Query
 from bizsight.services.access import scoped_query
 from bizsight.services.presentation import column_names
+from bizsight.services.privacy import mask_table
 from bizsight.services.query import catalogue as load_catalogue
 from bizsight.services.query import run_drill_down, run_query
 
@@ -47,7 +48,10 @@ def query(body: Query, user: QueryUser, project: ProjectDep, wh: WarehouseDep) -
 def drill_down(body: DrillRequest, user: QueryUser, project: ProjectDep, wh: WarehouseDep) -> DrillPage:
     """The rows behind one cell of a query's result, a page at a time."""
     scoped = scoped_query(user, body.query, load_catalogue(project))
-    rows = run_drill_down(
-        project, scoped, body.metric, dict(body.cell), page=body.page, page_size=body.page_size, wh=wh
+    rows = mask_table(
+        user,
+        run_drill_down(
+            project, scoped, body.metric, dict(body.cell), page=body.page, page_size=body.page_size, wh=wh
+        ),
     )
     return DrillPage.model_validate({**table_json(rows), "page": body.page, "page_size": body.page_size})

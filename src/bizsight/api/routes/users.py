@@ -20,6 +20,9 @@ from bizsight.api.schemas import (
     UserOut,
 )
 from bizsight.api.schemas.errors import ERRORS
+from bizsight.api.schemas.requests import RolePii
+from bizsight.api.schemas.users import RoleGrants
+from bizsight.app.models import Role
 from bizsight.services import users as service
 from bizsight.services.access import Permission, allowed
 from bizsight.services.query import catalogue
@@ -45,9 +48,23 @@ def add_user(body: NewUser, user: Admin, store: StoreDep) -> NewUserOut:
 def change_user(username: Username, body: UserChange, user: Admin, store: StoreDep) -> UserOut:
     """Change a role, (de)activate, or set a password; the user's browser sessions end."""
     changed = service.update_user(
-        store, username, role=body.role, active=body.active, password=body.password, actor=user.username
+        store,
+        username,
+        role=body.role,
+        active=body.active,
+        password=body.password,
+        pii=body.pii,
+        actor=user.username,
     )
     return UserOut.model_validate(changed)
+
+
+@router.put("/roles/{role}/pii")
+def grant_role_pii(role: Role, body: RolePii, user: Admin, store: StoreDep) -> RoleGrants:
+    """Give every user of ``role`` the sight of names and e-mails, or take it back."""
+    return RoleGrants.model_validate(
+        {"pii": service.grant_pii_to_role(store, role.value, body.pii, actor=user.username)}
+    )
 
 
 @router.put("/users/{username}/restrictions")

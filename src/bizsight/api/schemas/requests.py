@@ -43,6 +43,11 @@ class UserChange(_Strict):
     role: Role | None = None
     active: bool | None = None
     password: str | None = Field(default=None, max_length=1024)
+    pii: bool | None = Field(default=None, description="sees names and e-mails whatever the role")
+
+
+class RolePii(_Strict):
+    pii: bool = Field(description="every user of the role sees names and e-mails")
 
 
 class Restrictions(_Strict):

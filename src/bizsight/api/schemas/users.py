@@ -40,6 +40,7 @@ class UserOut(Answer):
     username: str
     role: Role
     active: bool
+    pii: bool = Field(description="sees names and e-mails whatever the role (see also the role's grant)")
     created_at: UtcTimestamp
     restrictions: dict[str, list[str]] = Field(description="dimension → values the user may see")
 
@@ -106,3 +107,7 @@ class DashboardOut(Answer):
 
 class DashboardList(Answer):
     dashboards: list[DashboardOut]
+
+
+class RoleGrants(Answer):
+    pii: dict[str, bool] = Field(description="role → whether its users see names and e-mails")
