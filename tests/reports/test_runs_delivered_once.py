@@ -81,6 +81,10 @@ def test_definitions_are_checked_before_anything_is_stored(
         ({"template": "tiny", "formats": ["pdf", "docx"]}, "unknown report format 'docx'"),
         ({"template": "tiny", "to": ["mial:x@example.com"]}, "no channel 'mial' (did you mean 'mail'?)"),
         (
+            {"template": "tiny", "to": ["mail"]},
+            "recipient 'mail': give the address, e.g. mail:ann@example.com",
+        ),
+        (
             {"template": "tiny", "where": ["regoin=Europe"]},
             "unknown dimension 'regoin' (did you mean 'region'?)",
         ),

@@ -317,6 +317,9 @@ def _checked(
             "a dashboard report names its dashboard (--dashboard ID), and only a dashboard report does"
         )
     found = checked_recipients(project, to)
+    for r in found:
+        if project.settings.channels[r.channel].kind == "email" and "@" not in r.to:
+            raise InvalidArgumentError(f"recipient '{r}': give the address, e.g. {r.channel}:ann@example.com")
     return {
         "template": template,
         "range": range,
