@@ -22,7 +22,7 @@ from bizsight.reports import Chart, Column, Document, Finding, Findings, Kpi, Kp
 from bizsight.services.forecast_store import current_forecast, stored_dimensions
 from bizsight.services.project import Project
 from bizsight.services.report_customers import churn_table, movement_table, segments_table
-from bizsight.services.report_parts import TESTS_NOTE, VS_PREVIOUS, Reading
+from bizsight.services.report_parts import TESTS_NOTE, VS_PREVIOUS, Reading, literal
 from bizsight.services.report_templates import ReportRequest, template
 from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.sql import col, lit, table
@@ -272,17 +272,12 @@ def _movers(categories: Table, regions: Table) -> Finding:
         best = max(changed, key=lambda r: r[3])
         worst = min(changed, key=lambda r: r[3])
         i = len(numbers)
-        parts.append(f"the {kind} {_literal(best[0])} moved most up ({{{i}}}, to {{{i + 1}}})")
+        parts.append(f"the {kind} {literal(best[0])} moved most up ({{{i}}}, to {{{i + 1}}})")
         numbers += [(best[3], Unit.PERCENT), (best[1], Unit.MONEY)]
         if worst is not best:
-            parts.append(f"{_literal(worst[0])} most down ({{{i + 2}}}, to {{{i + 3}}})")
+            parts.append(f"{literal(worst[0])} most down ({{{i + 2}}}, to {{{i + 3}}})")
             numbers += [(worst[3], Unit.PERCENT), (worst[1], Unit.MONEY)]
     if not parts:
         return Finding(text="No category or region has revenue in both periods to compare.")
     text = "Against the previous period, " + "; ".join(parts) + "."
     return Finding(text=text, numbers=tuple(numbers))
-
-
-def _literal(name: Any) -> str:
-    """A member's name inside a finding's text, its braces kept as braces."""
-    return str(name).replace("{", "{{").replace("}", "}}")

@@ -31,6 +31,8 @@ from bizsight.services.targets import targets_report
 from bizsight.warehouse.connection import Warehouse
 
 Span = tuple[dt.date, dt.date]
+# Aggregates whose totals over disjoint periods add up (so monthly targets add up to a quarter's)
+ADDITIVE = (Aggregate.SUM, Aggregate.COUNT)
 VS_PREVIOUS = "vs previous period"
 VS_YEAR = "vs previous year"
 VS_TARGET = "vs target"
@@ -116,7 +118,7 @@ class Reading:
             ),
             Comparison(label=VS_YEAR, value=self.value(metric, self.period.last_year)),
         ]
-        if target:
+        if target and any(r["metric"] == metric for r in self.pacing()):
             comparisons.append(Comparison(label=VS_TARGET, value=self.target(metric)))
         return Kpi(
             label=title or self.label(metric),
@@ -164,7 +166,7 @@ class Reading:
     def target(self, metric: str) -> float | None:
         """The sum of the unfiltered targets of ``metric`` that tile the period exactly (the
         targets are for the whole business: none for a narrowed report)."""
-        if self.restricted or self.cat.metrics[metric].aggregate is not Aggregate.SUM:
+        if self.restricted or self.cat.metrics[metric].aggregate not in ADDITIVE:
             return None
         rows = [
             r
@@ -233,6 +235,15 @@ class Reading:
         if len(filters) != 1 or filters[0].op not in ("=", "in"):
             return None
         return filters[0].dimension, filters[0].values
+
+
+def literal(name: Any) -> str:
+    """A member's name inside a finding's text, its braces kept as braces.
+
+    >>> literal("Toys {new}")
+    'Toys {{new}}'
+    """
+    return str(name).replace("{", "{{").replace("}", "}}")
 
 
 def _names(rows: dict[Any, dict[str, Any]]) -> dict[Any, Any]:
