@@ -62,7 +62,9 @@ def comparison_texts(kpi: Kpi, presenter: Presenter) -> list[tuple[str, str, str
             (
                 comparison.label,
                 presenter.format(comparison.value, kpi.unit, compact=True),
-                ("+" if direction == "up" else "") + written + (SIGNIFICANT if comparison.significant else ""),
+                ("+" if direction == "up" else "")
+                + written
+                + (SIGNIFICANT if comparison.significant else ""),
                 direction,
             )
         )

@@ -7,6 +7,8 @@ The ``customers`` template (Customer health) is here; the executive summary borr
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlglot import exp
 
 from bizsight.analytics.rfm import migration_query
@@ -17,7 +19,7 @@ from bizsight.services import customers as customer_views
 from bizsight.services.access import CUSTOMER_MODEL, customer_rows
 from bizsight.services.page_data import clv_distribution
 from bizsight.services.project import Project
-from bizsight.services.report_parts import TESTS_NOTE, Reading
+from bizsight.services.report_parts import TESTS_NOTE, Reading, cite
 from bizsight.services.report_templates import ReportRequest, template
 from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.sql import col, ident, table
@@ -37,7 +39,9 @@ def _visible_ids(reading: Reading) -> exp.Select | None:
 
 def segments_table(reading: Reading) -> Table:
     """RFM segments at the last refresh: customers, their revenue and average predicted CLV."""
-    found = customer_views.segments(reading.project, reading.wh, reading.request.principal, today=reading.period.last)
+    found = customer_views.segments(
+        reading.project, reading.wh, reading.request.principal, today=reading.period.last
+    )
     return Table(
         title="RFM segments",
         columns=(
@@ -68,13 +72,15 @@ def movement_table(reading: Reading) -> Table:
             Column(key="segment_to", label=f"Segment on {reading.period.end.isoformat()}"),
             Column(key="customers", label="Customers", unit=Unit.COUNT),
         ),
-        rows=tuple((r["segment_from"] or "(new)", r["segment_to"] or "(none)", r["customers"]) for r in moves[:15]),
+        rows=tuple(
+            (r["segment_from"] or "(new)", r["segment_to"] or "(none)", r["customers"]) for r in moves[:15]
+        ),
     )
 
 
 def churn_table(reading: Reading) -> Table:
     """Customers and revenue at risk by churn risk band (marts.churn_scores, the last refresh)."""
-    rows: tuple[tuple[object, ...], ...] = ()
+    rows: tuple[tuple[Any, ...], ...] = ()
     if reading.wh.table_exists("marts", "churn_scores"):
         select = (
             exp.select("risk_band", "count(*) AS customers", "sum(revenue_at_risk) AS revenue_at_risk")
@@ -86,7 +92,9 @@ def churn_table(reading: Reading) -> Table:
             select = select.where(col("customer_id").isin(query=ids))
         found = {r["risk_band"]: r for r in reading.wh.records(select)}
         rows = tuple(
-            (band, found[band]["customers"], found[band]["revenue_at_risk"]) for band in BANDS if band in found
+            (band, found[band]["customers"], found[band]["revenue_at_risk"])
+            for band in BANDS
+            if band in found
         )
     return Table(
         title="Churn risk",
@@ -96,6 +104,17 @@ def churn_table(reading: Reading) -> Table:
             Column(key="revenue_at_risk", label="Revenue at risk", unit=Unit.MONEY),
         ),
         rows=rows,
+    )
+
+
+def churn_finding(churn: Table) -> Finding | None:
+    """The customers at high churn risk and their revenue at risk, as :func:`churn_table` shows them."""
+    high = [r for r in churn.rows if r[0] == "high"]
+    if not high:
+        return None
+    return Finding(
+        text="{0} customers are at high risk of churning, holding {1} of revenue at risk.",
+        numbers=(cite(high[0][1], Unit.COUNT), cite(high[0][2], Unit.MONEY)),
     )
 
 
@@ -109,8 +128,8 @@ def cohorts_table(reading: Reading) -> Table:
         end=reading.period.end,
         today=reading.period.last,
     )
-    by_cohort: dict[object, dict[int, object]] = {}
-    sizes: dict[object, object] = {}
+    by_cohort: dict[Any, dict[int, Any]] = {}
+    sizes: dict[Any, Any] = {}
     for r in found:
         if r["months_since_first"] <= COHORT_MONTHS:
             by_cohort.setdefault(r["cohort"], {})[r["months_since_first"]] = r["retention"]
@@ -125,7 +144,11 @@ def cohorts_table(reading: Reading) -> Table:
             *(Column(key=f"month_{m}", label=f"Month {m}", unit=Unit.PERCENT) for m in months),
         ),
         rows=tuple(
-            (c, sizes[c], *(by_cohort[c].get(m) if months_apart(c, reading.period.end) >= m else None for m in months))  # type: ignore[arg-type]
+            (
+                c,
+                sizes[c],
+                *(by_cohort[c].get(m) if months_apart(c, reading.period.end) >= m else None for m in months),
+            )
             for c in latest
         ),
     )
@@ -142,7 +165,14 @@ def customer_health(project: Project, wh: Warehouse, request: ReportRequest) -> 
     reading = Reading.of(project, wh, request)
     kpis = tuple(
         reading.kpi(m, target=False)
-        for m in ("active_customers", "new_customers", "returning_customers", "customer_retention_rate", "repeat_purchase_rate", "average_clv")
+        for m in (
+            "active_customers",
+            "new_customers",
+            "returning_customers",
+            "customer_retention_rate",
+            "repeat_purchase_rate",
+            "average_clv",
+        )
     )
     clv = clv_distribution(project, wh, request.principal)
     churn = churn_table(reading)
@@ -160,14 +190,9 @@ def customer_health(project: Project, wh: Warehouse, request: ReportRequest) -> 
                 numbers=((clv["mean"], Unit.MONEY), (clv["median"], Unit.MONEY)),
             )
         )
-    high = [r for r in churn.rows if r[0] == "high"]
-    if high:
-        findings.append(
-            Finding(
-                text="{0} customers are at high risk of churning, with {1} of revenue at risk.",
-                numbers=((high[0][1], Unit.COUNT), (high[0][2], Unit.MONEY)),
-            )
-        )
+    risk = churn_finding(churn)
+    if risk is not None:
+        findings.append(risk)
     clv_table = Table(
         title="Lifetime value",
         columns=(

@@ -14,8 +14,8 @@ from bizsight.presentation import Unit
 from bizsight.reports import Chart, Column, Document, Kpi, Kpis, Series, Table
 from bizsight.services.access import scoped_query
 from bizsight.services.dashboards import GlobalFilters, Widget, apply_filters, get_dashboard, resolve_period
-from bizsight.services.project import Project
 from bizsight.services.page_data import data_bounds
+from bizsight.services.project import Project
 from bizsight.services.query import catalogue, run_query
 from bizsight.services.report_period import report_period
 from bizsight.services.report_templates import ReportRequest, template
@@ -43,7 +43,9 @@ def dashboard(project: Project, wh: Warehouse, request: ReportRequest) -> Docume
             store.close()
     filters = GlobalFilters.model_validate(board["filters"])
     if request.range or request.start or request.end:
-        period = report_period(wh, range=request.range, start=request.start, end=request.end, today=request.today)
+        period = report_period(
+            wh, range=request.range, start=request.start, end=request.end, today=request.today
+        )
         filters = GlobalFilters(start=period.start, end=period.end, filters=filters.filters)
     filters = filters.model_copy(update={"filters": (*filters.filters, *request.filters)})
     bounds = data_bounds(wh)
@@ -64,7 +66,9 @@ def dashboard(project: Project, wh: Warehouse, request: ReportRequest) -> Docume
     return Document(title=board["title"], period=label, brand=request.brand, sections=tuple(sections))
 
 
-def _widget(project: Project, wh: Warehouse, request: ReportRequest, widget: Widget, query: Query) -> Kpi | Section:
+def _widget(
+    project: Project, wh: Warehouse, request: ReportRequest, widget: Widget, query: Query
+) -> Kpi | Section:
     cat = catalogue(project)
     last = _last(wh)
     if widget.type == "kpi":
@@ -96,7 +100,11 @@ def _member(row: dict[str, Any], key: str) -> Any:
     if key == "product" and row.get("product_name"):
         return row["product_name"]
     value = row[key]
-    return value if value is None or isinstance(value, str | int | float) or hasattr(value, "isoformat") else str(value)
+    return (
+        value
+        if value is None or isinstance(value, str | int | float) or hasattr(value, "isoformat")
+        else str(value)
+    )
 
 
 def _chart(
@@ -122,7 +130,8 @@ def _chart(
             members = sorted(totals, key=lambda k: -totals[k])[:MAX_SERIES]
             found = {(r[dim], r["period"]): r[first] for r in rows}
             series = tuple(
-                Series(label=str(_member({dim: m}, dim)), values=tuple(found.get((m, p)) for p in x)) for m in members
+                Series(label=str(_member({dim: m}, dim)), values=tuple(found.get((m, p)) for p in x))
+                for m in members
             )
         else:
             by_period = {r["period"]: r for r in rows}

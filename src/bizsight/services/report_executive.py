@@ -21,8 +21,8 @@ from bizsight.presentation import Unit
 from bizsight.reports import Chart, Column, Document, Finding, Findings, Kpi, Kpis, Series, Table
 from bizsight.services.forecast_store import current_forecast, stored_dimensions
 from bizsight.services.project import Project
-from bizsight.services.report_customers import churn_table, movement_table, segments_table
-from bizsight.services.report_parts import TESTS_NOTE, VS_PREVIOUS, Reading, literal
+from bizsight.services.report_customers import churn_finding, churn_table, movement_table, segments_table
+from bizsight.services.report_parts import TESTS_NOTE, VS_PREVIOUS, Reading, cite, literal
 from bizsight.services.report_templates import ReportRequest, template
 from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.sql import col, lit, table
@@ -104,7 +104,9 @@ def revenue_chart(reading: Reading) -> Chart:
     if stored is None:
         return chart
     fc, series = stored
-    ahead = [r for r in fc.forecasts.to_pylist() if r["series"] == series and r["period"] > reading.period.end]
+    ahead = [
+        r for r in fc.forecasts.to_pylist() if r["series"] == series and r["period"] > reading.period.end
+    ]
     if not ahead:
         return chart
     x = (*chart.x, *(r["period"] for r in ahead))
@@ -139,7 +141,9 @@ def forecast_table(reading: Reading) -> Table | None:
             Column(key="lo_95", label="Low (95%)", unit=Unit.MONEY),
             Column(key="hi_95", label="High (95%)", unit=Unit.MONEY),
         ),
-        rows=tuple((r["period"], r["forecast"], r["lo_80"], r["hi_80"], r["lo_95"], r["hi_95"]) for r in rows),
+        rows=tuple(
+            (r["period"], r["forecast"], r["lo_80"], r["hi_80"], r["lo_95"], r["hi_95"]) for r in rows
+        ),
     )
 
 
@@ -159,7 +163,10 @@ def anomalies_table(reading: Reading) -> Table:
         if member is not None:
             allowed = {str(v) for v in member[1]}
             rows = [r for r in rows if r["dimension"] == member[0] and str(r["dimension_value"]) in allowed]
-    units = {r["metric"]: reading.unit(r["metric"]) if r["metric"] in reading.cat.metrics else Unit.NUMBER for r in rows}
+    units = {
+        r["metric"]: reading.unit(r["metric"]) if r["metric"] in reading.cat.metrics else Unit.NUMBER
+        for r in rows
+    }
     return Table(
         title="Anomalies in the period",
         columns=(
@@ -194,7 +201,9 @@ def _in_unit(value: Any, unit: Unit) -> Any:
 def pacing_table(reading: Reading) -> Table:
     """Targets whose period overlaps the report's: actual, share achieved, probability, status."""
     rows = [
-        r for r in reading.pacing() if r["period_start"] <= reading.period.end and r["period_end"] >= reading.period.start
+        r
+        for r in reading.pacing()
+        if r["period_start"] <= reading.period.end and r["period_end"] >= reading.period.start
     ]
     return Table(
         title="Target pacing",
@@ -238,26 +247,35 @@ def findings(cards: tuple[Kpi, ...], categories: Table, regions: Table, churn: T
         said.append(Finding(text="Revenue was {0} in the period.", numbers=((revenue.value, Unit.MONEY),)))
     else:
         verdict = (
-            "a significant change" if before.significant else "within what chance explains" if before.significant is False else "untested"
+            "a significant change"
+            if before.significant
+            else "within what chance explains"
+            if before.significant is False
+            else "untested"
         )
         said.append(
             Finding(
-                text="Revenue was {0}, " + ("up" if change >= 0 else "down") + " {1} on the previous period ({2}): " + verdict + ".",
-                numbers=((revenue.value, Unit.MONEY), (abs(change), Unit.PERCENT), (before.value, Unit.MONEY)),
+                text="Revenue was {0}, "
+                + ("up" if change >= 0 else "down")
+                + " {1} on the previous period ({2}): "
+                + verdict
+                + ".",
+                numbers=(
+                    (revenue.value, Unit.MONEY),
+                    (abs(change), Unit.PERCENT),
+                    (before.value, Unit.MONEY),
+                ),
             )
         )
     said.append(_movers(categories, regions))
-    high = [r for r in churn.rows if r[0] == "high"]
-    if high:
-        said.append(
-            Finding(
-                text="{0} customers are at high risk of churning, holding {1} of revenue at risk.",
-                numbers=((high[0][1], Unit.COUNT), (high[0][2], Unit.MONEY)),
-            )
-        )
+    risk = churn_finding(churn)
+    if risk is not None:
+        said.append(risk)
     else:
         orders = cards[1]
-        said.append(Finding(text="{0} orders were placed in the period.", numbers=((orders.value, Unit.COUNT),)))
+        said.append(
+            Finding(text="{0} orders were placed in the period.", numbers=((orders.value, Unit.COUNT),))
+        )
     return tuple(said)
 
 
@@ -269,14 +287,14 @@ def _movers(categories: Table, regions: Table) -> Finding:
         changed = [r for r in t.rows if r[3] is not None]
         if not changed:
             continue
-        best = max(changed, key=lambda r: r[3])
-        worst = min(changed, key=lambda r: r[3])
+        best = max(changed, key=lambda r: float(r[3]))  # type: ignore[arg-type]
+        worst = min(changed, key=lambda r: float(r[3]))  # type: ignore[arg-type]
         i = len(numbers)
         parts.append(f"the {kind} {literal(best[0])} moved most up ({{{i}}}, to {{{i + 1}}})")
-        numbers += [(best[3], Unit.PERCENT), (best[1], Unit.MONEY)]
+        numbers += [cite(best[3], Unit.PERCENT), cite(best[1], Unit.MONEY)]
         if worst is not best:
             parts.append(f"{literal(worst[0])} most down ({{{i + 2}}}, to {{{i + 3}}})")
-            numbers += [(worst[3], Unit.PERCENT), (worst[1], Unit.MONEY)]
+            numbers += [cite(worst[3], Unit.PERCENT), cite(worst[1], Unit.MONEY)]
     if not parts:
         return Finding(text="No category or region has revenue in both periods to compare.")
     text = "Against the previous period, " + "; ".join(parts) + "."

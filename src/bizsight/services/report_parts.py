@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
@@ -90,7 +91,9 @@ class Reading:
         """``metrics`` over ``span`` (default: the period) as the reader may see them: the request's
         filters (those the metrics can take) and the reader's restrictions applied."""
         lo, hi = span or (self.period.start, self.period.end)
-        filters = tuple(f for f in self.request.filters if all(fits(self.cat, m, f.dimension) for m in metrics))
+        filters = tuple(
+            f for f in self.request.filters if all(fits(self.cat, m, f.dimension) for m in metrics)
+        )
         query = Query(metrics=metrics, dimensions=dimensions, grain=grain, start=lo, end=hi, filters=filters)
         scoped = scoped_query(self.request.principal, query, self.cat)
         return run_query(self.project, scoped, today=self.period.last, wh=self.wh).table.to_pylist()
@@ -131,7 +134,10 @@ class Reading:
         """Which test a change of ``metric`` gets (module :mod:`bizsight.analytics.significance`):
         counts of events the Poisson test, sums and ratios of sums Welch's; others none."""
         definition = self.cat.metrics[metric]
-        if definition.aggregate in (Aggregate.COUNT, Aggregate.COUNT_DISTINCT) and definition.unit == Unit.COUNT:
+        if (
+            definition.aggregate in (Aggregate.COUNT, Aggregate.COUNT_DISTINCT)
+            and definition.unit == Unit.COUNT
+        ):
             return POISSON
         if definition.aggregate is Aggregate.SUM:
             return WELCH
@@ -196,7 +202,10 @@ class Reading:
         """``metric`` by ``dimension`` this period against the previous one (and its change),
         then ``extra`` metrics; biggest first."""
         now = {r[dimension]: r for r in self.rows(metric, *extra, dimensions=(dimension,))}
-        before = {r[dimension]: r[metric] for r in self.rows(metric, dimensions=(dimension,), span=self.period.previous)}
+        before = {
+            r[dimension]: r[metric]
+            for r in self.rows(metric, dimensions=(dimension,), span=self.period.previous)
+        }
         names = _names(now)
         ordered = sorted((k for k in now if k is not None), key=lambda k: -float(now[k][metric] or 0))[:top]
         rows = []
@@ -218,7 +227,9 @@ class Reading:
     def monthly(self, *metrics: str, title: str, months: int = 12, style: str = "line") -> Chart:
         """``metrics`` (of one unit) by month over the ``months`` up to the period's end."""
         start = max(add_months(self.period.end.replace(day=1), 1 - months), self.period.first.replace(day=1))
-        found = {r["period"]: r for r in self.rows(*metrics, grain=Grain.MONTH, span=(start, self.period.end))}
+        found = {
+            r["period"]: r for r in self.rows(*metrics, grain=Grain.MONTH, span=(start, self.period.end))
+        }
         x = tuple(sorted(p for p in found if p is not None))
         return Chart(
             title=title,
@@ -235,6 +246,16 @@ class Reading:
         if len(filters) != 1 or filters[0].op not in ("=", "in"):
             return None
         return filters[0].dimension, filters[0].values
+
+
+def cite(value: Any, unit: Unit) -> tuple[int | float | Decimal | None, Unit]:
+    """A table's cell as a finding's number (a cell that is not a number cites nothing).
+
+    >>> cite(3, Unit.COUNT), cite("Europe", Unit.COUNT)
+    ((3, <Unit.COUNT: 'count'>), (None, <Unit.COUNT: 'count'>))
+    """
+    number = value if isinstance(value, int | float | Decimal) and not isinstance(value, bool) else None
+    return number, unit
 
 
 def literal(name: Any) -> str:

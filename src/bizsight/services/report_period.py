@@ -70,7 +70,7 @@ class ReportPeriod:
 def report_period(
     wh: Warehouse,
     *,
-    range: str | None = None,  # noqa: A002  (the name every shell uses)
+    range: str | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
     today: dt.date | None = None,

@@ -18,7 +18,7 @@ from bizsight.presentation import Unit
 from bizsight.reports import Column, Document, Finding, Findings, Kpi, Kpis, Table
 from bizsight.services.access import Permission, authorize
 from bizsight.services.project import Project
-from bizsight.services.report_parts import literal
+from bizsight.services.report_parts import cite, literal
 from bizsight.services.report_templates import ReportRequest, template
 from bizsight.services.status import collect
 from bizsight.warehouse.connection import Warehouse
@@ -69,10 +69,14 @@ def quality(project: Project, wh: Warehouse, request: ReportRequest) -> Document
         from bizsight.services.report_period import report_period
 
         period = report_period(wh, range=request.range, today=request.today)
-        request = ReportRequest(template=request.template, start=period.start, end=period.end, brand=request.brand)
+        request = ReportRequest(
+            template=request.template, start=period.start, end=period.end, brand=request.brand
+        )
     status = collect(wh)
     loads = _loads(wh, request)
-    totals = {k: sum(int(r[k] or 0) for r in loads) for k in ("rows_read", "loaded", "quarantined", "duplicates")}
+    totals = {
+        k: sum(int(r[k] or 0) for r in loads) for k in ("rows_read", "loaded", "quarantined", "duplicates")
+    }
     cards = (
         Kpi(label="Files loaded", value=len(loads), unit=Unit.COUNT),
         Kpi(label="Rows read", value=totals["rows_read"], unit=Unit.COUNT),
@@ -173,18 +177,19 @@ def quality(project: Project, wh: Warehouse, request: ReportRequest) -> Document
         top = reasons.rows[0]
         said.append(
             Finding(
-                text=f"The most common reason for quarantine is {literal(top[1])} in {literal(top[0])}: " + "{0} rows.",
-                numbers=((top[2], Unit.COUNT),),
+                text=f"The most common reason for quarantine is {literal(top[1])} in {literal(top[0])}: "
+                + "{0} rows.",
+                numbers=(cite(top[2], Unit.COUNT),),
             )
         )
-    period = (
+    covers = (
         f"Loads from {request.start or 'the first'} to {request.end or 'the last'}"
         if request.start or request.end
         else f"All loads, data version {status['data_version']}"
     )
     return Document(
         title="Data quality",
-        period=period,
+        period=covers,
         brand=request.brand,
         sections=(
             Kpis(title="Loads", cards=cards),

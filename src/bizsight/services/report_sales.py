@@ -7,7 +7,7 @@ from __future__ import annotations
 from bizsight.presentation import Unit
 from bizsight.reports import Document, Finding, Findings, Kpis
 from bizsight.services.project import Project
-from bizsight.services.report_parts import TESTS_NOTE, Reading, literal
+from bizsight.services.report_parts import TESTS_NOTE, Reading, cite, literal
 from bizsight.services.report_templates import ReportRequest, template
 from bizsight.warehouse.connection import Warehouse
 
@@ -26,11 +26,17 @@ def sales(project: Project, wh: Warehouse, request: ReportRequest) -> Document:
     reading = Reading.of(project, wh, request)
     cards = tuple(reading.kpi(metric) for metric in KPIS)
     categories = reading.by("category", "revenue", "orders", "average_order_value", title="By category")
-    products = reading.by("product", "revenue", "units", title=f"Top {TOP_PRODUCTS} products", top=TOP_PRODUCTS)
+    products = reading.by(
+        "product", "revenue", "units", title=f"Top {TOP_PRODUCTS} products", top=TOP_PRODUCTS
+    )
     found = [
         Finding(
             text="{0} of revenue from {1} orders, {2} an order on average.",
-            numbers=((cards[0].value, Unit.MONEY), (cards[1].value, Unit.COUNT), (cards[2].value, Unit.MONEY)),
+            numbers=(
+                (cards[0].value, Unit.MONEY),
+                (cards[1].value, Unit.COUNT),
+                (cards[2].value, Unit.MONEY),
+            ),
         )
     ]
     if categories.rows:
@@ -38,7 +44,7 @@ def sales(project: Project, wh: Warehouse, request: ReportRequest) -> Document:
         found.append(
             Finding(
                 text=literal(top[0]) + " was the largest category, with {0}.",
-                numbers=((top[1], Unit.MONEY),),
+                numbers=(cite(top[1], Unit.MONEY),),
             )
         )
     if products.rows:
@@ -46,7 +52,7 @@ def sales(project: Project, wh: Warehouse, request: ReportRequest) -> Document:
         found.append(
             Finding(
                 text="The best-selling product, " + literal(best[0]) + ", sold {0} ({1} units).",
-                numbers=((best[1], Unit.MONEY), (best[4], Unit.COUNT)),
+                numbers=(cite(best[1], Unit.MONEY), cite(best[4], Unit.COUNT)),
             )
         )
     return Document(

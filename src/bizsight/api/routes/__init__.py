@@ -16,6 +16,7 @@ from bizsight.api.routes import (
     forecasts,
     jobs,
     local,
+    report_render,
     schedules,
     system,
     users,
@@ -35,5 +36,6 @@ API_ROUTERS = (
     jobs.router,
     local.router,
     schedules.router,
+    report_render.router,
 )
 ROOT_ROUTERS = (system.router,)
