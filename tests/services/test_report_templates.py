@@ -191,7 +191,7 @@ def test_brand_from_settings(tmp_path: Path) -> None:
     other.paths.config_file.write_text(
         other.paths.config_file.read_text() + "\nreports:\n  logo: missing.png\n", encoding="utf-8"
     )
-    with pytest.raises(ConfigError, match="missing.png"):
+    with pytest.raises(ConfigError, match=r"missing\.png"):
         brand_of(other)
 
 
