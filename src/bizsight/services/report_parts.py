@@ -63,7 +63,10 @@ class Reading:
             today=request.today,
             fiscal_year_start=project.settings.fiscal_year_start,
         )
-        return cls(project, wh, request, period)
+        reading = cls(project, wh, request, period)
+        for f in request.filters:
+            reading.cat.dimension(f.dimension)  # an unknown name is an error, with the nearest one
+        return reading
 
     @cached_property
     def cat(self) -> Catalogue:
