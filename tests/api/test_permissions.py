@@ -88,6 +88,7 @@ CALLS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/api/v1/backups"): ("/api/v1/backups", None),
     ("POST", "/api/v1/backups"): ("/api/v1/backups", {"keep": 0}),
     ("POST", "/api/v1/local/commands"): ("/api/v1/local/commands", {"argv": ["status"]}),
+    ("POST", "/api/v1/reports/render"): ("/api/v1/reports/render", {"template": "sales", "format": "csv"}),
     ("GET", "/healthz"): ("/healthz", None),
     ("GET", "/metrics"): ("/metrics", None),
 }
