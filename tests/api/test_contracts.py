@@ -38,6 +38,7 @@ DOWNLOADS = {
     "GET /api/v1/exports/customers",
     "POST /api/v1/insights/export",
     "POST /api/v1/local/commands",
+    "POST /api/v1/reports/render",
     "GET /metrics",
 }
 FASTAPI_OWN = {"ValidationError", "HTTPValidationError"}  # its 422 body, not ours
