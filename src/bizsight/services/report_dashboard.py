@@ -17,7 +17,7 @@ from bizsight.services.dashboards import GlobalFilters, Widget, apply_filters, g
 from bizsight.services.page_data import data_bounds
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue, run_query
-from bizsight.services.report_period import report_period
+from bizsight.services.report_period import period_of
 from bizsight.services.report_templates import ReportRequest, template
 from bizsight.services.users import open_store
 from bizsight.warehouse.connection import Warehouse
@@ -43,9 +43,7 @@ def dashboard(project: Project, wh: Warehouse, request: ReportRequest) -> Docume
             store.close()
     filters = GlobalFilters.model_validate(board["filters"])
     if request.range or request.start or request.end:
-        period = report_period(
-            wh, range=request.range, start=request.start, end=request.end, today=request.today
-        )
+        period = period_of(project, wh, request)
         filters = GlobalFilters(start=period.start, end=period.end, filters=filters.filters)
     filters = filters.model_copy(update={"filters": (*filters.filters, *request.filters)})
     bounds = data_bounds(wh)

@@ -205,6 +205,8 @@ def pacing_table(reading: Reading) -> Table:
         for r in reading.pacing()
         if r["period_start"] <= reading.period.end and r["period_end"] >= reading.period.start
     ]
+    units = {reading.unit(r["metric"]) if r["metric"] in reading.cat.metrics else Unit.NUMBER for r in rows}
+    unit = units.pop() if len(units) == 1 else Unit.NUMBER  # one column, one unit
     return Table(
         title="Target pacing",
         columns=(
@@ -212,8 +214,8 @@ def pacing_table(reading: Reading) -> Table:
             Column(key="period_start", label="From"),
             Column(key="period_end", label="To"),
             Column(key="filter", label="Filter"),
-            Column(key="target", label="Target", unit=Unit.NUMBER),
-            Column(key="actual", label="Actual", unit=Unit.NUMBER),
+            Column(key="target", label="Target", unit=unit),
+            Column(key="actual", label="Actual", unit=unit),
             Column(key="pct_achieved", label="Achieved", unit=Unit.PERCENT),
             Column(key="probability", label="Probability", unit=Unit.PERCENT),
             Column(key="status", label="Status"),

@@ -26,7 +26,7 @@ from bizsight.services.access import scoped_query
 from bizsight.services.overview import fits
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue, run_query
-from bizsight.services.report_period import ReportPeriod, report_period
+from bizsight.services.report_period import ReportPeriod, period_of
 from bizsight.services.report_templates import ReportRequest
 from bizsight.services.targets import targets_report
 from bizsight.warehouse.connection import Warehouse
@@ -55,15 +55,7 @@ class Reading:
 
     @classmethod
     def of(cls, project: Project, wh: Warehouse, request: ReportRequest) -> Reading:
-        period = report_period(
-            wh,
-            range=request.range,
-            start=request.start,
-            end=request.end,
-            today=request.today,
-            fiscal_year_start=project.settings.fiscal_year_start,
-        )
-        reading = cls(project, wh, request, period)
+        reading = cls(project, wh, request, period_of(project, wh, request))
         for f in request.filters:
             reading.cat.dimension(f.dimension)  # an unknown name is an error, with the nearest one
         return reading

@@ -18,6 +18,7 @@ from bizsight.metrics.query import relative_range
 from bizsight.reports import Brand
 from bizsight.services.page_data import data_bounds
 from bizsight.services.project import Project
+from bizsight.services.report_templates import ReportRequest
 from bizsight.warehouse.connection import Warehouse
 
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
@@ -95,6 +96,18 @@ def report_period(
     if lo > hi:
         raise InvalidArgumentError(f"the period starts ({lo.isoformat()}) after it ends ({hi.isoformat()})")
     return ReportPeriod(lo, hi, first, last)
+
+
+def period_of(project: Project, wh: Warehouse, request: ReportRequest) -> ReportPeriod:
+    """The period of a report request, in the project's fiscal year."""
+    return report_period(
+        wh,
+        range=request.range,
+        start=request.start,
+        end=request.end,
+        today=request.today,
+        fiscal_year_start=project.settings.fiscal_year_start,
+    )
 
 
 def brand_of(project: Project) -> Brand:

@@ -19,6 +19,7 @@ from bizsight.reports import Column, Document, Finding, Findings, Kpi, Kpis, Tab
 from bizsight.services.access import Permission, authorize
 from bizsight.services.project import Project
 from bizsight.services.report_parts import cite, literal
+from bizsight.services.report_period import period_of
 from bizsight.services.report_templates import ReportRequest, template
 from bizsight.services.status import collect
 from bizsight.warehouse.connection import Warehouse
@@ -66,11 +67,9 @@ def quality(project: Project, wh: Warehouse, request: ReportRequest) -> Document
     """The Data quality report (docs/reports.md, "Templates")."""
     authorize(request.principal, Permission.DATA_QUALITY)
     if request.range:
-        from bizsight.services.report_period import report_period
-
-        period = report_period(wh, range=request.range, today=request.today)
+        span = period_of(project, wh, request)
         request = ReportRequest(
-            template=request.template, start=period.start, end=period.end, brand=request.brand
+            template=request.template, start=span.start, end=span.end, brand=request.brand
         )
     status = collect(wh)
     loads = _loads(wh, request)

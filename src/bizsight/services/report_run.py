@@ -16,7 +16,7 @@ from bizsight.errors import BizsightError, InvalidArgumentError, did_you_mean
 from bizsight.reports import Format, render
 from bizsight.services.presentation import presentation
 from bizsight.services.project import Project
-from bizsight.services.report_period import brand_of, report_period
+from bizsight.services.report_period import brand_of, period_of
 from bizsight.services.report_templates import ReportRequest, build_report
 from bizsight.warehouse.connection import Warehouse
 
@@ -69,13 +69,6 @@ def run_report(
 def _slug(project: Project, wh: Warehouse, request: ReportRequest) -> str:
     """The report's period in its file name; today's date when it covers no span of orders."""
     try:
-        return report_period(
-            wh,
-            range=request.range,
-            start=request.start,
-            end=request.end,
-            today=request.today,
-            fiscal_year_start=project.settings.fiscal_year_start,
-        ).slug
+        return period_of(project, wh, request).slug
     except BizsightError:
         return dt.date.today().isoformat()
