@@ -170,6 +170,15 @@ def test_report_periods(wh: Warehouse) -> None:
         dt.date(2026, 9, 30),
         "2026-07-01 to 2026-09-30",
     )
+    year_so_far = report_period(wh, range="year_to_date", today=dt.date(2026, 10, 12))
+    assert (year_so_far.start, year_so_far.end) == (
+        dt.date(2026, 1, 1),
+        dt.date(2026, 9, 30),
+    )  # cut to the data
+    with pytest.raises(InvalidArgumentError, match="no orders in that period"):
+        report_period(wh, range="this_month", today=dt.date(2026, 11, 12))
+    cut = report_period(wh, start=dt.date(2020, 1, 1), end=dt.date(2030, 1, 1))
+    assert (cut.start, cut.end) == (dt.date(2023, 10, 3), dt.date(2026, 9, 30))  # the days with data
     with pytest.raises(InvalidArgumentError, match="did you mean 'last_month'"):
         report_period(wh, range="lastmonth")
     with pytest.raises(InvalidArgumentError, match="either a range or dates"):

@@ -211,8 +211,7 @@ def pacing_table(reading: Reading) -> Table:
         title="Target pacing",
         columns=(
             Column(key="metric", label="Metric"),
-            Column(key="period_start", label="From"),
-            Column(key="period_end", label="To"),
+            Column(key="period_start", label="Period from"),
             Column(key="filter", label="Filter"),
             Column(key="target", label="Target", unit=unit),
             Column(key="actual", label="Actual", unit=unit),
@@ -224,7 +223,6 @@ def pacing_table(reading: Reading) -> Table:
             (
                 reading.label(r["metric"]) if r["metric"] in reading.cat.metrics else r["metric"],
                 r["period_start"],
-                r["period_end"],
                 r["filter"] or "all",
                 r["target"],
                 r["actual"],

@@ -79,7 +79,7 @@ def report_period(
 ) -> ReportPeriod:
     """The period of a request: ``range`` (a relative range name) against ``today`` (default: the
     last day with data), or ``start``/``end`` (either may be missing: the data's first or last
-    day), or the last complete month."""
+    day), or the last complete month; cut to the days with data."""
     bounds = data_bounds(wh)
     first, last = bounds["first"], bounds["last"]
     if first is None or last is None:
@@ -95,6 +95,13 @@ def report_period(
         lo, hi = relative_range("last_month", anchor + DAY)
     if lo > hi:
         raise InvalidArgumentError(f"the period starts ({lo.isoformat()}) after it ends ({hi.isoformat()})")
+    # Cut to the days with data, as the Overview does, so the previous period has as many days
+    # that could hold data (a month to date is compared with as many days before it).
+    lo, hi = max(lo, first), min(hi, last)
+    if lo > hi:
+        raise InvalidArgumentError(
+            f"no orders in that period: the data run from {first.isoformat()} to {last.isoformat()}"
+        )
     return ReportPeriod(lo, hi, first, last)
 
 
