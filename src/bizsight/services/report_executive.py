@@ -163,10 +163,7 @@ def anomalies_table(reading: Reading) -> Table:
         if member is not None:
             allowed = {str(v) for v in member[1]}
             rows = [r for r in rows if r["dimension"] == member[0] and str(r["dimension_value"]) in allowed]
-    units = {
-        r["metric"]: reading.unit(r["metric"]) if r["metric"] in reading.cat.metrics else Unit.NUMBER
-        for r in rows
-    }
+    unit = reading.common_unit({r["metric"] for r in rows})
     return Table(
         title="Anomalies in the period",
         columns=(
@@ -175,8 +172,8 @@ def anomalies_table(reading: Reading) -> Table:
             Column(key="member", label="Where"),
             Column(key="direction", label="Direction"),
             Column(key="severity", label="Severity"),
-            Column(key="actual", label="Actual", unit=Unit.NUMBER),
-            Column(key="expected", label="Expected", unit=Unit.NUMBER),
+            Column(key="actual", label="Actual", unit=unit),
+            Column(key="expected", label="Expected", unit=unit),
         ),
         rows=tuple(
             (
@@ -185,17 +182,12 @@ def anomalies_table(reading: Reading) -> Table:
                 f"{r['dimension']}={r['dimension_value']}" if r["dimension"] else "all",
                 r["direction"],
                 r["severity"],
-                _in_unit(r["actual"], units[r["metric"]]),
-                _in_unit(r["expected"], units[r["metric"]]),
+                r["actual"],
+                r["expected"],
             )
             for r in rows[:30]
         ),
     )
-
-
-def _in_unit(value: Any, unit: Unit) -> Any:
-    """A count's value as a whole number (the table's column is of numbers)."""
-    return round(value) if unit == Unit.COUNT and value is not None else value
 
 
 def pacing_table(reading: Reading) -> Table:
@@ -205,8 +197,7 @@ def pacing_table(reading: Reading) -> Table:
         for r in reading.pacing()
         if r["period_start"] <= reading.period.end and r["period_end"] >= reading.period.start
     ]
-    units = {reading.unit(r["metric"]) if r["metric"] in reading.cat.metrics else Unit.NUMBER for r in rows}
-    unit = units.pop() if len(units) == 1 else Unit.NUMBER  # one column, one unit
+    unit = reading.common_unit({r["metric"] for r in rows})
     return Table(
         title="Target pacing",
         columns=(

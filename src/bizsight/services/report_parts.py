@@ -73,6 +73,11 @@ class Reading:
     def unit(self, metric: str) -> Unit:
         return Unit(self.cat.metrics[metric].unit.value)
 
+    def common_unit(self, metrics: set[str]) -> Unit:
+        """The one unit of ``metrics`` (a table column has one), else plain numbers."""
+        units = {self.unit(m) if m in self.cat.metrics else Unit.NUMBER for m in metrics}
+        return units.pop() if len(units) == 1 else Unit.NUMBER
+
     def label(self, metric: str) -> str:
         return self.cat.metrics[metric].label or metric
 
