@@ -25,7 +25,7 @@ def test_a_restricted_viewers_report_holds_only_their_rows(api: Api) -> None:
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"] == XLSX
     assert answer.headers["content-disposition"].startswith('attachment; filename="executive-')
-    regions = sheet(answer.content, "Regions by revenue")
+    regions = sheet(answer.content, "Regions by change")
     assert [row[0] for row in regions[1:]] == [RESTRICTED_REGION]
     with api.client.app.state.bizsight.warehouse.cursor() as wh:  # type: ignore[attr-defined]
         period = report_period(wh)
@@ -39,7 +39,7 @@ def test_a_restricted_viewers_report_holds_only_their_rows(api: Api) -> None:
     kpis = {row[0]: row[1] for row in sheet(answer.content, "KPIs")[1:]}
     assert kpis["Revenue"] == float(revenue)
     everyone = api.client.post("/api/v1/reports/render", json=body, headers=api.auth("vic"))
-    assert len(sheet(everyone.content, "Regions by revenue")) > 2
+    assert len(sheet(everyone.content, "Regions by change")) > 2
 
 
 def test_the_servers_own_cli_token_is_the_unrestricted_owner(api: Api) -> None:

@@ -90,7 +90,7 @@ def test_xlsx_cells_are_the_metrics_layers_numbers(small_demo: Project, tmp_path
         assert cells[label] == float(value), label
     from openpyxl import load_workbook
 
-    regions = list(load_workbook(out, read_only=True)["Regions by revenue"].iter_rows(values_only=True))
+    regions = list(load_workbook(out, read_only=True)["Regions by change"].iter_rows(values_only=True))
     query = Query(metrics=("revenue",), dimensions=("region",), start=SEPTEMBER[0], end=SEPTEMBER[1])
     by_region = {r["region"]: r["revenue"] for r in run_query(small_demo, query).table.to_pylist()}
     assert {row[0]: row[1] for row in regions[1:]} == {k: float(v) for k, v in by_region.items()}

@@ -104,20 +104,22 @@ def test_executive_kpis_equal_the_metrics_layer(demo: Project, wh: Warehouse) ->
     revenue = cards(doc)["Revenue"]
     target = next(c for c in revenue.comparisons if c.label == "vs target")
     assert target.value is not None and target.value > 0  # the demo's monthly revenue targets tile September
+    changes = [row[3] for row in table(doc, "Categories by change").rows if row[3] is not None]
+    assert changes == sorted(changes, reverse=True)  # best first, worst last
     retention = cards(doc)[cat.metrics["customer_retention_rate"].label]
     assert retention.comparisons[0].significant is None  # a rate of customers: no test is claimed
 
 
 def test_a_reader_restricted_to_one_region_gets_only_its_rows(demo: Project, wh: Warehouse) -> None:
     doc = build_report(demo, wh, ReportRequest(template="executive", principal=EUROPE))
-    regions = table(doc, "Regions by revenue")
+    regions = table(doc, "Regions by change")
     assert [row[0] for row in regions.rows] == ["Europe"]
     europe = Filter(dimension="region", values=("Europe",))
     revenue = metric(demo, "revenue", SEPTEMBER, europe)
     assert cards(doc)["Revenue"].value == revenue
     assert regions.rows[0][1] == revenue
     assert revenue < metric(demo, "revenue", SEPTEMBER)
-    assert sum(row[1] for row in table(doc, "Categories by revenue").rows) == revenue
+    assert sum(row[1] for row in table(doc, "Categories by change").rows) == revenue
     titles = [s.title for s in doc.sections]
     assert "Target pacing" not in titles  # targets are the whole business's
     assert all(row[2] == "region=Europe" for row in table(doc, "Anomalies in the period").rows)

@@ -50,8 +50,8 @@ def executive(project: Project, wh: Warehouse, request: ReportRequest) -> Docume
     """The Executive summary report (docs/reports.md, "Templates")."""
     reading = Reading.of(project, wh, request)
     cards = tuple(reading.kpi(metric) for metric in HEADLINE)
-    categories = reading.by("category", "revenue", "orders", title="Categories by revenue")
-    regions = reading.by("region", "revenue", "orders", title="Regions by revenue")
+    categories = reading.by("category", "revenue", "orders", title="Categories by change", by_change=True)
+    regions = reading.by("region", "revenue", "orders", title="Regions by change", by_change=True)
     churn = churn_table(reading)
     sections: list[Any] = [
         Kpis(title="Headline figures", cards=cards, note=TESTS_NOTE),

@@ -198,9 +198,18 @@ class Reading:
         """Every target with its pacing (marts.target_pacing), or none for a narrowed report."""
         return [] if self.restricted else self._pacing
 
-    def by(self, dimension: str, metric: str, *extra: str, title: str, top: int | None = None) -> Table:
+    def by(
+        self,
+        dimension: str,
+        metric: str,
+        *extra: str,
+        title: str,
+        top: int | None = None,
+        by_change: bool = False,
+    ) -> Table:
         """``metric`` by ``dimension`` this period against the previous one (and its change),
-        then ``extra`` metrics; biggest first."""
+        then ``extra`` metrics; biggest first, or with ``by_change`` the best change first and
+        the worst last (members new to the period after them)."""
         now = {r[dimension]: r for r in self.rows(metric, *extra, dimensions=(dimension,))}
         before = {
             r[dimension]: r[metric]
@@ -215,6 +224,8 @@ class Reading:
             rows.append(
                 (names.get(key, key), now[key][metric], previous, change, *(now[key][e] for e in extra))
             )
+        if by_change:
+            rows.sort(key=lambda row: (row[3] is None, -float(row[3] or 0)))
         columns = (
             Column(key=dimension, label=self.cat.dimensions[dimension].label or dimension),
             Column(key=metric, label=self.label(metric), unit=self.unit(metric)),
