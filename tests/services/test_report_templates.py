@@ -257,3 +257,20 @@ def test_a_saved_dashboard_as_a_report(demo: Project, wh: Warehouse) -> None:
             )
     finally:
         store.close()
+
+
+def test_what_a_restriction_cannot_filter_is_withheld_not_shown_whole(demo: Project, wh: Warehouse) -> None:
+    books = Principal(
+        user_id=8,
+        username="bo",
+        role=Role.VIEWER,
+        restrictions=(Filter(dimension="category", op="in", values=("Books",)),),
+    )
+    doc = build_report(demo, wh, ReportRequest(template="executive", principal=books))
+    only_books = Filter(dimension="category", values=("Books",))
+    assert cards(doc)["Revenue"].value == metric(demo, "revenue", SEPTEMBER, only_books)
+    assert cards(doc)["New customers"].value is None  # customers have no one category
+    assert cards(doc)["New customers"].comparisons == ()
+    segments = table(doc, "RFM segments")
+    assert [c.key for c in segments.columns] == ["withheld"]
+    assert "restricted by category" in str(segments.rows[0][0])

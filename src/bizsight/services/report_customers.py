@@ -7,11 +7,14 @@ The ``customers`` template (Customer health) is here; the executive summary borr
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from sqlglot import exp
 
 from bizsight.analytics.rfm import migration_query
+from bizsight.errors import AccessDeniedError
 from bizsight.metrics.periods import months_apart
 from bizsight.presentation import Unit
 from bizsight.reports import Column, Document, Finding, Findings, Kpis, Table
@@ -29,6 +32,24 @@ COHORT_MONTHS = 6  # months after the first shown per cohort
 COHORTS = 12  # the latest cohorts
 
 
+def withheld(title: str) -> Callable[[Callable[[Reading], Table]], Callable[[Reading], Table]]:
+    """A customer table a reader's restrictions cannot be applied to (restricted by product
+    category, say: a customer buys in many) says so instead of failing the whole report."""
+
+    def wrap(make: Callable[[Reading], Table]) -> Callable[[Reading], Table]:
+        @functools.wraps(make)
+        def guarded(reading: Reading) -> Table:
+            try:
+                return make(reading)
+            except AccessDeniedError as err:
+                why = Column(key="withheld", label="Withheld")
+                return Table(title=title, columns=(why,), rows=((str(err),),))
+
+        return guarded
+
+    return wrap
+
+
 def _visible_ids(reading: Reading) -> exp.Select | None:
     """The ids of the customers the reader may see (None: all)."""
     rows = customer_rows(reading.request.principal, reading.cat, CUSTOMER_MODEL, reading.period.last)
@@ -37,6 +58,7 @@ def _visible_ids(reading: Reading) -> exp.Select | None:
     return exp.select(col("customer_id", "v")).from_(exp.alias_(exp.Subquery(this=rows), ident("v")))
 
 
+@withheld("RFM segments")
 def segments_table(reading: Reading) -> Table:
     """RFM segments at the last refresh: customers, their revenue and average predicted CLV."""
     found = customer_views.segments(
@@ -54,6 +76,7 @@ def segments_table(reading: Reading) -> Table:
     )
 
 
+@withheld("Segment movement")
 def movement_table(reading: Reading) -> Table:
     """Customers by their RFM segment at the end of the previous period and at the period's end
     (the project's RFM rules, worked out at both dates), the moves of ten customers or more first."""
@@ -78,6 +101,7 @@ def movement_table(reading: Reading) -> Table:
     )
 
 
+@withheld("Churn risk")
 def churn_table(reading: Reading) -> Table:
     """Customers and revenue at risk by churn risk band (marts.churn_scores, the last refresh)."""
     rows: tuple[tuple[Any, ...], ...] = ()
@@ -118,6 +142,7 @@ def churn_finding(churn: Table) -> Finding | None:
     )
 
 
+@withheld("Cohort retention")
 def cohorts_table(reading: Reading) -> Table:
     """Retention of the latest monthly cohorts up to the period's end: the share of each
     cohort's first-month customers active n months later."""
@@ -174,7 +199,10 @@ def customer_health(project: Project, wh: Warehouse, request: ReportRequest) -> 
             "average_clv",
         )
     )
-    clv = clv_distribution(project, wh, request.principal)
+    try:
+        clv = clv_distribution(project, wh, request.principal)
+    except AccessDeniedError:
+        clv = {"customers": 0, "mean": None, "median": None}
     churn = churn_table(reading)
     segments = segments_table(reading)
     findings = [

@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Any
 
 from bizsight.analytics.significance import POISSON, WELCH, ChangeTest, poisson_rates_test, welch_test
-from bizsight.errors import BizsightError
+from bizsight.errors import AccessDeniedError, BizsightError
 from bizsight.metrics.definitions import Aggregate, Catalogue
 from bizsight.metrics.periods import add_months
 from bizsight.metrics.query import Filter, Grain, Query
@@ -107,7 +107,11 @@ class Reading:
 
     def kpi(self, metric: str, *, title: str | None = None, target: bool = True) -> Kpi:
         """A card: the metric over the period against the previous period (with its test), the
-        same dates a year earlier and, when one covers the period, the target."""
+        same dates a year earlier and, when one covers the period, the target. A metric the
+        reader's restrictions cannot filter (new customers by category, say) is withheld: no
+        value, never an unfiltered one."""
+        if not self.visible(metric):
+            return Kpi(label=title or self.label(metric), value=None, unit=self.unit(metric))
         current = self.value(metric)
         previous = self.value(metric, self.period.previous)
         tested = self.change_test(metric, current, previous)
@@ -236,7 +240,9 @@ class Reading:
         return Table(title=title, columns=columns, rows=tuple(rows))
 
     def monthly(self, *metrics: str, title: str, months: int = 12, style: str = "line") -> Chart:
-        """``metrics`` (of one unit) by month over the ``months`` up to the period's end."""
+        """``metrics`` (of one unit) by month over the ``months`` up to the period's end; those
+        the reader's restrictions cannot filter are left out."""
+        metrics = tuple(m for m in metrics if self.visible(m)) or metrics[:1]
         start = max(add_months(self.period.end.replace(day=1), 1 - months), self.period.first.replace(day=1))
         found = {
             r["period"]: r for r in self.rows(*metrics, grain=Grain.MONTH, span=(start, self.period.end))
@@ -249,6 +255,14 @@ class Reading:
             x=x,
             series=tuple(Series(label=self.label(m), values=tuple(found[p][m] for p in x)) for m in metrics),
         )
+
+    def visible(self, metric: str) -> bool:
+        """Whether the reader's restrictions can be applied to ``metric`` (else it is withheld)."""
+        try:
+            scoped_query(self.request.principal, Query(metrics=(metric,)), self.cat)
+        except AccessDeniedError:
+            return False
+        return True
 
     def member(self) -> tuple[str, tuple[Any, ...]] | None:
         """The one dimension and its values the report is narrowed to, when it is narrowed by
