@@ -91,6 +91,7 @@ CALLS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("POST", "/api/v1/privacy/erase"): ("/api/v1/privacy/erase", {"customers": []}),  # refused: nobody named
     ("GET", "/api/v1/privacy/erasures"): ("/api/v1/privacy/erasures", None),
     ("PUT", "/api/v1/roles/{role}/pii"): ("/api/v1/roles/viewer/pii", {"pii": "maybe"}),
+    ("POST", "/api/v1/reports/render"): ("/api/v1/reports/render", {"template": "sales", "format": "csv"}),
     ("GET", "/healthz"): ("/healthz", None),
     ("GET", "/metrics"): ("/metrics", None),
 }

@@ -6,7 +6,7 @@ with exit code 2; never as a traceback. Commands live in one module per area; ea
 itself on :data:`bizsight.cli.shell.app`.
 """
 
-from bizsight.cli import analyze, backup, data, explore, jobs, privacy, schedule, serve, trends, users
+from bizsight.cli import analyze, backup, data, explore, jobs, privacy, report, schedule, serve, trends, users
 from bizsight.cli import forecast as forecasting
 from bizsight.cli.shell import app
 
@@ -21,6 +21,7 @@ _COMMAND_MODULES = (
     jobs,
     backup,
     schedule,
+    report,
     serve,
     users,
     privacy,

@@ -81,6 +81,20 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def file_size(n: Any) -> str:
+    """A file's size for people.
+
+    >>> file_size(512), file_size(48_000), file_size(3 * 1024**3)
+    ('512 bytes', '46.9 KB', '3.0 GB')
+    """
+    size = float(n)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1024
+    return f"{size:,.1f} GB"  # pragma: no cover - the loop returns
+
+
 def print_json(data: Any) -> None:
     stdout().write(json.dumps(data, indent=2, default=str) + "\n")
 

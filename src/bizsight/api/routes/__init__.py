@@ -17,6 +17,7 @@ from bizsight.api.routes import (
     jobs,
     local,
     privacy,
+    report_render,
     schedules,
     system,
     users,
@@ -37,5 +38,6 @@ API_ROUTERS = (
     local.router,
     schedules.router,
     privacy.router,
+    report_render.router,
 )
 ROOT_ROUTERS = (system.router,)
