@@ -63,7 +63,7 @@ class BackupList(Answer):
     backups: list[BackupFile]
 
 
-ScheduleKind = Literal["refresh", "watch", "backup"]
+ScheduleKind = Literal["refresh", "watch", "backup", "alerts"]
 
 
 class NewSchedule(_Strict):

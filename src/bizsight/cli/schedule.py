@@ -47,7 +47,7 @@ def add(
         str,
         typer.Option(
             "--kind",
-            help="refresh, watch or backup. refresh: rebuild core and marts; watch: load new files "
+            help="refresh, watch, backup or alerts. refresh: rebuild core and marts; watch: load new files "
             "from --folder, then refresh; backup: back up the project, keeping the newest --keep.",
         ),
     ],

@@ -23,6 +23,7 @@ SCHEDULE_KINDS = {  # schedule kind → what its job does
     "refresh": "rebuild core, marts and scores",
     "watch": "load new or changed files from a folder, then refresh",
     "backup": "back up the project, keeping the newest N backups",
+    "alerts": "check the alert rules and deliver what they decide",
 }
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 DEFAULT_KEEP = 7
@@ -34,6 +35,8 @@ def job_for(kind: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
     >>> job_for("backup", {})
     ('backup', {'keep': 7})
+    >>> job_for("alerts", {"rule": "low revenue"})
+    ('alerts', {'rule': 'low revenue'})
     """
     if kind == "watch":
         return "watch", {
@@ -42,6 +45,8 @@ def job_for(kind: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         }
     if kind == "backup":
         return "backup", {"keep": params.get("keep", DEFAULT_KEEP)}
+    if kind == "alerts" and params.get("rule"):  # a rule's own schedule checks only that rule
+        return "alerts", {"rule": params["rule"]}
     return kind, {}
 
 
