@@ -121,7 +121,11 @@ def test_a_kill_between_the_event_and_the_send_is_finished_once(
     assert (summary["sent"], summary["failed"]) == (0, 1)
     with store.session() as s:
         row = s.query(Delivery).one()
-        assert (row.status, row.attempts, row.idempotency_key.startswith("alert-event-")) == ("failed", 3, True)
+        assert (row.status, row.attempts, row.idempotency_key.startswith("alert-event-")) == (
+            "failed",
+            3,
+            True,
+        )
         row.status = "pending"  # as a process killed after the commit and before the send leaves it
     done = deliveries.finish_pending(shop, store)
     assert [d["status"] for d in done] == ["sent"]
@@ -130,7 +134,9 @@ def test_a_kill_between_the_event_and_the_send_is_finished_once(
     assert receiver.accepted[0].headers["Idempotency-Key"] == row.idempotency_key
 
 
-def test_rules_are_validated_named_once_and_listed_with_their_errors(shop: Project, store: MetadataStore) -> None:
+def test_rules_are_validated_named_once_and_listed_with_their_errors(
+    shop: Project, store: MetadataStore
+) -> None:
     with pytest.raises(BizsightError, match="unknown metric 'revenu' \\(did you mean 'revenue'\\?\\)"):
         alerts.add_rule(shop, store, low_revenue(metric="revenu"), recipients=["ops"])
     with pytest.raises(InvalidArgumentError, match="no channel 'opz' \\(did you mean 'ops'\\?\\)"):
@@ -154,7 +160,9 @@ def test_rules_are_validated_named_once_and_listed_with_their_errors(shop: Proje
     assert "unknown metric 'big_orders'" in summary["errors"]["gone metric"]
     assert listed["gone metric"]["status"] == "ok"
     assert "unknown metric 'big_orders'" in listed["gone metric"]["error"]
-    with pytest.raises(NotFoundError, match="no alert named 'low revenu' \\(did you mean 'low revenue'\\?\\)"):
+    with pytest.raises(
+        NotFoundError, match="no alert named 'low revenu' \\(did you mean 'low revenue'\\?\\)"
+    ):
         alerts.get_rule(store, "low revenu")
     removed = alerts.remove_rule(store, "low revenue")
     assert removed["name"] == "low revenue"

@@ -6,13 +6,13 @@ with exit code 2; never as a traceback. Commands live in one module per area; ea
 itself on :data:`bizsight.cli.shell.app`.
 """
 
-from bizsight.cli import analyze, backup, data, explore, jobs, schedule, serve, trends, users
+from bizsight.cli import alerts, analyze, backup, data, explore, jobs, schedule, serve, trends, users
 from bizsight.cli import forecast as forecasting
 from bizsight.cli.shell import app
 
 __all__ = ["app", "main"]
 # importing a module registers its commands
-_COMMAND_MODULES = (data, explore, analyze, trends, forecasting, jobs, backup, schedule, serve, users)
+_COMMAND_MODULES = (data, explore, analyze, trends, forecasting, jobs, backup, schedule, serve, users, alerts)
 
 
 def main() -> None:

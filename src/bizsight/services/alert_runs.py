@@ -34,7 +34,7 @@ from bizsight.delivery import Message, send_with_retries
 from bizsight.errors import BizsightError, ConfigError
 from bizsight.services import deliveries
 from bizsight.services.alert_checks import AlertRun, Check, evaluate
-from bizsight.services.alerts import LAST_CHECK, find, keep_state, state_of
+from bizsight.services.alerts import find, keep_state, state_of
 from bizsight.services.deliveries import Recipient, message_source
 from bizsight.services.project import Project
 from bizsight.warehouse.connection import Warehouse
@@ -79,9 +79,7 @@ def monitor_link(project: Project) -> str | None:
 
 def alert_message(project: Project, rule: AlertRule, event: AlertEvent) -> Message:
     """The message of an alert event, the same whether sent at once or after a restart."""
-    return Message(
-        subject(rule.name, event.severity, event.kind), event.detail, link=monitor_link(project)
-    )
+    return Message(subject(rule.name, event.severity, event.kind), event.detail, link=monitor_link(project))
 
 
 @message_source("alert")
@@ -93,12 +91,16 @@ def _rebuild(project: Project, s: OrmSession, row: Delivery) -> Message:
     return alert_message(project, rule, event)
 
 
-def _loaded(store: MetadataStore, names: Sequence[str] | None) -> list[tuple[str, dict[str, Any], AlertState]]:
+def _loaded(
+    store: MetadataStore, names: Sequence[str] | None
+) -> list[tuple[str, dict[str, Any], AlertState]]:
     with store.session() as s:
         if names is not None:
             rows = [find(s, n) for n in names]
         else:
-            rows = list(s.scalars(select(AlertRule).where(AlertRule.enabled.is_(True)).order_by(AlertRule.name)))
+            rows = list(
+                s.scalars(select(AlertRule).where(AlertRule.enabled.is_(True)).order_by(AlertRule.name))
+            )
         return [(r.name, dict(r.definition), state_of(r)) for r in rows]
 
 
@@ -157,12 +159,14 @@ def check_alerts(
                 summary.notifications.append({"rule": note.rule, "kind": note.kind, "channel": note.channel})
         for name, error in errors.items():
             row = find(s, name)
-            keep_state(row, state_of(row), {"at": now.isoformat(), "value": None, "detail": None, "error": error})
+            keep_state(
+                row, state_of(row), {"at": now.isoformat(), "value": None, "detail": None, "error": error}
+            )
     for n, delivery_id in enumerate(intended, 1):
         with store.session() as s:
-            row = s.get(Delivery, delivery_id)
-            assert row is not None
-            message = _rebuild(project, s, row)
+            delivery = s.get(Delivery, delivery_id)
+            assert delivery is not None
+            message = _rebuild(project, s, delivery)
         outcome = deliveries.send(project, store, delivery_id, message, sleep=sleep)
         summary.sent += outcome["status"] == "sent"
         summary.failed += outcome["status"] == "failed"
@@ -280,5 +284,3 @@ def has_rules(store: MetadataStore) -> bool:
     with store.session() as s:
         return s.scalar(select(AlertRule.id).where(AlertRule.enabled.is_(True)).limit(1)) is not None
 
-
-__all__ = ["LAST_CHECK", "CheckSummary", "alert_message", "check_alerts", "has_rules", "dry_run"]

@@ -30,7 +30,7 @@ from bizsight.app.store import MetadataStore
 from bizsight.errors import InvalidArgumentError, NotFoundError, did_you_mean
 from bizsight.services import deliveries
 from bizsight.services.project import Project
-from bizsight.services.query import catalogue
+from bizsight.services.query import catalogue, parse_where
 from bizsight.services.schedule_timing import naive_utc, next_run, parse_when, zone
 
 LAST_CHECK = "last_check"  # the key of alert_rules.state holding the last check (not AlertState's)
@@ -46,6 +46,76 @@ def validate(project: Project, definition: Mapping[str, Any]) -> Rule:
     bizsight.errors.ConfigError: alert 'low': metric: unknown metric 'revenu' (did you mean 'revenue'?)
     """
     return parse_rule(definition, catalogue(project))
+
+
+def definition_from(
+    name: str,
+    metric: str,
+    *,
+    below: float | None = None,
+    above: float | None = None,
+    change_below: float | None = None,
+    change_above: float | None = None,
+    compare: str | None = None,
+    anomaly: bool = False,
+    min_severity: str | None = None,
+    pacing_behind: bool = False,
+    probability: float | None = None,
+    where: Iterable[str] = (),
+    **common: Any,
+) -> dict[str, Any]:
+    """A rule's definition from the command line's options: exactly one of ``below``/``above``
+    (threshold), ``change_below``/``change_above`` (change), ``anomaly`` or ``pacing_behind``;
+    ``where`` as ``DIM=VALUE`` (``DIM=A,B`` for any of them); ``common`` (window, severity,
+    cooldown, escalate_after) when given.
+
+    >>> definition_from("low", "revenue", below=1000, where=["region=Europe"], cooldown="12h")
+    {'name': 'low', 'kind': 'threshold', 'metric': 'revenue', 'direction': 'below', 'value': 1000, 'filters': {'region': ['Europe']}, 'cooldown': '12h'}
+    """
+    kinds: list[dict[str, Any]] = []
+    for direction, value in (("below", below), ("above", above)):
+        if value is not None:
+            kinds.append({"kind": "threshold", "direction": direction, "value": value})
+    for direction, value in (("below", change_below), ("above", change_above)):
+        if value is not None:
+            kinds.append({"kind": "change", "direction": direction, "value": value})
+    if anomaly:
+        kinds.append({"kind": "anomaly"})
+    if pacing_behind:
+        kinds.append({"kind": "pacing"})
+    if len(kinds) != 1:
+        raise InvalidArgumentError(
+            "say what to watch with exactly one of --below, --above, --change-below, --change-above, "
+            "--anomaly or --pacing-behind"
+        )
+    (shape,) = kinds
+    extra = {
+        "compare": compare if shape["kind"] == "change" else None,
+        "min_severity": min_severity if shape["kind"] == "anomaly" else None,
+        "probability_below": probability if shape["kind"] == "pacing" else None,
+    }
+    misplaced = [
+        option
+        for option, value, kind in (
+            ("--compare", compare, "change"),
+            ("--min-severity", min_severity, "anomaly"),
+            ("--probability", probability, "pacing"),
+        )
+        if value is not None and shape["kind"] != kind
+    ]
+    if misplaced:
+        raise InvalidArgumentError(f"{misplaced[0]} does not apply to a {shape['kind']} rule")
+    filters: dict[str, list[str]] = {}
+    for text in where:
+        found = parse_where(text)
+        if found.op not in ("=", "in"):
+            raise InvalidArgumentError(f"alert filter '{text}': write DIMENSION=VALUE (or DIMENSION=A,B)")
+        filters.setdefault(found.dimension, []).extend(str(v) for v in found.values)
+    definition = {"name": name, "kind": shape.pop("kind"), "metric": metric, **shape}
+    definition |= {k: v for k, v in extra.items() if v is not None}
+    if filters:
+        definition["filters"] = filters
+    return definition | {k: v for k, v in common.items() if v is not None}
 
 
 def state_of(row: AlertRule) -> AlertState:
@@ -286,12 +356,23 @@ def rule_view(s: OrmSession, row: AlertRule, *, shared: dt.datetime | None = Non
         "acknowledged_by": state.acknowledged_by,
         "escalated": state.escalated,
         "last_value": check.get("value"),
+        "value_unit": value_unit(str(definition.get("kind"))),
         "last_detail": check.get("detail"),
         "last_checked": check.get("at"),
         "error": check.get("error"),
         "schedule": own.cron if own else None,
         "next_check": _utc(min(times)) if times and row.enabled else None,
     }
+
+
+def value_unit(kind: str) -> str | None:
+    """How a rule's observed value reads: None for the metric's own unit (threshold), ``percent``
+    for a change or a pacing probability, ``number`` for an anomaly's score.
+
+    >>> value_unit("threshold"), value_unit("change"), value_unit("anomaly")
+    (None, 'percent', 'number')
+    """
+    return {"threshold": None, "change": "percent", "pacing": "percent"}.get(kind, "number")
 
 
 def _next_shared_check(s: OrmSession) -> dt.datetime | None:
