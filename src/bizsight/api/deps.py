@@ -111,6 +111,9 @@ LoadUser = Annotated[Principal, Depends(Guard(Permission.DATA_LOAD))]
 JobsUser = Annotated[Principal, Depends(Guard(Permission.JOBS))]
 ScheduleUser = Annotated[Principal, Depends(Guard(Permission.SCHEDULES))]
 BackupUser = Annotated[Principal, Depends(Guard(Permission.BACKUPS))]
+AlertReader = Annotated[Principal, Depends(Guard(Permission.ALERTS_READ))]
+AlertAcknowledger = Annotated[Principal, Depends(Guard(Permission.ALERTS_ACK))]
+AlertManager = Annotated[Principal, Depends(Guard(Permission.ALERTS_MANAGE))]
 
 __all__ = [
     "SESSION_COOKIE",

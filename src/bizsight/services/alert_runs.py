@@ -283,4 +283,3 @@ def has_rules(store: MetadataStore) -> bool:
     """Whether any rule is enabled (a refresh then queues a check)."""
     with store.session() as s:
         return s.scalar(select(AlertRule.id).where(AlertRule.enabled.is_(True)).limit(1)) is not None
-

@@ -7,6 +7,7 @@ matrix test then covers them once they are listed in its table of calls.
 """
 
 from bizsight.api.routes import (
+    alerts,
     auth,
     catalogue,
     customers,
@@ -35,5 +36,6 @@ API_ROUTERS = (
     jobs.router,
     local.router,
     schedules.router,
+    alerts.router,
 )
 ROOT_ROUTERS = (system.router,)
