@@ -14,6 +14,8 @@ from tests.delivery.delivery_support import Receiver
 from tests.helpers import run_cli
 from tests.test_cli import assert_one_line_error
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def shop(tmp_path: Path, receiver: Receiver) -> Project:
