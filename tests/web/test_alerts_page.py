@@ -5,14 +5,13 @@ reads its history, and the editor removes it."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
 
 from bizsight.services.users import add_user, open_store
 from tests.alerts.alert_support import recent_shop, settings
-from tests.delivery.delivery_support import Receiver
+from tests.delivery.delivery_support import Receiver, receiving
 from tests.helpers import run_cli
 from tests.web.conftest import PASSWORD, Site, _chromium, browsing, screenshots
 
@@ -21,12 +20,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def hook() -> Iterator[Receiver]:
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with receiving() as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -167,4 +167,6 @@ def _detail(params: dict[str, Any]) -> str:
         return f"\n{params['folder']}"
     if "keep" in params:
         return f"\nkeep {params['keep']}"
+    if "rule" in params:
+        return f"\nalert {params['rule']}"
     return ""

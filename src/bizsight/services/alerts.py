@@ -31,8 +31,9 @@ from bizsight.errors import InvalidArgumentError, NotFoundError, did_you_mean
 from bizsight.services import deliveries
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue, parse_where
-from bizsight.services.schedule_timing import naive_utc, next_run, parse_when, zone
+from bizsight.services.schedules import create_schedule
 
+MAX_NAME = 100  # alert_rules.name
 LAST_CHECK = "last_check"  # the key of alert_rules.state holding the last check (not AlertState's)
 
 
@@ -147,6 +148,8 @@ def add_rule(
     """Store a new rule; its view. With ``cron`` (a cron expression or a preset such as
     ``every 15 minutes``), the rule also gets a schedule of its own that checks it."""
     rule = validate(project, definition)
+    if len(rule.name) > MAX_NAME:
+        raise InvalidArgumentError(f"alert name '{rule.name[:40]}...': at most {MAX_NAME} characters")
     primary = [r.as_dict() for r in deliveries.recipients(project, recipients)]
     second = [r.as_dict() for r in deliveries.recipients(project, escalation)]
     if not primary:
@@ -180,23 +183,12 @@ def _own_schedule(
     s: OrmSession, project: Project, row: AlertRule, cron: str, actor: str | None, now: dt.datetime | None
 ) -> int:
     """A schedule of kind ``alerts`` that checks only this rule."""
-    where = zone(project.settings.timezone)
-    expression = parse_when(cron)
-    first = next_run(expression, where, now or dt.datetime.now(dt.UTC))
-    schedule = Schedule(
-        name=f"alert-{row.id}",
-        kind="alerts",
-        cron=expression,
-        timezone=where.key,
-        params={"rule": row.name},
-        state={},
-        enabled=True,
-        created_by=actor,
-        next_run_at=naive_utc(first),
+    params = {"rule": row.name}
+    zone = project.settings.timezone
+    made = create_schedule(
+        s, f"alert-{row.id}", "alerts", cron, timezone=zone, params=params, created_by=actor, now=now
     )
-    s.add(schedule)
-    s.flush()
-    return schedule.id
+    return made.id
 
 
 def find(s: OrmSession, name: str) -> AlertRule:
@@ -304,7 +296,7 @@ def history(store: MetadataStore, name: str, *, limit: int = 100) -> list[dict[s
             select(Delivery).where(Delivery.alert_event_id.in_(ids)).order_by(Delivery.id)
         ):
             assert delivery.alert_event_id is not None
-            sent.setdefault(delivery.alert_event_id, []).append(_delivery_view(delivery))
+            sent.setdefault(delivery.alert_event_id, []).append(deliveries.view(delivery))
         return [event_view(e, sent.get(e.id, [])) for e in events]
 
 
@@ -319,18 +311,6 @@ def event_view(event: AlertEvent, sent: list[dict[str, Any]]) -> dict[str, Any]:
         "detail": event.detail,
         "actor": event.actor,
         "deliveries": sent,
-    }
-
-
-def _delivery_view(row: Delivery) -> dict[str, Any]:
-    """A delivery as an alert's history shows it (a channel's name, never its settings)."""
-    return {
-        "channel": row.channel,
-        "recipient": row.recipient,
-        "status": row.status,
-        "attempts": row.attempts,
-        "last_error": row.last_error,
-        "sent_at": _utc(row.sent_at),
     }
 
 

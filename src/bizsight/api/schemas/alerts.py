@@ -85,12 +85,21 @@ class AlertList(Answer):
 
 
 class AlertDeliveryOut(Answer):
-    channel: str
+    """One copy of a notification to one recipient: the delivery log's row."""
+
+    id: int
+    idempotency_key: str = Field(description="alert-event-<event>:<channel>:<recipient>")
+    source: Literal["alert", "report"]
+    report_run_id: int | None
+    alert_event_id: int | None
+    channel: str = Field(description="a channel's name in bizsight.yml (never its settings)")
     recipient: str
+    subject: str
     status: Literal["pending", "sent", "failed"]
     attempts: int
     last_error: str | None
-    sent_at: str | None
+    created_at: UtcTimestamp
+    sent_at: UtcTimestamp | None
 
 
 class AlertEventOut(Answer):
