@@ -190,3 +190,18 @@ def test_a_dry_run_stores_and_sends_nothing_unless_asked_to_send_a_test(
     assert alerts.history(store, "low revenue") == []
     with store.session() as s:
         assert s.query(Delivery).count() == 0
+
+
+def test_a_refresh_is_followed_by_a_check_only_when_there_are_rules(shop: Project, store: MetadataStore) -> None:
+    from bizsight.services.jobs import follow_ups
+    from bizsight.services.watch import WatchSummary
+
+    assert follow_ups(shop, store, "refresh", None) == []  # no rules: no job for nothing
+    alerts.add_rule(shop, store, low_revenue(), recipients=["ops"])
+    assert follow_ups(shop, store, "refresh", None) == [("alerts", {})]
+    assert follow_ups(shop, None, "refresh", None) == [("alerts", {})]  # the CLI, without a server
+    assert follow_ups(shop, store, "watch", WatchSummary("inbox", refreshed=True)) == [("alerts", {})]
+    assert follow_ups(shop, store, "watch", WatchSummary("inbox")) == []  # nothing new was loaded
+    assert follow_ups(shop, store, "backup", {}) == []
+    alerts.set_enabled(store, "low revenue", False)
+    assert follow_ups(shop, store, "refresh", None) == []

@@ -86,6 +86,9 @@ def after_job(hook: FollowUp) -> FollowUp:
 def follow_ups(
     project: Project, store: MetadataStore | None, name: str, result: Any
 ) -> list[tuple[str, dict[str, Any]]]:
+    """The jobs to queue after job ``name`` succeeded with ``result``."""
+    from bizsight.services import job_kinds  # noqa: F401  (registers the built-in follow-ups)
+
     return [job for hook in FOLLOW_UPS for job in hook(project, store, name, result)]
 
 
