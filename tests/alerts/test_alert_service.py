@@ -192,7 +192,9 @@ def test_a_dry_run_stores_and_sends_nothing_unless_asked_to_send_a_test(
         assert s.query(Delivery).count() == 0
 
 
-def test_a_refresh_is_followed_by_a_check_only_when_there_are_rules(shop: Project, store: MetadataStore) -> None:
+def test_a_refresh_is_followed_by_a_check_only_when_there_are_rules(
+    shop: Project, store: MetadataStore
+) -> None:
     from bizsight.services.jobs import follow_ups
     from bizsight.services.watch import WatchSummary
 
