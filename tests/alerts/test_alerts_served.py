@@ -59,6 +59,11 @@ def test_a_refresh_in_the_server_triggers_the_alert_once(tmp_path: Path, receive
         assert (rule["status"], rule["last_value"]) == ("triggered", 30.0)
         acked = run_cli("alerts", "ack", "low revenue", "--project", str(project.root))
         assert acked.returncode == 0, acked.stderr
+        added = run_cli("alerts", "add", "falling", "--metric", "orders", "--change-below", "-0.2",
+                        "--where", "region=Europe", "--to", "ops", "--project", str(project.root))  # fmt: skip
+        assert added.returncode == 0 and "sent to the bizsight server" in added.stderr, added.stderr
+        tested = run_cli("alerts", "test", "falling", "--project", str(project.root))
+        assert tested.returncode == 0 and "Alert 'falling' (ok) sees:" in tested.stdout, tested.stderr
         store = open_store(project)
         wait(lambda: _finished(store, "alerts") == 2)
     assert subjects(receiver) == ["[HIGH] low revenue — triggered"]  # one, though checked twice
