@@ -212,6 +212,10 @@ def call_everything(call: Callable[..., httpx.Response], user: str, upload: Path
     token = call("POST", f"{v1}/tokens", json={"name": "contract", "days": 1}).json()["id"]
     call("DELETE", f"{v1}/tokens/{token}", template=f"{v1}/tokens/{{token_id}}")
     call("GET", f"{v1}/audit", params={"limit": 20})
+    # An alert that the check after the refresh below triggers (revenue is above 0).
+    rule = {"name": "contract", "kind": "threshold", "metric": "revenue", "window": "last_12_months",
+            "direction": "above", "value": 0}  # fmt: skip
+    call("POST", f"{v1}/alerts", json={"definition": rule, "recipients": ["ops"], "cron": "hourly"})
     # Jobs: the upload is a file already loaded, so loading it again changes nothing.
     with upload.open("rb") as handle:
         job = call("POST", f"{v1}/ingest", files=[("files", (upload.name, handle, "text/csv"))]).json()["id"]
@@ -232,6 +236,20 @@ def call_everything(call: Callable[..., httpx.Response], user: str, upload: Path
     call("GET", "/healthz")
     call("GET", "/metrics")
     call("POST", f"{v1}/auth/logout")
+
+
+def call_alerts(call: Callable[..., httpx.Response]) -> None:
+    """The alert of call_everything, triggered by the check after its refresh."""
+    v1, one = "/api/v1", "/api/v1/alerts/{name}"
+    listed = {a["name"]: a for a in call("GET", f"{v1}/alerts").json()["alerts"]}
+    assert listed["contract"]["status"] == "triggered"
+    call("GET", f"{v1}/alerts/contract", template=one)
+    call("POST", f"{v1}/alerts/contract/test", template=f"{one}/test", json={"send": False})
+    call("POST", f"{v1}/alerts/contract/ack", "vic", template=f"{one}/ack")
+    history = call("GET", f"{v1}/alerts/contract/history", template=f"{one}/history").json()["events"]
+    assert [e["kind"] for e in history] == ["acknowledged", "triggered"]
+    call("PATCH", f"{v1}/alerts/contract", template=one, json={"enabled": False})
+    call("DELETE", f"{v1}/alerts/contract", template=one)
 
 
 def keep_a_past_forecast(api: Api) -> None:
@@ -255,6 +273,7 @@ def test_real_answers_match_the_document(api: Api) -> None:
         call_everything(call, "eu", market)  # a viewer restricted to one region: the withheld variants
         call_everything(call, "root", market)
         finish_jobs(api)
+        call_alerts(call)
         call("GET", "/api/v1/backups")
         call("GET", "/api/v1/jobs")  # finished jobs, with their results
     finally:

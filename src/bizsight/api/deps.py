@@ -135,6 +135,9 @@ ScheduleUser = Annotated[Principal, Depends(Guard(Permission.SCHEDULES))]
 BackupUser = Annotated[Principal, Depends(Guard(Permission.BACKUPS))]
 PrivacyUser = Annotated[Principal, Depends(Guard(Permission.PRIVACY))]
 ReportUser = Annotated[Principal, Depends(LocalOrGuard(Permission.EXPORT, expensive=True))]
+AlertReader = Annotated[Principal, Depends(Guard(Permission.ALERTS_READ))]
+AlertAcknowledger = Annotated[Principal, Depends(Guard(Permission.ALERTS_ACK))]
+AlertManager = Annotated[Principal, Depends(Guard(Permission.ALERTS_MANAGE))]
 
 __all__ = [
     "SESSION_COOKIE",

@@ -6,7 +6,20 @@ with exit code 2; never as a traceback. Commands live in one module per area; ea
 itself on :data:`bizsight.cli.shell.app`.
 """
 
-from bizsight.cli import analyze, backup, data, explore, jobs, privacy, report, schedule, serve, trends, users
+from bizsight.cli import (
+    alerts,
+    analyze,
+    backup,
+    data,
+    explore,
+    jobs,
+    privacy,
+    report,
+    schedule,
+    serve,
+    trends,
+    users,
+)
 from bizsight.cli import forecast as forecasting
 from bizsight.cli.shell import app
 
@@ -25,6 +38,7 @@ _COMMAND_MODULES = (
     serve,
     users,
     privacy,
+    alerts,
 )
 
 

@@ -41,6 +41,7 @@ FORWARDED = frozenset(
         "trends",
         "backup",
         "jobs",
+        "alerts",
     }
 )
 LOCAL_COMMANDS_PATH = "/api/v1/local/commands"

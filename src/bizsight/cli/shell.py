@@ -16,6 +16,8 @@ from bizsight.errors import BizsightError
 from bizsight.terminal import stdout
 
 if TYPE_CHECKING:
+    from bizsight.app.store import MetadataStore
+    from bizsight.services.project import Project
     from bizsight.terminal import RichReporter
 
 app = typer.Typer(
@@ -103,6 +105,17 @@ class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+
+
+def project_store(project: Path) -> tuple[Project, MetadataStore]:
+    """The project in ``project`` and its metadata store (schedules, alerts, users)."""
+    from bizsight.services.project import Project
+    from bizsight.services.users import open_store
+
+    found = Project(project)
+    if not found.initialized:
+        fail(f"{project.resolve()} is not a bizsight project: run `bizsight init` first")
+    return found, run(lambda: open_store(found))
 
 
 def require_warehouse(project: Path) -> None:

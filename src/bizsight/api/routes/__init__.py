@@ -7,6 +7,7 @@ matrix test then covers them once they are listed in its table of calls.
 """
 
 from bizsight.api.routes import (
+    alerts,
     auth,
     catalogue,
     customers,
@@ -39,5 +40,6 @@ API_ROUTERS = (
     schedules.router,
     privacy.router,
     report_render.router,
+    alerts.router,
 )
 ROOT_ROUTERS = (system.router,)
