@@ -41,6 +41,7 @@ DOWNLOADS = {
     "GET /api/v1/reports/{report_id}/preview",
     "GET /api/v1/reports/runs/{run_id}/files/{name}",
     "POST /api/v1/local/commands",
+    "POST /api/v1/reports/render",
     "GET /metrics",
 }
 FASTAPI_OWN = {"ValidationError", "HTTPValidationError"}  # its 422 body, not ours
@@ -184,6 +185,7 @@ def call_everything(call: Callable[..., httpx.Response], user: str, upload: Path
         "share_roles": ["viewer"],
     }
     call("GET", f"{v1}/dashboards", user)
+    call("POST", f"{v1}/reports/render", user, json={"template": "executive", "format": "xlsx"})
     call("GET", f"{v1}/reports", user)
     call("GET", f"{v1}/reports/templates", user)
     call("GET", f"{v1}/deliveries", user)
@@ -216,6 +218,10 @@ def call_everything(call: Callable[..., httpx.Response], user: str, upload: Path
     token = call("POST", f"{v1}/tokens", json={"name": "contract", "days": 1}).json()["id"]
     call("DELETE", f"{v1}/tokens/{token}", template=f"{v1}/tokens/{{token_id}}")
     call("GET", f"{v1}/audit", params={"limit": 20})
+    # An alert that the check after the refresh below triggers (revenue is above 0).
+    rule = {"name": "contract", "kind": "threshold", "metric": "revenue", "window": "last_12_months",
+            "direction": "above", "value": 0}  # fmt: skip
+    call("POST", f"{v1}/alerts", json={"definition": rule, "recipients": ["ops"], "cron": "hourly"})
     # Jobs: the upload is a file already loaded, so loading it again changes nothing.
     with upload.open("rb") as handle:
         job = call("POST", f"{v1}/ingest", files=[("files", (upload.name, handle, "text/csv"))]).json()["id"]
@@ -261,6 +267,20 @@ def call_reports(call: Caller, dashboard: dict[str, Any]) -> None:
     call("DELETE", f"{v1}/reports/{made}", template=one)
 
 
+def call_alerts(call: Callable[..., httpx.Response]) -> None:
+    """The alert of call_everything, triggered by the check after its refresh."""
+    v1, one = "/api/v1", "/api/v1/alerts/{name}"
+    listed = {a["name"]: a for a in call("GET", f"{v1}/alerts").json()["alerts"]}
+    assert listed["contract"]["status"] == "triggered"
+    call("GET", f"{v1}/alerts/contract", template=one)
+    call("POST", f"{v1}/alerts/contract/test", template=f"{one}/test", json={"send": False})
+    call("POST", f"{v1}/alerts/contract/ack", "vic", template=f"{one}/ack")
+    history = call("GET", f"{v1}/alerts/contract/history", template=f"{one}/history").json()["events"]
+    assert [e["kind"] for e in history] == ["acknowledged", "triggered"]
+    call("PATCH", f"{v1}/alerts/contract", template=one, json={"enabled": False})
+    call("DELETE", f"{v1}/alerts/contract", template=one)
+
+
 def keep_a_past_forecast(api: Api) -> None:
     """A forecast as an earlier refresh would have kept it, so that tracked accuracy has rows."""
     with api.client.app.state.bizsight.warehouse.cursor() as wh:  # type: ignore[attr-defined]
@@ -282,6 +302,7 @@ def test_real_answers_match_the_document(api: Api) -> None:
         call_everything(call, "eu", market)  # a viewer restricted to one region: the withheld variants
         call_everything(call, "root", market)
         finish_jobs(api)
+        call_alerts(call)
         call("GET", "/api/v1/backups")
         call("GET", "/api/v1/jobs")  # finished jobs, with their results
     finally:

@@ -87,6 +87,18 @@ CALLS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("DELETE", "/api/v1/schedules/{schedule_id}"): ("/api/v1/schedules/999999", None),
     ("GET", "/api/v1/backups"): ("/api/v1/backups", None),
     ("POST", "/api/v1/backups"): ("/api/v1/backups", {"keep": 0}),
+    # alerts: an allowed role names an alert that does not exist (404) or a rule the service refuses
+    ("GET", "/api/v1/alerts"): ("/api/v1/alerts", None),
+    ("POST", "/api/v1/alerts"): (
+        "/api/v1/alerts",
+        {"definition": {"name": "m", "kind": "x"}, "recipients": ["o"]},
+    ),
+    ("GET", "/api/v1/alerts/{name}"): ("/api/v1/alerts/nobody", None),
+    ("PATCH", "/api/v1/alerts/{name}"): ("/api/v1/alerts/nobody", {"enabled": False}),
+    ("DELETE", "/api/v1/alerts/{name}"): ("/api/v1/alerts/nobody", None),
+    ("POST", "/api/v1/alerts/{name}/ack"): ("/api/v1/alerts/nobody/ack", None),
+    ("POST", "/api/v1/alerts/{name}/test"): ("/api/v1/alerts/nobody/test", None),
+    ("GET", "/api/v1/alerts/{name}/history"): ("/api/v1/alerts/nobody/history", None),
     # reports: an allowed role names a report, run or dashboard that does not exist, or a bad body
     ("GET", "/api/v1/reports"): ("/api/v1/reports", None),
     ("GET", "/api/v1/reports/templates"): ("/api/v1/reports/templates", None),
@@ -104,6 +116,7 @@ CALLS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("POST", "/api/v1/privacy/erase"): ("/api/v1/privacy/erase", {"customers": []}),  # refused: nobody named
     ("GET", "/api/v1/privacy/erasures"): ("/api/v1/privacy/erasures", None),
     ("PUT", "/api/v1/roles/{role}/pii"): ("/api/v1/roles/viewer/pii", {"pii": "maybe"}),
+    ("POST", "/api/v1/reports/render"): ("/api/v1/reports/render", {"template": "sales", "format": "csv"}),
     ("GET", "/healthz"): ("/healthz", None),
     ("GET", "/metrics"): ("/metrics", None),
 }

@@ -98,7 +98,7 @@ def test_add_list_remove(root: Path, tmp_path: Path) -> None:
         ),
         (
             ["add", "x", "--kind", "nightly", "--when", "daily"],
-            "unknown schedule kind 'nightly'; expected refresh, watch, backup",
+            "unknown schedule kind 'nightly'; expected refresh, watch, backup, alerts",
         ),
         (["add", "x", "--kind", "watch", "--when", "daily"], "a watch schedule needs a folder"),
         (["add", "x", "--kind", "refresh", "--when", "daily", "--keep", "3"], "keep is for backup schedules"),

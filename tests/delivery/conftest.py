@@ -6,7 +6,6 @@ import os
 import shutil
 import ssl
 import subprocess
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,15 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.delivery.delivery_support import HOST, Mailbox, Receiver, SmtpServer, authenticator, free_port
+from tests.delivery.delivery_support import (
+    HOST,
+    Mailbox,
+    Receiver,
+    SmtpServer,
+    authenticator,
+    free_port,
+    receiving,
+)
 
 
 @pytest.fixture
@@ -69,12 +76,8 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ssl.SSL
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with receiving() as server:
+        yield server
 
 
 @pytest.fixture

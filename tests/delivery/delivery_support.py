@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -103,6 +105,19 @@ class Receiver(ThreadingHTTPServer):
     @property
     def accepted(self) -> list[Request]:
         return [r for r in self.requests if 200 <= r.status < 300]
+
+
+@contextmanager
+def receiving() -> Iterator[Receiver]:
+    """A :class:`Receiver` answering on a thread until the block ends."""
+    server = Receiver()
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 class Handler(BaseHTTPRequestHandler):

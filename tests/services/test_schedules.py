@@ -161,7 +161,7 @@ def test_add_list_remove(store: MetadataStore, tmp_path: Path) -> None:
         (
             lambda s, d: kind_params("nope"),
             InvalidArgumentError,
-            "unknown schedule kind 'nope'; expected refresh, watch, backup",
+            "unknown schedule kind 'nope'; expected refresh, watch, backup, alerts",
         ),
         (lambda s, d: kind_params("refrsh"), InvalidArgumentError, "did you mean 'refresh'?"),
         (lambda s, d: kind_params("watch"), InvalidArgumentError, "a watch schedule needs a folder"),

@@ -96,6 +96,28 @@ class Guard:
         return principal
 
 
+class LocalOrGuard(Guard):
+    """Like :class:`Guard`, but the CLI of the server's own user (the token of
+    ``.bizsight/server.json``) also gets through, as the unrestricted owner it is when it works
+    on the project without a server: ``bizsight report run`` asks the server this way."""
+
+    def __call__(  # type: ignore[override]
+        self,
+        request: Request,
+        state: StateDep,
+        store: StoreDep,
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+        cookie: Annotated[str | None, Depends(cookie_scheme)],
+        csrf: Annotated[str | None, Depends(csrf_scheme)],
+    ) -> Principal:
+        from bizsight.services.report_templates import SYSTEM
+
+        expected = state.local_token
+        if bearer is not None and expected is not None and same(bearer.credentials, expected):
+            return SYSTEM
+        return super().__call__(current_principal(request, store, bearer, cookie, csrf), state)
+
+
 CatalogueUser = Annotated[Principal, Depends(Guard(Permission.CATALOGUE))]
 QueryUser = Annotated[Principal, Depends(Guard(Permission.QUERY, expensive=True))]
 CustomersUser = Annotated[Principal, Depends(Guard(Permission.CUSTOMERS, expensive=True))]
@@ -115,6 +137,10 @@ ReportReader = Annotated[Principal, Depends(Guard(Permission.REPORTS_READ))]
 ReportPreviewer = Annotated[Principal, Depends(Guard(Permission.REPORTS_READ, expensive=True))]
 ReportManager = Annotated[Principal, Depends(Guard(Permission.REPORTS_MANAGE))]
 PrivacyUser = Annotated[Principal, Depends(Guard(Permission.PRIVACY))]
+ReportUser = Annotated[Principal, Depends(LocalOrGuard(Permission.EXPORT, expensive=True))]
+AlertReader = Annotated[Principal, Depends(Guard(Permission.ALERTS_READ))]
+AlertAcknowledger = Annotated[Principal, Depends(Guard(Permission.ALERTS_ACK))]
+AlertManager = Annotated[Principal, Depends(Guard(Permission.ALERTS_MANAGE))]
 
 __all__ = [
     "SESSION_COOKIE",

@@ -19,11 +19,14 @@ class JobOut(Answer):
     """A job the server runs (or ran): its state, progress, result or error."""
 
     id: int
-    kind: str = Field(description="ingest, refresh, backup, watch, ...")
+    kind: str = Field(description="ingest, refresh, backup, watch, deliver, alerts, ...")
     label: str = Field(description="the kind, for people")
     params: dict[str, Any]
     requested_by: str | None = Field(description="user name; null for the scheduler")
-    origin: str = Field(description="api, web, cli or schedule")
+    origin: str = Field(
+        description="api, web, cli, schedule, restart (finishing deliveries) or after-job (an alert "
+        "check after a refresh)"
+    )
     schedule_id: int | None
     late: bool = Field(description="a scheduled run made up for when the server started")
     state: JobState
@@ -63,7 +66,7 @@ class BackupList(Answer):
     backups: list[BackupFile]
 
 
-ScheduleKind = Literal["refresh", "watch", "backup"]
+ScheduleKind = Literal["refresh", "watch", "backup", "alerts"]
 
 
 class NewSchedule(_Strict):

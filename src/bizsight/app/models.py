@@ -187,7 +187,7 @@ class Schedule(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
-    kind: Mapped[str] = mapped_column(String(32))  # refresh, watch, backup
+    kind: Mapped[str] = mapped_column(String(32))  # refresh, watch, backup, alerts
     cron: Mapped[str] = mapped_column(String(100))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # folder, keep, ...

@@ -7,12 +7,14 @@ itself on :data:`bizsight.cli.shell.app`.
 """
 
 from bizsight.cli import (
+    alerts,
     analyze,
     backup,
     data,
     explore,
     jobs,
     privacy,
+    report,
     report_admin,
     schedule,
     serve,
@@ -33,10 +35,12 @@ _COMMAND_MODULES = (
     jobs,
     backup,
     schedule,
+    report,
     report_admin,
     serve,
     users,
     privacy,
+    alerts,
 )
 
 

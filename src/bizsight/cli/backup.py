@@ -4,12 +4,12 @@ store and the settings, and its verified restore (see docs/backups.md)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from bizsight.cli.remote import cli_user, through_owner
-from bizsight.cli.shell import JsonOpt, ProjectOpt, app, print_json, run
+from bizsight.cli.shell import JsonOpt, ProjectOpt, app, file_size, print_json, run
 
 
 @app.command()
@@ -65,7 +65,7 @@ def backup(
     from bizsight.terminal import console
 
     console().print(
-        f"Wrote {result['path']} ({_size(result['bytes'])}): data version {result['data_version']}, "
+        f"Wrote {result['path']} ({file_size(result['bytes'])}): data version {result['data_version']}, "
         f"{len(result['tables'])} tables, {sum(result['tables'].values()):,} rows."
     )
     for name in result["removed"]:
@@ -113,12 +113,3 @@ def restore(
         f"data version {result['data_version']}, {len(result['tables'])} tables, "
         f"{sum(result['tables'].values()):,} rows ({', '.join(result['members'])})."
     )
-
-
-def _size(n: Any) -> str:
-    size = float(n)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
-        size /= 1024
-    return f"{size:,.1f} GB"

@@ -41,6 +41,7 @@ FORWARDED = frozenset(
         "trends",
         "backup",
         "jobs",
+        "alerts",
         "report",  # report send (the others read the metadata store, where they are typed)
     }
 )
@@ -145,7 +146,7 @@ def _send(url: str, token: str, argv: list[str]) -> int:
                     return int(event["exit"])
                 _show(event, show_progress)
     except urllib.error.HTTPError as err:
-        fail(f"the bizsight server at {url} refused the command: {_error_text(err)}")
+        fail(f"the bizsight server at {url} refused the command: {error_text(err)}")
     except (urllib.error.URLError, OSError) as err:
         reason = getattr(err, "reason", err)
         fail(f"cannot reach the bizsight server at {url}: {reason}", code=1)
@@ -172,7 +173,8 @@ def _show(event: dict[str, Any], show_progress: Callable[[str, list[Any]], None]
         show_progress(str(event["progress"]), list(event["call"]))
 
 
-def _error_text(err: urllib.error.HTTPError) -> str:
+def error_text(err: urllib.error.HTTPError) -> str:
+    """The message of the server's JSON error answer (or its HTTP status)."""
     try:
         return str(json.loads(err.read())["error"]["message"])
     except (ValueError, KeyError, TypeError):

@@ -1,5 +1,7 @@
-"""``bizsight report``: define reports, put them on a timetable, send them now, read the
-delivery log. See docs/reports.md ("Report definitions and schedules", "Delivery and the log").
+"""``bizsight report add|list|remove|schedule|send|deliveries``: define reports, put them on a
+timetable, send them now, read the delivery log — on the ``report`` app of
+:mod:`bizsight.cli.report` (which has ``run`` and ``templates``). See docs/reports.md ("Report
+definitions and schedules", "Delivery and the log").
 
 Definitions live in the project's metadata store, like schedules; ``send`` renders through the
 warehouse, so it goes through the server when one owns the project.
@@ -13,21 +15,9 @@ from typing import Annotated, Any
 import typer
 
 from bizsight.cli.remote import cli_user, through_owner
-from bizsight.cli.schedule import _local, _store, _utc
-from bizsight.cli.shell import JsonOpt, ProjectOpt, app, fail, print_json, require_warehouse, run
-
-report_app = typer.Typer(
-    help="Reports: define them (a template, filters, a period, formats, recipients), send them on a "
-    "timetable or now, and read what was delivered.\n\n"
-    "Examples:\n\n"
-    "  bizsight report add weekly-sales --template sales --range last_week --format pdf --format xlsx "
-    "--to mail:ceo@example.com --to slack\n\n"
-    "  bizsight report schedule weekly-sales --cron '0 7 * * MON' --timezone Europe/Berlin\n\n"
-    "  bizsight report send weekly-sales\n\n"
-    "  bizsight report deliveries --report weekly-sales",
-    no_args_is_help=True,
-)
-app.add_typer(report_app, name="report")
+from bizsight.cli.report import report_app
+from bizsight.cli.schedule import _local, _utc
+from bizsight.cli.shell import JsonOpt, ProjectOpt, fail, print_json, project_store, require_warehouse, run
 
 
 @report_app.command("add")
@@ -96,7 +86,7 @@ def add(
     from bizsight.services.report_templates import SYSTEM
     from bizsight.services.reports import DEFAULT_FORMATS, create_report
 
-    found, store = _store(project)
+    found, store = project_store(project)
     view = run(
         lambda: create_report(
             found,
@@ -129,7 +119,7 @@ def list_reports(project: ProjectOpt = Path(), as_json: JsonOpt = False) -> None
     from bizsight.services.report_templates import SYSTEM
     from bizsight.services.reports import list_reports as service
 
-    _, store = _store(project)
+    _, store = project_store(project)
     found = run(lambda: service(store, SYSTEM))
     if as_json:
         print_json(found)
@@ -173,7 +163,7 @@ def remove(
     from bizsight.services.report_templates import SYSTEM
     from bizsight.services.reports import delete_report
 
-    _, store = _store(project)
+    _, store = project_store(project)
     view = run(lambda: delete_report(store, SYSTEM, name))
     _say(f"Removed report '{view['name']}'" + (" and its schedule." if view["schedule"] else "."))
 
@@ -214,7 +204,7 @@ def schedule(
 
     if (cron is None) == (not off):
         fail("give --cron WHEN to schedule the report, or --off to take it off its timetable")
-    found, store = _store(project)
+    found, store = project_store(project)
     zone = timezone or found.settings.timezone
     view = run(lambda: schedule_report(store, SYSTEM, name, None if off else cron, timezone=zone))
     if as_json:
@@ -280,7 +270,7 @@ def deliveries(
     from bizsight.services.report_actions import delivery_log
     from bizsight.services.report_templates import SYSTEM
 
-    _, store = _store(project)
+    _, store = project_store(project)
     found = run(lambda: delivery_log(store, SYSTEM, report=report, limit=limit))
     if as_json:
         print_json(found)

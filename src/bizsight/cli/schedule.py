@@ -1,4 +1,4 @@
-"""``bizsight schedule``: refreshes, folder watches and backups on a timetable.
+"""``bizsight schedule``: refreshes, folder watches, backups and alert checks on a timetable.
 
 The schedules live in the project's metadata store; the running server (``bizsight serve``) reads
 them every few seconds and turns each due one into a job. See docs/schedules.md.
@@ -7,37 +7,25 @@ them every few seconds and turns each due one into a job. See docs/schedules.md.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-from bizsight.cli.shell import JsonOpt, ProjectOpt, app, fail, print_json, run
-
-if TYPE_CHECKING:
-    from bizsight.app.store import MetadataStore
-    from bizsight.services.project import Project
+from bizsight.cli.shell import JsonOpt, ProjectOpt, app, print_json, project_store, run
 
 schedule_app = typer.Typer(
-    help="Run refresh, folder watches and backups on a timetable (while `bizsight serve` runs).\n\n"
+    help="Run refresh, folder watches, backups and alert checks on a timetable (while `bizsight serve` "
+    "runs).\n\n"
     "Examples:\n\n"
     "  bizsight schedule add nightly --kind refresh --when 'daily at 02:00'\n\n"
     "  bizsight schedule add inbox --kind watch --folder ./inbox --when 'every 5 minutes'\n\n"
     "  bizsight schedule add weekly-backup --kind backup --when 'weekly on sunday at 03:30' --keep 4\n\n"
+    "  bizsight schedule add alerts --kind alerts --when '*/15 * * * *'\n\n"
     "  bizsight schedule list\n\n"
     "  bizsight schedule remove nightly",
     no_args_is_help=True,
 )
 app.add_typer(schedule_app, name="schedule")
-
-
-def _store(project: Path) -> tuple[Project, MetadataStore]:
-    from bizsight.services.project import Project
-    from bizsight.services.users import open_store
-
-    found = Project(project)
-    if not found.initialized:
-        fail(f"{project.resolve()} is not a bizsight project: run `bizsight init` first")
-    return found, run(lambda: open_store(found))
 
 
 @schedule_app.command("add")
@@ -47,8 +35,9 @@ def add(
         str,
         typer.Option(
             "--kind",
-            help="refresh, watch or backup. refresh: rebuild core and marts; watch: load new files "
-            "from --folder, then refresh; backup: back up the project, keeping the newest --keep.",
+            help="refresh, watch, backup or alerts. refresh: rebuild core and marts; watch: load new files "
+            "from --folder, then refresh; backup: back up the project, keeping the newest --keep; "
+            "alerts: check the alert rules (see `bizsight alerts`).",
         ),
     ],
     when: Annotated[
@@ -94,7 +83,7 @@ def add(
     """
     from bizsight.services.schedules import add_schedule, kind_params
 
-    found, store = _store(project)
+    found, store = project_store(project)
     zone = timezone or found.settings.timezone
     params = run(lambda: kind_params(kind, folder=folder, keep=keep, settle_seconds=settle))
     view = run(lambda: add_schedule(store, name, kind, when, timezone=zone, params=params))
@@ -116,7 +105,7 @@ def list_schedules(project: ProjectOpt = Path(), as_json: JsonOpt = False) -> No
     """Schedules: when they run (in their zone and in UTC), the last run and how its job ended."""
     from bizsight.services.schedules import list_schedules as service
 
-    _, store = _store(project)
+    _, store = project_store(project)
     found = run(lambda: service(store))
     if as_json:
         print_json(found)
@@ -154,7 +143,7 @@ def remove(
     from bizsight.services.schedules import remove_schedule
     from bizsight.terminal import console
 
-    _, store = _store(project)
+    _, store = project_store(project)
     view = run(lambda: remove_schedule(store, name))
     console().print(f"Removed schedule '{view['name']}'.", highlight=False)
 
@@ -178,4 +167,6 @@ def _detail(params: dict[str, Any]) -> str:
         return f"\n{params['folder']}"
     if "keep" in params:
         return f"\nkeep {params['keep']}"
+    if "rule" in params:
+        return f"\nalert {params['rule']}"
     return ""

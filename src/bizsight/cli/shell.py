@@ -16,6 +16,8 @@ from bizsight.errors import BizsightError
 from bizsight.terminal import stdout
 
 if TYPE_CHECKING:
+    from bizsight.app.store import MetadataStore
+    from bizsight.services.project import Project
     from bizsight.terminal import RichReporter
 
 app = typer.Typer(
@@ -81,6 +83,20 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def file_size(n: Any) -> str:
+    """A file's size for people.
+
+    >>> file_size(512), file_size(48_000), file_size(3 * 1024**3)
+    ('512 bytes', '46.9 KB', '3.0 GB')
+    """
+    size = float(n)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1024
+    return f"{size:,.1f} GB"  # pragma: no cover - the loop returns
+
+
 def print_json(data: Any) -> None:
     stdout().write(json.dumps(data, indent=2, default=str) + "\n")
 
@@ -89,6 +105,17 @@ class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+
+
+def project_store(project: Path) -> tuple[Project, MetadataStore]:
+    """The project in ``project`` and its metadata store (schedules, alerts, users)."""
+    from bizsight.services.project import Project
+    from bizsight.services.users import open_store
+
+    found = Project(project)
+    if not found.initialized:
+        fail(f"{project.resolve()} is not a bizsight project: run `bizsight init` first")
+    return found, run(lambda: open_store(found))
 
 
 def require_warehouse(project: Path) -> None:

@@ -54,6 +54,10 @@ class Comparison(_Frozen):
 
     label: str  # "vs previous period", "vs previous year", "vs target"
     value: Value
+    # A test of the change (docs/reports.md, "Significant changes"): None when none was made.
+    significant: bool | None = None
+    p_value: float | None = None
+    test: str | None = None
 
     def change(self, current: Value) -> float | None:
         """The relative change from this value to ``current`` (a fraction), when there is one.
@@ -81,6 +85,7 @@ class Kpis(_Frozen):
     kind: Literal["kpis"] = "kpis"
     title: str
     cards: tuple[Kpi, ...]
+    note: str = ""  # written under the cards: what a mark means, which tests were made
 
 
 class Column(_Frozen):

@@ -66,7 +66,12 @@ def email_html(document: Document, presenter: Presenter) -> str:
 
 def _section(section: Section, presenter: Presenter, colour: str) -> str:
     if isinstance(section, Kpis):
-        return _cards(section.cards, presenter, colour)
+        note = (
+            f'<div style="{FONT}font-size:12px;color:#555555;padding-top:4px;">{escape(section.note)}</div>'
+            if section.note
+            else ""
+        )
+        return _cards(section.cards, presenter, colour) + note
     if isinstance(section, Table):
         return _table(section, presenter, colour)
     if isinstance(section, Chart):

@@ -50,6 +50,7 @@ td.num, th.num { text-align: right; }
 tr { break-inside: avoid; }
 svg { width: 100%; height: auto; }
 .findings li { margin-bottom: 2mm; }
+.note { font-size: 8pt; color: #555; margin-top: 2mm; }
 """
 
 
@@ -98,7 +99,8 @@ def html_for_pdf(document: Document, presenter: Presenter) -> str:
 
 def _section(section: Section, presenter: Presenter, colour: str) -> str:
     if isinstance(section, Kpis):
-        return '<div class="cards">' + "".join(_card(kpi, presenter) for kpi in section.cards) + "</div>"
+        cards = '<div class="cards">' + "".join(_card(kpi, presenter) for kpi in section.cards) + "</div>"
+        return cards + (f'<p class="note">{escape(section.note)}</p>' if section.note else "")
     if isinstance(section, Table):
         return _table(section, presenter)
     if isinstance(section, Chart):

@@ -15,6 +15,8 @@ from html import escape
 from bizsight.presentation import Presenter, Unit
 from bizsight.reports.document import Cell, Kpi, Table
 
+SIGNIFICANT = " *"  # after a change a stated test found significant (Comparison.significant)
+
 
 def cell_text(value: Cell, unit: Unit | None, presenter: Presenter) -> str:
     """A table cell as text: numbers in their unit, dates as ISO dates, text as it is.
@@ -36,8 +38,15 @@ def kpi_value(kpi: Kpi, presenter: Presenter) -> str:
 
 
 def comparison_texts(kpi: Kpi, presenter: Presenter) -> list[tuple[str, str, str, str]]:
-    """Per comparison: its label, the value compared with, the change and its direction
-    (``up``, ``down`` or ``flat``)."""
+    """Per comparison: its label, the value compared with, the change (marked ``*`` when a test
+    found it significant) and its direction (``up``, ``down`` or ``flat``).
+
+    >>> from bizsight.reports.document import Comparison
+    >>> kpi = Kpi(label="Orders", value=120, unit="count",
+    ...           comparisons=(Comparison(label="vs previous period", value=80, significant=True, p_value=0.004),))
+    >>> comparison_texts(kpi, Presenter())[0][2]
+    '+50.0% *'
+    """
     texts = []
     for comparison in kpi.comparisons:
         change = comparison.change(kpi.value)
@@ -53,7 +62,9 @@ def comparison_texts(kpi: Kpi, presenter: Presenter) -> list[tuple[str, str, str
             (
                 comparison.label,
                 presenter.format(comparison.value, kpi.unit, compact=True),
-                ("+" if direction == "up" else "") + written,
+                ("+" if direction == "up" else "")
+                + written
+                + (SIGNIFICANT if comparison.significant else ""),
                 direction,
             )
         )

@@ -56,7 +56,11 @@ def xlsx(document: Document, presenter: Presenter) -> bytes:
     names = iter(sheet_names(titles))
     if kpis:
         columns = list(dict.fromkeys(c.label for card in kpis for c in card.comparisons))
-        header = ["KPI", "Value"] + [h for label in columns for h in (label, f"Change {label}")]
+        tested = {c.label for card in kpis for c in card.comparisons if c.p_value is not None}
+        header = ["KPI", "Value"]
+        for label in columns:
+            header += [label, f"Change {label}"]
+            header += [f"p-value {label}", f"Significant {label}"] if label in tested else []
         rows: list[list[tuple[Cell, str | None]]] = []
         for card in kpis:
             by_label = {c.label: c for c in card.comparisons}
@@ -65,6 +69,10 @@ def xlsx(document: Document, presenter: Presenter) -> bytes:
                 found = by_label.get(label)
                 row.append((found.value if found else None, card.unit))
                 row.append((found.change(card.value) if found else None, Unit.PERCENT))
+                if label in tested:
+                    significant = None if found is None else found.significant
+                    row.append((found.p_value if found else None, None))
+                    row.append((None if significant is None else "yes" if significant else "no", None))
             rows.append(row)
         _sheet(book.add_worksheet(next(names)), styles, header, rows, presenter)
     for section in others:

@@ -40,6 +40,9 @@ class Permission(StrEnum):
     REPORTS_READ = "reports:read"  # own report definitions, previews, runs, their deliveries; subscribe
     REPORTS_MANAGE = "reports:manage"  # define and schedule reports for anyone; every definition and delivery
     PRIVACY = "privacy:erase"  # erase a person's personal data; list erasures
+    ALERTS_READ = "alerts:read"  # alert rules, their states and history
+    ALERTS_ACK = "alerts:acknowledge"  # acknowledge a triggered alert
+    ALERTS_MANAGE = "alerts:manage"  # add, change, test and remove alert rules
 
 
 ALL = frozenset(Role)
@@ -62,12 +65,16 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.REPORTS_READ: ALL,
     Permission.REPORTS_MANAGE: frozenset({Role.ADMIN, Role.EDITOR}),
     Permission.PRIVACY: frozenset({Role.ADMIN}),
+    Permission.ALERTS_READ: ALL,
+    Permission.ALERTS_ACK: ALL,
+    Permission.ALERTS_MANAGE: frozenset({Role.ADMIN, Role.EDITOR}),
 }
 
 # Unfiltered views of the warehouse (row counts of every table, raw rejected rows) and the power
 # to change restrictions: a user with row-level restrictions cannot be kept to their rows there
 # (or could lift their own), so they are refused whatever the role. Loading data, jobs (whose
-# results count rows of every table), schedules and backups (a copy of everything) likewise.
+# results count rows of every table), schedules and backups (a copy of everything) likewise, and
+# alerts, whose values are the unfiltered metric's.
 UNSCOPED = frozenset(
     {
         Permission.DATA_STATUS,
@@ -79,6 +86,9 @@ UNSCOPED = frozenset(
         Permission.SCHEDULES,
         Permission.BACKUPS,
         Permission.PRIVACY,
+        Permission.ALERTS_READ,
+        Permission.ALERTS_ACK,
+        Permission.ALERTS_MANAGE,
     }
 )
 

@@ -1,4 +1,5 @@
-"""The built-in job kinds: ingest, refresh, backup, watch, report, deliver and erase."""
+"""The built-in job kinds: ingest, refresh, backup, watch, report, deliver, erase and alerts
+(which follows each refresh that has rules to check)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from bizsight.app import audit
-from bizsight.services import deliveries, privacy, report_delivery
+from bizsight.app.store import MetadataStore
+from bizsight.services import alert_runs, deliveries, privacy, report_delivery
 from bizsight.services.backup import create_backup
 from bizsight.services.ingest import IngestSummary, ingest
-from bizsight.services.jobs import JobContext, job_kind
+from bizsight.services.jobs import JobContext, after_job, job_kind
 from bizsight.services.privacy import Erasure
+from bizsight.services.project import Project
 from bizsight.services.refresh import RefreshSummary, refresh
 from bizsight.services.users import open_store
 from bizsight.services.watch import WatchSummary, watch
@@ -96,3 +99,41 @@ def erase_people(ctx: JobContext) -> Erasure:
         if ctx.store is None:
             store.close()
     return done
+
+
+@job_kind("alerts", label="Check alerts", summary=alert_runs.CheckSummary.as_dict)
+def check_alerts(ctx: JobContext) -> alert_runs.CheckSummary:
+    """Check the enabled alert rules (``rule``: only that one) against the warehouse as it is now,
+    keep their states and history, and deliver their notifications (docs/alerts.md)."""
+
+    rule = ctx.params.get("rule")
+    store = ctx.store or open_store(ctx.project)
+    try:
+        with ctx.project.warehouse(read_only=ctx.store is None) as wh:
+            return alert_runs.check_alerts(
+                ctx.project, wh, store, rules=[rule] if rule else None, reporter=ctx
+            )
+    finally:
+        if ctx.store is None:
+            store.close()
+
+
+@after_job
+def _check_after_refresh(
+    project: Project, store: MetadataStore | None, name: str, result: Any
+) -> list[tuple[str, dict[str, Any]]]:
+    """After a refresh (or a watch that refreshed), a check of the alert rules, if there are any."""
+    refreshed = name == "refresh" or (name == "watch" and getattr(result, "refreshed", False))
+    if not refreshed:
+        return []
+    if store is not None:
+        return [("alerts", {})] if alert_runs.has_rules(store) else []
+    if not (project.settings.server.database_url or project.paths.app_db.exists()):
+        return []  # no metadata store, so no rules: nothing is created for nothing
+    from bizsight.services.users import open_store
+
+    opened = open_store(project)
+    try:
+        return [("alerts", {})] if alert_runs.has_rules(opened) else []
+    finally:
+        opened.close()

@@ -71,6 +71,26 @@ class JobKind:
 
 KINDS: dict[str, JobKind] = {}
 
+# What to do after a job succeeds: ``hook(project, store, kind, result)`` gives the jobs to
+# queue (kind, params); an alert check after each refresh is one (services/job_kinds.py).
+FollowUp = Callable[[Project, MetadataStore | None, str, Any], list[tuple[str, dict[str, Any]]]]
+FOLLOW_UPS: list[FollowUp] = []
+
+
+def after_job(hook: FollowUp) -> FollowUp:
+    """Register ``hook``, asked after every successful job which jobs to queue next."""
+    FOLLOW_UPS.append(hook)
+    return hook
+
+
+def follow_ups(
+    project: Project, store: MetadataStore | None, name: str, result: Any
+) -> list[tuple[str, dict[str, Any]]]:
+    """The jobs to queue after job ``name`` succeeded with ``result``."""
+    from bizsight.services import job_kinds  # noqa: F401  (registers the built-in follow-ups)
+
+    return [job for hook in FOLLOW_UPS for job in hook(project, store, name, result)]
+
 
 def job_kind(
     name: str, *, label: str, summary: Callable[[Any], dict[str, Any]]
@@ -114,7 +134,13 @@ def perform(
     runner = runner_of(project)
     if runner is not None:
         return runner.run(name, params, reporter, requested_by=requested_by, origin=origin)
-    return kind(name).work(JobContext(project, params, reporter))
+    result = kind(name).work(JobContext(project, params, reporter))
+    for after, after_params in follow_ups(project, None, name, result):
+        try:  # the work is done and committed: what follows it warns, it does not undo it
+            kind(after).work(JobContext(project, after_params, reporter))
+        except BizsightError as err:
+            reporter.warn(f"{kind(after).label} after {kind(name).label.lower()}: {err}")
+    return result
 
 
 @dataclass
@@ -308,6 +334,18 @@ class JobRunner:
         else:
             self._finish(job_id, JobState.SUCCEEDED, progress, result=summary)
             running.outcome = (True, result)
+            self._follow(job_id, name, result)
+
+    def _follow(self, job_id: int, name: str, result: Any) -> None:
+        """Queue what follows a successful job (an alert check after a refresh)."""
+        try:
+            jobs = follow_ups(self.project, self.store, name, result)
+        except Exception:  # a follow-up never fails the job that is done
+            log.exception("job %d: deciding what follows it failed", job_id)
+            return
+        for after, params in jobs:
+            queued = self.submit(after, params, requested_by=None, origin="after-job")
+            log.info("job %d (%s) queued after job %d (%s)", queued, after, job_id, name)
 
     def _finish(
         self,

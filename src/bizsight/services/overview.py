@@ -59,7 +59,7 @@ def overview(project: Project, wh: Warehouse, principal: Principal, scope: Scope
     cat = catalogue(project)
     kpis = []
     for metric, title in KPIS:
-        filters = tuple(f for f in scope.filters if _fits(cat, metric, f.dimension))
+        filters = tuple(f for f in scope.filters if fits(cat, metric, f.dimension))
         kpi: dict[str, Any] = {"metric": metric, "title": title, "unit": cat.metrics[metric].unit.value}
         try:
             kpi.update(_kpi(project, wh, principal, cat, metric, filters, (start, end), first))
@@ -137,7 +137,7 @@ def _kpi(
     }
 
 
-def _fits(cat: Catalogue, metric: str, dimension: str) -> bool:
+def fits(cat: Catalogue, metric: str, dimension: str) -> bool:
     """Whether every table behind ``metric`` can be filtered by ``dimension``."""
     if dimension not in cat.dimensions:
         return False

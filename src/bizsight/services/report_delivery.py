@@ -20,7 +20,6 @@ files (:func:`report_message`), so every recipient gets the same files, once.
 from __future__ import annotations
 
 import logging
-import mimetypes
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -39,7 +38,7 @@ from bizsight.delivery import Attachment, Message
 from bizsight.errors import InvalidArgumentError, JobCancelledError, NotFoundError
 from bizsight.metrics.query import Filter
 from bizsight.presentation import Presenter
-from bizsight.reports import Brand, Document, Format, Kpis, render
+from bizsight.reports import Document, Format, Kpis, render
 from bizsight.reports.text import comparison_texts, kpi_value
 from bizsight.services import deliveries
 from bizsight.services.access import Principal
@@ -47,6 +46,7 @@ from bizsight.services.deliveries import Recipient
 from bizsight.services.jobs import JobContext, JobRunner
 from bizsight.services.presentation import presentation
 from bizsight.services.project import Project
+from bizsight.services.report_period import brand_of
 from bizsight.services.report_templates import ReportRequest, build_report
 from bizsight.services.users import open_store, principal_of
 
@@ -171,26 +171,13 @@ def build_document(
         filters=definition.filters,
         principal=principal,
         dashboard_id=definition.dashboard_id,
-        brand=brand(project),
+        brand=brand_of(project),
+        store=store,
     )
     with project.warehouse(read_only=True) as wh:
         document = build_report(project, wh, request)
         presenter = presentation(project, wh).presenter
     return document, presenter
-
-
-def brand(project: Project) -> Brand:
-    """The project's brand colour and logo (bizsight.yml ``reports:``)."""
-    settings = project.settings.reports
-    logo = settings.logo
-    if logo is None:
-        return Brand(colour=settings.brand_colour)
-    path = logo if logo.is_absolute() else project.root / logo
-    if not path.is_file():
-        raise InvalidArgumentError(f"reports.logo: no file {path}")
-    media = mimetypes.guess_type(path.name)[0] or "image/png"
-    kind = media if media in ("image/png", "image/jpeg", "image/svg+xml") else "image/png"
-    return Brand(colour=settings.brand_colour, logo=path.read_bytes(), logo_type=kind)  # type: ignore[arg-type]
 
 
 # -- files -------------------------------------------------------------------------------------

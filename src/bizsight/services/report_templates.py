@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bizsight.app.models import Role
+from bizsight.app.store import MetadataStore
 from bizsight.errors import InvalidArgumentError, did_you_mean
 from bizsight.metrics.query import Filter
 from bizsight.reports import Brand, Document
@@ -32,7 +33,7 @@ class ReportRequest:
     ``range`` is a relative range of the metrics layer (``last_month``, ``last_quarter``, ...)
     resolved against ``today``, or ``start``/``end`` are given; with neither, the template's
     default period. ``today`` defaults to the last day with data (a demo project made last year
-    still has a "last month"). ``dashboard_id`` is for the ``dashboard`` template.
+    still has a "last month"). ``dashboard_id`` (and ``store``) are for the ``dashboard`` template.
     """
 
     template: str
@@ -44,6 +45,9 @@ class ReportRequest:
     today: dt.date | None = None
     dashboard_id: int | None = None
     brand: Brand = field(default_factory=Brand)
+    # The metadata store the ``dashboard`` template reads the dashboard from (the server's);
+    # None: the project's own store is opened for the report.
+    store: MetadataStore | None = field(default=None, compare=False, repr=False)
 
 
 Builder = Callable[[Project, Warehouse, ReportRequest], Document]

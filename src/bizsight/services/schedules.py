@@ -23,6 +23,7 @@ SCHEDULE_KINDS = {  # schedule kind → what its job does
     "refresh": "rebuild core, marts and scores",
     "watch": "load new or changed files from a folder, then refresh",
     "backup": "back up the project, keeping the newest N backups",
+    "alerts": "check the alert rules and deliver what they decide",
     "report": "render a report definition and deliver it to its recipients",
 }
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -35,6 +36,8 @@ def job_for(kind: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
     >>> job_for("backup", {})
     ('backup', {'keep': 7})
+    >>> job_for("alerts", {"rule": "low revenue"})
+    ('alerts', {'rule': 'low revenue'})
     """
     if kind == "watch":
         return "watch", {
@@ -43,6 +46,8 @@ def job_for(kind: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         }
     if kind == "backup":
         return "backup", {"keep": params.get("keep", DEFAULT_KEEP)}
+    if kind == "alerts" and params.get("rule"):  # a rule's own schedule checks only that rule
+        return "alerts", {"rule": params["rule"]}
     if kind == "report":
         return "report", {"report": params["report"]}
     return kind, {}
@@ -115,6 +120,43 @@ def add_schedule(
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Store a new schedule (``params`` from :func:`kind_params`); its view."""
+    with store.session() as s:
+        row = create_schedule(
+            s,
+            name,
+            kind,
+            when,
+            timezone=timezone,
+            params=params,
+            created_by=created_by,
+            enabled=enabled,
+            now=now,
+        )
+        audit.record(
+            s,
+            "schedule.add",
+            actor=created_by,
+            target=name,
+            detail={"kind": kind, "cron": row.cron},
+            client=client,
+        )
+        return schedule_view(row, None)
+
+
+def create_schedule(
+    s: OrmSession,
+    name: str,
+    kind: str,
+    when: str,
+    *,
+    timezone: str,
+    params: dict[str, Any],
+    created_by: str | None = None,
+    enabled: bool = True,
+    now: dt.datetime | None = None,
+) -> Schedule:
+    """The new schedule's row, added in the session ``s`` (an alert's own schedule is created in
+    the alert's transaction)."""
     if not NAME.fullmatch(name):
         raise InvalidArgumentError(
             f"schedule name '{name}': expected letters, digits, '-', '_' or '.' (at most 100)"
@@ -122,31 +164,22 @@ def add_schedule(
     check_kind(kind)
     cron, where = parse_when(when), zone(timezone)
     first = next_run(cron, where, now or dt.datetime.now(dt.UTC))
-    with store.session() as s:
-        if s.scalar(select(Schedule.id).where(Schedule.name == name)) is not None:
-            raise InvalidArgumentError(f"a schedule named '{name}' exists already")
-        row = Schedule(
-            name=name,
-            kind=kind,
-            cron=cron,
-            timezone=where.key,
-            params=params,
-            state={},
-            enabled=enabled,
-            created_by=created_by,
-            next_run_at=naive_utc(first),
-        )
-        s.add(row)
-        s.flush()
-        audit.record(
-            s,
-            "schedule.add",
-            actor=created_by,
-            target=name,
-            detail={"kind": kind, "cron": cron},
-            client=client,
-        )
-        return schedule_view(row, None)
+    if s.scalar(select(Schedule.id).where(Schedule.name == name)) is not None:
+        raise InvalidArgumentError(f"a schedule named '{name}' exists already")
+    row = Schedule(
+        name=name,
+        kind=kind,
+        cron=cron,
+        timezone=where.key,
+        params=params,
+        state={},
+        enabled=enabled,
+        created_by=created_by,
+        next_run_at=naive_utc(first),
+    )
+    s.add(row)
+    s.flush()
+    return row
 
 
 def list_schedules(store: MetadataStore) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ matrix test then covers them once they are listed in its table of calls.
 """
 
 from bizsight.api.routes import (
+    alerts,
     auth,
     catalogue,
     customers,
@@ -17,6 +18,7 @@ from bizsight.api.routes import (
     jobs,
     local,
     privacy,
+    report_render,
     reports,
     schedules,
     system,
@@ -39,5 +41,7 @@ API_ROUTERS = (
     schedules.router,
     reports.router,
     privacy.router,
+    report_render.router,
+    alerts.router,
 )
 ROOT_ROUTERS = (system.router,)

@@ -1,6 +1,7 @@
 "use strict";
 // Forecasts (history, forecast with 80/95 % bands, the models chosen, backtest and tracked
-// accuracy) and the KPI monitor (target pacing, anomalies marked on their series). Both read the
+// accuracy) and the KPI monitor (its alerts, from alerts_page.js; target pacing, anomalies
+// marked on their series). Both read the
 // forecasts/anomalies/targets API, where row-level security applies.
 (function (B) {
   const { el } = B;
@@ -99,6 +100,7 @@
   }
 
   async function monitor(grid) {
+    if (B.alerts && B.can("alerts:read")) await B.alerts(grid);  // alerts_page.js
     const [targets, anomalies] = await Promise.all([
       B.api("GET", "/api/v1/targets").catch((err) => ({ targets: [], error: err.message })),
       B.api("GET", "/api/v1/anomalies?since=2000-01-01").catch((err) => ({ anomalies: [], error: err.message })),

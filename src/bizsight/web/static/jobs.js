@@ -176,7 +176,7 @@
     const { node, body } = B.card(grid, { id: "jobs", title: "Jobs", span: 12 });
     const detail = B.card(grid, { id: "job-detail", title: "Job", span: 12 });
     detail.body.replaceChildren(B.empty("Click a job to see its result or error."));
-    const kind = el("select", { id: "jobs-kind" }, ["", "ingest", "refresh", "backup", "watch"].map((k) => el("option", { value: k, text: k || "all kinds" })));
+    const kind = el("select", { id: "jobs-kind" }, ["", "ingest", "refresh", "backup", "watch", "alerts", "deliver"].map((k) => el("option", { value: k, text: k || "all kinds" })));
     const state = el("select", { id: "jobs-state" }, ["", "queued", "running", "succeeded", "failed", "cancelled", "interrupted"].map((s) => el("option", { value: s, text: s || "all states" })));
     const list = el("div", { id: "jobs-list" });
     let shown = null;
@@ -266,7 +266,7 @@
 
   function scheduleForm(grid) {
     const name = el("input", { id: "s-name", placeholder: "nightly-refresh", required: true });
-    const kind = el("select", { id: "s-kind" }, ["refresh", "watch", "backup"].map((k) => el("option", { value: k, text: k })));
+    const kind = el("select", { id: "s-kind" }, ["refresh", "watch", "backup", "alerts"].map((k) => el("option", { value: k, text: k })));
     const preset = el("select", { id: "s-preset" }, PRESETS.map(([v, t]) => el("option", { value: v, text: v ? `${t} (${v})` : t })));
     const custom = el("input", { id: "s-when", placeholder: "cron, e.g. 30 1 * * 1-5", hidden: true });
     const zone = el("input", { id: "s-timezone", value: Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC", list: "s-zones" });
