@@ -30,13 +30,13 @@ from bizsight.metrics.query import Query
 from bizsight.services.presentation import presentation
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue, run_query
+from bizsight.services.report_period import period_of
+from bizsight.services.report_templates import ReportRequest
 from bizsight.services.users import add_user, open_store, restrict
 from tests.delivery.delivery_support import HOST, Mailbox, SmtpServer, free_port
 from tests.metrics.conftest import shop
 from tests.reports.report_support import (
-    END,
     KPI_METRICS,
-    START,
     channels_yaml,
     copy_shop,
     report_cli,
@@ -44,6 +44,7 @@ from tests.reports.report_support import (
 )
 
 pytestmark = pytest.mark.slow
+RANGE = "last_90_days"  # of the tiny shop's last day with orders: January to April 2024
 
 
 @pytest.fixture(scope="module")
@@ -114,9 +115,9 @@ def test_a_scheduled_report_arrives_with_the_metrics_layers_numbers_and_the_owne
 ) -> None:
     smtp = smtp_server()
     p = prepared(built, tmp_path / "shop", smtp.port)
-    ok(report_cli("report", "add", "weekly", "--template", "tiny", "--format", "pdf", "--format", "xlsx",
+    ok(report_cli("report", "add", "weekly", "--template", "sales", "--range", RANGE, "--format", "pdf", "--format", "xlsx",
                   "--to", "mail:ceo@example.com", "-p", p))  # fmt: skip
-    ok(report_cli("report", "add", "vic-weekly", "--template", "tiny", "--format", "csv", "--owner", "vic",
+    ok(report_cli("report", "add", "vic-weekly", "--template", "sales", "--range", RANGE, "--format", "csv", "--owner", "vic",
                   "--to", "mail:vic@example.com", "-p", p))  # fmt: skip
     for name in ("weekly", "vic-weekly"):
         ok(
@@ -131,7 +132,10 @@ def test_a_scheduled_report_arrives_with_the_metrics_layers_numbers_and_the_owne
     assert len(smtp.mailbox.received) == 2 and sorted(mails) == ["ceo@example.com", "vic@example.com"]
 
     project = Project(p)
-    answer = run_query(project, Query(metrics=KPI_METRICS, start=START, end=END)).table.to_pylist()[0]
+    with project.warehouse(read_only=True) as wh:  # the dates the sales report covered
+        period = period_of(project, wh, ReportRequest(template="sales", range=RANGE))
+    query = Query(metrics=KPI_METRICS, start=period.start, end=period.end)
+    answer = run_query(project, query).table.to_pylist()[0]
     pres = presentation(project)
     pages = pdf_pages(attachment(mails["ceo@example.com"], ".pdf"), tmp_path)
     text = "\n".join(pages)
@@ -162,7 +166,21 @@ def test_report_send_goes_through_the_server_and_arrives_once_after_refusals(
 ) -> None:
     smtp = smtp_server(refusals=["451 4.3.0 try again later", "451 4.3.0 try again later"])
     p = prepared(built, tmp_path / "shop", smtp.port)
-    ok(report_cli("report", "add", "weekly", "--template", "tiny", "--to", "mail:ceo@example.com", "-p", p))
+    ok(
+        report_cli(
+            "report",
+            "add",
+            "weekly",
+            "--template",
+            "sales",
+            "--range",
+            RANGE,
+            "--to",
+            "mail:ceo@example.com",
+            "-p",
+            p,
+        )
+    )
     with serving_reports(Project(p)):
         sent = report_cli("report", "send", "weekly", "--json", "-p", p)
         assert "sent to the bizsight server" in sent.stderr
@@ -208,7 +226,7 @@ def test_a_server_killed_mid_delivery_sends_each_recipient_exactly_one_copy_afte
 ) -> None:
     mailbox, port = holding
     p = prepared(built, tmp_path / "shop", port)
-    ok(report_cli("report", "add", "weekly", "--template", "tiny", "--format", "pdf", "--to", "mail:a@example.com",
+    ok(report_cli("report", "add", "weekly", "--template", "sales", "--range", RANGE, "--format", "pdf", "--to", "mail:a@example.com",
                   "--to", "mail:b@example.com", "--to", "mail:c@example.com", "-p", p))  # fmt: skip
     ok(report_cli("report", "schedule", "weekly", "--cron", "0 7 * * MON", "-p", p))
     due_now(p, "report-weekly")

@@ -48,7 +48,8 @@ def test_a_report_added_previewed_and_sent_from_the_page_is_in_the_log(
     site.open(page, "/reports")
     assert "No reports yet" in page.locator("[data-widget=reports]").inner_text()
     page.fill("#r-name", "weekly")
-    page.select_option("#r-template", "tiny")
+    page.select_option("#r-template", "sales")
+    page.select_option("#r-range", "last_90_days")
     page.check(".r-format[value=xlsx]")
     page.fill("#r-to", "mail:ceo@example.com")
     page.select_option("#r-when", "weekly on monday at 07:00")
@@ -62,7 +63,7 @@ def test_a_report_added_previewed_and_sent_from_the_page_is_in_the_log(
 
     row.locator("button.preview").click()
     frame = page.frame_locator("#preview-frame")
-    frame.locator("text=Tiny sales").first.wait_for()
+    frame.locator("text=Sales performance").first.wait_for()
     assert "By region" in frame.locator("body").inner_text()
 
     row.locator("button.send-now").click()

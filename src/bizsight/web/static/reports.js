@@ -5,8 +5,8 @@
 // Every action is a call to the JSON API; the server decides who may do what.
 (function (B) {
   const { el } = B;
-  const RANGES = ["", "last_7_days", "last_30_days", "last_month", "last_quarter", "last_12_months", "this_month",
-    "month_to_date", "quarter_to_date", "year_to_date", "last_year"];
+  const RANGES = ["", "last_7_days", "last_30_days", "last_90_days", "last_month", "last_quarter", "last_12_months",
+    "this_month", "month_to_date", "quarter_to_date", "year_to_date", "last_year"];
   const PRESETS = [["weekly on monday at 07:00", "Mondays at 07:00"], ["daily at 07:00", "every day at 07:00"],
     ["0 7 1 * *", "the 1st of each month at 07:00"], ["", "no schedule (send by hand)"]];
   const POLL_MS = 1000;
