@@ -28,7 +28,6 @@ from schemathesis.specs.openapi.checks import (
 from bizsight.services.forecast import forecast_metric
 from bizsight.services.forecast_store import store_forecast
 from tests.api.conftest import PASSWORD, Api, explain
-from tests.reports import report_support  # noqa: F401  (registers the ``tiny`` report template)
 
 SUCCESS = ("200", "201", "202", "204")
 JSON = "application/json"
@@ -248,7 +247,7 @@ def call_everything(call: Callable[..., httpx.Response], user: str, upload: Path
 def call_reports(call: Caller, dashboard: dict[str, Any]) -> None:
     """Reports: a definition's whole life, a send (waited for) and its file, a subscription."""
     v1 = "/api/v1"
-    body = {"name": "contract", "template": "tiny", "formats": ["pdf", "xlsx"], "where": ["region=Europe"]}
+    body = {"name": "contract", "template": "sales", "formats": ["pdf", "xlsx"], "where": ["region=Europe"]}
     made = call("POST", f"{v1}/reports", json=body).json()["id"]
     one = f"{v1}/reports/{{report_id}}"
     call("GET", f"{v1}/reports/{made}", template=one)
