@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bizsight.api.job_schemas import ScheduleOut
 from bizsight.api.schemas.common import Answer, UtcTimestamp
+from bizsight.api.schemas.deliveries import DeliveryRow
 
 ReportFormat = Literal["pdf", "xlsx", "csv"]
 PreviewFormat = Literal["html", "pdf", "xlsx", "csv"]
@@ -120,21 +121,12 @@ class TemplateList(Answer):
     templates: list[TemplateOut]
 
 
-class DeliveryOut(Answer):
-    id: int
-    idempotency_key: str = Field(description="report-run-<run>:<channel>:<recipient>; one row per key")
-    source: Literal["report", "alert"]
-    report: str | None = Field(description="the report's name (null once it is removed)")
-    report_run_id: int | None
-    alert_event_id: int | None
-    channel: str = Field(description="the channel's name (never its settings)")
-    recipient: str
-    subject: str
-    status: Literal["pending", "sent", "failed"]
-    attempts: int
-    last_error: str | None
-    created_at: UtcTimestamp
-    sent_at: UtcTimestamp | None
+class DeliveryOut(DeliveryRow):
+    """A row of the delivery log, with the name of its report."""
+
+    report: str | None = Field(
+        description="the report's name (null for an alert, or once the report is removed)"
+    )
 
 
 class DeliveryList(Answer):
