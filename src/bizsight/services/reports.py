@@ -14,7 +14,6 @@ rows their restrictions hide.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
 from collections.abc import Sequence
@@ -35,7 +34,6 @@ from bizsight.services.deliveries import recipients as checked_recipients
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue, parse_where
 from bizsight.services.report_templates import get_template
-from bizsight.services.schedule_timing import parse_when, zone
 from bizsight.services.users import principal_of
 
 FORMATS = ("pdf", "xlsx", "csv")  # attachments; the HTML body is always the email itself
@@ -161,37 +159,31 @@ def schedule_report(
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Send the report on a timetable (``when``: a preset or cron, read in ``timezone``), replacing
-    its schedule if it had one; ``when=None`` takes it off its schedule. The report's view."""
+    its schedule if it had one; ``when=None`` takes it off its schedule. One transaction: a bad
+    timetable, or a schedule name taken by another, leaves the old one. The report's view."""
     with store.session() as s:
         row = _changeable(s, principal, report)
-        name, old = row.name, row.schedule_id
-        taken = s.scalar(select(Schedule.id).where(Schedule.name == SCHEDULE_PREFIX + name))
-    if when is not None:  # a bad timetable, or a name taken, is refused before the old one goes
-        parse_when(when), zone(timezone)
-        if taken is not None and taken != old:
-            raise InvalidArgumentError(
-                f"a schedule named '{SCHEDULE_PREFIX}{name}' exists already (`bizsight schedule remove` it first)"
+        old = s.get(Schedule, row.schedule_id) if row.schedule_id is not None else None
+        if old is not None:  # one timetable per report
+            s.delete(old)
+            s.flush()
+        row.schedule_id = None
+        if when is not None:
+            made = schedules.create_schedule(
+                s,
+                SCHEDULE_PREFIX + row.name,
+                "report",
+                when,
+                timezone=timezone,
+                params=schedules.kind_params("report", report=row.name),
+                created_by=principal.username,
+                now=now,
             )
-    if old is not None:  # replaced (or removed): one timetable per report
-        with contextlib.suppress(NotFoundError):
-            schedules.remove_schedule(store, old, actor=principal.username, client=client)
-    schedule_id = None
-    if when is not None:
-        added = schedules.add_schedule(
-            store,
-            SCHEDULE_PREFIX + name,
-            "report",
-            when,
-            timezone=timezone,
-            params=schedules.kind_params("report", report=name),
-            created_by=principal.username,
-            client=client,
-            now=now,
+            row.schedule_id = made.id
+        detail = {"cron": made.cron, "timezone": made.timezone} if when is not None else {"off": True}
+        audit.record(
+            s, "report.schedule", actor=principal.username, target=row.name, detail=detail, client=client
         )
-        schedule_id = added["id"]
-    with store.session() as s:
-        row = visible(s, principal, report)
-        row.schedule_id = schedule_id
         return _view(s, row)
 
 
