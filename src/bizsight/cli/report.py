@@ -38,7 +38,7 @@ report_app = typer.Typer(
     "  bizsight report templates\n\n"
     "Defined reports (a template, filters, a period, formats, recipients) are sent on a timetable or now, "
     "each recipient once, and the delivery log says how each went:\n\n"
-    "  bizsight report add weekly-sales --template sales --range last_week --format pdf --format xlsx "
+    "  bizsight report add weekly-sales --template sales --range last_7_days --format pdf --format xlsx "
     "--to mail:ceo@example.com --to slack\n\n"
     "  bizsight report schedule weekly-sales --cron '0 7 * * MON' --timezone Europe/Berlin\n\n"
     "  bizsight report send weekly-sales\n\n"

@@ -34,7 +34,7 @@ def add(
         str | None,
         typer.Option(
             "--range",
-            help="The period each run covers, relative to its day: last_week, last_month, month_to_date, ...",
+            help="The period each run covers, relative to its day: last_7_days, last_month, month_to_date, ...",
             show_default="the template's own",
         ),
     ] = None,
@@ -79,7 +79,7 @@ def add(
 
     Examples:
 
-      bizsight report add weekly-sales --template sales --range last_week --to mail:ceo@example.com
+      bizsight report add weekly-sales --template sales --range last_7_days --to mail:ceo@example.com
 
       bizsight report add eu-monthly --template executive --range last_month --where region=Europe --format pdf --format xlsx --to mail:eu@example.com --to teams
     """

@@ -37,7 +37,7 @@ class NewReport(_Strict):
         min_length=1, max_length=64, description="executive, sales, customers, quality, dashboard"
     )
     range: str | None = Field(
-        default=None, max_length=32, description="last_week, last_month, ...; null: the template's"
+        default=None, max_length=32, description="last_7_days, last_month, ...; null: the template's"
     )
     where: list[str] = Field(default=[], max_length=20, description="filters as DIMENSION=VALUE")
     formats: list[ReportFormat] = Field(
