@@ -5,6 +5,7 @@ restrictions, pending deliveries finished from the stored files, jobs queued aga
 from __future__ import annotations
 
 import io
+import shutil
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -343,3 +344,18 @@ def test_a_report_has_one_timetable_replaced_or_taken_off(
         reports.schedule_report(store, SYSTEM, "other", "daily", timezone="UTC")
     assert reports.schedule_report(store, SYSTEM, "weekly", None, timezone="UTC")["schedule"] is None
     assert [s["name"] for s in schedules.list_schedules(store)] == ["report-other"]  # the old one stays
+
+
+def test_a_pending_delivery_whose_files_are_gone_fails_saying_so(
+    wired: tuple[Project, MetadataStore, SmtpServer],
+) -> None:
+    project, store, smtp = wired
+    reports.create_report(project, store, SYSTEM, "weekly", "tiny", to=["mail:a@example.com"])
+    definition = report_delivery.load_definition(store, {"report": "weekly"})
+    document, presenter = report_delivery.build_document(project, store, definition)
+    staged = report_delivery.stage_files(project, document, presenter, definition)
+    run_id = report_delivery.commit_run(store, definition, document, staged, None)
+    shutil.rmtree(report_delivery.run_dir(project, run_id))  # someone cleaned the reports folder
+    (row,) = deliveries.finish_pending(project, store)
+    assert row["status"] == "failed" and f"the files of report run {run_id} are gone" in row["last_error"]
+    assert smtp.mailbox.received == [] and deliveries.pending(store) == []

@@ -308,6 +308,8 @@ def report_message(project: Project, s: OrmSession, row: Delivery) -> Message:
     if run is None:
         raise NotFoundError(f"delivery {row.id}: its report run is gone")
     folder = run_dir(project, run.id)
+    if not (folder / BODY_TEXT).is_file():
+        raise NotFoundError(f"the files of report run {run.id} are gone from {folder}")
     files = [f for f in run.files if not f.get("inline")]
     link = download_link(project, run.id, files[0]["name"] if files else BODY_HTML)
     text = (folder / BODY_TEXT).read_text(encoding="utf-8")
