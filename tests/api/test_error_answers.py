@@ -82,3 +82,19 @@ def test_every_answer_carries_a_request_id_and_errors_a_stable_code(client: Test
     anonymous = TestClient(client.app)
     assert_for_people(anonymous.get("/api/v1/catalogue"), 401, "unauthenticated")
     assert ok.headers["x-request-id"] != client.get("/api/v1/catalogue").headers["x-request-id"]
+
+
+def test_an_unexpected_error_is_a_500_with_an_id_and_the_headers(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken() -> None:
+        raise ZeroDivisionError("secret internals")
+
+    client.app.add_api_route("/api/v1/test-broken", broken)  # type: ignore[attr-defined]
+    raw = TestClient(client.app, raise_server_exceptions=False)
+    with caplog.at_level(logging.ERROR, logger="bizsight.api"):
+        answer = raw.get("/api/v1/test-broken")
+    error = assert_for_people(answer, 500, "internal")
+    assert "secret internals" not in answer.text
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+    assert any(error["request_id"] in r.getMessage() and r.exc_info for r in caplog.records)

@@ -188,16 +188,16 @@ def cohorts_table(reading: Reading) -> Table:
 def customer_health(project: Project, wh: Warehouse, request: ReportRequest) -> Document:
     """The Customer health report (docs/reports.md, "Templates")."""
     reading = Reading.of(project, wh, request)
-    kpis = tuple(
-        reading.kpi(m, target=False)
-        for m in (
+    kpis = reading.kpis(
+        (
             "active_customers",
             "new_customers",
             "returning_customers",
             "customer_retention_rate",
             "repeat_purchase_rate",
             "average_clv",
-        )
+        ),
+        target=False,
     )
     try:
         clv = clv_distribution(project, wh, request.principal)

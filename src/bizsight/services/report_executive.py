@@ -49,7 +49,7 @@ FORECAST_MONTHS = 12  # months of history beside the forecast
 def executive(project: Project, wh: Warehouse, request: ReportRequest) -> Document:
     """The Executive summary report (docs/reports.md, "Templates")."""
     reading = Reading.of(project, wh, request)
-    cards = tuple(reading.kpi(metric) for metric in HEADLINE)
+    cards = reading.kpis(HEADLINE)
     categories = reading.by("category", "revenue", "orders", title="Categories by change", by_change=True)
     regions = reading.by("region", "revenue", "orders", title="Regions by change", by_change=True)
     churn = churn_table(reading)

@@ -10,7 +10,8 @@ and the principal. Templates call its methods and never build a query of their o
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -52,6 +53,10 @@ class Reading:
     wh: Warehouse
     request: ReportRequest
     period: ReportPeriod
+    # Totals and daily series read ahead for several metrics at once (:meth:`kpis`): one query
+    # per span instead of one per metric and span.
+    _totals: dict[tuple[Span, str], Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+    _days: dict[str, dict[dt.date, Any]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @classmethod
     def of(cls, project: Project, wh: Warehouse, request: ReportRequest) -> Reading:
@@ -102,8 +107,38 @@ class Reading:
         """One metric's total over ``span`` (None before the data start)."""
         if span is not None and span[1] < self.period.first:
             return None
+        key = (span or (self.period.start, self.period.end), metric)
+        if key in self._totals:
+            return self._totals[key]
         found = self.rows(metric, span=span)
         return found[0][metric] if found else None
+
+    def kpis(self, metrics: Sequence[str], *, target: bool = True) -> tuple[Kpi, ...]:
+        """A card per metric (:meth:`kpi`), their figures read together: the metrics that take
+        the same filters share one query per span, and one by day for the significance tests."""
+        shown = [m for m in metrics if self.visible(m)]
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for metric in shown:
+            taken = tuple(f.dimension for f in self.request.filters if fits(self.cat, metric, f.dimension))
+            groups.setdefault(taken, []).append(metric)
+        spans = [(self.period.start, self.period.end), self.period.previous, self.period.last_year]
+        try:
+            for together in groups.values():
+                for span in spans:
+                    if span[1] >= self.period.first:
+                        found = self.rows(*together, span=span)
+                        for metric in together:
+                            self._totals[(span, metric)] = found[0][metric] if found else None
+                tested = [m for m in together if self.test_kind(m) == WELCH]
+                if tested:
+                    lo = max(self.period.previous[0], self.period.first)
+                    by_day = self.rows(*tested, grain=Grain.DAY, span=(lo, self.period.end))
+                    for metric in tested:
+                        self._days[metric] = {r["period"]: r[metric] for r in by_day}
+        except BizsightError:  # one metric the others cannot be read with: each on its own
+            self._totals.clear()
+            self._days.clear()
+        return tuple(self.kpi(m, target=target) for m in metrics)
 
     def kpi(self, metric: str, *, title: str | None = None, target: bool = True) -> Kpi:
         """A card: the metric over the period against the previous period (with its test), the
@@ -167,7 +202,10 @@ class Reading:
         """The metric by day over ``span``: a sum's days without rows are 0, a ratio's have none."""
         lo, hi = span or (self.period.start, self.period.end)
         lo = max(lo, self.period.first)
-        found = {r["period"]: r[metric] for r in self.rows(metric, grain=Grain.DAY, span=(lo, hi))}
+        if metric in self._days:
+            found = {d: v for d, v in self._days[metric].items() if d is not None and lo <= _day(d) <= hi}
+        else:
+            found = {r["period"]: r[metric] for r in self.rows(metric, grain=Grain.DAY, span=(lo, hi))}
         if self.cat.metrics[metric].aggregate is Aggregate.SUM:
             days = (hi - lo).days + 1
             return [float(found.get(lo + dt.timedelta(days=i)) or 0.0) for i in range(days)]
@@ -303,3 +341,7 @@ def change_of(table: Table, key: Any) -> Any:
         if row[0] == key:
             return row[3]
     return None
+
+
+def _day(period: dt.date | dt.datetime) -> dt.date:
+    return period.date() if isinstance(period, dt.datetime) else period

@@ -24,7 +24,7 @@ TOP_PRODUCTS = 15
 def sales(project: Project, wh: Warehouse, request: ReportRequest) -> Document:
     """The Sales performance report (docs/reports.md, "Templates")."""
     reading = Reading.of(project, wh, request)
-    cards = tuple(reading.kpi(metric) for metric in KPIS)
+    cards = reading.kpis(KPIS)
     categories = reading.by("category", "revenue", "orders", "average_order_value", title="By category")
     products = reading.by(
         "product", "revenue", "units", title=f"Top {TOP_PRODUCTS} products", top=TOP_PRODUCTS

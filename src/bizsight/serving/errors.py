@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from bizsight import errors
+from bizsight.serving.headers import security_headers
 
 log = logging.getLogger("bizsight.api")
 REQUEST_ID_HEADER = "X-Request-Id"
@@ -109,6 +110,8 @@ def install(app: FastAPI) -> None:
         rid = request_id(request)
         log.exception("request %s: internal error on %s %s", rid, request.method, request.url.path)
         message = f"internal error; the server log has the details under request id {rid}"
-        return JSONResponse(
-            body("InternalError", "internal", message, rid), status_code=500, headers={REQUEST_ID_HEADER: rid}
-        )
+        # This answer leaves from the outermost middleware, past the one that adds these.
+        state = getattr(request.app.state, "bizsight", None)
+        https = bool(state and state.project.settings.server.secure_cookies)
+        headers = {REQUEST_ID_HEADER: rid, **security_headers(https=https)}
+        return JSONResponse(body("InternalError", "internal", message, rid), status_code=500, headers=headers)
