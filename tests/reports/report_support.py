@@ -1,7 +1,7 @@
-"""What the report-run tests share: a small report template over the tiny shop
-(tests/metrics/conftest.py) registered as ``tiny`` (and ``dashboard`` while the real templates
-are not in this branch), copies of a built shop with channels pointing at the test's receivers,
-and ``bizsight serve`` in a subprocess that knows the template."""
+"""What the report-run tests share: small report templates over the tiny shop
+(tests/metrics/conftest.py) — ``tiny``, quick and exact, and ``held``, which waits for the test —
+copies of a built shop with channels pointing at the test's receivers, and ``bizsight serve`` and
+the CLI in subprocesses that know those templates."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from bizsight.services.access import scoped_query
 from bizsight.services.presentation import presentation
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue, run_query
-from bizsight.services.report_templates import TEMPLATES, ReportRequest, template, templates
+from bizsight.services.report_templates import ReportRequest, template, templates
 from bizsight.warehouse.connection import Warehouse
 from tests.helpers import Served, serving
 
@@ -87,12 +87,10 @@ def held_report(project: Project, wh: Warehouse, request: ReportRequest) -> Docu
 
 
 def register() -> None:
-    """``tiny``, and ``dashboard`` unless the real one is registered."""
-    templates()  # the built-in ones first: a real ``dashboard`` wins
+    """``tiny`` and ``held``, beside the built-in templates."""
+    templates()  # the built-in ones first
     template("tiny", title="Tiny sales", description="KPIs and regions of the tiny shop")(tiny_report)
     template("held", title="Tiny sales, held", description="tiny, once the test releases it")(held_report)
-    if "dashboard" not in TEMPLATES:
-        template("dashboard", title="Dashboard", description="a stand-in for tests")(tiny_report)
 
 
 register()
