@@ -140,6 +140,9 @@ class _BetaGeoObjective:
         return -ll / self.n, -grad / self.n
 
 
+GRADIENT_TOLERANCE = 1e-5  # of the mean log-likelihood per log-parameter
+
+
 def _minimise(
     fun: Callable[[FloatArray], tuple[float, FloatArray]],
     theta0: FloatArray,
@@ -163,7 +166,11 @@ def _minimise(
     seconds = time.perf_counter() - start
     theta = np.asarray(res.x, dtype=float)
     std = _std_errors(curvature or fun, theta, names)
-    info = FitInfo(bool(res.success), int(res.nit), int(res.nfev), str(res.message), seconds)
+    # With ftol this tight, L-BFGS-B may stop on an "abnormal" line search at the optimum itself,
+    # where float rounding (which differs between CPUs) leaves no decrease to find: the gradient
+    # there says whether it got to the optimum.
+    converged = bool(res.success) or float(np.max(np.abs(fun(theta)[1]))) < GRADIENT_TOLERANCE
+    info = FitInfo(converged, int(res.nit), int(res.nfev), str(res.message), seconds)
     return theta, info, std, float(res.fun)
 
 
