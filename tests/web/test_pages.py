@@ -23,6 +23,8 @@ PAGES = {
     "customers": 4,
     "reviews": 3,
     "products": 3,
+    "market": 2,  # share by region over time, our growth against the market's
+    "executive": 0,  # score bars, not plotly charts
     "forecasts": 1,  # history and forecast (the demo's two years are too short for a backtest)
     "monitor": 2,  # target pacing bars, anomalies on their series
     "data": 0,

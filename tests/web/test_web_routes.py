@@ -21,7 +21,7 @@ from tests.helpers import demo_project
 
 PASSWORD = "a long test password"
 PAGES = [
-    "overview", "sales", "customers", "reviews", "products", "forecasts", "monitor", "data", "jobs", "dashboards",
+    "overview", "sales", "customers", "reviews", "products", "market", "executive", "forecasts", "monitor", "data", "jobs", "dashboards",
     "settings",
 ]  # fmt: skip
 
