@@ -51,7 +51,13 @@ def test_a_region_restricted_user_sees_that_regions_market_only(api: Api) -> Non
 
 def test_executive_scores_five_sections_with_drivers_adding_up(api: Api) -> None:
     body = api.client.get("/api/v1/executive", headers=api.auth("root")).json()
-    assert [s["name"] for s in body["sections"]] == ["Financial", "Customer", "Sales", "Market", "Operational"]
+    assert [s["name"] for s in body["sections"]] == [
+        "Financial",
+        "Customer",
+        "Sales",
+        "Market",
+        "Operational",
+    ]
     for section in body["sections"]:
         assert section["score"] is not None and 0 <= section["score"] <= 100
         pull = sum(k["driver"] for k in section["kpis"] if k["driver"] is not None)

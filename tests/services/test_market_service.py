@@ -89,7 +89,9 @@ def test_market_share_combines_with_metrics_of_other_models(mshop: Project) -> N
 
 
 def test_market_growth_against_the_year_before(mshop: Project) -> None:
-    q = Query(metrics=("market_growth",), grain=Grain.QUARTER, start=dt.date(2024, 4, 1), end=dt.date(2024, 6, 30))
+    q = Query(
+        metrics=("market_growth",), grain=Grain.QUARTER, start=dt.date(2024, 4, 1), end=dt.date(2024, 6, 30)
+    )
     assert rows(mshop, q)[0]["market_growth"] is None  # no market a year earlier
 
 
@@ -113,7 +115,9 @@ def test_market_view_by_hand(mshop: Project) -> None:
         ("North America", "B", 2),
         ("North America", "us", 3),
     ]
-    na_q2 = next(r for r in view["rows"] if r["region"] == "North America" and str(r["period"]) == "2024-04-01")
+    na_q2 = next(
+        r for r in view["rows"] if r["region"] == "North America" and str(r["period"]) == "2024-04-01"
+    )
     assert na_q2["share"] == pytest.approx(0.05) and na_q2["share_change"] == pytest.approx(0.05)
     assert na_q2["complete"] is False
 

@@ -17,6 +17,7 @@ the section's score − 50.
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from collections.abc import Callable, Sequence
@@ -119,23 +120,31 @@ def kpi_score(rule: KpiRule, series: Sequence[float | None], missing: str | None
     key = rule.metric if rule.measure == "value" else f"{rule.metric}:change"
     values = list(series)
     if rule.measure == "change":
-        values = [
-            b - a if a is not None and b is not None else None for a, b in zip(values, values[1:], strict=False)
-        ]
+        values = [b - a if a is not None and b is not None else None for a, b in itertools.pairwise(values)]
     current = values[-1] if values else None
-    previous = values[-2] if len(values) > 1 else None
-    base = dict(key=key, metric=rule.metric, measure=rule.measure, weight=rule.weight)
-    base |= dict(rule=rule.rule, direction=rule.direction, previous=previous)
-    if current is None:
-        why = missing or "no value for the period"
-        return KpiScore(value=None, reference=None, score=None, missing=why, **base)  # type: ignore[arg-type]
     history = [v for v in values[:-1] if v is not None]
-    score = score_kpi(rule, current, history)
-    reference = {"target": rule.target, "threshold": rule.good}.get(
-        rule.rule, statistics.fmean(history) if history else None
+    score = score_kpi(rule, current, history) if current is not None else None
+    if current is None:
+        why: str | None = missing or "no value for the period"
+        reference = None
+    else:
+        why = None if score is not None else "too few earlier periods to see a trend"
+        reference = {"target": rule.target, "threshold": rule.good}.get(
+            rule.rule, statistics.fmean(history) if history else None
+        )
+    return KpiScore(
+        key=key,
+        metric=rule.metric,
+        measure=rule.measure,
+        value=current,
+        previous=values[-2] if len(values) > 1 else None,
+        reference=reference,
+        score=score,
+        weight=rule.weight,
+        rule=rule.rule,
+        direction=rule.direction,
+        missing=why,
     )
-    why = None if score is not None else "too few earlier periods to see a trend"
-    return KpiScore(value=current, reference=reference, score=score, missing=why, **base)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -166,9 +175,7 @@ def section_score(name: str, kpis: Sequence[KpiScore]) -> SectionScore:
         missing = [f"{k.key} ({k.missing})" for k in kpis]
         return SectionScore(name, None, list(kpis), [], missing)
     drivers = {k.key: k.weight * (float(k.score or 0) - NEUTRAL) / total for k in scored}
-    out = [
-        KpiScore(**{**k.as_dict(), "driver": drivers[k.key]}) if k.key in drivers else k for k in kpis
-    ]
+    out = [KpiScore(**{**k.as_dict(), "driver": drivers[k.key]}) if k.key in drivers else k for k in kpis]
     score = sum(k.weight * float(k.score or 0) for k in scored) / total
     ranked = sorted((k for k in out if k.driver is not None), key=lambda k: -abs(k.driver or 0))
     missing = [f"{k.key} ({k.missing})" for k in out if k.score is None]
@@ -218,6 +225,10 @@ def summarise(section: SectionScore, label: Callable[[str], str], fmt: Formatter
             f"by {abs(kpi.driver or 0):.0f} points."
         )
     if section.missing:
-        unscored = [label(k.metric) + (" (change)" if k.measure == "change" else "") for k in section.kpis if k.score is None]
+        unscored = [
+            label(k.metric) + (" (change)" if k.measure == "change" else "")
+            for k in section.kpis
+            if k.score is None
+        ]
         text.append(f"Not scored: {', '.join(unscored)}.")
     return " ".join(text)

@@ -144,9 +144,7 @@ class Ranked:
         return asdict(self)
 
 
-def ranking(
-    ours: Iterable[Mapping[str, Any]], competitors: Iterable[Mapping[str, Any]]
-) -> list[Ranked]:
+def ranking(ours: Iterable[Mapping[str, Any]], competitors: Iterable[Mapping[str, Any]]) -> list[Ranked]:
     """Our revenue beside each competitor's, ranked per region and quarter (ties share a rank).
 
     ``ours`` rows hold ``period``, ``region``, ``revenue`` and ``market_size``; ``competitors``

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bizsight.config.executive import ExecutiveSettings
 from bizsight.config.customers import CustomerSettings
+from bizsight.config.executive import ExecutiveSettings
 from bizsight.config.reports import ChannelSettings, DeliverySettings, PrivacySettings, ReportSettings
 from bizsight.config.server import ServerSettings
 from bizsight.errors import ConfigError, did_you_mean

@@ -46,7 +46,12 @@ def scored_period(end: dt.date, grain: str, fiscal_year_start: int = 1) -> dt.da
 
 
 def _series(
-    project: Project, wh: Warehouse, principal: Principal | None, metric: str, periods: list[dt.date], grain: str
+    project: Project,
+    wh: Warehouse,
+    principal: Principal | None,
+    metric: str,
+    periods: list[dt.date],
+    grain: str,
 ) -> list[float | None]:
     query = Query(metrics=(metric,), grain=Grain(grain), start=periods[0], end=period_end(periods[-1], grain))
     if principal is not None:
@@ -149,7 +154,15 @@ def executive_view(
         "grain": grain,
         "data_end": end,
         "sections": sections,
-        "units": {k: v for k, v in units.items() if any(k == r.metric for rs in settings.sections.values() for r in rs)},
-        "labels": {k: v for k, v in labels.items() if any(k == r.metric for rs in settings.sections.values() for r in rs)},
+        "units": {
+            k: v
+            for k, v in units.items()
+            if any(k == r.metric for rs in settings.sections.values() for r in rs)
+        },
+        "labels": {
+            k: v
+            for k, v in labels.items()
+            if any(k == r.metric for rs in settings.sections.values() for r in rs)
+        },
         "restricted": bool(principal and principal.restricted),
     }

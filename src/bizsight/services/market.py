@@ -75,9 +75,7 @@ def market_view(project: Project, wh: Warehouse, principal: Principal | None = N
     previous = complete[-2] if len(complete) > 1 else None
     year_ago = latest.replace(year=latest.year - 1) if latest else None
     moves = market.share_moves(rows, previous, latest) if latest and previous else []
-    year_moves = (
-        market.share_moves(rows, year_ago, latest) if latest and year_ago in complete else []
-    )
+    year_moves = market.share_moves(rows, year_ago, latest) if latest and year_ago in complete else []
     ranked: list[market.Ranked] = []
     if latest is not None:
         competitors = _rows(

@@ -15,7 +15,9 @@ class ShareRowOut(Answer):
     revenue: float
     market_size: float | None
     share: float | None = Field(description="our revenue / market size, a fraction")
-    share_change: float | None = Field(description="against the region's previous quarter, a fraction (pp / 100)")
+    share_change: float | None = Field(
+        description="against the region's previous quarter, a fraction (pp / 100)"
+    )
     our_growth: float | None
     market_growth: float | None
     growth_gap: float | None
@@ -47,7 +49,9 @@ class MarketOut(Answer):
     data_end: dt.date | None
     rows: list[ShareRowOut]
     moves: list[ShareMoveOut] = Field(description="share gained or lost, previous quarter → latest")
-    year_moves: list[ShareMoveOut] = Field(description="share gained or lost over the year to the latest quarter")
+    year_moves: list[ShareMoveOut] = Field(
+        description="share gained or lost over the year to the latest quarter"
+    )
     ranking: list[RankedOut] = Field(description="our revenue beside each competitor's in the latest quarter")
     units: dict[str, str]
     notes: list[str]
