@@ -18,6 +18,7 @@ from bizsight.errors import InvalidArgumentError
 from bizsight.metrics.query import Filter, Grain, Query
 from bizsight.services.access import Principal
 from bizsight.services.ingest import ingest
+from bizsight.services.executive import executive_view
 from bizsight.services.market import market_view
 from bizsight.services.project import Project
 from bizsight.services.query import run_query
@@ -38,10 +39,24 @@ MARKET = [  # market size repeats on each competitor's row, as in market_data.cs
 ]
 
 
+EXECUTIVE = """executive:
+  grain: quarter
+  sections:
+    Market:
+      - {metric: market_share, rule: target, target: 0.05, weight: 3}
+      - {metric: orders, rule: target, target: 4}
+    Sales:
+      - {metric: win_rate}
+    Operational:
+      - {metric: quarantine_rate, direction: lower, rule: threshold, good: 0.01, bad: 0.05}
+      - {metric: failed_jobs_7d, direction: lower, rule: threshold, good: 0, bad: 3}
+"""
+
+
 @pytest.fixture(scope="module")
 def mshop(tmp_path_factory: pytest.TempPathFactory) -> Project:
     root = tmp_path_factory.mktemp("market")
-    project = shop(root)
+    project = shop(root, EXECUTIVE)
     path = write_csv(root / "more" / "market_data.csv", MARKET_HEADER, MARKET)
     ingest(project, [Path(path)], NullReporter())
     refresh(project, NullReporter())
@@ -129,3 +144,32 @@ def test_a_user_kept_to_a_region_sees_its_market_only(mshop: Project) -> None:
     assert {r["region"] for r in view["rows"]} == {"Europe"}
     assert {r["region"] for r in view["ranking"]} == {"Europe"}
     assert view["restricted"] is True
+
+
+def test_executive_view_by_hand(mshop: Project) -> None:
+    with mshop.warehouse(read_only=True) as wh:
+        view = executive_view(mshop, wh)  # no metadata store: failed jobs are not recorded
+    assert view["period"] == dt.date(2024, 1, 1)  # Q2 is not over
+    market, sales, ops = view["sections"]
+    share = {k["key"]: k for k in market["kpis"]}["market_share"]
+    assert share["value"] == pytest.approx(59 / 1500)  # Q1: 59 of 1000 + 500
+    assert share["score"] == pytest.approx(100 * (59 / 1500 / 0.05 - 0.5) / 0.5)  # 57.33
+    assert {k["key"]: k for k in market["kpis"]}["orders"]["score"] == 100.0  # 5 orders, target 4
+    assert market["score"] == pytest.approx((3 * share["score"] + 100) / 4)
+    assert sum(k["driver"] for k in market["kpis"]) == pytest.approx(market["score"] - 50)
+    assert (
+        market["summary"]
+        == "Market scores 68/100 (steady). Orders at 5 (target 4) pulled it up by 12 points."
+    )
+    assert sales["score"] is None and sales["missing"] == ["win_rate (not in the metrics catalogue)"]
+    assert ops["score"] == 100.0  # nothing quarantined; failed jobs left out
+    assert ops["missing"] == ["failed_jobs_7d (not recorded (no metadata store or no loads))"]
+
+
+def test_executive_view_for_a_restricted_user(mshop: Project) -> None:
+    eu = Principal(1, "eu", Role.VIEWER, (Filter(dimension="region", op="in", values=("Europe",)),))
+    with mshop.warehouse(read_only=True) as wh:
+        view = executive_view(mshop, wh, eu)
+    share = view["sections"][0]["kpis"][0]
+    assert share["value"] == pytest.approx(59 / 1000)  # Europe's market only
+    assert view["sections"][2]["score"] is None and "withheld" in view["sections"][2]["summary"]

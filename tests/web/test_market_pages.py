@@ -32,7 +32,9 @@ def test_market_page_shows_share_growth_moves_and_ranking(site: Site) -> None:
     assert page.locator("[data-widget=competitor-ranking] tbody tr").count() == len(answer["ranking"])
     assert page.locator("[data-widget=competitor-ranking] tr.us").count() == 4
     site.shot(page, "market")
-    page.locator("[data-widget=market-share] .js-plotly-plot g.point path").first.click(force=True)
+    page.locator("[data-widget=market-share] .js-plotly-plot .scatterlayer path.point").first.click(
+        force=True
+    )
     page.wait_for_selector("#drill:not([hidden]) #drill-body table")
     assert "market_share" in page.locator("#drill-title").inner_text()
     assert not site.errors, "\n".join(site.errors)
