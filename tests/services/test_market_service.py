@@ -17,8 +17,8 @@ from bizsight.console import NullReporter
 from bizsight.errors import InvalidArgumentError
 from bizsight.metrics.query import Filter, Grain, Query
 from bizsight.services.access import Principal
-from bizsight.services.ingest import ingest
 from bizsight.services.executive import executive_view
+from bizsight.services.ingest import ingest
 from bizsight.services.market import market_view
 from bizsight.services.project import Project
 from bizsight.services.query import run_query
