@@ -193,6 +193,11 @@ def _verdict(score: float) -> str:
     return "under pressure"
 
 
+def _points(driver: float) -> str:
+    n = round(abs(driver))
+    return f"{n} point" if n == 1 else f"{n} points"
+
+
 def _against(kpi: KpiScore, fmt: Formatter) -> str:
     if kpi.reference is None:
         return ""
@@ -222,7 +227,7 @@ def summarise(section: SectionScore, label: Callable[[str], str], fmt: Formatter
         name = label(kpi.metric) + (" (change)" if kpi.measure == "change" else "")
         text.append(
             f"{name} at {fmt(kpi.value, kpi.key)}{_against(kpi, fmt)} pulled it {way} "
-            f"by {abs(kpi.driver or 0):.0f} points."
+            f"by {_points(kpi.driver or 0)}."
         )
     if section.missing:
         unscored = [
