@@ -19,13 +19,17 @@ def api(page: Any, path: str) -> Any:
     return page.evaluate("(p) => Bizsight.api('GET', p)", path)
 
 
-def test_market_page_shows_share_growth_moves_and_ranking(site: Site) -> None:
-    page = site.login("admin")
+def share_regions(site: Site, page: Any) -> list[str]:
+    """Open the Market page; the regions of its share chart."""
     site.open(page, "/market")
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 2")
-    regions = page.evaluate(
-        "document.querySelector('[data-widget=market-share] .js-plotly-plot').data.map(t => t.name)"
-    )
+    script = "document.querySelector('[data-widget=market-share] .js-plotly-plot').data.map(t => t.name)"
+    return list(page.evaluate(script))
+
+
+def test_market_page_shows_share_growth_moves_and_ranking(site: Site) -> None:
+    page = site.login("admin")
+    regions = share_regions(site, page)
     assert sorted(regions) == ["Asia Pacific", "Europe", "Latin America", "North America"]
     answer = api(page, "/api/v1/market")
     assert page.locator("[data-widget=share-moves] tbody tr").count() == len(answer["moves"]) == 4
@@ -67,11 +71,7 @@ def test_executive_page_scores_five_sections_and_keeps_the_theme(site: Site) -> 
 
 def test_a_region_restricted_user_sees_their_market_only(site: Site) -> None:
     page = site.login("eu")
-    site.open(page, "/market")
-    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 2")
-    regions = page.evaluate(
-        "document.querySelector('[data-widget=market-share] .js-plotly-plot').data.map(t => t.name)"
-    )
+    regions = share_regions(site, page)
     assert regions == [REGION]
     ranked = page.locator("[data-widget=competitor-ranking] tbody td:first-child").all_inner_texts()
     assert ranked and set(ranked) == {REGION}
