@@ -22,7 +22,7 @@ def api(page: Any, path: str) -> Any:
 def share_regions(site: Site, page: Any) -> list[str]:
     """Open the Market page; the regions of its share chart."""
     site.open(page, "/market")
-    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 2")
+    site.until(page, "document.querySelectorAll('.js-plotly-plot').length >= 2")
     script = "document.querySelector('[data-widget=market-share] .js-plotly-plot').data.map(t => t.name)"
     return list(page.evaluate(script))
 

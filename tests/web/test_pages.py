@@ -49,7 +49,7 @@ def test_every_page_renders_its_charts_without_console_errors(site: Site) -> Non
     page = site.login("admin")
     for name, expected in PAGES.items():
         site.open(page, f"/{name}")
-        page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot').length >= {expected}")
+        site.until(page, f"document.querySelectorAll('.js-plotly-plot').length >= {expected}")
         assert charts(page) >= expected, name
         assert page.locator(".card .error").count() == 0, name
         site.shot(page, name)
