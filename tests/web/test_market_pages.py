@@ -41,6 +41,10 @@ def test_market_page_shows_share_growth_moves_and_ranking(site: Site) -> None:
     )
     page.wait_for_selector("#drill:not([hidden]) #drill-body table")
     assert "market_share" in page.locator("#drill-title").inner_text()
+    page.click("#drill-close")
+    page.locator("[data-widget=competitor-ranking] tbody tr:not(.us)").first.click()
+    page.wait_for_selector("#drill:not([hidden]) #drill-body table")
+    assert "competitor_revenue" in page.locator("#drill-title").inner_text()
     assert not site.errors, "\n".join(site.errors)
 
 

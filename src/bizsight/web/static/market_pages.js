@@ -6,6 +6,7 @@
 (function (B) {
   const { el } = B;
   const SHARE_QUERY = { metrics: ["market_share"], dimensions: ["region"], grain: "quarter" };
+  const COMPETITOR_QUERY = { metrics: ["competitor_revenue"], dimensions: ["region", "competitor"], grain: "quarter" };
   const points = (v) => (v === null || v === undefined ? "–" : (v > 0 ? "+" : "") + B.format(v * 100, "number") + " pp");
   const quarter = (iso) => (iso ? iso.slice(0, 4) + " Q" + (Math.floor(Number(iso.slice(5, 7)) / 3) + 1) : "–");
 
@@ -42,7 +43,8 @@
     const moves = (title, id, list) => {
       const { body } = B.card(grid, { id, title, span: 6 });
       if (!list.length) { body.replaceChildren(B.empty("Two complete quarters are needed.")); return; }
-      const rows = list.map((m) => el("tr", { "data-region": m.region },
+      const rows = list.map((m) => el("tr", { "data-region": m.region, class: "clickable", title: "click for the rows behind the latest share",
+        onclick: () => B.drill(SHARE_QUERY, "market_share", { period: m.end, region: m.region }) },
         el("td", { text: m.region }), el("td", { class: "num", text: B.cell(m.share_start, "share", "percent") }),
         el("td", { class: "num", text: B.cell(m.share_end, "share", "percent") }),
         el("td", { class: "num " + (m.change > 0 ? "up" : m.change < 0 ? "down" : ""), text: points(m.change) })));
@@ -56,7 +58,15 @@
     const ranking = answer.ranking.map((r) => Object.assign({}, r, { name: r.is_us ? "Us" : r.name }));
     body.replaceChildren(ranking.length ? B.table(["region", "rank", "name", "revenue", "share"], ranking,
       { formats: { revenue: "money", share: "percent", rank: "count" }, labels: { name: "Company", share: "Share of market" } }) : B.empty("No competitor data."));
-    body.querySelectorAll("tbody tr").forEach((tr, i) => { if (ranking[i].is_us) tr.classList.add("us"); });
+    body.querySelectorAll("tbody tr").forEach((tr, i) => {
+      const r = ranking[i];
+      if (r.is_us) tr.classList.add("us");
+      tr.classList.add("clickable");
+      tr.title = "click for the rows behind it";
+      tr.addEventListener("click", () => (r.is_us
+        ? B.drill({ metrics: ["revenue"], dimensions: ["region"], grain: "quarter" }, "revenue", { period: r.period, region: r.region })
+        : B.drill(COMPETITOR_QUERY, "competitor_revenue", { period: r.period, region: r.region, competitor: r.name })));
+    });
   }
 
   function gauge(score) {
