@@ -48,6 +48,8 @@ PAGES = {
     "customer": "/customers/{customer}",
     "products": "/products",
     "reviews": "/reviews",
+    "market": "/market",
+    "executive": "/executive",
     "forecasts": "/forecasts",
     "monitor": "/monitor",
     "data": "/data",

@@ -177,6 +177,8 @@ def call_everything(call: Callable[..., httpx.Response], user: str, upload: Path
     call("GET", f"{v1}/anomalies", user, params={"since": "2000-01-01"})
     call("GET", f"{v1}/targets", user)
     call("GET", f"{v1}/trends", user, params={"metric": "revenue", "by": "region"})
+    call("GET", f"{v1}/market", user)
+    call("GET", f"{v1}/executive", user)
     dashboard = {
         "title": "Contract",
         "widgets": [{"id": "rev", "type": "kpi", "query": {"metrics": ["revenue"], "range": "last_30_days"}}],

@@ -75,6 +75,8 @@ CALLS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/api/v1/anomalies"): ("/api/v1/anomalies?severity=high", None),
     ("GET", "/api/v1/targets"): ("/api/v1/targets", None),
     ("GET", "/api/v1/trends"): ("/api/v1/trends?metric=revenue&grain=month", None),
+    ("GET", "/api/v1/market"): ("/api/v1/market", None),
+    ("GET", "/api/v1/executive"): ("/api/v1/executive", None),
     # jobs: an allowed role gets a body the route refuses (422/400) or a job that does not exist
     ("POST", "/api/v1/ingest"): ("/api/v1/ingest", {"files": []}),
     ("POST", "/api/v1/refresh"): ("/api/v1/refresh", {"matrix": True}),

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -61,6 +62,17 @@ class Site:
         except Exception:
             self.shot(page, "failed-" + path.strip("/").replace("/", "-"))
             raise AssertionError(f"{path} never finished drawing: {self.errors}") from None
+
+    def until(self, page: Any, expression: str, seconds: float = 30) -> None:
+        """Wait until the page's ``expression`` is true. Polled from here: Playwright's own
+        wait_for_function evaluates its text with eval() when it must poll, which the pages'
+        Content-Security-Policy (no 'unsafe-eval') refuses — a widget still loading at
+        data-ready then failed the test instead of being waited for."""
+        deadline = time.monotonic() + seconds
+        while not page.evaluate(expression):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{page.url}: still not true after {seconds} s: {expression}")
+            page.wait_for_timeout(100)
 
     def shot(self, page: Any, name: str) -> Path:
         path = self.shots / f"{name}.png"

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bizsight.config.customers import CustomerSettings
+from bizsight.config.executive import ExecutiveSettings
 from bizsight.config.reports import ChannelSettings, DeliverySettings, PrivacySettings, ReportSettings
 from bizsight.config.server import ServerSettings
 from bizsight.errors import ConfigError, did_you_mean
@@ -155,6 +156,9 @@ class Settings(_Strict):
     reports: ReportSettings = Field(default_factory=ReportSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    executive: ExecutiveSettings = Field(
+        default_factory=ExecutiveSettings, description="the executive view's sections, KPIs and scoring"
+    )
 
     @field_validator("currency")
     @classmethod

@@ -90,6 +90,7 @@ class QueryCompiler:
         self.models: list[str] = list(
             dict.fromkeys(m for a in self.aggregates if (m := catalogue.metrics[a].model) is not None)
         )
+        self._check_grain()
         needed = tuple(self._shifts_needed())  # checks that the query can compare at all
         self.shifts = needed if shifted else ()
         self._check_dimensions()
@@ -127,6 +128,18 @@ class QueryCompiler:
         for ref in self.cat.references(name):
             found |= self._growth_compares(ref)
         return found
+
+    def _check_grain(self) -> None:
+        """A model stated per quarter (market data) cannot answer by month, week or day."""
+        order = list(Grain)
+        for model in self.models:
+            stated = Grain(self.cat.models[model].grain)
+            if self.q.grain is not None and order.index(self.q.grain) < order.index(stated):
+                users = [a for a in self.aggregates if self.cat.metrics[a].model == model]
+                raise InvalidArgumentError(
+                    f"{', '.join(users)} (rows of {model}) are stated per {stated}; "
+                    f"ask with --grain {' or '.join(order[order.index(stated) :])}, not {self.q.grain}"
+                )
 
     def _check_dimensions(self) -> None:
         for name in [*self.q.dimensions, *(f.dimension for f in self.q.filters)]:

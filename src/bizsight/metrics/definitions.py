@@ -11,7 +11,7 @@ from enum import StrEnum
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import sqlglot
 import yaml
@@ -64,6 +64,9 @@ class Model(_Strict):
     table: str
     time: str
     joins: dict[str, Join] = Field(default_factory=dict)
+    # The finest grain the rows are stated at: market data comes one row per quarter, so a
+    # month of it would read as a whole quarter's market. A finer query grain is refused.
+    grain: Literal["day", "week", "month", "quarter", "year"] = "day"
 
 
 class MemberNames(_Strict):

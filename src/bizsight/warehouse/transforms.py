@@ -138,7 +138,7 @@ def placeholder_rows(dimension: Entity) -> exp.Select:
     )
 
 
-DERIVED_TABLES = ("dim_date", "customer_orders")
+DERIVED_TABLES = ("dim_date", "customer_orders", "market_size")
 
 _DIM_DATE = """
 CREATE OR REPLACE TABLE core.dim_date AS
@@ -196,7 +196,16 @@ LEFT JOIN core.dim_product AS p USING (product_id)
 LEFT JOIN core.customer_orders AS co USING (customer_id)
 """
 
-DERIVED_SQL = (_DIM_DATE, _CUSTOMER_ORDERS, _ENRICHED_VIEW)
+# market_data.csv repeats a region's market size on each competitor's row: one row per period
+# and region, so summing market size never counts it once per competitor.
+_MARKET_SIZE = """
+CREATE OR REPLACE TABLE core.market_size AS
+SELECT period, region, max(market_size) AS market_size
+FROM core.fact_market
+GROUP BY period, region
+"""
+
+DERIVED_SQL = (_DIM_DATE, _CUSTOMER_ORDERS, _ENRICHED_VIEW, _MARKET_SIZE)
 
 
 def _as_from(source: exp.Expr) -> exp.Expr:

@@ -45,6 +45,8 @@ PAGES = {
         Page("customers", "Customers", Permission.CUSTOMERS),
         Page("reviews", "Reviews", Permission.QUERY),
         Page("products", "Products", Permission.QUERY),
+        Page("market", "Market", Permission.QUERY, filters=False),
+        Page("executive", "Executive", Permission.QUERY, filters=False),
         Page("forecasts", "Forecasts", Permission.QUERY, filters=False),
         Page("monitor", "KPI monitor", Permission.QUERY, filters=False),
         Page("data", "Data", Permission.DATA_STATUS, filters=False),
@@ -182,8 +184,8 @@ def _page(name: str) -> Any:
 
 
 for _name in (
-    "overview", "sales", "customers", "reviews", "products", "forecasts", "monitor", "data", "jobs", "dashboards",
-    "reports", "settings",
+    "overview", "sales", "customers", "reviews", "products", "market", "executive", "forecasts", "monitor", "data",
+    "jobs", "dashboards", "reports", "settings",
 ):  # fmt: skip
     router.add_api_route(f"/{_name}", _page(_name), methods=["GET"], response_class=HTMLResponse)
 

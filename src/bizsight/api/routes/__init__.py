@@ -17,6 +17,7 @@ from bizsight.api.routes import (
     forecasts,
     jobs,
     local,
+    market,
     privacy,
     report_render,
     reports,
@@ -43,5 +44,6 @@ API_ROUTERS = (
     privacy.router,
     report_render.router,
     alerts.router,
+    market.router,
 )
 ROOT_ROUTERS = (system.router,)
