@@ -116,8 +116,8 @@ def margin_by_month_query(cohort: exp.Expr, start: dt.date, end: dt.date) -> exp
         .join(exp.alias_(exp.to_table("core.fact_order_line"), "f"), on=exp.EQ(this=col("customer_id", "f"), expression=col("customer_id", "c")))
         .join(exp.alias_(exp.to_table("core.dim_product"), "p"), on=exp.EQ(this=col("product_id", "p"), expression=col("product_id", "f")), join_type="left")
         .where(exp.and_(in_range, counted))
-        .group_by(exp.column("channel"), exp.column("month_index"))
-        .order_by(exp.column("channel"), exp.column("month_index"))
+        .group_by(col("acquisition_channel", "c"), month_index.copy())  # f has a (sales) channel too
+        .order_by(exp.Literal.number(1), exp.Literal.number(2))
     )
 
 
