@@ -60,6 +60,12 @@ FUNNEL = (
 )
 
 
+def ltv_metric(wh: Warehouse) -> str:
+    """``ltv_to_cac`` (predicted CLV where scored) once the CLV model has been fitted (marts.clv),
+    else ``ltv_to_cac_historical`` (margin to date)."""
+    return "ltv_to_cac" if wh.table_exists("marts", "clv") else "ltv_to_cac_historical"
+
+
 def visible(principal: Principal, cat: Catalogue, metric: str) -> bool:
     """Whether the caller's restrictions can be applied to ``metric`` (else it is withheld)."""
     try:
@@ -78,22 +84,27 @@ def marketing(project: Project, wh: Warehouse, principal: Principal, scope: Scop
     first, last = bounds["first"], bounds["last"]
     empty = {"start": None, "end": None, "kpis": [], "channels": [], "funnel": [], "recommendations": []}
     if first is None or last is None:
-        return {**empty, "withheld": None, "payback_basis": PAYBACK_BASIS}
+        return {**empty, "withheld": None, "payback_basis": PAYBACK_BASIS, "ltv_metric": ltv_metric(wh)}
     if scope.start and scope.end and scope.start > scope.end:
         raise InvalidArgumentError(f"start {scope.start.isoformat()} is after end {scope.end.isoformat()}")
     start, end = max(scope.start or first, first), min(scope.end or last, last)
     cat = catalogue(project)
-    shown = {m for m in cat.metrics if m in _all_metrics() and visible(principal, cat, m)}
+    ltv = ltv_metric(wh)
+    wanted = {ltv if m == "ltv_to_cac" else m for m in _all_metrics()}
+    shown = {m for m in wanted if visible(principal, cat, m)}
     spend_visible = "marketing_spend" in shown
 
     def ask(metrics: tuple[str, ...], by: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         """``metrics`` (the shown ones), each with the page filters it can take."""
         rows: dict[tuple[Any, ...], dict[str, Any]] = {}
-        for metric in (m for m in metrics if m in shown):
+        for asked in metrics:
+            metric = ltv if asked == "ltv_to_cac" else asked
+            if metric not in shown:
+                continue
             filters = tuple(f for f in scope.filters if fits(cat, metric, f.dimension))
             query = Query(metrics=(metric,), dimensions=by, start=start, end=end, filters=filters)
             for row in run_query(project, scoped_query(principal, query, cat), wh=wh).table.to_pylist():
-                rows.setdefault(tuple(row[d] for d in by), {d: row[d] for d in by})[metric] = row[metric]
+                rows.setdefault(tuple(row[d] for d in by), {d: row[d] for d in by})[asked] = row[metric]
         return list(rows.values())
 
     totals = (ask(tuple(m for m, _ in KPIS) + tuple(m for _, m in FUNNEL)) or [{}])[0]
@@ -107,7 +118,13 @@ def marketing(project: Project, wh: Warehouse, principal: Principal, scope: Scop
     for row in channels:
         row["payback"] = paybacks.get(row["channel"])
     kpis = [
-        {"metric": m, "title": t, "unit": cat.metrics[m].unit.value, "value": totals.get(m), "withheld": m not in shown}
+        {
+            "metric": ltv if m == "ltv_to_cac" else m,
+            "title": t,
+            "unit": cat.metrics[m].unit.value,
+            "value": totals.get(m),
+            "withheld": (ltv if m == "ltv_to_cac" else m) not in shown,
+        }
         for m, t in KPIS
     ]
     kpis.append(
@@ -131,6 +148,7 @@ def marketing(project: Project, wh: Warehouse, principal: Principal, scope: Scop
         ],
         "withheld": None if spend_visible else WITHHELD,
         "payback_basis": PAYBACK_BASIS,
+        "ltv_metric": ltv,
     }
 
 

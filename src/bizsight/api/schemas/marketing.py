@@ -53,3 +53,4 @@ class MarketingOut(Answer):
     recommendations: list[Recommendation]
     withheld: str | None = Field(description="why spend-based figures are not shown, or null")
     payback_basis: str | None
+    ltv_metric: str = Field(description="ltv_to_cac (predicted CLV where scored) or ltv_to_cac_historical (before a CLV model is fitted)")
