@@ -23,6 +23,7 @@ PAGES = {
     "customers": 4,
     "reviews": 3,
     "products": 3,
+    "marketing": 3,  # spend and CAC by channel, the funnel
     "forecasts": 1,  # history and forecast (the demo's two years are too short for a backtest)
     "monitor": 2,  # target pacing bars, anomalies on their series
     "data": 0,

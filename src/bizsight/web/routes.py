@@ -45,6 +45,7 @@ PAGES = {
         Page("customers", "Customers", Permission.CUSTOMERS),
         Page("reviews", "Reviews", Permission.QUERY),
         Page("products", "Products", Permission.QUERY),
+        Page("marketing", "Marketing", Permission.MARKETING),
         Page("forecasts", "Forecasts", Permission.QUERY, filters=False),
         Page("monitor", "KPI monitor", Permission.QUERY, filters=False),
         Page("data", "Data", Permission.DATA_STATUS, filters=False),
@@ -182,7 +183,7 @@ def _page(name: str) -> Any:
 
 for _name in (
     "overview", "sales", "customers", "reviews", "products", "forecasts", "monitor", "data", "jobs", "dashboards",
-    "settings",
+    "settings", "marketing",
 ):  # fmt: skip
     router.add_api_route(f"/{_name}", _page(_name), methods=["GET"], response_class=HTMLResponse)
 
