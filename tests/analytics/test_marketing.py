@@ -75,7 +75,11 @@ def total(project: Project, metric: str) -> Any:
 
 
 def test_cac_signups_and_conversion_by_channel(shop: Project) -> None:
-    rows = by(shop, ("marketing_spend", "new_customers", "customer_acquisition_cost", "signups", "conversion_rate"), "channel")
+    rows = by(
+        shop,
+        ("marketing_spend", "new_customers", "customer_acquisition_cost", "signups", "conversion_rate"),
+        "channel",
+    )
     # Email: 25.00 spent (two campaigns), C1 and C2 bought; Display: 90.00, only C3 of C3 and C4.
     assert float(rows["Email"]["marketing_spend"]) == 25.0
     assert rows["Email"]["new_customers"] == 2
@@ -140,7 +144,13 @@ def test_a_region_restricted_user_gets_spend_withheld(shop: Project) -> None:
         page = marketing(shop, wh, EUROPE, Scope(**JANUARY))
     kpis = {k["metric"]: k for k in page["kpis"]}
     assert page["withheld"] == WITHHELD
-    for metric in ("marketing_spend", "customer_acquisition_cost", "ltv_to_cac_historical", "roas", "payback"):
+    for metric in (
+        "marketing_spend",
+        "customer_acquisition_cost",
+        "ltv_to_cac_historical",
+        "roas",
+        "payback",
+    ):
         assert kpis[metric]["withheld"] and kpis[metric]["value"] is None
     assert kpis["new_customers"]["value"] == 3  # C1, C3, C5 live in Europe
     assert all("marketing_spend" not in c and c["payback"] is None for c in page["channels"])

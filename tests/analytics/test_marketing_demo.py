@@ -35,7 +35,9 @@ def test_cac_per_channel_recovers_the_stated_truth(demo: tuple[Project, dict[str
     error is about 1/√n for n new customers (signups and purchasers are counts); the test allows
     4/√n, four standard errors."""
     project, truth = demo
-    rows = run_query(project, Query(metrics=("customer_acquisition_cost", "new_customers"), dimensions=("channel",)))
+    rows = run_query(
+        project, Query(metrics=("customer_acquisition_cost", "new_customers"), dimensions=("channel",))
+    )
     found = {r["channel"]: r for r in rows.table.to_pylist()}
     stated: dict[str, float] = truth["cac"]  # type: ignore[assignment]
     for channel, cac in stated.items():

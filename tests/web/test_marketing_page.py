@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bizsight.services.presentation import presentation
+from bizsight.presentation.numbers import Presenter
 from tests.web.conftest import Site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -24,12 +24,12 @@ def test_the_marketing_page_shows_and_drills(site: Site) -> None:
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 3")
     found = answer(page)
     assert found["withheld"] is None
-    shown = presentation(site.project)
+    shown = Presenter("USD", "en")  # the demo's currency; the server holds the warehouse
     for kpi in found["kpis"]:
         if kpi["metric"] == "payback":
             continue
         text = page.locator(f"[data-widget=kpi-{kpi['metric']}] .value").inner_text()
-        assert text == shown.presenter.format(kpi["value"], kpi["unit"], compact=True), kpi["metric"]
+        assert text == shown.format(kpi["value"], kpi["unit"], compact=True), kpi["metric"]
     assert page.locator("[data-widget=channels] tbody tr").count() == len(found["channels"])
     assert page.locator("[data-widget=recommendations] li").count() == len(found["recommendations"]) > 0
     assert page.locator("[data-widget=campaigns] tbody tr").count() > 0
@@ -50,12 +50,12 @@ def test_a_region_restricted_viewer_sees_spend_withheld(site: Site) -> None:
     assert page.locator("[data-widget=campaigns]").count() == 0
     heads = page.locator("[data-widget=channels] th").all_inner_texts()
     assert not any("spend" in h.lower() or "CAC" in h for h in heads), heads
-    spend = page.evaluate(
-        "Bizsight.api('POST', '/api/v1/query', {metrics: ['marketing_spend']}).then(() => 'shown', e => e.message)"
-    )
-    assert spend != "shown"  # the API refuses it too, never unfiltered
     found = answer(page)
     assert all(k["value"] is None for k in found["kpis"] if k["withheld"])
     assert {k["metric"] for k in found["kpis"] if not k["withheld"]} == {"new_customers"}
     site.shot(page, "marketing-restricted")
     assert not site.errors, "\n".join(site.errors)
+    spend = page.evaluate(
+        "Bizsight.api('POST', '/api/v1/query', {metrics: ['marketing_spend']}).then(() => 'shown', e => e.message)"
+    )
+    assert spend != "shown"  # the API refuses it too, never unfiltered

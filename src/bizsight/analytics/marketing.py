@@ -88,7 +88,7 @@ def margin_by_month_query(cohort: exp.Expr, start: dt.date, end: dt.date) -> exp
     Columns: ``channel``, ``month_index`` (0 = the month of the first order), ``margin``.
 
     >>> from bizsight.warehouse.sql import render
-    >>> "DATEDIFF" in render(margin_by_month_query(exp.to_table("core.customer_orders"), dt.date(2025, 1, 1), dt.date(2025, 3, 31))).upper()
+    >>> "DATE_DIFF" in render(margin_by_month_query(exp.to_table("core.customer_orders"), dt.date(2025, 1, 1), dt.date(2025, 3, 31))).upper()
     True
     """
     source = cohort if isinstance(cohort, exp.Table) else exp.paren(cohort)
@@ -113,8 +113,15 @@ def margin_by_month_query(cohort: exp.Expr, start: dt.date, end: dt.date) -> exp
             exp.alias_(exp.Sum(this=margin), "margin"),
         )
         .from_(exp.alias_(source, "c"))
-        .join(exp.alias_(exp.to_table("core.fact_order_line"), "f"), on=exp.EQ(this=col("customer_id", "f"), expression=col("customer_id", "c")))
-        .join(exp.alias_(exp.to_table("core.dim_product"), "p"), on=exp.EQ(this=col("product_id", "p"), expression=col("product_id", "f")), join_type="left")
+        .join(
+            exp.alias_(exp.to_table("core.fact_order_line"), "f"),
+            on=exp.EQ(this=col("customer_id", "f"), expression=col("customer_id", "c")),
+        )
+        .join(
+            exp.alias_(exp.to_table("core.dim_product"), "p"),
+            on=exp.EQ(this=col("product_id", "p"), expression=col("product_id", "f")),
+            join_type="left",
+        )
         .where(exp.and_(in_range, counted))
         .group_by(col("acquisition_channel", "c"), month_index.copy())  # f has a (sales) channel too
         .order_by(exp.Literal.number(1), exp.Literal.number(2))
@@ -164,33 +171,45 @@ def recommend(
     ['Move budget from Display to Email: LTV:CAC 0.70 against 3.10 (CAC $80 against $13).',
      'Grow Email: LTV:CAC 3.10 (CAC $13) — each unit spent returns 3.10 in lifetime margin.']
     """
-    scored = [r for r in channels if isinstance(r.get("ltv_to_cac"), int | float)]
-    scored.sort(key=lambda r: float(r["ltv_to_cac"]))  # type: ignore[arg-type]
+
+    def number(value: object) -> float | None:
+        return float(value) if isinstance(value, int | float) else None
+
+    scored = sorted(
+        (
+            (str(r["channel"]), ratio, number(r.get("customer_acquisition_cost")))
+            for r in channels
+            if (ratio := number(r.get("ltv_to_cac"))) is not None
+        ),
+        key=lambda c: c[1],
+    )
     if not scored:
         return []
-    best = scored[-1]
+    best, best_ratio, best_cac = scored[-1]
     out = []
-    for row in scored:
-        ratio, cac = float(row["ltv_to_cac"]), row.get("customer_acquisition_cost")  # type: ignore[arg-type]
-        name, cac_value = str(row["channel"]), float(cac) if isinstance(cac, int | float) else None  # type: ignore[arg-type]
-        if ratio < LOSING and float(best["ltv_to_cac"]) >= LOSING:  # type: ignore[arg-type]
+    for name, ratio, cac in scored:
+        if ratio < LOSING and best_ratio >= LOSING:
             text = (
-                f"Move budget from {name} to {best['channel']}: LTV:CAC {fmt(ratio, 'ratio')} against "
-                f"{fmt(best['ltv_to_cac'], 'ratio')} (CAC {fmt(cac, 'money')} against "
-                f"{fmt(best.get('customer_acquisition_cost'), 'money')})."
+                f"Move budget from {name} to {best}: LTV:CAC {fmt(ratio, 'ratio')} against "
+                f"{fmt(best_ratio, 'ratio')} (CAC {fmt(cac, 'money')} against {fmt(best_cac, 'money')})."
             )
-            out.append(Recommendation(name, "cut", text, ratio, cac_value))
+            out.append(Recommendation(name, "cut", text, ratio, cac))
         elif ratio < LOSING:
-            text = f"Cut {name}: LTV:CAC {fmt(ratio, 'ratio')} (CAC {fmt(cac, 'money')}) — no channel pays back."
-            out.append(Recommendation(name, "cut", text, ratio, cac_value))
+            text = (
+                f"Cut {name}: LTV:CAC {fmt(ratio, 'ratio')} (CAC {fmt(cac, 'money')}) — no channel pays back."
+            )
+            out.append(Recommendation(name, "cut", text, ratio, cac))
         elif ratio >= GOOD:
             text = (
                 f"Grow {name}: LTV:CAC {fmt(ratio, 'ratio')} (CAC {fmt(cac, 'money')}) — each unit "
                 f"spent returns {fmt(ratio, 'ratio')} in lifetime margin."
             )
-            out.append(Recommendation(name, "grow", text, ratio, cac_value))
+            out.append(Recommendation(name, "grow", text, ratio, cac))
         else:
-            text = f"Keep {name}: LTV:CAC {fmt(ratio, 'ratio')} (CAC {fmt(cac, 'money')}) pays back, with little room to spare."
-            out.append(Recommendation(name, "keep", text, ratio, cac_value))
+            text = (
+                f"Keep {name}: LTV:CAC {fmt(ratio, 'ratio')} (CAC {fmt(cac, 'money')}) pays back, "
+                "with little room to spare."
+            )
+            out.append(Recommendation(name, "keep", text, ratio, cac))
     order = {"cut": 0, "grow": 1, "keep": 2}
     return sorted(out, key=lambda r: order[r.action])

@@ -139,7 +139,8 @@ def funnel_truth() -> dict[str, object]:
         "funnel": {
             "click_rate": params.CTR,
             "signup_per_click": {
-                c: round(params.CPM[c] / (1000 * params.CTR[c] * params.CPA[c]), 6) for c in params.PAID_CHANNELS
+                c: round(params.CPM[c] / (1000 * params.CTR[c] * params.CPA[c]), 6)
+                for c in params.PAID_CHANNELS
             },
             "first_purchase_per_signup": buys,
             "note": (

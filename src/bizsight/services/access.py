@@ -41,7 +41,7 @@ class Permission(StrEnum):
     ALERTS_READ = "alerts:read"  # alert rules, their states and history
     ALERTS_ACK = "alerts:acknowledge"  # acknowledge a triggered alert
     ALERTS_MANAGE = "alerts:manage"  # add, change, test and remove alert rules
-    MARKETING = "marketing:read"  # spend, CAC, LTV:CAC, payback, funnel by channel (spend withheld when restricted)
+    MARKETING = "marketing:read"  # the Marketing page: CAC, LTV:CAC, payback, funnel by channel
 
 
 ALL = frozenset(Role)

@@ -82,7 +82,14 @@ def marketing(project: Project, wh: Warehouse, principal: Principal, scope: Scop
     ``withheld`` (the note, or None)."""
     bounds = data_bounds(wh)
     first, last = bounds["first"], bounds["last"]
-    empty = {"start": None, "end": None, "kpis": [], "channels": [], "funnel": [], "recommendations": []}
+    empty: dict[str, Any] = {
+        "start": None,
+        "end": None,
+        "kpis": [],
+        "channels": [],
+        "funnel": [],
+        "recommendations": [],
+    }
     if first is None or last is None:
         return {**empty, "withheld": None, "payback_basis": PAYBACK_BASIS, "ltv_metric": ltv_metric(wh)}
     if scope.start and scope.end and scope.start > scope.end:
@@ -128,7 +135,13 @@ def marketing(project: Project, wh: Warehouse, principal: Principal, scope: Scop
         for m, t in KPIS
     ]
     kpis.append(
-        {"metric": "payback", "title": "Payback", "unit": "number", "value": payback_total, "withheld": not spend_visible}
+        {
+            "metric": "payback",
+            "title": "Payback",
+            "unit": "number",
+            "value": payback_total,
+            "withheld": not spend_visible,
+        }
     )
     steps = analysis.funnel([(name, totals.get(metric)) for name, metric in FUNNEL])
     fmt = presentation(project, wh).presenter.format
@@ -138,7 +151,13 @@ def marketing(project: Project, wh: Warehouse, principal: Principal, scope: Scop
         "kpis": kpis,
         "channels": channels,
         "funnel": [
-            {"step": s.name, "metric": m, "count": s.count, "step_rate": s.step_rate, "overall_rate": s.overall_rate}
+            {
+                "step": s.name,
+                "metric": m,
+                "count": s.count,
+                "step_rate": s.step_rate,
+                "overall_rate": s.overall_rate,
+            }
             for s, (_, m) in zip(steps, FUNNEL, strict=True)
             if m in shown
         ],

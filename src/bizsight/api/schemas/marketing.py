@@ -14,7 +14,9 @@ class MarketingKpi(Answer):
     title: str
     unit: str
     value: float | None
-    withheld: bool = Field(description="true when the caller's restrictions cannot filter it (spend has no region)")
+    withheld: bool = Field(
+        description="true when the caller's restrictions cannot filter it (spend has no region)"
+    )
 
 
 class MarketingChannel(Answer):
@@ -53,4 +55,6 @@ class MarketingOut(Answer):
     recommendations: list[Recommendation]
     withheld: str | None = Field(description="why spend-based figures are not shown, or null")
     payback_basis: str | None
-    ltv_metric: str = Field(description="ltv_to_cac (predicted CLV where scored) or ltv_to_cac_historical (before a CLV model is fitted)")
+    ltv_metric: str = Field(
+        description="ltv_to_cac (predicted CLV where scored) or ltv_to_cac_historical (before a CLV model is fitted)"
+    )
