@@ -10,16 +10,13 @@ import pytest
 
 from bizsight.analytics.marketing import funnel, monthly_margins, payback_month, recommend
 from bizsight.app.models import Role
-from bizsight.console import NullReporter
 from bizsight.metrics.query import Query
 from bizsight.services.access import Principal, restriction_filters
-from bizsight.services.ingest import ingest
 from bizsight.services.marketing import WITHHELD, marketing
 from bizsight.services.page_data import Scope
 from bizsight.services.project import Project
 from bizsight.services.query import run_query
-from bizsight.services.refresh import refresh
-from tests.helpers import CUSTOMER_HEADER, ORDER_HEADER, PRODUCT_HEADER, order, write_csv
+from tests.helpers import CUSTOMER_HEADER, ORDER_HEADER, PRODUCT_HEADER, built_project, order, write_csv
 
 CUSTOMERS = [
     ["C1", "Ann", "", "2024-01-02", "Consumer", "Europe", "Germany", "Email"],
@@ -58,11 +55,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Project:
     write_csv(data / "product_catalog.csv", PRODUCT_HEADER, PRODUCTS)
     write_csv(data / "sales_transactions.csv", ORDER_HEADER, ORDERS)
     write_csv(data / "marketing_spend.csv", SPEND_HEADER, SPEND)
-    project = Project(root / "shop")
-    project.init()
-    ingest(project, [data], NullReporter())
-    refresh(project, NullReporter())
-    return project
+    return built_project(root, [data])
 
 
 def by(project: Project, metrics: tuple[str, ...], dimension: str) -> dict[Any, dict[str, Any]]:
