@@ -29,6 +29,7 @@ PAGES = {
     "data": 0,
     "jobs": 0,
     "dashboards": 0,
+    "reports": 0,
     "settings": 0,
 }
 
