@@ -164,6 +164,7 @@ def call_everything(call: Callable[..., httpx.Response], user: str, upload: Path
     call("GET", f"{v1}/insights/bounds", user)
     call("POST", f"{v1}/insights/trend", user, json={"metrics": ["revenue"], "range": "last_12_months"})
     call("POST", f"{v1}/insights/overview", user, json={})
+    call("POST", f"{v1}/marketing", user, json={})
     call("GET", f"{v1}/insights/clv", user, params={"bins": 5})
     call("POST", f"{v1}/insights/sentiment", user, json={})
     call("POST", f"{v1}/insights/worst-products", user, json={})

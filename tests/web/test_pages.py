@@ -25,6 +25,7 @@ PAGES = {
     "products": 3,
     "market": 2,  # share by region over time, our growth against the market's
     "executive": 0,  # score bars, not plotly charts
+    "marketing": 3,  # spend and CAC by channel, the funnel
     "forecasts": 1,  # history and forecast (the demo's two years are too short for a backtest)
     "monitor": 2,  # target pacing bars, anomalies on their series
     "data": 0,

@@ -122,4 +122,36 @@ def spend_truth(acq: Acquisition) -> dict[str, object]:
         "clicks": "max(Binomial(impressions, CTR), signups)",
         "realised": realised,
         "customers_per_channel": {c: int(per_channel[k]) for k, c in enumerate(params.CHANNELS)},
+        **funnel_truth(),
+    }
+
+
+def funnel_truth() -> dict[str, object]:
+    """What a customer of each paid channel costs and how the funnel converts, in expectation."""
+    buys = 1 - params.NEVER_PURCHASE_SHARE
+    return {
+        "cac": {c: round(cpa / buys, 4) for c, cpa in params.CPA.items()},
+        "cac_definition": (
+            "spend / new customers (first purchasers) = CPA / (1 - never_purchase_share): "
+            "purchasers buy on their signup day, so signups and their first purchases fall in the "
+            "same period"
+        ),
+        "funnel": {
+            "click_rate": params.CTR,
+            "signup_per_click": {
+                c: round(params.CPM[c] / (1000 * params.CTR[c] * params.CPA[c]), 6)
+                for c in params.PAID_CHANNELS
+            },
+            "first_purchase_per_signup": buys,
+            "note": (
+                "impressions = spend / CPM x 1000, clicks ~ Binomial(impressions, CTR), so signups per "
+                "click = CPM / (1000 x CTR x CPA) in expectation; first purchase per signup = "
+                "1 - never_purchase_share (every purchaser buys on the signup day); repeat purchase "
+                "follows the purchase process (purchase_process)"
+            ),
+        },
+        "attribution": (
+            "customers carry no campaign column: bizsight attributes each to the campaign of their "
+            "acquisition channel on their signup day (one campaign per paid channel and quarter)"
+        ),
     }

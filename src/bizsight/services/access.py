@@ -43,6 +43,7 @@ class Permission(StrEnum):
     ALERTS_READ = "alerts:read"  # alert rules, their states and history
     ALERTS_ACK = "alerts:acknowledge"  # acknowledge a triggered alert
     ALERTS_MANAGE = "alerts:manage"  # add, change, test and remove alert rules
+    MARKETING = "marketing:read"  # the Marketing page: CAC, LTV:CAC, payback, funnel by channel
 
 
 ALL = frozenset(Role)
@@ -68,6 +69,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.ALERTS_READ: ALL,
     Permission.ALERTS_ACK: ALL,
     Permission.ALERTS_MANAGE: frozenset({Role.ADMIN, Role.EDITOR}),
+    Permission.MARKETING: ALL,
 }
 
 # Unfiltered views of the warehouse (row counts of every table, raw rejected rows) and the power

@@ -159,19 +159,40 @@ FROM bounds, range(CAST(lo AS TIMESTAMP), CAST(hi AS TIMESTAMP) + INTERVAL 1 DAY
 
 _CUSTOMER_ORDERS = """
 CREATE OR REPLACE TABLE core.customer_orders AS
-WITH as_of AS (SELECT max(order_date) AS d FROM core.fact_order_line)
-SELECT customer_id,
-       min(order_date) AS first_order_date,
-       max(order_date) AS last_order_date,
-       CAST(date_trunc('month', min(order_date)) AS DATE) AS cohort_month,
-       count(DISTINCT order_id) AS orders,
-       count(DISTINCT order_date) AS purchase_days,
-       CAST(sum(net_amount) AS DECIMAL(18, 2)) AS net_revenue,
-       datediff('day', min(order_date), any_value(as_of.d)) AS tenure_days,
-       datediff('day', max(order_date), any_value(as_of.d)) AS days_since_last_order
-FROM core.fact_order_line, as_of
-WHERE status <> 'cancelled'
-GROUP BY customer_id
+WITH as_of AS (SELECT max(order_date) AS d FROM core.fact_order_line),
+orders AS (
+  SELECT f.customer_id,
+         min(f.order_date) AS first_order_date,
+         max(f.order_date) AS last_order_date,
+         CAST(date_trunc('month', min(f.order_date)) AS DATE) AS cohort_month,
+         count(DISTINCT f.order_id) AS orders,
+         count(DISTINCT f.order_date) AS purchase_days,
+         CAST(sum(f.net_amount) AS DECIMAL(18, 2)) AS net_revenue,
+         CAST(sum(CASE WHEN f.status = 'completed' AND p.unit_cost IS NOT NULL
+                       THEN f.net_amount - f.quantity * p.unit_cost END) AS DECIMAL(18, 2)) AS gross_margin,
+         CAST(sum(CASE WHEN f.status = 'completed' AND p.unit_cost IS NOT NULL
+                       THEN f.net_amount END) AS DECIMAL(18, 2)) AS revenue_with_cost,
+         datediff('day', min(f.order_date), any_value(as_of.d)) AS tenure_days,
+         datediff('day', max(f.order_date), any_value(as_of.d)) AS days_since_last_order
+  FROM core.fact_order_line AS f
+  LEFT JOIN core.dim_product AS p USING (product_id)
+  CROSS JOIN as_of
+  WHERE f.status <> 'cancelled'
+  GROUP BY f.customer_id),
+-- Attribution (decision 0043): a customer belongs to the campaign that ran on their acquisition
+-- channel on their signup day (the one with the most signups, then spend, when several did).
+campaigns AS (
+  SELECT date, channel, arg_max(campaign, (coalesce(signups, 0), spend)) AS campaign
+  FROM core.fact_marketing_spend WHERE campaign IS NOT NULL GROUP BY date, channel),
+paid AS (SELECT DISTINCT channel FROM core.fact_marketing_spend)
+SELECT o.*, c.acquisition_channel,
+       k.campaign,
+       c.acquisition_channel IS NOT NULL AND p.channel IS NOT NULL AS paid_acquisition
+FROM orders AS o
+LEFT JOIN core.dim_customer AS c USING (customer_id)
+LEFT JOIN campaigns AS k
+  ON k.channel = c.acquisition_channel AND k.date = coalesce(c.signup_date, o.first_order_date)
+LEFT JOIN paid AS p ON p.channel = c.acquisition_channel
 """
 
 _ENRICHED_VIEW = """

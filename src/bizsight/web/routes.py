@@ -47,6 +47,7 @@ PAGES = {
         Page("products", "Products", Permission.QUERY),
         Page("market", "Market", Permission.QUERY, filters=False),
         Page("executive", "Executive", Permission.QUERY, filters=False),
+        Page("marketing", "Marketing", Permission.MARKETING),
         Page("forecasts", "Forecasts", Permission.QUERY, filters=False),
         Page("monitor", "KPI monitor", Permission.QUERY, filters=False),
         Page("data", "Data", Permission.DATA_STATUS, filters=False),
@@ -184,8 +185,8 @@ def _page(name: str) -> Any:
 
 
 for _name in (
-    "overview", "sales", "customers", "reviews", "products", "market", "executive", "forecasts", "monitor", "data",
-    "jobs", "dashboards", "reports", "settings",
+    "overview", "sales", "marketing", "customers", "reviews", "products", "market", "executive", "forecasts",
+    "monitor", "data", "jobs", "dashboards", "reports", "settings",
 ):  # fmt: skip
     router.add_api_route(f"/{_name}", _page(_name), methods=["GET"], response_class=HTMLResponse)
 

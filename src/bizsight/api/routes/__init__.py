@@ -18,6 +18,7 @@ from bizsight.api.routes import (
     jobs,
     local,
     market,
+    marketing,
     privacy,
     report_render,
     reports,
@@ -45,5 +46,6 @@ API_ROUTERS = (
     report_render.router,
     alerts.router,
     market.router,
+    marketing.router,
 )
 ROOT_ROUTERS = (system.router,)
