@@ -102,6 +102,18 @@ def deal_columns(d: Deals, customers: Customers) -> fmt.Columns:
     }
 
 
+def stage_win_probability() -> dict[str, float]:
+    """The true probability that a deal which reached each open stage is won.
+
+    >>> stage_win_probability()["Negotiation"]
+    0.7
+    """
+    conv = params.STAGE_CONVERSION
+    return {
+        params.STAGES[k]: round(float(np.prod(conv[k:])), 6) for k in range(len(conv))
+    }
+
+
 def deal_truth(d: Deals) -> dict[str, object]:
     stages = params.STAGES
     return {
@@ -111,6 +123,13 @@ def deal_truth(d: Deals) -> dict[str, object]:
             f"{stages[k]}->{stages[k + 1]}": rate for k, rate in enumerate(params.STAGE_CONVERSION)
         },
         "stage_days_mean": dict(zip(stages[:-1], params.STAGE_DAYS_MEAN, strict=True)),
+        "stage_win_probability": stage_win_probability(),
+        "win_rate": round(float(np.prod(params.STAGE_CONVERSION)), 6),
+        "win_probability_rule": (
+            "P(won | the deal reached a stage) = the product of the conversion rates from that "
+            "stage on; win_rate = P(won | Lead), the share of closed deals won (before the "
+            "censoring at end_date, which keeps long-running deals open)"
+        ),
         "process": (
             "each deal starts as a Lead; after an exponential time in a stage it moves on with "
             "the stated "
