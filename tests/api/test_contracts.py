@@ -175,6 +175,9 @@ def call_everything(call: Callable[..., httpx.Response], user: str, upload: Path
     call("GET", f"{v1}/anomalies", user, params={"since": "2000-01-01"})
     call("GET", f"{v1}/targets", user)
     call("GET", f"{v1}/trends", user, params={"metric": "revenue", "by": "region"})
+    call("GET", f"{v1}/pipeline", user)
+    call("GET", f"{v1}/pipeline/deals", user, params={"page_size": 5})
+    call("GET", f"{v1}/pipeline/model", user)
     dashboard = {
         "title": "Contract",
         "widgets": [{"id": "rev", "type": "kpi", "query": {"metrics": ["revenue"], "range": "last_30_days"}}],

@@ -45,7 +45,10 @@ def _numeric(row: dict[str, Any]) -> dict[str, float]:
     planned = 0
     if row.get("expected_close_date") and row.get("created_date"):
         planned = max((row["expected_close_date"] - row["created_date"]).days, 0)
-    return {"log_amount": math.log1p(max(float(row["amount"] or 0), 0.0)), "log_planned_days": math.log1p(planned)}
+    return {
+        "log_amount": math.log1p(max(float(row["amount"] or 0), 0.0)),
+        "log_planned_days": math.log1p(planned),
+    }
 
 
 def _features(row: dict[str, Any], stage: str) -> dict[str, Any]:

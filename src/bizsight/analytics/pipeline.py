@@ -29,6 +29,10 @@ STAGES = ("Lead", "Qualified", "Proposal", "Negotiation", "Won")
 WON, LOST, OPEN = "won", "lost", "open"
 
 
+def _field(name: str, kind: pa.DataType) -> pa.Field:
+    return pa.field(name, kind)
+
+
 def open_stages(seen: Sequence[str], order: Sequence[str] = STAGES) -> list[str]:
     """The stages a deal can be open in, in pipeline order: the known ones that appear in
     ``seen``, then unknown ones alphabetically; never the final (won) stage.
@@ -70,7 +74,9 @@ def stage_probabilities(deals: pa.Table, order: Sequence[str] = STAGES) -> list[
         elif r["status"] == LOST and r["stage"] in rank:
             reached[: rank[r["stage"]] + 1] += 1
     return [
-        StageProbability(s, k, int(reached[k]), int(won[k]), round(won[k] / reached[k], 4) if reached[k] else 0.0)
+        StageProbability(
+            s, k, int(reached[k]), int(won[k]), round(won[k] / reached[k], 4) if reached[k] else 0.0
+        )
         for k, s in enumerate(stages)
     ]
 
@@ -81,11 +87,11 @@ def probabilities_table(found: list[StageProbability]) -> pa.Table:
         [vars(p) for p in found],
         schema=pa.schema(
             [
-                ("stage", pa.string()),
-                ("stage_order", pa.int32()),
-                ("reached", pa.int64()),
-                ("won", pa.int64()),
-                ("probability", pa.float64()),
+                _field("stage", pa.string()),
+                _field("stage_order", pa.int32()),
+                _field("reached", pa.int64()),
+                _field("won", pa.int64()),
+                _field("probability", pa.float64()),
             ]
         ),
     )
@@ -118,7 +124,7 @@ def stage_flow(deals: pa.Table, order: Sequence[str] = STAGES) -> list[StageFlow
     >>> [(f.stage, f.reached, f.advanced, f.days_to_close, f.days_in_stage) for f in stage_flow(deals)]
     [('Lead', 3, 2, 10.0, 10.0), ('Qualified', 2, 1, 35.0, 25.0)]
     """
-    rows = [r for r in deals.select(["stage", "status", "created_date", "closed_date"]).to_pylist()]
+    rows = deals.select(["stage", "status", "created_date", "closed_date"]).to_pylist()
     probs = stage_probabilities(deals, order)
     stages = [p.stage for p in probs]
     rank = _rank(stages)

@@ -109,9 +109,7 @@ def stage_win_probability() -> dict[str, float]:
     0.7
     """
     conv = params.STAGE_CONVERSION
-    return {
-        params.STAGES[k]: round(float(np.prod(conv[k:])), 6) for k in range(len(conv))
-    }
+    return {params.STAGES[k]: round(float(np.prod(conv[k:])), 6) for k in range(len(conv))}
 
 
 def deal_truth(d: Deals) -> dict[str, object]:

@@ -41,6 +41,7 @@ class Permission(StrEnum):
     ALERTS_READ = "alerts:read"  # alert rules, their states and history
     ALERTS_ACK = "alerts:acknowledge"  # acknowledge a triggered alert
     ALERTS_MANAGE = "alerts:manage"  # add, change, test and remove alert rules
+    PIPELINE = "pipeline:read"  # the sales pipeline: summary, scored open deals, the scoring model
 
 
 ALL = frozenset(Role)
@@ -64,6 +65,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.ALERTS_READ: ALL,
     Permission.ALERTS_ACK: ALL,
     Permission.ALERTS_MANAGE: frozenset({Role.ADMIN, Role.EDITOR}),
+    Permission.PIPELINE: ALL,
 }
 
 # Unfiltered views of the warehouse (row counts of every table, raw rejected rows) and the power

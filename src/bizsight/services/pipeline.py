@@ -19,7 +19,6 @@ import pyarrow as pa
 from sqlglot import exp
 
 from bizsight.analytics import deal_scoring, pipeline
-from bizsight.errors import AccessDeniedError
 from bizsight.metrics.query import Query
 from bizsight.metrics.rows import model_rows
 from bizsight.services.access import Principal, scoped_query
@@ -41,6 +40,10 @@ DEAL_COLUMNS = (
     "source",
 )
 KPIS = ("open_pipeline", "weighted_pipeline", "win_rate", "average_deal_size", "sales_cycle_days", "bookings")
+
+
+def _field(name: str, kind: pa.DataType) -> pa.Field:
+    return pa.field(name, kind)
 
 
 def _all_deals(wh: Warehouse) -> pa.Table:
@@ -79,7 +82,13 @@ def build_marts(wh: Warehouse, fitted_at: dt.datetime | None = None) -> dict[str
         "deal_scores",
         pa.Table.from_pylist(
             [{**s, "reasons": json.dumps(s["reasons"])} for s in scores],
-            schema=pa.schema([("deal_id", pa.string()), ("probability", pa.float64()), ("reasons", pa.string())]),
+            schema=pa.schema(
+                [
+                    _field("deal_id", pa.string()),
+                    _field("probability", pa.float64()),
+                    _field("reasons", pa.string()),
+                ]
+            ),
         ),
     )
     at = fitted_at or dt.datetime.now()
@@ -92,23 +101,23 @@ def build_marts(wh: Warehouse, fitted_at: dt.datetime | None = None) -> dict[str
 
 EVAL_SCHEMA = pa.schema(
     [
-        ("model", pa.string()),
-        ("fitted_at", pa.timestamp("us")),
-        ("cutoff", pa.date32()),
-        ("train_rows", pa.int64()),
-        ("test_rows", pa.int64()),
-        ("auc", pa.float64()),
-        ("brier", pa.float64()),
-        ("base_rate", pa.float64()),
+        _field("model", pa.string()),
+        _field("fitted_at", pa.timestamp("us")),
+        _field("cutoff", pa.date32()),
+        _field("train_rows", pa.int64()),
+        _field("test_rows", pa.int64()),
+        _field("auc", pa.float64()),
+        _field("brier", pa.float64()),
+        _field("base_rate", pa.float64()),
     ]
 )
 BIN_SCHEMA = pa.schema(
     [
-        ("low", pa.float64()),
-        ("high", pa.float64()),
-        ("count", pa.int64()),
-        ("predicted", pa.float64()),
-        ("observed", pa.float64()),
+        _field("low", pa.float64()),
+        _field("high", pa.float64()),
+        _field("count", pa.int64()),
+        _field("predicted", pa.float64()),
+        _field("observed", pa.float64()),
     ]
 )
 MODEL_NAME = "logistic regression: stage, source, owner (one-hot), log amount, log planned days"
@@ -156,7 +165,8 @@ def _kpis(project: Project, wh: Warehouse, principal: Principal) -> dict[str, An
 
 
 def _coverage(
-    project: Project, wh: Warehouse, principal: Principal, quarter: tuple[dt.date, dt.date]) -> dict[str, Any]:
+    project: Project, wh: Warehouse, principal: Principal, quarter: tuple[dt.date, dt.date]
+) -> dict[str, Any]:
     """Open pipeline expected to close in the quarter over its bookings target (none for a
     restricted user: targets are company-wide)."""
     out: dict[str, Any] = {"start": quarter[0], "end": quarter[1], "open_pipeline": None, "target": None}
@@ -185,7 +195,8 @@ def pipeline_view(project: Project, wh: Warehouse, principal: Principal) -> dict
     candidates = [
         r
         for r in deals.to_pylist()
-        if r["status"] == pipeline.OPEN and (r["expected_close_date"] is None or r["expected_close_date"] <= quarter[1])
+        if r["status"] == pipeline.OPEN
+        and (r["expected_close_date"] is None or r["expected_close_date"] <= quarter[1])
     ]
     forecast = pipeline.forecast_bookings(
         [r["amount"] for r in candidates],
@@ -250,10 +261,10 @@ def deals_view(
 
 def model_view(wh: Warehouse, principal: Principal) -> dict[str, Any]:
     """The scoring model's temporal-holdout evaluation (ROC-AUC, Brier, calibration table)."""
-    if principal.restricted:
-        raise AccessDeniedError("the deal model is evaluated over every deal; users with row-level restrictions may not see it")
+    if principal.restricted:  # measured over every deal: withheld, like product affinity
+        return {"evaluation": None, "calibration": [], "withheld": True}
     if not wh.table_exists("marts", "deal_model_eval"):
-        return {"evaluation": None, "calibration": []}
+        return {"evaluation": None, "calibration": [], "withheld": False}
     evals = wh.records(exp.select("*").from_(table("marts", "deal_model_eval")))
     bins = wh.records(exp.select("*").from_(table("marts", "deal_calibration")).order_by("low"))
-    return {"evaluation": evals[0] if evals else None, "calibration": bins}
+    return {"evaluation": evals[0] if evals else None, "calibration": bins, "withheld": False}

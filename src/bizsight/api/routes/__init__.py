@@ -17,6 +17,7 @@ from bizsight.api.routes import (
     forecasts,
     jobs,
     local,
+    pipeline,
     privacy,
     report_render,
     schedules,
@@ -41,5 +42,6 @@ API_ROUTERS = (
     privacy.router,
     report_render.router,
     alerts.router,
+    pipeline.router,
 )
 ROOT_ROUTERS = (system.router,)
