@@ -29,6 +29,7 @@ PAGES = {
     "jobs": 0,
     "dashboards": 0,
     "settings": 0,
+    "pipeline": 5,  # by stage, owner and source; the bookings forecast; calibration
 }
 
 

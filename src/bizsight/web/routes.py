@@ -47,6 +47,7 @@ PAGES = {
         Page("products", "Products", Permission.QUERY),
         Page("forecasts", "Forecasts", Permission.QUERY, filters=False),
         Page("monitor", "KPI monitor", Permission.QUERY, filters=False),
+        Page("pipeline", "Pipeline", Permission.PIPELINE, filters=False),
         Page("data", "Data", Permission.DATA_STATUS, filters=False),
         Page("jobs", "Jobs", Permission.JOBS, filters=False),
         Page("dashboards", "Dashboards", Permission.DASHBOARDS_READ, filters=False),
@@ -182,7 +183,7 @@ def _page(name: str) -> Any:
 
 for _name in (
     "overview", "sales", "customers", "reviews", "products", "forecasts", "monitor", "data", "jobs", "dashboards",
-    "settings",
+    "settings", "pipeline",
 ):  # fmt: skip
     router.add_api_route(f"/{_name}", _page(_name), methods=["GET"], response_class=HTMLResponse)
 
