@@ -75,7 +75,11 @@ def stage_probabilities(deals: pa.Table, order: Sequence[str] = STAGES) -> list[
             reached[: rank[r["stage"]] + 1] += 1
     return [
         StageProbability(
-            s, k, int(reached[k]), int(won[k]), round(won[k] / reached[k], 4) if reached[k] else 0.0
+            s,
+            k,
+            int(reached[k]),
+            int(won[k]),
+            round(float(won[k]) / float(reached[k]), 4) if reached[k] else 0.0,
         )
         for k, s in enumerate(stages)
     ]
