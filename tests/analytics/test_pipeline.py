@@ -164,8 +164,10 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> object:
                 amount,
                 D0,
                 day(60) if status == "open" else day(30),
+                "" if closed is None else day(closed),
+                status,
+                source,
             ]
-            + ["" if closed is None else day(closed), status, source]
             for d, stage, status, amount, closed, owner, source in DEALS
         ],
     )
