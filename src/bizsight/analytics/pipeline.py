@@ -29,10 +29,6 @@ STAGES = ("Lead", "Qualified", "Proposal", "Negotiation", "Won")
 WON, LOST, OPEN = "won", "lost", "open"
 
 
-def _field(name: str, kind: pa.DataType) -> pa.Field:
-    return pa.field(name, kind)
-
-
 def open_stages(seen: Sequence[str], order: Sequence[str] = STAGES) -> list[str]:
     """The stages a deal can be open in, in pipeline order: the known ones that appear in
     ``seen``, then unknown ones alphabetically; never the final (won) stage.
@@ -47,6 +43,11 @@ def open_stages(seen: Sequence[str], order: Sequence[str] = STAGES) -> list[str]
 
 def _rank(stages: list[str]) -> dict[str, int]:
     return {s: k for k, s in enumerate(stages)}
+
+
+PROBABILITY_COLUMNS: dict[str, pa.DataType] = {
+    "stage": pa.string(), "stage_order": pa.int32(), "reached": pa.int64(), "won": pa.int64(), "probability": pa.float64()
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -89,15 +90,7 @@ def probabilities_table(found: list[StageProbability]) -> pa.Table:
     """The rows of ``marts.stage_probabilities``."""
     return pa.Table.from_pylist(
         [vars(p) for p in found],
-        schema=pa.schema(
-            [
-                _field("stage", pa.string()),
-                _field("stage_order", pa.int32()),
-                _field("reached", pa.int64()),
-                _field("won", pa.int64()),
-                _field("probability", pa.float64()),
-            ]
-        ),
+        schema=pa.schema(PROBABILITY_COLUMNS),
     )
 
 

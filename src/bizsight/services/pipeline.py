@@ -42,10 +42,6 @@ DEAL_COLUMNS = (
 KPIS = ("open_pipeline", "weighted_pipeline", "win_rate", "average_deal_size", "sales_cycle_days", "bookings")
 
 
-def _field(name: str, kind: pa.DataType) -> pa.Field:
-    return pa.field(name, kind)
-
-
 def _all_deals(wh: Warehouse) -> pa.Table:
     select = exp.select(*DEAL_COLUMNS).from_(table("core", "fact_deal")).order_by("deal_id")
     with wh.reader() as con:
@@ -82,13 +78,7 @@ def build_marts(wh: Warehouse, fitted_at: dt.datetime | None = None) -> dict[str
         "deal_scores",
         pa.Table.from_pylist(
             [{**s, "reasons": json.dumps(s["reasons"])} for s in scores],
-            schema=pa.schema(
-                [
-                    _field("deal_id", pa.string()),
-                    _field("probability", pa.float64()),
-                    _field("reasons", pa.string()),
-                ]
-            ),
+            schema=pa.schema(SCORE_COLUMNS),
         ),
     )
     at = fitted_at or dt.datetime.now()
@@ -99,27 +89,21 @@ def build_marts(wh: Warehouse, fitted_at: dt.datetime | None = None) -> dict[str
     return {"marts.deal_scores": len(scores), "marts.stage_probabilities": len(probabilities)}
 
 
-EVAL_SCHEMA = pa.schema(
-    [
-        _field("model", pa.string()),
-        _field("fitted_at", pa.timestamp("us")),
-        _field("cutoff", pa.date32()),
-        _field("train_rows", pa.int64()),
-        _field("test_rows", pa.int64()),
-        _field("auc", pa.float64()),
-        _field("brier", pa.float64()),
-        _field("base_rate", pa.float64()),
-    ]
-)
-BIN_SCHEMA = pa.schema(
-    [
-        _field("low", pa.float64()),
-        _field("high", pa.float64()),
-        _field("count", pa.int64()),
-        _field("predicted", pa.float64()),
-        _field("observed", pa.float64()),
-    ]
-)
+F64, I64 = pa.float64(), pa.int64()
+SCORE_COLUMNS: dict[str, pa.DataType] = {"deal_id": pa.string(), "probability": F64, "reasons": pa.string()}
+EVAL_COLUMNS: dict[str, pa.DataType] = {
+    "model": pa.string(), "fitted_at": pa.timestamp("us"), "cutoff": pa.date32(), "train_rows": I64,
+    "test_rows": I64, "auc": F64, "brier": F64, "base_rate": F64,
+}  # fmt: skip
+EVAL_SCHEMA = pa.schema(EVAL_COLUMNS)
+BIN_COLUMNS: dict[str, pa.DataType] = {
+    "low": F64,
+    "high": F64,
+    "count": I64,
+    "predicted": F64,
+    "observed": F64,
+}
+BIN_SCHEMA = pa.schema(BIN_COLUMNS)
 MODEL_NAME = "logistic regression: stage, source, owner (one-hot), log amount, log planned days"
 
 
