@@ -134,14 +134,25 @@ def test_temporal_holdout_trains_before_the_cutoff_and_tests_after() -> None:
 
 
 def test_reasons_name_the_features_that_move_the_odds() -> None:
-    deals = deals_table().to_pylist()
-    model = deal_scoring.fit(deal_scoring.examples(deals))
-    same = [{**d, "amount": 300.0, "owner": "Ann", "source": "Web"} for d in deals]  # only the stage differs
-    scored = {s["deal_id"]: s for s in deal_scoring.score_open(model, same)}
-    assert set(scored) == {"D7", "D8"}
-    assert scored["D8"]["probability"] > scored["D7"]["probability"]  # Proposal beats Lead
-    reasons = {r["feature"]: r for r in scored["D8"]["reasons"]}
-    assert reasons["stage"]["direction"] == "raises" and reasons["stage"]["value"] == "Proposal"
+    # 20 Lead examples won 1 in 4, 20 Proposal examples won 3 in 4; nothing else differs
+    rows = [
+        {"stage": stage, "source": "Web", "owner": "Ann", "log_amount": 5.0, "log_planned_days": 4.0}
+        | {"won": (k % 4 == 0) == (stage == "Lead"), "closed_date": day(k)}
+        for stage in ("Lead", "Proposal")
+        for k in range(20)
+    ]
+    model = deal_scoring.fit(rows)
+    open_deals = [
+        {"deal_id": stage, "stage": stage, "status": "open", "amount": 147.0, "source": "Web", "owner": "Ann"}
+        | {"created_date": D0, "expected_close_date": day(54)}
+        for stage in ("Lead", "Proposal")
+    ]
+    scored = {s["deal_id"]: s for s in deal_scoring.score_open(model, open_deals)}
+    assert scored["Proposal"]["probability"] > 0.5 > scored["Lead"]["probability"]
+    assert [(r["feature"], r["value"], r["direction"]) for r in scored["Proposal"]["reasons"]] == [
+        ("stage", "Proposal", "raises")
+    ]  # the other features are the same for every deal: they explain nothing
+    assert scored["Lead"]["reasons"][0]["direction"] == "lowers"
 
 
 @pytest.fixture(scope="module")

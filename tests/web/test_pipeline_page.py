@@ -16,7 +16,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _open_pipeline(page: Any) -> None:
-    page.wait_for_function("document.querySelectorAll('[data-widget] .js-plotly-plot').length >= 3")
+    # site.open waited for the page to finish drawing; no predicate strings (the CSP forbids eval)
+    assert page.locator("[data-widget=pl-by-stage] .js-plotly-plot").count() == 1
+    assert page.locator("[data-widget=pl-calibration] .js-plotly-plot").count() == 1
 
 
 def test_pipeline_page_shows_the_apis_numbers_scores_and_model(site: Site) -> None:

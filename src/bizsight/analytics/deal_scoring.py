@@ -4,8 +4,8 @@ A closed deal teaches one example per stage it reached: "a deal at stage s, with
 source, owner and planned length, was (not) won" — so the model learns the odds of a deal *in* a
 stage, which is what an open deal is (training on the final stage alone would leak the outcome:
 won deals end at Won). The model is a logistic regression over one-hot stage, source and owner,
-log amount and log planned days (expected close − created); logistic regression fitted by maximum
-likelihood is calibrated on its training data, and the temporal holdout checks that it stays so.
+log amount and log planned days (expected close − created), with L2 regularisation; logistic
+regression fitted by maximum likelihood is calibrated on its training data, and the temporal holdout checks that it stays so.
 
 Each open deal's reasons are its largest feature contributions: coefficient × (the deal's value −
 the training mean) on the log-odds scale, summed per original feature.
@@ -136,8 +136,11 @@ def fit(rows: Sequence[dict[str, Any]], *, c: float = 1.0) -> DealModel:
     model = DealModel(columns, np.zeros(len(columns)), np.ones(len(columns)), None)
     raw = model.matrix(rows)
     model.means = raw.mean(axis=0)
+    # numbers are standardised; one-hot columns stay 0/1 (scaled by their spread, a rare owner's
+    # column would reach ±7 and its coefficient would swing every deal of that owner)
     sd = raw.std(axis=0)
-    model.scales = np.where(sd > 0, sd, 1.0)
+    numeric = np.array([value is None for _, value in columns])
+    model.scales = np.where(numeric & (sd > 0), sd, 1.0)
     y = np.array([bool(r["won"]) for r in rows])
     model.regression = LogisticRegression(C=c, max_iter=1000).fit(model.matrix(rows), y)
     return model

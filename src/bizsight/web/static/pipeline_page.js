@@ -59,16 +59,16 @@
   async function dealsCard(grid) {
     const { body, tools } = B.card(grid, { id: "pl-deals", title: "Open deals: probability to win and why", span: 12 });
     const state = { page: 1, size: 25 };
-    const columns = ["deal_id", "owner", "stage", "source", "amount", "expected_close_date", "probability", "reasons"];
+    const columns = ["deal_id", "owner", "stage", "source", "amount", "expected_close_date", "win_probability", "reasons"];
     const show = async () => {
       const found = await B.api("GET", "/api/v1/pipeline/deals?page=" + state.page + "&page_size=" + state.size);
-      const rows = found.rows.map((r) => Object.assign({}, r, { reasons: reasonsText(r.reasons) }));
+      const rows = found.rows.map((r) => Object.assign({}, r, { win_probability: r.probability, reasons: reasonsText(r.reasons) }));
       tools.replaceChildren(
         el("span", { text: "page " + state.page + " of " + Math.max(1, Math.ceil(found.total / state.size)) + " · " + found.total + " deals" }),
         el("button", { type: "button", class: "small", text: "‹ prev", disabled: state.page <= 1, onclick: () => { state.page -= 1; show(); } }),
         el("button", { type: "button", class: "small", text: "next ›", disabled: state.page * state.size >= found.total, onclick: () => { state.page += 1; show(); } }),
         B.exportButtons(B.exportShown("open-deals", columns, rows)));
-      body.replaceChildren(rows.length ? B.table(columns, rows, { unitFor: (row, c) => ({ amount: "money", probability: "percent" })[c] || null }) : B.empty("No open deals."));
+      body.replaceChildren(rows.length ? B.table(columns, rows, { unitFor: (row, c) => ({ amount: "money", win_probability: "percent" })[c] || null }) : B.empty("No open deals."));
     };
     await show();
   }
@@ -109,8 +109,9 @@
       columns: ["stage", "reached", "advanced", "conversion", "ended_here", "days_to_close", "days_in_stage"],
       tableOptions: { unitFor: (row, col) => ({ reached: "count", advanced: "count", ended_here: "count", conversion: "percent", days_to_close: "days", days_in_stage: "days" })[col] || null },
       emptyMessage: "No closed deals yet." });
-    B.figure(grid, { id: "pl-probabilities", title: "Win probability by stage, learned from closed deals", name: "stage-probabilities", span: 6, rows: summary.stage_probabilities,
-      columns: ["stage", "reached", "won", "probability"], tableOptions: { unitFor: (row, col) => ({ reached: "count", won: "count", probability: "percent" })[col] || null },
+    const learned = summary.stage_probabilities.map((r) => Object.assign({ win_probability: r.probability }, r));
+    B.figure(grid, { id: "pl-probabilities", title: "Win probability by stage, learned from closed deals", name: "stage-probabilities", span: 6, rows: learned,
+      columns: ["stage", "reached", "won", "win_probability"], tableOptions: { unitFor: (row, col) => ({ reached: "count", won: "count", win_probability: "percent" })[col] || null },
       emptyMessage: "No closed deals yet." });
     forecastCard(grid, summary);
     groupChart(grid, "pl-by-source", "Open pipeline by source", summary.by_source, "deal_source");
