@@ -109,6 +109,8 @@ def test_scoring_examples_are_one_per_stage_reached() -> None:
     assert len(examples) == 1 + 1 + 2 + 3 + 3 + 3
     assert sum(e["won"] for e in examples) == 6
     assert [e["stage"] for e in examples if e["won"]] == ["Lead", "Qualified", "Proposal"] * 2
+    undated = [{**r, "closed_date": None} for r in deals_table().to_pylist()]
+    assert deal_scoring.examples(undated) == []  # won or lost without a close date: not placed in time
 
 
 def test_temporal_holdout_trains_before_the_cutoff_and_tests_after() -> None:

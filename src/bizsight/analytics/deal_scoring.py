@@ -61,11 +61,14 @@ def _features(row: dict[str, Any], stage: str) -> dict[str, Any]:
 
 
 def examples(deals: Sequence[dict[str, Any]], order: Sequence[str] = STAGES) -> list[dict[str, Any]]:
-    """Training rows: one per closed deal and stage it reached, with ``won`` and ``closed_date``."""
+    """Training rows: one per closed deal (with a close date) and stage it reached, with ``won``
+    and ``closed_date``."""
     stages = open_stages([d["stage"] for d in deals if d["status"] != WON], order)
     rank = {s: k for k, s in enumerate(stages)}
     out = []
     for d in deals:
+        if d.get("closed_date") is None:  # a closed deal without a close date cannot be placed in time
+            continue
         if d["status"] == WON:
             reached = stages
         elif d["status"] == LOST and d["stage"] in rank:
