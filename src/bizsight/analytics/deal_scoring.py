@@ -194,7 +194,12 @@ class Evaluation:
 
 
 def temporal_cutoff(rows: Sequence[dict[str, Any]], share: float = 0.75) -> dt.date:
-    """The close date before which ``share`` of the training rows closed."""
+    """The close date before which ``share`` of the training rows closed.
+
+    >>> rows = [{"closed_date": dt.date(2025, 1, d)} for d in (4, 1, 3, 2)]
+    >>> temporal_cutoff(rows)
+    datetime.date(2025, 1, 4)
+    """
     dates = sorted(r["closed_date"] for r in rows)
     return dates[min(int(len(dates) * share), len(dates) - 1)]
 
