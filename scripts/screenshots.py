@@ -54,6 +54,7 @@ PAGES = {
     "jobs": "/jobs",
     "dashboards": "/dashboards",
     "dashboard": "/dashboards/{dashboard}",
+    "reports": "/reports",
     "settings": "/settings",
 }
 

@@ -161,13 +161,20 @@ class Served:
 
 
 @contextmanager
-def serving(project: Project, *, admin_password: str = "served admin password") -> Iterator[Served]:
+def serving(
+    project: Project,
+    *,
+    admin_password: str = "served admin password",
+    python: Sequence[str] = ("-m", "bizsight"),
+    env: dict[str, str] | None = None,
+) -> Iterator[Served]:
     """``bizsight serve`` on a free loopback port over ``project`` until the block ends (then
-    Ctrl-C, unless the test killed it)."""
+    Ctrl-C, unless the test killed it). ``python`` is how the interpreter starts bizsight (a
+    ``-c`` program that imports a test's plugins first, say), ``env`` the process's environment."""
     port = free_port()
-    env = {**os.environ, "BIZSIGHT_ADMIN_PASSWORD": admin_password, "COLUMNS": "200"}
+    env = {**(env or os.environ), "BIZSIGHT_ADMIN_PASSWORD": admin_password, "COLUMNS": "200"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "bizsight", "serve", "--port", str(port), "--project", str(project.root)],
+        [sys.executable, *python, "serve", "--port", str(port), "--project", str(project.root)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

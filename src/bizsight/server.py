@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 from bizsight.api import API_PREFIX, document_permissions
 from bizsight.api.routes import API_ROUTERS, ROOT_ROUTERS
 from bizsight.app.store import MetadataStore
-from bizsight.services import deliveries
+from bizsight.services import deliveries, report_delivery
 from bizsight.services.jobs import JobRunner
 from bizsight.services.project import Project, owning
 from bizsight.services.scheduler import Scheduler
@@ -55,6 +55,8 @@ def create_app(
             runner = stack.enter_context(JobRunner(project, owned_store).running())
             if deliveries.pending(owned_store):  # left by a server that stopped mid-delivery
                 runner.submit("deliver", {}, requested_by=None, origin="restart")
+            # Report jobs stopped before their run was recorded kept nothing: run them again.
+            report_delivery.requeue_interrupted(owned_store, runner)
             # Schedules become jobs on that runner; stopped before it (the stack unwinds in reverse).
             scheduler = stack.enter_context(Scheduler(project, owned_store, runner).running())
             app.state.bizsight = AppState.build(

@@ -38,8 +38,9 @@ def served_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     with built.paths.config_file.open("a", encoding="utf-8") as handle:
         handle.write(
             "server:\n  queries_per_minute: 100000  # the tests call a lot; limits have their own test\n"
-            # a channel for the alerts calls: nobody listens on port 9, and one try is enough
+            # channels for the reports and alerts calls: nobody listens on port 9, one try is enough
             "channels:\n  ops:\n    kind: webhook\n    url: http://127.0.0.1:9/hook\n    secret: s\n"
+            "  mail:\n    kind: email\n    host: 127.0.0.1\n    port: 9\n    security: plain\n    sender: bi@example.com\n"
             "delivery:\n  max_attempts: 1\n"
         )
     return Project(built.root)

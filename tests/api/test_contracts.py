@@ -37,6 +37,8 @@ DOWNLOADS = {
     "POST /api/v1/exports/drill-down",
     "GET /api/v1/exports/customers",
     "POST /api/v1/insights/export",
+    "GET /api/v1/reports/{report_id}/preview",
+    "GET /api/v1/reports/runs/{run_id}/files/{name}",
     "POST /api/v1/local/commands",
     "POST /api/v1/reports/render",
     "GET /metrics",
@@ -186,6 +188,9 @@ def call_everything(call: Callable[..., httpx.Response], user: str, upload: Path
     }
     call("GET", f"{v1}/dashboards", user)
     call("POST", f"{v1}/reports/render", user, json={"template": "executive", "format": "xlsx"})
+    call("GET", f"{v1}/reports", user)
+    call("GET", f"{v1}/reports/templates", user)
+    call("GET", f"{v1}/deliveries", user)
     if user != "root":
         return
     made = call("POST", f"{v1}/dashboards", json=dashboard).json()["id"]
@@ -236,9 +241,32 @@ def call_everything(call: Callable[..., httpx.Response], user: str, upload: Path
     one = f"{v1}/schedules/{{schedule_id}}"
     call("PATCH", f"{v1}/schedules/{made}", template=one, json={"enabled": False})
     call("DELETE", f"{v1}/schedules/{made}", template=one)
+    call_reports(call, dashboard)
     call("GET", "/healthz")
     call("GET", "/metrics")
     call("POST", f"{v1}/auth/logout")
+
+
+def call_reports(call: Caller, dashboard: dict[str, Any]) -> None:
+    """Reports: a definition's whole life, a send (waited for) and its file, a subscription."""
+    v1 = "/api/v1"
+    body = {"name": "contract", "template": "sales", "formats": ["pdf", "xlsx"], "where": ["region=Europe"]}
+    made = call("POST", f"{v1}/reports", json=body).json()["id"]
+    one = f"{v1}/reports/{{report_id}}"
+    call("GET", f"{v1}/reports/{made}", template=one)
+    call("PATCH", f"{v1}/reports/{made}", template=one, json={"range": "last_month"})
+    when = {"when": "weekly on monday at 07:00", "timezone": "Europe/Berlin"}
+    call("PUT", f"{v1}/reports/{made}/schedule", template=one + "/schedule", json=when)
+    call("GET", f"{v1}/reports/{made}/preview", template=one + "/preview", params={"format": "pdf"})
+    call("POST", f"{v1}/reports/{made}/send", template=one + "/send")
+    finish_jobs(call.api)
+    run = call("GET", f"{v1}/reports/{made}", template=one).json()["last_run"]["id"]
+    files = f"{v1}/reports/runs/{{run_id}}/files/{{name}}"
+    call("GET", f"{v1}/reports/runs/{run}/files/contract.xlsx", template=files)
+    shown = call("POST", f"{v1}/dashboards", json=dashboard).json()["id"]
+    subscribe = f"{v1}/dashboards/{{dashboard_id}}/subscribe"
+    call("POST", f"{v1}/dashboards/{shown}/subscribe", template=subscribe, json={"to": "root@example.com"})
+    call("DELETE", f"{v1}/reports/{made}", template=one)
 
 
 def call_alerts(call: Callable[..., httpx.Response]) -> None:

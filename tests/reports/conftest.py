@@ -120,3 +120,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     )
     assert isinstance(months[0], dt.date)
     return Built(project, pres, document, kpis, {"Revenue by region": by_region, "Revenue by day": by_day})
+
+
+from tests.delivery.conftest import receiver, smtp_server  # noqa: E402,F401  (the loopback receivers)

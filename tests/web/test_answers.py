@@ -57,8 +57,8 @@ def test_a_dashboard_saved_with_a_preset_reopens_with_it(site: Site) -> None:
     page.click("#b-add")
     page.fill("#d-title", "Rolling year")
     page.click("#d-save")
-    page.wait_for_function("document.getElementById('save-status').textContent === 'saved'")
-    page.wait_for_function("/^\\/dashboards\\/\\d+$/.test(location.pathname)")
+    page.wait_for_function("() => document.getElementById('save-status').textContent === 'saved'")
+    page.wait_for_function("() => /^\\/dashboards\\/\\d+$/.test(location.pathname)")
     dashboard_id = page.evaluate("location.pathname.split('/').pop()")
     saved = api(page, "GET", f"/api/v1/dashboards/{dashboard_id}")
     assert saved["filters"]["range"] == "last_12_months"

@@ -64,7 +64,7 @@ def test_an_editor_uploads_files_and_reads_the_result(load_site: Site, upload_fi
     report = page.locator("#job-result .quality-report").inner_text()
     assert "read 4" in report and "quarantined 1" in report and "invariant holds" in report
     load_site.shot(page, "data-upload")
-    page.wait_for_function("document.querySelectorAll('[data-widget=loads] tbody tr').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('[data-widget=loads] tbody tr').length === 2")
 
     page.click("#refresh-now")
     page.wait_for_selector(

@@ -28,6 +28,7 @@ PAGES = {
     "data": 0,
     "jobs": 0,
     "dashboards": 0,
+    "reports": 0,
     "settings": 0,
     "pipeline": 5,  # by stage, owner and source; the bookings forecast; calibration
 }
@@ -48,7 +49,7 @@ def test_every_page_renders_its_charts_without_console_errors(site: Site) -> Non
     page = site.login("admin")
     for name, expected in PAGES.items():
         site.open(page, f"/{name}")
-        page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot').length >= {expected}")
+        page.wait_for_function(f"() => document.querySelectorAll('.js-plotly-plot').length >= {expected}")
         assert charts(page) >= expected, name
         assert page.locator(".card .error").count() == 0, name
         site.shot(page, name)
@@ -62,7 +63,9 @@ def test_every_page_renders_its_charts_without_console_errors(site: Site) -> Non
 def test_forecast_page_draws_interval_bands_and_the_restricted_slice(site: Site) -> None:
     page = site.login("eu")
     site.open(page, "/forecasts")
-    page.wait_for_function("document.querySelectorAll('[data-widget=fc-chart] .js-plotly-plot').length >= 1")
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-widget=fc-chart] .js-plotly-plot').length >= 1"
+    )
     names = page.evaluate(
         "document.querySelector('[data-widget=fc-chart] .js-plotly-plot').data.map(t => t.name)"
     )
@@ -89,7 +92,7 @@ def test_kpi_monitor_marks_anomalies_and_shows_pacing(site: Site) -> None:
     page = site.login("admin")
     site.open(page, "/monitor")
     page.wait_for_function(
-        "document.querySelectorAll('[data-widget=anomaly-chart] .js-plotly-plot').length >= 1"
+        "() => document.querySelectorAll('[data-widget=anomaly-chart] .js-plotly-plot').length >= 1"
     )
     marks = page.evaluate(
         "document.querySelector('[data-widget=anomaly-chart] .js-plotly-plot').data[1].x.length"
@@ -119,7 +122,7 @@ def test_a_global_filter_reaches_every_widget(site: Site) -> None:
     page.select_option("#f-preset", "all")
     page.click("#f-apply")
     page.wait_for_selector("body[data-ready='1']")
-    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 4")
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4")
     assert "region=Europe" in page.url and "preset=all" in page.url
     assert sent and all({"dimension": "region", "op": "=", "values": [REGION]} in q["filters"] for q in sent)
     regions = page.evaluate("document.querySelector('[data-widget=region-month] .js-plotly-plot').data[0].y")
@@ -179,8 +182,8 @@ def test_build_save_and_reopen_a_dashboard(site: Site) -> None:
     page.fill("#d-title", "Browser-built")
     page.check(".share-role[value=viewer]")
     page.click("#d-save")
-    page.wait_for_function("document.getElementById('save-status').textContent === 'saved'")
-    page.wait_for_function("/^\\/dashboards\\/\\d+$/.test(location.pathname)")
+    page.wait_for_function("() => document.getElementById('save-status').textContent === 'saved'")
+    page.wait_for_function("() => /^\\/dashboards\\/\\d+$/.test(location.pathname)")
     site.open(page, "/dashboards")
     page.click("text=Browser-built")
     page.wait_for_selector("body[data-ready='1']")
@@ -220,7 +223,7 @@ def test_an_admin_reads_quality_reports_and_manages_users(site: Site) -> None:
     site.open(page, "/settings")
     page.fill("#u-name", "newcomer")
     page.click("#add-user button[type=submit]")
-    page.wait_for_function("document.getElementById('u-result').textContent.includes('password')")
+    page.wait_for_function("() => document.getElementById('u-result').textContent.includes('password')")
     password = page.locator("#u-result").inner_text().rsplit(": ", 1)[1]
     fresh = site.browser.new_context().new_page()
     fresh.goto(f"{site.base}/login")
@@ -245,7 +248,7 @@ def test_a_restricted_user_sees_only_their_region(site: Site) -> None:
     page.select_option("#f-preset", "all")
     page.click("#f-apply")
     page.wait_for_selector("body[data-ready='1']")
-    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 4")
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4")
     regions = page.evaluate("document.querySelector('[data-widget=region-month] .js-plotly-plot').data[0].y")
     assert regions == [REGION]
     options = page.locator("#f-region option").all_inner_texts()
@@ -259,7 +262,7 @@ def test_a_restricted_user_sees_only_their_region(site: Site) -> None:
 def test_the_layout_fits_a_phone(site: Site) -> None:
     page = site.login("admin", width=390, height=844)
     site.open(page, "/overview")
-    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 10")
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 10")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert not page.locator("nav.nav").is_visible()  # folded behind the menu button
     page.click(".nav-burger")

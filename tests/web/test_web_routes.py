@@ -22,7 +22,7 @@ from tests.helpers import demo_project
 PASSWORD = "a long test password"
 PAGES = [
     "overview", "sales", "customers", "reviews", "products", "forecasts", "monitor", "data", "jobs", "dashboards",
-    "settings", "pipeline",
+    "reports", "settings", "pipeline",
 ]  # fmt: skip
 
 

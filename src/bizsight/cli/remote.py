@@ -42,6 +42,7 @@ FORWARDED = frozenset(
         "backup",
         "jobs",
         "alerts",
+        "report",  # report send (the others read the metadata store, where they are typed)
     }
 )
 LOCAL_COMMANDS_PATH = "/api/v1/local/commands"

@@ -35,7 +35,14 @@ report_app = typer.Typer(
     "  bizsight report run executive\n\n"
     "  bizsight report run sales --format xlsx --range last_quarter\n\n"
     "  bizsight report run executive --where region=Europe --from 2026-01-01 --to 2026-03-31\n\n"
-    "  bizsight report templates",
+    "  bizsight report templates\n\n"
+    "Defined reports (a template, filters, a period, formats, recipients) are sent on a timetable or now, "
+    "each recipient once, and the delivery log says how each went:\n\n"
+    "  bizsight report add weekly-sales --template sales --range last_7_days --format pdf --format xlsx "
+    "--to mail:ceo@example.com --to slack\n\n"
+    "  bizsight report schedule weekly-sales --cron '0 7 * * MON' --timezone Europe/Berlin\n\n"
+    "  bizsight report send weekly-sales\n\n"
+    "  bizsight report deliveries --report weekly-sales",
     no_args_is_help=True,
 )
 app.add_typer(report_app, name="report")

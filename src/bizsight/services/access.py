@@ -37,6 +37,8 @@ class Permission(StrEnum):
     JOBS = "jobs:read"  # the jobs the server runs: progress, results, errors
     SCHEDULES = "schedules:manage"  # refresh, watch and backup timetables
     BACKUPS = "backups"  # take backups of the project and list them
+    REPORTS_READ = "reports:read"  # own report definitions, previews, runs, their deliveries; subscribe
+    REPORTS_MANAGE = "reports:manage"  # define and schedule reports for anyone; every definition and delivery
     PRIVACY = "privacy:erase"  # erase a person's personal data; list erasures
     ALERTS_READ = "alerts:read"  # alert rules, their states and history
     ALERTS_ACK = "alerts:acknowledge"  # acknowledge a triggered alert
@@ -61,6 +63,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.JOBS: frozenset({Role.ADMIN, Role.EDITOR}),
     Permission.SCHEDULES: frozenset({Role.ADMIN, Role.EDITOR}),
     Permission.BACKUPS: frozenset({Role.ADMIN}),
+    Permission.REPORTS_READ: ALL,
+    Permission.REPORTS_MANAGE: frozenset({Role.ADMIN, Role.EDITOR}),
     Permission.PRIVACY: frozenset({Role.ADMIN}),
     Permission.ALERTS_READ: ALL,
     Permission.ALERTS_ACK: ALL,

@@ -192,7 +192,7 @@ def get_dashboard(
         days = data_bounds(wh)
         bounds = (days["first"], days["last"])
     with store.session() as s:
-        return view(_readable(s, principal, dashboard_id), bounds)
+        return view(readable(s, principal, dashboard_id), bounds)
 
 
 def save_dashboard(
@@ -234,7 +234,9 @@ def delete_dashboard(store: MetadataStore, principal: Principal, dashboard_id: i
         audit.record(s, "dashboard.delete", actor=principal.username, target=str(dashboard_id))
 
 
-def _readable(s: Any, principal: Principal, dashboard_id: int) -> Dashboard:
+def readable(s: Any, principal: Principal, dashboard_id: int) -> Dashboard:
+    """The dashboard when ``principal`` may read it (owner, shared with them or their role, or
+    an admin); otherwise not found, so others' dashboards are not revealed."""
     row = rows.get(s, dashboard_id)
     if allowed(principal, Permission.USERS) or row.owner_id == principal.user_id:
         return row
@@ -244,7 +246,7 @@ def _readable(s: Any, principal: Principal, dashboard_id: int) -> Dashboard:
 
 
 def _writable(s: Any, principal: Principal, dashboard_id: int) -> Dashboard:
-    row = _readable(s, principal, dashboard_id)
+    row = readable(s, principal, dashboard_id)
     if row.owner_id != principal.user_id and not allowed(principal, Permission.USERS):
         raise AccessDeniedError(
             f"dashboard {dashboard_id} belongs to another user; only they or an admin may change it"

@@ -31,7 +31,7 @@ from bizsight.app.models import Delivery, DeliveryState, utcnow
 from bizsight.app.store import MetadataStore
 from bizsight.console import NullReporter, Reporter
 from bizsight.delivery import Channel, Message, RetryPolicy, build_channel, send_with_retries
-from bizsight.errors import ConfigError, InvalidArgumentError, did_you_mean
+from bizsight.errors import BizsightError, ConfigError, InvalidArgumentError, did_you_mean
 from bizsight.services.project import Project
 
 log = logging.getLogger("bizsight.delivery")
@@ -217,10 +217,26 @@ def finish_pending(
             source = source_of(row)
             if source not in SOURCES:
                 raise ConfigError(f"delivery {delivery_id}: no message source '{source}' is registered")
-            message = SOURCES[source](project, s, row)
-        done.append(send(project, store, delivery_id, message, policy=policy, sleep=sleep))
+            try:
+                message: Message | None = SOURCES[source](project, s, row)
+                error = None
+            except BizsightError as err:  # its source is gone (a report's files removed): say so
+                message, error = None, f"the message could not be rebuilt: {err}"
+        if message is None:
+            done.append(_fail(store, delivery_id, error or "the message could not be rebuilt"))
+        else:
+            done.append(send(project, store, delivery_id, message, policy=policy, sleep=sleep))
         reporter.advance(n, len(ids), f"delivered {n} of {len(ids)}")
     return done
+
+
+def _fail(store: MetadataStore, delivery_id: int, error: str) -> dict[str, Any]:
+    """Record a pending delivery as failed without trying it; its row."""
+    with store.session() as s:
+        row = s.get(Delivery, delivery_id)
+        assert row is not None
+        row.status, row.last_error, row.updated_at = DeliveryState.FAILED.value, error[:2000], utcnow()
+        return view(row)
 
 
 def view(row: Delivery) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""The built-in job kinds: ingest, refresh, backup, watch, deliver, erase and alerts (which
-follows each refresh that has rules to check)."""
+"""The built-in job kinds: ingest, refresh, backup, watch, report, deliver, erase and alerts
+(which follows each refresh that has rules to check)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from bizsight.app import audit
 from bizsight.app.store import MetadataStore
-from bizsight.services import alert_runs, deliveries, privacy
+from bizsight.services import alert_runs, deliveries, privacy, report_delivery
 from bizsight.services.backup import create_backup
 from bizsight.services.ingest import IngestSummary, ingest
 from bizsight.services.jobs import JobContext, after_job, job_kind
@@ -74,6 +74,13 @@ def finish_deliveries(ctx: JobContext) -> list[dict[str, Any]]:
     if ctx.store is None:
         raise RuntimeError("deliveries are finished by the server that owns the project")
     return deliveries.finish_pending(ctx.project, ctx.store, ctx)
+
+
+@job_kind("report", label="Send a report", summary=report_delivery.RunOutcome.as_dict)
+def send_report(ctx: JobContext) -> report_delivery.RunOutcome:
+    """Build a report as its owner, render its formats, record the run and a pending delivery per
+    recipient in one transaction, then deliver each once (see :mod:`bizsight.services.report_delivery`)."""
+    return report_delivery.run_report(ctx)
 
 
 @job_kind("erase", label="Erase personal data", summary=Erasure.as_dict)

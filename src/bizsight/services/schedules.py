@@ -24,6 +24,7 @@ SCHEDULE_KINDS = {  # schedule kind → what its job does
     "watch": "load new or changed files from a folder, then refresh",
     "backup": "back up the project, keeping the newest N backups",
     "alerts": "check the alert rules and deliver what they decide",
+    "report": "render a report definition and deliver it to its recipients",
 }
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 DEFAULT_KEEP = 7
@@ -47,14 +48,33 @@ def job_for(kind: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         return "backup", {"keep": params.get("keep", DEFAULT_KEEP)}
     if kind == "alerts" and params.get("rule"):  # a rule's own schedule checks only that rule
         return "alerts", {"rule": params["rule"]}
+    if kind == "report":
+        return "report", {"report": params["report"]}
     return kind, {}
 
 
 def kind_params(
-    kind: str, *, folder: Path | None = None, keep: int | None = None, settle_seconds: float | None = None
+    kind: str,
+    *,
+    folder: Path | None = None,
+    keep: int | None = None,
+    settle_seconds: float | None = None,
+    report: str | None = None,
 ) -> dict[str, Any]:
-    """A schedule's parameters, checked for its kind (``folder`` is made absolute)."""
+    """A schedule's parameters, checked for its kind (``folder`` is made absolute).
+
+    >>> kind_params("report", report="weekly-sales")
+    {'report': 'weekly-sales'}
+    """
     check_kind(kind)
+    if (report is not None) != (kind == "report"):
+        raise InvalidArgumentError(
+            "a report schedule names its report (`bizsight report schedule NAME`)"
+            if kind == "report"
+            else f"report is for report schedules, not {kind}"
+        )
+    if kind == "report":
+        return {"report": report}
     for given, option, owner in ((folder, "folder", "watch"), (settle_seconds, "settle", "watch")):
         if given is not None and kind != owner:
             raise InvalidArgumentError(f"{option} is for {owner} schedules, not {kind}")

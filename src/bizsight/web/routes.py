@@ -51,6 +51,7 @@ PAGES = {
         Page("data", "Data", Permission.DATA_STATUS, filters=False),
         Page("jobs", "Jobs", Permission.JOBS, filters=False),
         Page("dashboards", "Dashboards", Permission.DASHBOARDS_READ, filters=False),
+        Page("reports", "Reports", Permission.REPORTS_READ, filters=False),
         # users, tokens and the audit log for admins; schedules for editors too
         Page("settings", "Settings", Permission.SCHEDULES, filters=False),
         Page("customer", "Customer", Permission.CUSTOMERS, filters=False, nav=False),
@@ -183,7 +184,7 @@ def _page(name: str) -> Any:
 
 for _name in (
     "overview", "sales", "customers", "reviews", "products", "forecasts", "monitor", "data", "jobs", "dashboards",
-    "settings", "pipeline",
+    "reports", "settings", "pipeline",
 ):  # fmt: skip
     router.add_api_route(f"/{_name}", _page(_name), methods=["GET"], response_class=HTMLResponse)
 

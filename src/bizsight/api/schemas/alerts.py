@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bizsight.api.schemas.common import Answer, UtcTimestamp
+from bizsight.api.schemas.deliveries import DeliveryRow
 
 Status = Literal["ok", "triggered", "acknowledged", "resolved"]
 
@@ -84,22 +85,8 @@ class AlertList(Answer):
     alerts: list[AlertOut]
 
 
-class AlertDeliveryOut(Answer):
+class AlertDeliveryOut(DeliveryRow):
     """One copy of a notification to one recipient: the delivery log's row."""
-
-    id: int
-    idempotency_key: str = Field(description="alert-event-<event>:<channel>:<recipient>")
-    source: Literal["alert", "report"]
-    report_run_id: int | None
-    alert_event_id: int | None
-    channel: str = Field(description="a channel's name in bizsight.yml (never its settings)")
-    recipient: str
-    subject: str
-    status: Literal["pending", "sent", "failed"]
-    attempts: int
-    last_error: str | None
-    created_at: UtcTimestamp
-    sent_at: UtcTimestamp | None
 
 
 class AlertEventOut(Answer):

@@ -120,6 +120,9 @@
           el("button", { type: "button", id: "d-delete", text: "Delete", onclick: remove }), status),
       );
     }
+    if (current.id && B.reports && B.can("reports:read")) {
+      grid.append(el("div", { class: "toolbar span-12", id: "subscribe" }, B.reports.subscribeButton(current.id)));
+    }
     grid.append(el("div", { class: "span-12" }, area));
     draw();
   }
