@@ -128,7 +128,7 @@ def _shown(name: str, row: dict[str, Any]) -> str:
     return str(row[name])
 
 
-def fit(rows: Sequence[dict[str, Any]], *, c: float = 1.0) -> DealModel:
+def fit(rows: Sequence[dict[str, Any]], *, c: float = 0.3) -> DealModel:
     """Fit the logistic regression on training rows from :func:`examples` (both outcomes needed)."""
     from sklearn.linear_model import LogisticRegression
 
