@@ -180,6 +180,9 @@ def call_everything(call: Callable[..., httpx.Response], user: str, upload: Path
     call("GET", f"{v1}/trends", user, params={"metric": "revenue", "by": "region"})
     call("GET", f"{v1}/market", user)
     call("GET", f"{v1}/executive", user)
+    call("GET", f"{v1}/pipeline", user)
+    call("GET", f"{v1}/pipeline/deals", user, params={"page_size": 5})
+    call("GET", f"{v1}/pipeline/model", user)
     dashboard = {
         "title": "Contract",
         "widgets": [{"id": "rev", "type": "kpi", "query": {"metrics": ["revenue"], "range": "last_30_days"}}],

@@ -120,6 +120,9 @@ CALLS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/api/v1/privacy/erasures"): ("/api/v1/privacy/erasures", None),
     ("PUT", "/api/v1/roles/{role}/pii"): ("/api/v1/roles/viewer/pii", {"pii": "maybe"}),
     ("POST", "/api/v1/reports/render"): ("/api/v1/reports/render", {"template": "sales", "format": "csv"}),
+    ("GET", "/api/v1/pipeline"): ("/api/v1/pipeline", None),
+    ("GET", "/api/v1/pipeline/deals"): ("/api/v1/pipeline/deals?page_size=5", None),
+    ("GET", "/api/v1/pipeline/model"): ("/api/v1/pipeline/model", None),
     ("GET", "/healthz"): ("/healthz", None),
     ("GET", "/metrics"): ("/metrics", None),
 }

@@ -33,6 +33,7 @@ PAGES = {
     "dashboards": 0,
     "reports": 0,
     "settings": 0,
+    "pipeline": 5,  # by stage, owner and source; the bookings forecast; calibration
 }
 
 

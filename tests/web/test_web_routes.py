@@ -21,8 +21,8 @@ from tests.helpers import demo_project
 
 PASSWORD = "a long test password"
 PAGES = [
-    "overview", "sales", "marketing", "customers", "reviews", "products", "market", "executive", "forecasts",
-    "monitor", "data", "jobs", "dashboards", "reports", "settings",
+    "overview", "sales", "marketing", "pipeline", "customers", "reviews", "products", "market", "executive",
+    "forecasts", "monitor", "data", "jobs", "dashboards", "reports", "settings",
 ]  # fmt: skip
 
 

@@ -142,6 +142,7 @@ ReportUser = Annotated[Principal, Depends(LocalOrGuard(Permission.EXPORT, expens
 AlertReader = Annotated[Principal, Depends(Guard(Permission.ALERTS_READ))]
 AlertAcknowledger = Annotated[Principal, Depends(Guard(Permission.ALERTS_ACK))]
 AlertManager = Annotated[Principal, Depends(Guard(Permission.ALERTS_MANAGE))]
+PipelineUser = Annotated[Principal, Depends(Guard(Permission.PIPELINE, expensive=True))]
 
 __all__ = [
     "SESSION_COOKIE",

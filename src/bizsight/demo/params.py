@@ -157,6 +157,7 @@ DEAL_AMOUNT = {"median": 12_000.0, "log_sd": 0.8}
 DEAL_GROWTH = 0.20  # yearly growth of deal creation
 DEAL_EXPECTED_CLOSE_DAYS = 60.0  # owner's estimate: created + 60 days × LogNormal(0, 0.3)
 WON_LINK_SHARE = 0.60  # won deals that name a (business) customer
+OTHER_LINK_SHARE = 0.50  # open and lost deals that name an existing business customer (upsell)
 DEAL_OWNERS = (
     "Alice Martin", "Bruno Costa", "Chen Wei", "Dana Kowalski", "Elif Yilmaz",
     "Farah Haddad", "Gabriel Silva", "Hana Sato", "Ivan Petrov", "Julia Weber",

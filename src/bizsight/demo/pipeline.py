@@ -70,6 +70,14 @@ def make_deals(rng: np.random.Generator, timeline: Timeline, customers: Customer
     pick = np.floor(rng.random(len(link)) * available).astype(np.int64)
     has = available > 0
     customer[link[has]] = business[pick[has]]
+    owner = rng.integers(0, len(params.DEAL_OWNERS), n)
+    source = rng.choice(len(src), size=n, p=src / src.sum())
+    # an open or lost deal names an existing business customer (signed up by the creation date)
+    other = np.flatnonzero((status != 1) & (rng.random(n) < params.OTHER_LINK_SHARE))
+    available = np.searchsorted(customers.signup_day[business], created[other], side="right")
+    pick = np.floor(rng.random(len(other)) * available).astype(np.int64)
+    has = available > 0
+    customer[other[has]] = business[pick[has]]
     return Deals(
         created=created,
         stage=stage,
@@ -77,8 +85,8 @@ def make_deals(rng: np.random.Generator, timeline: Timeline, customers: Customer
         closed=closed,
         expected_close=created + estimate,
         amount_cents=amount.astype(np.int64) * 100,
-        owner=rng.integers(0, len(params.DEAL_OWNERS), n),
-        source=rng.choice(len(src), size=n, p=src / src.sum()),
+        owner=owner,
+        source=source,
         customer=customer,
     )
 
@@ -102,6 +110,16 @@ def deal_columns(d: Deals, customers: Customers) -> fmt.Columns:
     }
 
 
+def stage_win_probability() -> dict[str, float]:
+    """The true probability that a deal which reached each open stage is won.
+
+    >>> stage_win_probability()["Negotiation"]
+    0.7
+    """
+    conv = params.STAGE_CONVERSION
+    return {params.STAGES[k]: round(float(np.prod(conv[k:])), 6) for k in range(len(conv))}
+
+
 def deal_truth(d: Deals) -> dict[str, object]:
     stages = params.STAGES
     return {
@@ -111,6 +129,14 @@ def deal_truth(d: Deals) -> dict[str, object]:
             f"{stages[k]}->{stages[k + 1]}": rate for k, rate in enumerate(params.STAGE_CONVERSION)
         },
         "stage_days_mean": dict(zip(stages[:-1], params.STAGE_DAYS_MEAN, strict=True)),
+        "stage_win_probability": stage_win_probability(),
+        "win_rate": round(float(np.prod(params.STAGE_CONVERSION)), 6),
+        "other_link_share": params.OTHER_LINK_SHARE,
+        "win_probability_rule": (
+            "P(won | the deal reached a stage) = the product of the conversion rates from that "
+            "stage on; win_rate = P(won | Lead), the share of closed deals won (before the "
+            "censoring at end_date, which keeps long-running deals open)"
+        ),
         "process": (
             "each deal starts as a Lead; after an exponential time in a stage it moves on with "
             "the stated "
@@ -128,7 +154,9 @@ def deal_truth(d: Deals) -> dict[str, object]:
         "customer_link": (
             f"{params.WON_LINK_SHARE:.0%} of won deals name a Small Business or Enterprise "
             f"purchaser who had "
-            "signed up by the close date; other deals have no customer_id"
+            f"signed up by the close date; {params.OTHER_LINK_SHARE:.0%} of open and lost deals "
+            "name one who had signed up by the created date (an upsell); other deals have no "
+            "customer_id"
         ),
         "realised": {
             "open": int((d.status == 0).sum()),

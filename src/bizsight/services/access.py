@@ -44,6 +44,7 @@ class Permission(StrEnum):
     ALERTS_ACK = "alerts:acknowledge"  # acknowledge a triggered alert
     ALERTS_MANAGE = "alerts:manage"  # add, change, test and remove alert rules
     MARKETING = "marketing:read"  # the Marketing page: CAC, LTV:CAC, payback, funnel by channel
+    PIPELINE = "pipeline:read"  # the sales pipeline: summary, scored open deals, the scoring model
 
 
 ALL = frozenset(Role)
@@ -70,6 +71,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.ALERTS_ACK: ALL,
     Permission.ALERTS_MANAGE: frozenset({Role.ADMIN, Role.EDITOR}),
     Permission.MARKETING: ALL,
+    Permission.PIPELINE: ALL,
 }
 
 # Unfiltered views of the warehouse (row counts of every table, raw rejected rows) and the power

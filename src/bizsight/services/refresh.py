@@ -104,6 +104,17 @@ def _write_model_mart(wh: Warehouse, name: str, settings: CustomerSettings, repo
     wh.replace_table("marts", name, scores)
 
 
+def _pipeline_marts(wh: Warehouse, reporter: Reporter) -> None:
+    """Learned stage probabilities and deal scores (docs/pipeline.md); a model that cannot be
+    fitted warns and keeps the refresh going."""
+    from bizsight.services.pipeline import build_marts
+
+    try:
+        build_marts(wh)
+    except BizsightError as err:  # pragma: no cover - build_marts raises none on valid core tables
+        reporter.warn(f"pipeline marts not built: {err}")
+
+
 def _anomalies_mart(project: Project, wh: Warehouse, reporter: Reporter) -> None:
     """Score the metric series of bizsight.yml ``anomalies`` (docs/trends-and-anomalies.md)."""
     from bizsight.services.anomalies import detect_anomalies, write_anomalies
@@ -146,7 +157,7 @@ def rebuild(wh: Warehouse, reporter: Reporter, project: Project | None = None) -
     settings (customers:, anomalies:) apply and its anomalies are scored."""
     settings = project.settings.customers if project else CustomerSettings()
     started = dt.datetime.now()
-    steps = len(ENTITIES) + len(DIMENSIONS) + len(DERIVED_SQL) + 6 + len(MODEL_MARTS)
+    steps = len(ENTITIES) + len(DIMENSIONS) + len(DERIVED_SQL) + 7 + len(MODEL_MARTS)
     done = 0
     with wh.transaction():
         for entity in ENTITIES:
@@ -175,6 +186,9 @@ def rebuild(wh: Warehouse, reporter: Reporter, project: Project | None = None) -
             wh.run(exp.Create(this=table("marts", name), kind="TABLE", expression=query, replace=True))
             done += 1
         wh.con.unregister("_text_scores")
+        reporter.advance(done, steps, "marts.deal_scores")
+        _pipeline_marts(wh, reporter)
+        done += 1
         for name in MODEL_MARTS:  # clv first: churn's revenue at risk reads marts.clv
             reporter.advance(done, steps, f"marts.{name}")
             _write_model_mart(wh, name, settings, reporter)

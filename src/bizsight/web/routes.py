@@ -50,6 +50,7 @@ PAGES = {
         Page("marketing", "Marketing", Permission.MARKETING),
         Page("forecasts", "Forecasts", Permission.QUERY, filters=False),
         Page("monitor", "KPI monitor", Permission.QUERY, filters=False),
+        Page("pipeline", "Pipeline", Permission.PIPELINE, filters=False),
         Page("data", "Data", Permission.DATA_STATUS, filters=False),
         Page("jobs", "Jobs", Permission.JOBS, filters=False),
         Page("dashboards", "Dashboards", Permission.DASHBOARDS_READ, filters=False),
@@ -185,8 +186,8 @@ def _page(name: str) -> Any:
 
 
 for _name in (
-    "overview", "sales", "marketing", "customers", "reviews", "products", "market", "executive", "forecasts",
-    "monitor", "data", "jobs", "dashboards", "reports", "settings",
+    "overview", "sales", "marketing", "pipeline", "customers", "reviews", "products", "market", "executive",
+    "forecasts", "monitor", "data", "jobs", "dashboards", "reports", "settings",
 ):  # fmt: skip
     router.add_api_route(f"/{_name}", _page(_name), methods=["GET"], response_class=HTMLResponse)
 

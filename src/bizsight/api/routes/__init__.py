@@ -19,6 +19,7 @@ from bizsight.api.routes import (
     local,
     market,
     marketing,
+    pipeline,
     privacy,
     report_render,
     reports,
@@ -47,5 +48,6 @@ API_ROUTERS = (
     alerts.router,
     market.router,
     marketing.router,
+    pipeline.router,
 )
 ROOT_ROUTERS = (system.router,)
