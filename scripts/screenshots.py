@@ -44,6 +44,8 @@ PASSWORD = "a screenshot admin password"
 PAGES = {
     "overview": "/overview",
     "sales": "/sales",
+    "marketing": "/marketing",
+    "pipeline": "/pipeline",
     "customers": "/customers",
     "customer": "/customers/{customer}",
     "products": "/products",

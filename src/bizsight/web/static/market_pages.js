@@ -116,8 +116,8 @@
         return tr;
       });
       body.replaceChildren(headline, gauge(section.score), el("p", { class: "summary", text: section.summary }),
-        el("div", { class: "table-wrap" }, el("table", { class: "data drivers" },
-          el("thead", {}, el("tr", {}, ["KPI", "Value", "Score", "Pull"].map((t) => el("th", { text: t })))), el("tbody", {}, drivers))));
+        el("div", { class: "table-wrap" }, B.stacking(el("table", { class: "data drivers" },
+          el("thead", {}, el("tr", {}, ["KPI", "Value", "Score", "Pull"].map((t) => el("th", { text: t })))), el("tbody", {}, drivers)))));
     }
   }
 
