@@ -85,7 +85,8 @@ def main() -> None:
     with spawn.Pool(1, maxtasksperchild=1) as pool:
         for fmt in FORMATS:
             runs = [
-                pool.apply(measure, (args.project, args.template, args.range_, fmt, False)) for _ in range(args.repeat)
+                pool.apply(measure, (args.project, args.template, args.range_, fmt, False))
+                for _ in range(args.repeat)
             ]
             traced = pool.apply(measure, (args.project, args.template, args.range_, fmt, True))
             build = statistics.median(r["build_s"] for r in runs)
