@@ -161,7 +161,8 @@ def test_executive_view_by_hand(mshop: Project) -> None:
         market["summary"]
         == "Market scores 68/100 (steady). Orders at 5 (target 4) pulled it up by 12 points."
     )
-    assert sales["score"] is None and sales["missing"] == ["win_rate (not in the metrics catalogue)"]
+    assert sales["score"] is None  # no deals in this shop: its one KPI has no value
+    assert sales["missing"] == ["win_rate (no value for the period)"]
     assert ops["score"] == 100.0  # nothing quarantined; failed jobs left out
     assert ops["missing"] == ["failed_jobs_7d (not recorded (no metadata store or no loads))"]
 
