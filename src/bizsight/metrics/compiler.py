@@ -195,7 +195,7 @@ class QueryCompiler:
             return exp.Case().when(exp.EQ(this=period, expression=date_literal(source)), date_literal(dest))
         return shift_period_key(period, grain, previous_year=compare is Compare.PREVIOUS_YEAR, by=sign)
 
-    def _data_lower_bound(self) -> dt.date | None:
+    def data_lower_bound(self) -> dt.date | None:
         """The earliest date any subquery must read (the range extended for comparisons)."""
         if self.lo is None:
             return None
@@ -262,7 +262,7 @@ class QueryCompiler:
             metric = self.cat.metrics[name]
             aggregates.append(exp.alias_(self._aggregate(metric), ident(name)))
             snippets += [snippet(t) for t in (metric.sql, metric.filter) if t]
-        select = self.rows_of(model, snippets, self._data_lower_bound())
+        select = self.rows_of(model, snippets, self.data_lower_bound())
         select = select.select(*(exp.alias_(e, ident(k)) for k, e in keys), *aggregates)
         return select.group_by(*(exp.Literal.number(i + 1) for i in range(len(keys))))
 
@@ -283,62 +283,11 @@ class QueryCompiler:
         }[agg]  # type: ignore[index]
         return function(this=value)
 
-    def _customer_level(self, name: str) -> exp.Select:
-        """repeat_customers, retained and previous_period_count: over the distinct keys per period."""
-        metric = self.cat.metrics[name]
-        assert metric.model and metric.sql
-        keys = self.group_keys(metric.model)
-        snippets = [e for _, e in keys] + [
-            snippet(t) for t in (metric.sql, metric.filter, metric.events) if t
-        ]
-        base = self.rows_of(metric.model, snippets, self._data_lower_bound())
-        if metric.filter:
-            base = base.where(snippet(metric.filter))
-        key_names = [k for k, _ in keys]
-        base = base.select(*(exp.alias_(e, ident(k)) for k, e in keys), exp.alias_(snippet(metric.sql), "k"))
-        base = base.group_by(*(exp.Literal.number(i + 1) for i in range(len(keys) + 1)))
-        if metric.aggregate is Aggregate.REPEAT_CUSTOMERS:
-            assert metric.events
-            base = base.having(
-                exp.GTE(
-                    this=exp.Count(this=exp.Distinct(expressions=[snippet(metric.events)])),
-                    expression=exp.Literal.number(2),
-                )
-            )
-            return (
-                exp.select(*(col(k) for k in key_names), exp.alias_(exp.Count(this=exp.Star()), ident(name)))
-                .from_(base.subquery("a"))
-                .group_by(*(col(k) for k in key_names))
-            )
-        if metric.aggregate is Aggregate.PREVIOUS_PERIOD_COUNT:
-            later = self.shift_period(col(PERIOD, "a"), Compare.PREVIOUS_PERIOD, forward=True)
-            others = [col(k, "a") for k in key_names[1:]]
-            return (
-                exp.select(
-                    exp.alias_(later, PERIOD), *others, exp.alias_(exp.Count(this=exp.Star()), ident(name))
-                )
-                .from_(base.subquery("a"))
-                .group_by(*(exp.Literal.number(i + 1) for i in range(len(key_names))))
-            )
-        # retained: the key is present in the period and in the one before it
-        on = exp.and_(
-            exp.EQ(this=col("k", "b"), expression=col("k", "a")),
-            exp.EQ(
-                this=col(PERIOD, "b"),
-                expression=self.shift_period(col(PERIOD, "a"), Compare.PREVIOUS_PERIOD),
-            ),
-            *(exp.NullSafeEQ(this=col(k, "b"), expression=col(k, "a")) for k in key_names[1:]),
-        )
-        return (
-            exp.select(*(col(k, "a") for k in key_names), exp.alias_(exp.Count(this=exp.Star()), ident(name)))
-            .from_(base.subquery("a"))
-            .join(base.subquery("b"), on=on, join_type="inner")
-            .group_by(*(exp.Literal.number(i + 1) for i in range(len(key_names))))
-        )
-
     # -- assembly --------------------------------------------------------------------------------
 
     def compile(self) -> Compiled:
+        from bizsight.metrics.customer_level import customer_level_query  # it builds on this class
+
         parts: list[tuple[str, exp.Select, list[str]]] = []  # alias, subquery, metrics it holds
         for model in self.models:
             standard = [
@@ -350,7 +299,7 @@ class QueryCompiler:
                 parts.append((f"m_{model}", self._standard(model, standard), standard))
         for name in self.aggregates:
             if self.cat.metrics[name].aggregate not in _STANDARD:
-                parts.append((f"c_{name}", self._customer_level(name), [name]))
+                parts.append((f"c_{name}", customer_level_query(self, name), [name]))
         select = exp.select().from_(exp.alias_(exp.to_table("spine"), "s"))
         for alias, subquery, _ in parts:
             select = select.with_(alias, subquery)
@@ -505,6 +454,6 @@ class QueryCompiler:
         return ordered
 
 
-# Plain SQL aggregates; the others are customer-level, compiled by _customer_level.
+# Plain SQL aggregates; the others are customer-level (metrics/customer_level.py).
 _CUSTOMER_LEVEL = {Aggregate.REPEAT_CUSTOMERS, Aggregate.RETAINED, Aggregate.PREVIOUS_PERIOD_COUNT}
 _STANDARD = frozenset(Aggregate) - _CUSTOMER_LEVEL
