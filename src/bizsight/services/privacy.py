@@ -33,7 +33,6 @@ from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.model import ENTITIES
 from bizsight.warehouse.sql import col, lit, table
 
-SCHEMAS = ("raw", "core", "marts", "quarantine")  # where rows of a customer may hold personal data
 ERASED_TABLE = ("meta", "erasures")
 ERASABLE: dict[str, str] = {  # personal column → its kind: all of them go when a person is erased
     column.name: column.personal for entity in ENTITIES for column in entity.columns if column.personal
@@ -204,29 +203,20 @@ def _ensure_erasures(wh: Warehouse) -> None:
 
 def _holders(wh: Warehouse) -> dict[tuple[str, str], list[str]]:
     """Tables with a ``customer_id`` column and personal columns: (schema, table) → those columns."""
-    found: dict[tuple[str, str], list[str]] = {}
     rows = wh.rows(
-        "SELECT table_schema, table_name, column_name FROM information_schema.columns "
-        "WHERE table_schema IN ('raw', 'core', 'marts', 'quarantine') ORDER BY ALL"
+        "SELECT c.table_schema, c.table_name, c.column_name FROM information_schema.columns c "
+        "JOIN information_schema.tables t USING (table_schema, table_name) "
+        "WHERE t.table_type = 'BASE TABLE' AND c.table_schema IN ('raw', 'core', 'marts', 'quarantine') "
+        "ORDER BY ALL"
     )
     columns: dict[tuple[str, str], set[str]] = {}
     for schema, name, column in rows:
         columns.setdefault((schema, name), set()).add(column)
-    for key, have in columns.items():
-        personal = sorted(have & set(ERASABLE))
-        if personal and "customer_id" in have and _is_table(wh, *key):
-            found[key] = personal
-    return found
-
-
-def _is_table(wh: Warehouse, schema: str, name: str) -> bool:
-    return bool(
-        wh.rows(
-            "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ? "
-            "AND table_type = 'BASE TABLE'",
-            [schema, name],
-        )
-    )
+    return {
+        key: sorted(have & set(ERASABLE))
+        for key, have in columns.items()
+        if "customer_id" in have and have & set(ERASABLE)
+    }
 
 
 def _scrub(wh: Warehouse, ids: Iterable[str]) -> dict[str, int]:
