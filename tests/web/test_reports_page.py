@@ -70,6 +70,7 @@ def test_a_report_added_previewed_and_sent_from_the_page_is_in_the_log(
     page.locator("#report-status", has_text="succeeded").wait_for(timeout=60_000)  # no eval under the CSP
     assert "1 sent, 0 failed" in page.locator("#report-status").inner_text()
     log = page.locator("#delivery-log tbody tr")
+    log.first.wait_for()  # the log is drawn again after the status says succeeded
     assert log.count() == 1
     cells = log.first.inner_text()
     assert "ceo@example.com" in cells and "sent" in cells and "451" in cells
