@@ -122,7 +122,7 @@ def test_targets_and_tracked_accuracy_commands(shop: Project) -> None:
     result = run_cli("targets", "--format", "csv", "--project", str(shop.root))
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert len(rows) == 75 and {"target", "actual", "pct_achieved", "probability", "status"} <= set(rows[0])
+    assert len(rows) == 80 and {"target", "actual", "pct_achieved", "probability", "status"} <= set(rows[0])
     accuracy = run_cli(
         "forecast-accuracy", "revenue", "--by", "region", "--format", "json", "--project", str(shop.root)
     )

@@ -97,7 +97,7 @@ def test_refresh_kept_forecasts_and_their_accuracy_is_tracked_against_later_actu
         )
         pacing = wh.scalar("SELECT count(*) FROM marts.target_pacing")
     assert kept == [("orders", 15, 5, dt.date(2026, 10, 1)), ("revenue", 15, 5, dt.date(2026, 10, 1))]
-    assert pacing == 75
+    assert pacing == 80  # revenue: 15 months × (total + 4 regions); bookings: 5 quarters
     # A forecast made as of 2026-03-31 (as an earlier refresh would have), kept, then compared.
     with shop.warehouse() as wh:
         past = forecast_metric(
@@ -118,10 +118,11 @@ def test_refresh_kept_forecasts_and_their_accuracy_is_tracked_against_later_actu
 
 def test_targets_are_paced_from_the_forecast_distribution(shop: Project) -> None:
     rows = target_pacing(shop, candidates="fast")
-    assert len(rows) == 75  # 15 months × (total + 4 regions), the demo's targets.csv
+    assert len(rows) == 80  # revenue: 15 months × (total + 4 regions); bookings: 5 quarters
     ended = [r for r in rows if r["period_end"] <= dt.date(2026, 9, 30)]
     future = [r for r in rows if r["period_start"] > dt.date(2026, 9, 30)]
-    assert len(ended) == 60 and len(future) == 15
+    assert len(ended) == 60 + 4 and len(future) == 15 + 1
+    assert sorted({r["metric"] for r in future}) == ["bookings", "revenue"]
     for r in ended:
         assert r["status"] == ("achieved" if r["actual"] >= r["target"] else "missed")
         assert r["pct_achieved"] == pytest.approx(r["actual"] / r["target"])  # a fraction: 1.0 is 100 %
@@ -129,7 +130,11 @@ def test_targets_are_paced_from_the_forecast_distribution(shop: Project) -> None
         assert r["actual"] == 0 and r["elapsed"] == 0 and 0 < r["probability"] < 1
         assert r["status"] == ("on track" if r["probability"] >= 0.5 else "at risk")
     # A total target of revenue for October is paced on the total of the stored forecast for October.
-    october = next(r for r in future if r["filter"] == "" and r["period_start"] == dt.date(2026, 10, 1))
+    october = next(
+        r
+        for r in future
+        if (r["metric"], r["filter"], r["period_start"]) == ("revenue", "", dt.date(2026, 10, 1))
+    )
     with shop.warehouse(read_only=True) as wh:
         stored = current_forecast(wh, "revenue", "month", "region")
     assert stored is not None

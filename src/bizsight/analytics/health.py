@@ -101,6 +101,7 @@ class KpiScore:
     weight: float
     rule: str
     direction: str
+    period: str = "scored"  # or "next": read for the period after the one the data end in
     driver: float | None = None  # points this KPI moves the section away from 50
     missing: str | None = None  # why there is no score
 
@@ -143,6 +144,7 @@ def kpi_score(rule: KpiRule, series: Sequence[float | None], missing: str | None
         weight=rule.weight,
         rule=rule.rule,
         direction=rule.direction,
+        period=rule.period,
         missing=why,
     )
 

@@ -39,6 +39,10 @@ class KpiRule(_Strict):
     measure: Literal["value", "change"] = Field(
         default="value", description="change: the difference from the period before (share gained)"
     )
+    period: Literal["scored", "next"] = Field(
+        default="scored",
+        description="next: the period after the one the data end in (forward-looking KPIs: pipeline coverage)",
+    )
     target: float | None = None
     floor: float = Field(default=0.5, ge=0, lt=1)
     good: float | None = None
@@ -50,6 +54,8 @@ class KpiRule(_Strict):
             raise ValueError(f"{self.metric}: the target rule needs target")
         if self.rule == "threshold" and (self.good is None or self.bad is None or self.good == self.bad):
             raise ValueError(f"{self.metric}: the threshold rule needs good and bad, and they must differ")
+        if self.period == "next" and (self.rule == "trend" or self.measure == "change"):
+            raise ValueError(f"{self.metric}: period next has no history; use the target or threshold rule")
         return self
 
 
@@ -74,7 +80,7 @@ def _default_sections() -> dict[str, list[KpiRule]]:
         "Sales": [
             _k("orders", weight=2),
             _k("win_rate"),
-            _k("pipeline_coverage", rule="threshold", good=3.0, bad=1.0),
+            _k("pipeline_coverage", rule="threshold", good=3.0, bad=1.0, period="next"),
             _k("bookings"),
         ],
         "Market": [

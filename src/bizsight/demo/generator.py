@@ -128,7 +128,7 @@ def generate(
     revs = reviews_mod.make_reviews(rng["reviews"], timeline, sold, pur, catalog)
     deal_set = deals_mod.make_deals(rng["deals"], timeline, cust)
     revenue = planning.revenue_by_day_region(timeline, sold, cust)
-    targets, targets_truth = planning.target_columns(timeline, revenue)
+    targets, targets_truth = planning.target_columns(timeline, revenue, deal_set)
     market, market_truth = planning.market_columns(rng["market"], timeline, revenue)
 
     referenced = np.zeros(cust.n, dtype=bool)

@@ -172,6 +172,7 @@ TARGET_RATIO_REGION = {
     "Asia Pacific": 1.10,
     "Latin America": 1.02,
 }
+TARGET_RATIO_BOOKINGS = 1.10  # the bookings plan asks 10 % above the won run rate, grown
 TARGET_PLAN_GROWTH = 0.20  # yearly growth assumed when projecting the expected revenue
 MARKET_SHARE_START = 0.03  # our share of each regional market in the first quarter
 MARKET_GROWTH = 0.06  # yearly growth of market size

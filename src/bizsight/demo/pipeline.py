@@ -13,6 +13,7 @@ from bizsight.demo.customers import SEGMENT_NAMES, Customers
 from bizsight.demo.timeline import Timeline
 
 OPEN, WON, LOST = "open", "won", "lost"
+WON_STATUS = 1  # Deals.status: 0 open, 1 won, 2 lost
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def make_deals(rng: np.random.Generator, timeline: Timeline, customers: Customer
     # an open deal sits at the stage reached by the end date
     reached_by_end = ((decision <= end) & (np.arange(steps)[None, :] < passed[:, None])).sum(axis=1)
     stage = np.where(is_open, reached_by_end, passed)
-    status = np.where(is_open, 0, np.where(won, 1, 2))
+    status = np.where(is_open, 0, np.where(won, WON_STATUS, 2))
     closed = np.where(is_open, -1, close)
 
     estimate = np.round(params.DEAL_EXPECTED_CLOSE_DAYS * rng.lognormal(0.0, 0.3, n)).astype(np.int64)
@@ -64,7 +65,7 @@ def make_deals(rng: np.random.Generator, timeline: Timeline, customers: Customer
     business = np.flatnonzero(customers.purchaser & (customers.segment != SEGMENT_NAMES.index("Consumer")))
     if len(business) == 0:
         business = np.flatnonzero(customers.purchaser)
-    link = np.flatnonzero((status == 1) & (rng.random(n) < params.WON_LINK_SHARE))
+    link = np.flatnonzero((status == WON_STATUS) & (rng.random(n) < params.WON_LINK_SHARE))
     # a won deal names a business customer who had signed up by the close date
     available = np.searchsorted(customers.signup_day[business], closed[link], side="right")
     pick = np.floor(rng.random(len(link)) * available).astype(np.int64)
@@ -160,7 +161,7 @@ def deal_truth(d: Deals) -> dict[str, object]:
         ),
         "realised": {
             "open": int((d.status == 0).sum()),
-            "won": int((d.status == 1).sum()),
+            "won": int((d.status == WON_STATUS).sum()),
             "lost": int((d.status == 2).sum()),
         },
     }

@@ -106,9 +106,11 @@ def executive_view(
     grain = settings.grain
     period = scored_period(end, grain, project.settings.fiscal_year_start) if end else None
     periods = [shift(period, grain, -k) for k in range(settings.history + 1, -1, -1)] if period else []
+    # forward-looking KPIs (pipeline coverage) are read for the period after the one the data end in
+    ahead = [shift(period_start(end, grain, project.settings.fiscal_year_start), grain, 1)] if end else []
     show_ops = principal is None or allowed(principal, Permission.DATA_STATUS)
     ops = operational_figures(wh, store, now) if show_ops else {}
-    cache: dict[str, tuple[list[float | None], str | None]] = {}
+    cache: dict[tuple[str, str], tuple[list[float | None], str | None]] = {}
 
     def series_of(rule: KpiRule) -> tuple[list[float | None], str | None]:
         if rule.metric in OPERATIONAL:
@@ -120,12 +122,14 @@ def executive_view(
             return [], "not in the metrics catalogue"
         if not periods:
             return [], "no orders loaded"
-        if rule.metric not in cache:
+        key = (rule.metric, rule.period)
+        if key not in cache:
+            read = ahead if rule.period == "next" else periods
             try:
-                cache[rule.metric] = (_series(project, wh, principal, rule.metric, periods, grain), None)
+                cache[key] = (_series(project, wh, principal, rule.metric, read, grain), None)
             except BizsightError as error:
-                cache[rule.metric] = ([], str(error))
-        return cache[rule.metric]
+                cache[key] = ([], str(error))
+        return cache[key]
 
     pres = presentation(project, wh)
     units = {**OPERATIONAL_UNITS, **{m: str(cat.metrics[m].unit) for m in cat.metrics}}
@@ -143,7 +147,8 @@ def executive_view(
             values, why = series_of(rule)
             # a value KPI judges the last period against the `history` before it (the first is
             # only there for a change KPI's first difference)
-            kept = values if rule.measure == "change" or rule.metric in OPERATIONAL else values[1:]
+            whole = rule.measure == "change" or rule.period == "next" or rule.metric in OPERATIONAL
+            kept = values if whole else values[1:]
             kpis.append(health.kpi_score(rule, kept, why))
         scored = health.section_score(name, kpis)
         summary = health.summarise(scored, lambda m: labels.get(m, m), fmt)
@@ -151,6 +156,8 @@ def executive_view(
     return {
         "period": period,
         "period_end": period_end(period, grain) if period else None,
+        "next_period": ahead[0] if ahead else None,
+        "next_period_end": period_end(ahead[0], grain) if ahead else None,
         "grain": grain,
         "data_end": end,
         "sections": sections,

@@ -69,6 +69,7 @@ class KpiOut(Answer):
     weight: float
     rule: str
     direction: str
+    period: str = Field(description="scored, or next: the period after the one the data end in")
     driver: float | None = Field(description="points this KPI moves the section's score from 50")
     missing: str | None
 
@@ -85,6 +86,8 @@ class SectionOut(Answer):
 class ExecutiveOut(Answer):
     period: dt.date | None
     period_end: dt.date | None
+    next_period: dt.date | None = Field(description="start of the period forward-looking KPIs are read for")
+    next_period_end: dt.date | None
     grain: str
     data_end: dt.date | None
     sections: list[SectionOut]

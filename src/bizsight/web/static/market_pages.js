@@ -102,7 +102,9 @@
       const headline = el("div", { class: "score", "data-score": section.score === null ? "" : section.score.toFixed(1),
         text: section.score === null ? "–" : B.format(Math.round(section.score), "count") + " / 100" });
       const drivers = section.kpis.map((k) => {
-        const label = (answer.labels[k.metric] || B.label(k.metric)) + (k.measure === "change" ? " (change)" : "");
+        const ahead = k.period === "next";
+        const label = (answer.labels[k.metric] || B.label(k.metric)) + (k.measure === "change" ? " (change)" : "") +
+          (ahead ? " (next " + answer.grain + ")" : "");
         const pull = k.driver === null ? (k.missing || "–") : (k.driver >= 0 ? "+" : "−") + B.format(Math.abs(k.driver), "number") + " pts";
         const tr = el("tr", { "data-kpi": k.key, class: k.driver === null ? "missing" : "" },
           el("td", { text: label }), el("td", { class: "num", text: k.value === null ? "–" : value(k) }),
@@ -111,7 +113,8 @@
         if (k.value !== null && !k.missing && !["data_freshness_days", "quarantine_rate", "failed_jobs_7d"].includes(k.metric)) {
           tr.classList.add("clickable");
           tr.title = "click for the rows behind it";
-          tr.addEventListener("click", () => B.drill({ metrics: [k.metric], start: answer.period, end: answer.period_end }, k.metric, {}));
+          const [start, end] = ahead ? [answer.next_period, answer.next_period_end] : [answer.period, answer.period_end];
+          tr.addEventListener("click", () => B.drill({ metrics: [k.metric], start, end }, k.metric, {}));
         }
         return tr;
       });
