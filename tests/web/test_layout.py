@@ -107,7 +107,7 @@ def test_80_targets_are_shown_a_group_at_a_time(shown: tuple[Site, dict[str, str
     assert 0 < page.evaluate(f"{chart}.data[0].y.length") <= 15
     groups = page.evaluate("[...document.querySelectorAll('#targets-group option')].map(o => o.value)")
     series = [g for g in groups if g.startswith("series:")]
-    assert len(series) == 5  # the total and four regions
+    assert len(series) == 6  # revenue: the total and four regions; bookings: the total
     seen = []
     for group in series:
         page.select_option("#targets-group", group)

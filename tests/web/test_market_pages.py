@@ -60,6 +60,22 @@ def test_executive_page_scores_five_sections_and_keeps_the_theme(site: Site) -> 
         assert shown == f"{section['score']:.1f}"
         assert card.locator("tbody tr").count() == len(section["kpis"])
     site.shot(page, "executive")
+    # pipeline coverage looks forward: scored on next quarter's bookings target, and drills there
+    sales = {k["key"]: k for k in answer["sections"][2]["kpis"]}
+    assert sales["pipeline_coverage"]["period"] == "next" and sales["pipeline_coverage"]["score"] is not None
+    row = page.locator("[data-widget=section-sales] tr[data-kpi=pipeline_coverage]")
+    assert "(next quarter)" in row.inner_text()
+    row.click()
+    page.wait_for_selector("#drill:not([hidden]) #drill-body table")
+    ahead = {
+        "metrics": ["pipeline_coverage"],
+        "start": answer["next_period"],
+        "end": answer["next_period_end"],
+    }
+    request = {"query": ahead, "metric": "pipeline_coverage", "cell": {}, "page": 1, "page_size": 100}
+    behind = page.evaluate("(r) => Bizsight.api('POST', '/api/v1/drill-down', r)", request)
+    assert 0 < page.locator("#drill-body tbody tr").count() == len(behind["rows"])
+    page.click("#drill-close")
     page.click("#theme-toggle")
     assert page.evaluate("document.documentElement.dataset.theme") == "dark"
     site.open(page, "/overview")
