@@ -40,21 +40,22 @@ class Page:
 PAGES = {
     p.name: p
     for p in (
+        # in the nav's order: the summaries, the commercial views, planning, then sharing and admin
         Page("overview", "Overview", Permission.QUERY),
+        Page("executive", "Executive", Permission.QUERY, filters=False),
         Page("sales", "Sales", Permission.QUERY),
         Page("customers", "Customers", Permission.CUSTOMERS),
-        Page("reviews", "Reviews", Permission.QUERY),
         Page("products", "Products", Permission.QUERY),
-        Page("market", "Market", Permission.QUERY, filters=False),
-        Page("executive", "Executive", Permission.QUERY, filters=False),
+        Page("reviews", "Reviews", Permission.QUERY),
         Page("marketing", "Marketing", Permission.MARKETING),
+        Page("pipeline", "Pipeline", Permission.PIPELINE, filters=False),
+        Page("market", "Market", Permission.QUERY, filters=False),
         Page("forecasts", "Forecasts", Permission.QUERY, filters=False),
         Page("monitor", "KPI monitor", Permission.QUERY, filters=False),
-        Page("pipeline", "Pipeline", Permission.PIPELINE, filters=False),
-        Page("data", "Data", Permission.DATA_STATUS, filters=False),
-        Page("jobs", "Jobs", Permission.JOBS, filters=False),
         Page("dashboards", "Dashboards", Permission.DASHBOARDS_READ, filters=False),
         Page("reports", "Reports", Permission.REPORTS_READ, filters=False),
+        Page("data", "Data", Permission.DATA_STATUS, filters=False),
+        Page("jobs", "Jobs", Permission.JOBS, filters=False),
         # users, tokens and the audit log for admins; schedules for editors too
         Page("settings", "Settings", Permission.SCHEDULES, filters=False),
         Page("customer", "Customer", Permission.CUSTOMERS, filters=False, nav=False),
