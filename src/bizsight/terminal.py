@@ -17,8 +17,8 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from bizsight.services.ask import Answer as AskAnswer
     from bizsight.metrics.definitions import Catalogue
+    from bizsight.services.ask import Answer as AskAnswer
     from bizsight.services.ingest import IngestSummary
     from bizsight.services.presentation import Presentation
     from bizsight.services.project import Project

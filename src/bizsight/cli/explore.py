@@ -129,9 +129,12 @@ def list_metrics(project: ProjectOpt = Path(), as_json: JsonOpt = False) -> None
 @app.command()
 def ask(
     ctx: typer.Context,
-    question: Annotated[str, typer.Argument(help='The question, in quotes: "revenue by region last quarter".')],
+    question: Annotated[
+        str, typer.Argument(help='The question, in quotes: "revenue by region last quarter".')
+    ],
     today: Annotated[
-        str | None, typer.Option(help="Answer as if this were today's date (YYYY-MM-DD); periods count from it.")
+        str | None,
+        typer.Option(help="Answer as if this were today's date (YYYY-MM-DD); periods count from it."),
     ] = None,
     as_json: JsonOpt = False,
     project: ProjectOpt = Path(),

@@ -138,7 +138,9 @@ def ask(
             OFFLINE,
         )
         if reading.query is None:
-            return Answer(question, None, reading.interpretation, 0.0, reading.suggestions, None, None, producer)
+            return Answer(
+                question, None, reading.interpretation, 0.0, reading.suggestions, None, None, producer
+            )
         cat = catalogue(project)
         scoped = scoped_query(principal, reading.query, cat)
         result = run_query(project, scoped, today=today, wh=wh)

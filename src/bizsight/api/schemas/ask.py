@@ -23,10 +23,14 @@ class AskOut(Table):
     declined question has ``query`` null, no rows and the questions to try in ``suggestions``."""
 
     question: str
-    query: Query | None = Field(description="the query object, with start and end resolved; null when declined")
+    query: Query | None = Field(
+        description="the query object, with start and end resolved; null when declined"
+    )
     interpretation: str = Field(description='the query in words: "I read this as: revenue, by region, ..."')
     confidence: float = Field(ge=0, le=1, description="how sure the reading is; 0 when declined")
-    suggestions: list[str] = Field(description="did you mean ... (when unsure), or questions that can be answered")
+    suggestions: list[str] = Field(
+        description="did you mean ... (when unsure), or questions that can be answered"
+    )
     producer: str = Field(description="who read the question: the offline parser, or the configured model")
     units: dict[str, Unit] = Field(description="metric column → its unit")
     labels: dict[str, str] = Field(description="every column → what a person calls it")
