@@ -7,7 +7,9 @@ from tests.api.conftest import RESTRICTED_REGION, Api
 
 
 def ask(api: Api, user: str, question: str, today: str | None = "2026-08-15") -> dict:  # type: ignore[type-arg]
-    response = api.client.post("/api/v1/ask", json={"question": question, "today": today}, headers=api.auth(user))
+    response = api.client.post(
+        "/api/v1/ask", json={"question": question, "today": today}, headers=api.auth(user)
+    )
     assert response.status_code == 200, response.text
     return dict(response.json())
 
