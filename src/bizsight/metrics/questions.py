@@ -241,7 +241,7 @@ def read_question(
     if ranking and (dimensions or grain):
         order_by = (("-" if ranking.descending else "") + _ranked_metric(words, metrics),)
         limit = ranking.limit
-    problem = _incompatible(catalogue, metrics, [*dimensions, *(f.dimension for f in filters)])
+    problem = incompatible(catalogue, metrics, [*dimensions, *(f.dimension for f in filters)])
     if problem:
         return decline(problem, metrics)
     query = Query(
@@ -411,7 +411,7 @@ def usable_dimensions(catalogue: Catalogue, metric: str) -> list[str]:
     return [d for d in catalogue.dimensions if d in common]
 
 
-def _incompatible(catalogue: Catalogue, metrics: list[str], dimensions: list[str]) -> str | None:
+def incompatible(catalogue: Catalogue, metrics: list[str], dimensions: list[str]) -> str | None:
     for metric in metrics:
         usable = usable_dimensions(catalogue, metric)
         for dimension in dimensions:

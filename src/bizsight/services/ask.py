@@ -20,15 +20,16 @@ from bizsight.errors import BizsightError
 from bizsight.metrics.definitions import Catalogue
 from bizsight.metrics.query import Query
 from bizsight.metrics.question_words import Vocabulary, vocabulary
-from bizsight.metrics.questions import Reading, interpretation, read_question
+from bizsight.metrics.questions import Reading, read_question
 from bizsight.services.access import Permission, Principal, authorize, scoped_query
+from bizsight.services.ask_provider import model_reading
 from bizsight.services.project import Project
 from bizsight.services.query import QueryResult, catalogue, data_version, run_query
 from bizsight.warehouse.connection import Warehouse
 
 MEMBER_LIMIT = 100  # a dimension with more members (products, cohorts) is not searched by name
 OFFLINE = "offline parser"
-_VOCABULARIES: dict[tuple[str, int, tuple[object, ...]], Vocabulary] = {}
+_VOCABULARIES: dict[tuple[str, int, tuple[object, ...]], tuple[dict[str, tuple[str, ...]], Vocabulary]] = {}
 
 
 @dataclass(frozen=True)
@@ -96,15 +97,20 @@ def members(project: Project, wh: Warehouse, cat: Catalogue) -> dict[str, tuple[
     return found
 
 
-def question_vocabulary(project: Project, wh: Warehouse) -> Vocabulary:
-    """The project's vocabulary, built again only when the catalogue or the data change."""
+def project_words(project: Project, wh: Warehouse) -> tuple[dict[str, tuple[str, ...]], Vocabulary]:
+    """The project's members and vocabulary, built again only when the catalogue or data change."""
     cat = catalogue(project)
     key = (str(wh.path), id(cat), data_version(wh))
     if key not in _VOCABULARIES:
         if len(_VOCABULARIES) > 16:
             _VOCABULARIES.clear()
-        _VOCABULARIES[key] = vocabulary(cat, members(project, wh, cat))
+        found = members(project, wh, cat)
+        _VOCABULARIES[key] = (found, vocabulary(cat, found))
     return _VOCABULARIES[key]
+
+
+def question_vocabulary(project: Project, wh: Warehouse) -> Vocabulary:
+    return project_words(project, wh)[1]
 
 
 def read(project: Project, wh: Warehouse, question: str, today: dt.date) -> Reading:
@@ -131,23 +137,22 @@ def ask(
     today = today or dt.date.today()
 
     def answer(wh: Warehouse) -> Answer:
-        from bizsight.services.ask_provider import provider_reading
-
-        reading, producer = provider_reading(project, question, today) or (
-            read(project, wh, question, today),
-            OFFLINE,
-        )
+        cat = catalogue(project)
+        found, _ = project_words(project, wh)
+        reading, used = model_reading(project.settings.ask.provider, cat, found, question, today)
+        producer = (used or OFFLINE) if reading is not None else (f"{OFFLINE} ({used})" if used else OFFLINE)
+        if reading is None:
+            reading = read(project, wh, question, today)
         if reading.query is None:
             return Answer(
                 question, None, reading.interpretation, 0.0, reading.suggestions, None, None, producer
             )
-        cat = catalogue(project)
         scoped = scoped_query(principal, reading.query, cat)
         result = run_query(project, scoped, today=today, wh=wh)
         return Answer(
             question,
             reading.query,
-            reading.interpretation or interpretation(cat, reading.query),
+            reading.interpretation,
             reading.confidence,
             reading.suggestions,
             result,
