@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bizsight.metrics.definitions import builtin
 from bizsight.metrics.query import Filter
@@ -263,6 +265,10 @@ def test_interpretation_names_labels_and_dates() -> None:
         "revenue; delete from orders",
         "marketing spend by product category",  # spend has no category
         "which employees sold the most",  # an unknown word is never ignored
+        "revenue between june 2025 and march 2025",  # ends before it starts
+        "revenue since 2030",
+        "revenue on 2026-02-30",
+        "top 0 products by revenue",
         "",
     ],
 )
@@ -278,3 +284,39 @@ def test_a_decline_suggests_questions_about_the_metric_it_named() -> None:
     assert reading.suggestions[0] == "marketing spend by month this year"
     for suggestion in reading.suggestions:  # and each of them is answered
         assert ask(suggestion).query is not None, suggestion
+
+
+WORDS = sorted(
+    {w for phrase in VOCAB.phrases for w in phrase}
+    | {
+        "last",
+        "top",
+        "vs",
+        "by",
+        "q3",
+        "2025",
+        "since",
+        "between",
+        "and",
+        "march",
+        "june",
+        "0",
+        "2030",
+        "2026-02-30",
+        ";",
+        "'",
+        "-",
+    }
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(WORDS) | st.text(max_size=8), max_size=12))
+def test_any_text_is_read_or_declined_never_an_error(words: list[str]) -> None:
+    reading = ask(" ".join(words))
+    if reading.query is None:
+        assert reading.interpretation.startswith("I can't answer that") and reading.suggestions
+    else:
+        assert reading.interpretation.startswith("I read this as: ")
+        assert set(reading.query.metrics) <= set(CAT.metrics)
+        assert set(reading.query.dimensions) <= set(CAT.dimensions)

@@ -35,14 +35,12 @@ from bizsight.metrics.question_phrases import (
     GRAINS,
     WHY,
     WRITES,
-    Ranking,
     find_compare,
     find_grain,
     find_ranking,
 )
+from bizsight.metrics.question_replies import closest_questions, incompatible, interpretation
 from bizsight.metrics.question_words import NUMBERS, STOPWORDS, Term, Vocabulary, correction, tokens
-from bizsight.metrics.rows import dimensions_of
-from bizsight.presentation import date_span
 
 NEGATIONS = frozenset({"excluding", "except", "without", "not", "outside", "exclude", "minus", "ex"})
 VERSUS = frozenset({"vs", "versus", "compared", "against", "compare"})
@@ -112,12 +110,8 @@ OTHER_WORDS = frozenset(
         "from",
     ]
 )
-DEFAULT_SUGGESTIONS = (
-    "revenue by month this year",
-    "top 5 products by revenue last quarter",
-    "new customers by channel last month",
-    "average order value by region year to date",
-)
+
+
 CONFIDENT = 0.9  # below this, the reading comes with "did you mean" suggestions
 
 
@@ -203,6 +197,26 @@ def read_question(
             "I can't say why; I can show the numbers by period and dimension", _metrics_in(corrected, vocab)
         )
 
+    try:
+        return _read(read_as, catalogue, vocab, today, fiscal_year_start, fixes, decline)
+    except (ValueError, OverflowError):  # a Query refused (start after end, top 0), a 30 February
+        return decline(
+            "its dates or numbers do not make a query (a period that ends before it starts, "
+            "a day that does not exist, top 0)",
+            _metrics_in(corrected, vocab),
+        )
+
+
+def _read(
+    read_as: str,
+    catalogue: Catalogue,
+    vocab: Vocabulary,
+    today: dt.date,
+    fiscal_year_start: int,
+    fixes: int,
+    decline: _Decliner,
+) -> Reading:
+    """The passes over the corrected words: comparison, period, grain, ranking, then names."""
     compared, text = find_compare(read_as)
     period, text = find_period(text, today, fiscal_year_start)
     grain, text = find_grain(text)
@@ -259,9 +273,7 @@ def read_question(
     suggestions: tuple[str, ...] = ()
     if confidence < CONFIDENT and fixes:
         suggestions = (read_as,)
-    return Reading(
-        query, interpretation(catalogue, query, ranking), round(confidence, 2), suggestions, read_as
-    )
+    return Reading(query, interpretation(catalogue, query), round(confidence, 2), suggestions, read_as)
 
 
 def _match(toks: list[str], vocab: Vocabulary) -> _Words:
@@ -402,66 +414,6 @@ def _ranked_metric(words: _Words, metrics: list[str]) -> str:
     return metrics[0]
 
 
-def usable_dimensions(catalogue: Catalogue, metric: str) -> list[str]:
-    """The dimensions every row of ``metric`` can be split by."""
-    models = {m for a in catalogue.aggregates([metric]) if (m := catalogue.metrics[a].model)}
-    common = set(catalogue.dimensions)
-    for model in models:
-        common &= dimensions_of(catalogue, model)
-    return [d for d in catalogue.dimensions if d in common]
-
-
-def incompatible(catalogue: Catalogue, metrics: list[str], dimensions: list[str]) -> str | None:
-    for metric in metrics:
-        usable = usable_dimensions(catalogue, metric)
-        for dimension in dimensions:
-            if dimension not in usable:
-                label = catalogue.dimensions[dimension].label.lower()
-                return f"{catalogue.metrics[metric].label} cannot be split or filtered by {label}"
-    return None
-
-
-def _lower(label: str) -> str:
-    """A label inside a sentence: "Revenue" → "revenue", "RFM segment" stays."""
-    return label[:1].lower() + label[1:] if label[1:2].islower() else label
-
-
-def interpretation(catalogue: Catalogue, query: Query, ranking: Ranking | None = None) -> str:
-    """The query in words: "I read this as: revenue, by region, 1 Apr – 30 Jun 2026."."""
-    label = {
-        **{n: d.label for n, d in catalogue.dimensions.items()},
-        **{n: m.label for n, m in catalogue.metrics.items()},
-    }
-    parts = [_and([_lower(label[m]) for m in query.metrics])]
-    if query.dimensions:
-        parts.append("by " + _and([_lower(label[d]) for d in query.dimensions]))
-    if query.grain:
-        parts.append(f"per {query.grain.value}")
-    for f in query.filters:
-        values = " or ".join(str(v) for v in f.values)
-        verb = "is not" if f.op in ("!=", "not_in") else "is"
-        parts.append(f"where {_lower(label.get(f.dimension, f.dimension))} {verb} {values}")
-    if query.order_by:
-        name = query.order_by[0].lstrip("-")
-        end = "top" if query.order_by[0].startswith("-") else "bottom"
-        count = (
-            f"{end} {query.limit}" if query.limit else ("largest first" if end == "top" else "smallest first")
-        )
-        parts.append(f"{count} by {_lower(label[name])}")
-    parts.append(date_span(query.start, query.end) if query.start or query.end else "all dates")
-    if query.compare:
-        parts.append(
-            "compared with the period before"
-            if query.compare is Compare.PREVIOUS_PERIOD
-            else "compared with a year earlier"
-        )
-    return "I read this as: " + ", ".join(parts) + "."
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 @dataclass(frozen=True)
 class _Decliner:
     catalogue: Catalogue
@@ -477,14 +429,3 @@ class _Decliner:
 def _rebuilt(read_as: str, unknown: list[str]) -> str:
     """The question without the words that were not understood."""
     return " ".join(w for w in read_as.split() if w not in unknown)
-
-
-def closest_questions(catalogue: Catalogue, metrics: list[str]) -> tuple[str, ...]:
-    """Questions that can be answered, about ``metrics`` when the question named some."""
-    found: list[str] = []
-    for metric in metrics[:2]:
-        name = _lower(catalogue.metrics[metric].label)
-        usable = usable_dimensions(catalogue, metric)
-        found.append(f"{name} by month this year")
-        found += [f"{name} by {_lower(catalogue.dimensions[d].label)} last quarter" for d in usable[:2]]
-    return tuple(dict.fromkeys([*found, *DEFAULT_SUGGESTIONS]))[:5]

@@ -27,7 +27,8 @@ from bizsight.delivery.secrets import Secret
 from bizsight.errors import BizsightError
 from bizsight.metrics.definitions import Catalogue
 from bizsight.metrics.query import Query
-from bizsight.metrics.questions import Reading, incompatible, interpretation
+from bizsight.metrics.question_replies import incompatible, interpretation
+from bizsight.metrics.questions import Reading
 
 LOG = logging.getLogger("bizsight.ask")
 MODEL_CONFIDENCE = 0.8  # a valid answer of a model: checked, but not read by rules we can show
