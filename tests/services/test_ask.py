@@ -45,6 +45,7 @@ def test_a_restricted_user_sees_only_their_region(demo_shop: Project) -> None:
     answer = ask(demo_shop, EU, "revenue by region last year", today=TODAY)
     assert answer.query is not None and answer.query.filters == ()  # the reading is the question's
     assert [r["region"] for r in answer.table.to_pylist()] == ["Europe"]
+    assert answer.interpretation.endswith("Only the rows you may see: region is Europe.")
     everyone = ask(demo_shop, SYSTEM, "revenue by region last year", today=TODAY).table.to_pylist()
     assert answer.table.to_pylist() == [r for r in everyone if r["region"] == "Europe"]
     # Asking for another region by name gives nothing of it.

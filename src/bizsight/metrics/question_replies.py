@@ -9,7 +9,7 @@ and questions to try instead.
 from __future__ import annotations
 
 from bizsight.metrics.definitions import Catalogue, Compare
-from bizsight.metrics.query import Query
+from bizsight.metrics.query import Filter, Query
 from bizsight.metrics.rows import dimensions_of
 from bizsight.presentation import date_span
 
@@ -56,10 +56,7 @@ def interpretation(catalogue: Catalogue, query: Query) -> str:
         parts.append("by " + _and([_lower(label[d]) for d in query.dimensions]))
     if query.grain:
         parts.append(f"per {query.grain.value}")
-    for f in query.filters:
-        values = " or ".join(str(v) for v in f.values)
-        verb = "is not" if f.op in ("!=", "not_in") else "is"
-        parts.append(f"where {_lower(label.get(f.dimension, f.dimension))} {verb} {values}")
+    parts += [f"where {filter_text(catalogue, f)}" for f in query.filters]
     if query.order_by:
         name = query.order_by[0].lstrip("-")
         end = "top" if query.order_by[0].startswith("-") else "bottom"
@@ -75,6 +72,22 @@ def interpretation(catalogue: Catalogue, query: Query) -> str:
             else "compared with a year earlier"
         )
     return "I read this as: " + ", ".join(parts) + "."
+
+
+def filter_text(catalogue: Catalogue, f: Filter) -> str:
+    """>>> from bizsight.metrics.definitions import builtin
+    >>> filter_text(builtin(), Filter(dimension="region", op="in", values=("Europe", "Asia Pacific")))
+    'region is Europe or Asia Pacific'
+    """
+    dimension = catalogue.dimensions.get(f.dimension)
+    name = _lower(dimension.label) if dimension else f.dimension
+    verb = {"=": "is", "in": "is", "!=": "is not", "not_in": "is not"}.get(f.op, f.op)
+    return f"{name} {verb} {' or '.join(str(v) for v in f.values)}"
+
+
+def restriction_note(catalogue: Catalogue, restrictions: tuple[Filter, ...]) -> str:
+    """What a restricted user's answers are limited to, in words."""
+    return "Only the rows you may see: " + " and ".join(filter_text(catalogue, f) for f in restrictions) + "."
 
 
 def _and(items: list[str]) -> str:

@@ -19,6 +19,7 @@ import pyarrow as pa
 from bizsight.errors import BizsightError
 from bizsight.metrics.definitions import Catalogue
 from bizsight.metrics.query import Query
+from bizsight.metrics.question_replies import restriction_note
 from bizsight.metrics.question_words import Vocabulary, vocabulary
 from bizsight.metrics.questions import Reading, read_question
 from bizsight.services.access import Permission, Principal, authorize, scoped_query
@@ -149,10 +150,13 @@ def ask(
             )
         scoped = scoped_query(principal, reading.query, cat)
         result = run_query(project, scoped, today=today, wh=wh)
+        text = reading.interpretation
+        if principal.restricted:
+            text += " " + restriction_note(cat, principal.restrictions)
         return Answer(
             question,
             reading.query,
-            reading.interpretation,
+            text,
             reading.confidence,
             reading.suggestions,
             result,
