@@ -74,27 +74,31 @@ class Answer:
 
 
 def members(project: Project, wh: Warehouse, cat: Catalogue) -> dict[str, tuple[str, ...]]:
-    """Dimension → its members (text values), each read through the metrics layer with one count
-    per dimension; dimensions with names (products) or too many members are left out."""
+    """Dimension → its members (text values), read through the metrics layer: a count by the
+    dimension on the first of its models that has rows (customers may be loaded before any
+    order); dimensions with names (products) or too many members are left out."""
+    import duckdb
+
     found: dict[str, tuple[str, ...]] = {}
     for name, dimension in cat.dimensions.items():
         if dimension.names is not None:
             continue
-        metric = next(
-            (m for m, d in cat.metrics.items() if d.kind == "aggregate" and d.model in dimension.sql),
-            None,
-        )
-        if metric is None:
-            continue
-        try:
-            table = run_query(
-                project, Query(metrics=(metric,), dimensions=(name,), limit=MEMBER_LIMIT + 1), wh=wh
-            ).table
-        except (BizsightError, RuntimeError, ValueError):  # a mart not built yet: no members
-            continue
-        values = tuple(v for v in table[name].to_pylist() if isinstance(v, str) and v.strip())
-        if 0 < len(values) <= MEMBER_LIMIT:
-            found[name] = values
+        for model in dimension.sql:
+            metric = next(
+                (m for m, d in cat.metrics.items() if d.kind == "aggregate" and d.model == model), None
+            )
+            if metric is None:
+                continue
+            query = Query(metrics=(metric,), dimensions=(name,), limit=MEMBER_LIMIT + 1)
+            try:
+                table = run_query(project, query, wh=wh).table
+            except (BizsightError, duckdb.Error, RuntimeError, ValueError):  # a mart not built yet
+                continue
+            values = tuple(v for v in table[name].to_pylist() if isinstance(v, str) and v.strip())
+            if values:
+                if len(values) <= MEMBER_LIMIT:
+                    found[name] = values
+                break
     return found
 
 
