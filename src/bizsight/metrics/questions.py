@@ -44,73 +44,18 @@ from bizsight.metrics.question_words import NUMBERS, STOPWORDS, Term, Vocabulary
 
 NEGATIONS = frozenset({"excluding", "except", "without", "not", "outside", "exclude", "minus", "ex"})
 VERSUS = frozenset({"vs", "versus", "compared", "against", "compare"})
-GROUPING = frozenset(
-    {"by", "per", "across", "each", "every"}
-)  # an unknown word after them: a dimension we lack
-PLACE = frozenset({"in", "for", "from", "at"})  # an unknown word after them: a member we lack
-OTHER_WORDS = frozenset(
-    [
-        "last",
-        "past",
-        "previous",
-        "prior",
-        "trailing",
-        "recent",
-        "since",
-        "between",
-        "until",
-        "till",
-        "thru",
-        "starting",
-        "vs",
-        "versus",
-        "compared",
-        "compare",
-        "against",
-        "same",
-        "before",
-        "half",
-        "quarter",
-        "today",
-        "yesterday",
-        "top",
-        "bottom",
-        "best",
-        "worst",
-        "highest",
-        "lowest",
-        "most",
-        "least",
-        "largest",
-        "biggest",
-        "smallest",
-        "fewest",
-        "leading",
-        "trend",
-        "trends",
-        "trending",
-        "time",
-        "period",
-        "ytd",
-        "qtd",
-        "mtd",
-        "excluding",
-        "except",
-        "without",
-        "outside",
-        "exclude",
-        "minus",
-        "h1",
-        "h2",
-        "q1",
-        "q2",
-        "q3",
-        "q4",
-        "select",
-        "from",
-    ]
-)
-
+# An unknown word after these names a dimension we lack ("by employee")...
+GROUPING = frozenset({"by", "per", "across", "each", "every"})
+# ... and after these a member we lack ("in Narnia").
+PLACE = frozenset({"in", "for", "from", "at"})
+OTHER_WORDS = frozenset({
+    "last", "past", "previous", "prior", "trailing", "recent", "since", "between", "until", "till",
+    "thru", "starting", "vs", "versus", "compared", "compare", "against", "same", "before", "half",
+    "quarter", "today", "yesterday", "top", "bottom", "best", "worst", "highest", "lowest", "most",
+    "least", "largest", "biggest", "smallest", "fewest", "leading", "trend", "trends", "trending",
+    "time", "period", "ytd", "qtd", "mtd", "excluding", "except", "without", "outside", "exclude",
+    "minus", "h1", "h2", "q1", "q2", "q3", "q4", "select", "from",
+})  # fmt: skip
 
 CONFIDENT = 0.9  # below this, the reading comes with "did you mean" suggestions
 
