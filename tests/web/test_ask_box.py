@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.web.conftest import REGION, Site
+from tests.web.test_web_routes import PAGES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -50,6 +51,13 @@ def test_asking_on_a_page_shows_the_reading_chart_and_table(site: Site) -> None:
     assert page.input_value("#ask-q") == suggestion
     site.shot(page, "ask-suggestion")
     assert not site.errors, "\n".join(site.errors)
+
+
+def test_every_page_has_the_ask_box(site: Site) -> None:
+    page = site.login("admin")
+    for name in [*PAGES, "customers/C0000014"]:
+        html = page.request.get(f"{site.base}/{name}").text()
+        assert 'id="ask-q"' in html and "/static/ask.js" in html, name
 
 
 def test_a_restricted_viewer_is_answered_from_their_region_only(site: Site) -> None:
