@@ -39,3 +39,12 @@ def load(project: Project) -> Callable[..., IngestSummary]:
         return ingest(project, list(paths), NullReporter())
 
     return run
+
+
+@pytest.fixture(scope="session")
+def demo_shop(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """The small demo project the API tests use too (300 customers, two years, seed 7), for tests
+    that need the demo's members and rows (questions, ask)."""
+    from tests.helpers import demo_project
+
+    return demo_project(tmp_path_factory.mktemp("demo-shop"), customers=300, years=2.0, seed=7)

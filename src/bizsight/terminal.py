@@ -18,6 +18,7 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from bizsight.metrics.definitions import Catalogue
+    from bizsight.services.ask import Answer as AskAnswer
     from bizsight.services.ingest import IngestSummary
     from bizsight.services.presentation import Presentation
     from bizsight.services.project import Project
@@ -345,6 +346,18 @@ def print_query(result: QueryResult, pres: Presentation) -> None:
         units={k: v.value for k, v in result.units.items()},
         empty="No rows: the warehouse has no data in this range.",
     )
+
+
+def print_answer(answer: AskAnswer, pres: Presentation) -> None:
+    """How a question was read, its rows, and the questions to try (``bizsight ask``)."""
+    console().print(answer.interpretation, highlight=False, soft_wrap=True)
+    if answer.result is not None:
+        print_query(answer.result, pres)
+    if answer.suggestions:
+        heading = "Did you mean:" if answer.query is not None else "Questions I can answer:"
+        console().print(heading, highlight=False)
+        for suggestion in answer.suggestions:
+            console().print(f'  bizsight ask "{suggestion}"', highlight=False, soft_wrap=True, markup=False)
 
 
 def print_catalogue(catalogue: Catalogue) -> None:

@@ -152,6 +152,9 @@ def call_everything(call: Callable[..., httpx.Response], user: str, upload: Path
     call("POST", f"{v1}/query", user, json=QUERY)
     call("POST", f"{v1}/query", user, json={"metrics": ["revenue"], "range": "last_30_days"})
     call("POST", f"{v1}/drill-down", user, json={**DRILL, "page_size": 5})
+    call("POST", f"{v1}/ask", user, json={"question": "top 3 products by revenue in 2025 vs last year"})
+    call("POST", f"{v1}/ask", user, json={"question": "revenue by month", "today": "2026-06-30"})
+    call("POST", f"{v1}/ask", user, json={"question": "what's the weather"})
     customers = call("GET", f"{v1}/customers", user, params={"page_size": 5}).json()["customers"]
     first = customers[0]["customer_id"]
     call("GET", f"{v1}/customers/{first}", user, template=f"{v1}/customers/{{customer_id}}")

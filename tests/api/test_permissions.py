@@ -25,6 +25,7 @@ CALLS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/api/v1/auth/me"): ("/api/v1/auth/me", None),
     ("GET", "/api/v1/catalogue"): ("/api/v1/catalogue", None),
     ("POST", "/api/v1/query"): ("/api/v1/query", QUERY),
+    ("POST", "/api/v1/ask"): ("/api/v1/ask", {"question": "revenue by region last quarter"}),
     ("POST", "/api/v1/drill-down"): (
         "/api/v1/drill-down",
         {"query": QUERY, "metric": "revenue", "cell": {"region": "Europe"}, "page_size": 5},

@@ -120,6 +120,7 @@ class LocalOrGuard(Guard):
 
 CatalogueUser = Annotated[Principal, Depends(Guard(Permission.CATALOGUE))]
 QueryUser = Annotated[Principal, Depends(Guard(Permission.QUERY, expensive=True))]
+AskUser = Annotated[Principal, Depends(Guard(Permission.ASK, expensive=True))]
 CustomersUser = Annotated[Principal, Depends(Guard(Permission.CUSTOMERS, expensive=True))]
 ExportUser = Annotated[Principal, Depends(Guard(Permission.EXPORT, expensive=True))]
 MarketingUser = Annotated[Principal, Depends(Guard(Permission.MARKETING, expensive=True))]

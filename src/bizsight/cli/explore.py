@@ -22,6 +22,7 @@ from bizsight.metrics.query import Grain
 from bizsight.terminal import stdout
 
 if TYPE_CHECKING:
+    from bizsight.services.ask import Answer
     from bizsight.services.presentation import Presentation
     from bizsight.services.query import QueryResult
 
@@ -123,3 +124,56 @@ def list_metrics(project: ProjectOpt = Path(), as_json: JsonOpt = False) -> None
         )
     else:
         print_catalogue(found)
+
+
+@app.command()
+def ask(
+    ctx: typer.Context,
+    question: Annotated[
+        str, typer.Argument(help='The question, in quotes: "revenue by region last quarter".')
+    ],
+    today: Annotated[
+        str | None,
+        typer.Option(help="Answer as if this were today's date (YYYY-MM-DD); periods count from it."),
+    ] = None,
+    as_json: JsonOpt = False,
+    project: ProjectOpt = Path(),
+) -> None:
+    """Ask a question in plain English; it is read into a metric query and answered.
+
+    It knows the catalogue's metrics and dimensions (names, labels, synonyms such as "sales",
+    "AOV", "CAC"), the members in your data ("Europe", "Electronics"), periods ("last quarter",
+    "Q3 2025", "since January 2024", "between March and June 2025"), grains ("monthly"),
+    ranking ("top 5 products by units") and comparisons ("Europe vs North America", "this
+    quarter compared with last"). It says how it read the question; a question it cannot map is
+    declined, with questions it can answer. See docs/ask.md. Examples:
+
+      bizsight ask "revenue by region last quarter"
+
+      bizsight ask "top 5 products by units this year" --json
+
+    With --json it prints one object: query (the query object, start and end resolved; null when
+    declined), interpretation, rows, suggestions (and confidence, producer, chart).
+    """
+    through_owner(ctx, project)
+    from bizsight.services.ask import ask as answer_question
+    from bizsight.services.presentation import presentation
+    from bizsight.services.project import Project
+    from bizsight.services.query import parse_date
+    from bizsight.services.report_templates import SYSTEM
+    from bizsight.terminal import print_answer
+
+    require_warehouse(project)
+
+    def compute() -> tuple[Answer, Presentation]:
+        day = parse_date(today, "--today")
+        found = Project(project)
+        with found.warehouse(read_only=True) as wh:
+            return answer_question(found, SYSTEM, question, today=day, wh=wh), presentation(found, wh)
+
+    answer, pres = run(compute)
+    if as_json:
+        rows = list(pres.with_units(answer.fields()["units"]).exact_rows(answer.table.to_pylist()))
+        print_json({**answer.fields(), "rows": rows})
+    else:
+        print_answer(answer, pres)

@@ -33,6 +33,7 @@ FORWARDED = frozenset(
         "refresh",
         "status",
         "query",
+        "ask",
         "analyze",
         "forecast",
         "forecast-accuracy",

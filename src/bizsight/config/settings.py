@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bizsight.config.ask import AskSettings
 from bizsight.config.customers import CustomerSettings
 from bizsight.config.executive import ExecutiveSettings
 from bizsight.config.reports import ChannelSettings, DeliverySettings, PrivacySettings, ReportSettings
@@ -158,6 +159,9 @@ class Settings(_Strict):
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     executive: ExecutiveSettings = Field(
         default_factory=ExecutiveSettings, description="the executive view's sections, KPIs and scoring"
+    )
+    ask: AskSettings = Field(
+        default_factory=AskSettings, description="questions in plain English (docs/ask.md)"
     )
 
     @field_validator("currency")

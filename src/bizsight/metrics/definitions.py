@@ -80,6 +80,7 @@ class MemberNames(_Strict):
 class Dimension(_Strict):
     label: str
     description: str = ""
+    synonyms: tuple[str, ...] = ()  # other words people use for it, for questions (docs/ask.md)
     sql: dict[str, str]  # model → SQL over f and the model's joins
     names: MemberNames | None = None
 
@@ -90,6 +91,7 @@ class Metric(_Strict):
 
     label: str
     description: str = ""
+    synonyms: tuple[str, ...] = ()  # other words people use for it, for questions (docs/ask.md)
     unit: Unit = Unit.NUMBER
     model: str | None = None
     aggregate: Aggregate | None = None

@@ -8,6 +8,7 @@ matrix test then covers them once they are listed in its table of calls.
 
 from bizsight.api.routes import (
     alerts,
+    ask,
     auth,
     catalogue,
     customers,
@@ -32,6 +33,7 @@ from bizsight.api.routes import pages as page_data
 API_ROUTERS = (
     auth.router,
     catalogue.router,
+    ask.router,
     customers.router,
     data.router,
     exports.router,

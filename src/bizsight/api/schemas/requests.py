@@ -28,6 +28,11 @@ class DrillRequest(_Strict):
     page_size: int = Field(default=100, ge=1, le=MAX_PAGE_SIZE)
 
 
+class AskRequest(_Strict):
+    question: str = Field(min_length=1, max_length=500, description="in plain English")
+    today: dt.date | None = Field(default=None, description="answer as if this were today's date")
+
+
 class Login(_Strict):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
