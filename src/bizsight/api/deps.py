@@ -123,6 +123,7 @@ QueryUser = Annotated[Principal, Depends(Guard(Permission.QUERY, expensive=True)
 CustomersUser = Annotated[Principal, Depends(Guard(Permission.CUSTOMERS, expensive=True))]
 ExportUser = Annotated[Principal, Depends(Guard(Permission.EXPORT, expensive=True))]
 MarketingUser = Annotated[Principal, Depends(Guard(Permission.MARKETING, expensive=True))]
+InsightsUser = Annotated[Principal, Depends(Guard(Permission.INSIGHTS, expensive=True))]
 StatusUser = Annotated[Principal, Depends(Guard(Permission.DATA_STATUS))]
 QualityUser = Annotated[Principal, Depends(Guard(Permission.DATA_QUALITY))]
 DashboardReader = Annotated[Principal, Depends(Guard(Permission.DASHBOARDS_READ))]

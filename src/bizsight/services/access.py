@@ -45,6 +45,7 @@ class Permission(StrEnum):
     ALERTS_MANAGE = "alerts:manage"  # add, change, test and remove alert rules
     MARKETING = "marketing:read"  # the Marketing page: CAC, LTV:CAC, payback, funnel by channel
     PIPELINE = "pipeline:read"  # the sales pipeline: summary, scored open deals, the scoring model
+    INSIGHTS = "insights:read"  # automated insights and recommendations (worked out from the caller's rows)
 
 
 ALL = frozenset(Role)
@@ -72,6 +73,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.ALERTS_MANAGE: frozenset({Role.ADMIN, Role.EDITOR}),
     Permission.MARKETING: ALL,
     Permission.PIPELINE: ALL,
+    Permission.INSIGHTS: ALL,
 }
 
 # Unfiltered views of the warehouse (row counts of every table, raw rejected rows) and the power

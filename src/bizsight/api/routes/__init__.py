@@ -15,6 +15,7 @@ from bizsight.api.routes import (
     data,
     exports,
     forecasts,
+    insights,
     jobs,
     local,
     market,
@@ -49,5 +50,6 @@ API_ROUTERS = (
     market.router,
     marketing.router,
     pipeline.router,
+    insights.router,
 )
 ROOT_ROUTERS = (system.router,)
