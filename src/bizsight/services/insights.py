@@ -138,8 +138,9 @@ def _headline_changes(reading: Reading) -> list[Insight]:
                 parts = []
                 for member_dim, member, change_of in drivers:
                     i = len(numbers)
-                    parts.append(f"{{{i}}} {{{i + 1}}}")
-                    numbers += [(f"{reading.cat.dimensions[member_dim].label or member_dim} {member}", "text"), (change_of, "money")]
+                    parts.append(f"{{{i}}} ({'up' if change_of > 0 else 'down'} {{{i + 1}}})")
+                    label = reading.cat.dimensions[member_dim].label or member_dim
+                    numbers += [(f"{label} {member}", "text"), (abs(change_of), "money")]
                 text += " Largest contributions: " + ", ".join(parts) + "."
         found.append(
             Insight(
