@@ -203,7 +203,10 @@ def test_a_refresh_is_followed_by_a_check_only_when_there_are_rules(
     alerts.add_rule(shop, store, low_revenue(), recipients=["ops"])
     assert follow_ups(shop, store, "refresh", None) == [("alerts", {}), insights]
     assert follow_ups(shop, None, "refresh", None) == [("alerts", {}), insights]  # the CLI, without a server
-    assert follow_ups(shop, store, "watch", WatchSummary("inbox", refreshed=True)) == [("alerts", {}), insights]
+    assert follow_ups(shop, store, "watch", WatchSummary("inbox", refreshed=True)) == [
+        ("alerts", {}),
+        insights,
+    ]
     assert follow_ups(shop, store, "watch", WatchSummary("inbox")) == []  # nothing new was loaded
     assert follow_ups(shop, store, "backup", {}) == []
     alerts.set_enabled(store, "low revenue", False)

@@ -38,16 +38,18 @@ def test_money_as_decimals_and_floats_sums_without_rounding() -> None:
     previous = {"a": Decimal("0.10"), "b": 0.2, "c": None}
     current = {"a": Decimal("0.30"), "b": 0.1, "c": Decimal("1.01")}
     found = contributions(current, previous)
-    want = (exact(Decimal("0.30")) + exact(0.1) + exact(Decimal("1.01"))) - (exact(Decimal("0.10")) + exact(0.2))
+    want = (exact(Decimal("0.30")) + exact(0.1) + exact(Decimal("1.01"))) - (
+        exact(Decimal("0.10")) + exact(0.2)
+    )
     assert total_change(found) == want  # exactly, where float sums would drift
     assert sum(c.share for c in found if c.share is not None) == 1
 
 
 amounts = st.one_of(
     st.none(),
-    st.integers(min_value=-10**9, max_value=10**9),
+    st.integers(min_value=-(10**9), max_value=10**9),
     st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False),
-    st.decimals(min_value=-10**9, max_value=10**9, places=2, allow_nan=False, allow_infinity=False),
+    st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False, allow_infinity=False),
 )
 members = st.sampled_from(["Europe", "Asia", "Books", "Toys", None, 7])
 

@@ -108,5 +108,7 @@ def test_ranking_and_priority_rules() -> None:
     def advice(p: str, impact: float | None) -> Recommendation:
         return Recommendation("investigate", f"{p}{impact}", "", (), p, impact, "low", "")
 
-    ordered = order_recommendations([advice("low", 9e9), advice("high", 1.0), advice("high", 5.0), advice("medium", None)])
+    ordered = order_recommendations(
+        [advice("low", 9e9), advice("high", 1.0), advice("high", 5.0), advice("medium", None)]
+    )
     assert [r.title for r in ordered] == ["high5.0", "high1.0", "mediumNone", "low9000000000.0"]

@@ -24,7 +24,8 @@ def get(api: Api, user: str, **params: str) -> dict:
 def test_the_answer_and_its_drill_downs(api: Api) -> None:
     answer = get(api, "vic")
     assert (answer["start"], answer["end"]) == ("2026-07-01", "2026-09-30")  # the last complete quarter
-    assert (answer["previous_start"], answer["previous_end"]) == ("2026-04-01", "2026-06-30")
+    # against as many days before it (92: 31 March to 30 June), as every comparison of the metrics layer
+    assert (answer["previous_start"], answer["previous_end"]) == ("2026-03-31", "2026-06-30")
     assert answer["insights"] and answer["restricted"] is False
     for insight in answer["insights"]:
         assert "{" not in insight["text"]  # every number written in
@@ -36,13 +37,21 @@ def test_the_answer_and_its_drill_downs(api: Api) -> None:
         rows = api.client.post("/api/v1/drill-down", json={**drill, "page_size": 5}, headers=api.auth("vic"))
         assert rows.status_code == 200, rows.text
     for advice in answer["recommendations"]:
-        assert advice["priority"] in ("high", "medium", "low") and advice["confidence"] in ("high", "medium", "low")
+        assert advice["priority"] in ("high", "medium", "low") and advice["confidence"] in (
+            "high",
+            "medium",
+            "low",
+        )
         assert advice["why"]
 
 
 def test_a_period_can_be_asked_for(api: Api) -> None:
     answer = get(api, "vic", start="2026-09-01", end="2026-09-30")
-    assert (answer["start"], answer["previous_start"], answer["previous_end"]) == ("2026-09-01", "2026-08-02", "2026-08-31")
+    assert (answer["start"], answer["previous_start"], answer["previous_end"]) == (
+        "2026-09-01",
+        "2026-08-02",
+        "2026-08-31",
+    )
     assert api.client.get("/api/v1/insights?start=nonsense", headers=api.auth("vic")).status_code == 422
 
 
@@ -65,7 +74,7 @@ def test_a_restricted_caller_gets_only_their_regions_rows(api: Api) -> None:
     checked = 0
     for insight in answer["insights"]:
         for index, source in insight["evidence"].get("sources", {}).items():
-            filters = tuple(Filter(dimension=d, values=(v,)) for d, v in source["where"].items()) + (europe,)
+            filters = (*tuple(Filter(dimension=d, values=(v,)) for d, v in source["where"].items()), europe)
             query = Query(
                 metrics=(source["metric"],),
                 start=dt.date.fromisoformat(source["start"]),

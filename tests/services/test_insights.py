@@ -36,7 +36,10 @@ from tests.helpers import demo_project
 pytestmark = pytest.mark.slow
 
 EUROPE = Principal(
-    user_id=9, username="eu", role=Role.VIEWER, restrictions=(Filter(dimension="region", op="in", values=("Europe",)),)
+    user_id=9,
+    username="eu",
+    role=Role.VIEWER,
+    restrictions=(Filter(dimension="region", op="in", values=("Europe",)),),
 )
 SIZE_TOLERANCE = 0.15  # the drop found may differ from the stated share by this much (sampling noise)
 
@@ -72,19 +75,28 @@ def test_insights_find_the_stated_category_drop(demo: tuple[Project, dict[str, A
     assert event["applied"] and event["kind"] == "category_drop"
     found = insight_store.build(project, wh)
     period = found.reading.period
-    assert (period.start.isoformat(), period.end.isoformat()) == (event["start"], event["end"])  # the last full quarter
+    assert (period.start.isoformat(), period.end.isoformat()) == (
+        event["start"],
+        event["end"],
+    )  # the last full quarter
     members = [i for i in found.insights if i.kind == "member"]
-    cell = next(i for i in members if dict(i.subject) == {"region": event["region"], "category": event["category"]})
+    cell = next(
+        i for i in members if dict(i.subject) == {"region": event["region"], "category": event["category"]}
+    )
     assert cell.direction == "down"
     assert cell.evidence["p_value"] < 0.001
-    expected = float(cell.evidence["growth"]) * float(cell.numbers[2][0])  # the previous quarter × the whole's growth
+    expected = float(cell.evidence["growth"]) * float(
+        cell.numbers[2][0]
+    )  # the previous quarter × the whole's growth
     drop = -float(cell.evidence["excess"]) / expected
     assert abs(drop - event["share"]) <= SIZE_TOLERANCE, drop
     # Whatever else is flagged is the event seen from above (the category as a whole falls): a
     # member unrelated to it would be noise, which the Holm-corrected test lets through in at
     # most 5 % of periods of no change.
     for other in members:
-        assert event["category"] in other.subject.values() or event["region"] in other.subject.values(), other.text
+        assert event["category"] in other.subject.values() or event["region"] in other.subject.values(), (
+            other.text
+        )
     investigate = [r for r in found.recommendations if r.action == "investigate"]
     assert any(event["category"] in r.title and event["region"] in r.title for r in investigate)
 
@@ -97,32 +109,43 @@ def test_insights_find_the_stated_seasonality(demo: tuple[Project, dict[str, Any
     assert season.evidence["trough"] == int(np.argmin(factors)) + 1 == 2  # February
     found = np.array([season.evidence["indices"][str(m)] for m in range(1, 13)])
     assert np.corrcoef(found, factors)[0, 1] >= 0.9
-    assert params.MONTH_FACTORS == tuple(truth["seasonality"]["month_factors"].values())
+    assert tuple(truth["seasonality"]["month_factors"].values()) == params.MONTH_FACTORS
 
 
-def test_every_cited_metric_value_is_the_metrics_layers(demo: tuple[Project, dict[str, Any]], wh: Warehouse) -> None:
+def test_every_cited_metric_value_is_the_metrics_layers(
+    demo: tuple[Project, dict[str, Any]], wh: Warehouse
+) -> None:
     project, _ = demo
     checked = 0
     for principal in (SYSTEM, EUROPE):
         for insight in insight_store.build(project, wh, principal).insights:
             for index, source in insight.evidence.get("sources", {}).items():
-                assert insight.numbers[index][0] == value_of(project, source, principal.restrictions), insight.text
+                assert insight.numbers[index][0] == value_of(project, source, principal.restrictions), (
+                    insight.text
+                )
                 checked += 1
     assert checked >= 6
 
 
-def test_contributions_add_up_to_the_change_of_revenue(demo: tuple[Project, dict[str, Any]], wh: Warehouse) -> None:
+def test_contributions_add_up_to_the_change_of_revenue(
+    demo: tuple[Project, dict[str, Any]], wh: Warehouse
+) -> None:
     project, _ = demo
     reading = insight_store.build(project, wh).reading
     previous = reading.period.previous
     total = float(reading.value("revenue")) - float(reading.value("revenue", previous))
     for dimension in ("region", "category", "sales_channel", "customer_segment"):
         now = {r[dimension]: r["revenue"] for r in reading.rows("revenue", dimensions=(dimension,))}
-        before = {r[dimension]: r["revenue"] for r in reading.rows("revenue", dimensions=(dimension,), span=previous)}
+        before = {
+            r[dimension]: r["revenue"]
+            for r in reading.rows("revenue", dimensions=(dimension,), span=previous)
+        }
         assert float(total_change(contributions(now, before))) == pytest.approx(total, rel=1e-9)
 
 
-def test_a_reader_restricted_to_a_region_sees_only_its_rows(demo: tuple[Project, dict[str, Any]], wh: Warehouse) -> None:
+def test_a_reader_restricted_to_a_region_sees_only_its_rows(
+    demo: tuple[Project, dict[str, Any]], wh: Warehouse
+) -> None:
     project, _ = demo
     found = insight_store.build(project, wh, EUROPE)
     assert found.insights
@@ -131,14 +154,18 @@ def test_a_reader_restricted_to_a_region_sees_only_its_rows(demo: tuple[Project,
     text = json.dumps(payload, default=str)
     assert not any(region in text for region in others)
     assert all(i.subject.get("region", "Europe") == "Europe" for i in found.insights)
-    assert not [i for i in found.insights if i.kind in ("target", "anomaly") and not i.subject]  # whole-business figures withheld
+    assert not [
+        i for i in found.insights if i.kind in ("target", "anomaly") and not i.subject
+    ]  # whole-business figures withheld
     revenue = next((i for i in found.insights if i.kind == "change" and i.title.startswith("Revenue")), None)
     if revenue is not None:
         europe = Filter(dimension="region", values=("Europe",))
         assert revenue.numbers[2][0] == value_of(project, revenue.evidence["sources"][2], (europe,))
 
 
-def test_the_executive_report_writes_the_insights(demo: tuple[Project, dict[str, Any]], wh: Warehouse) -> None:
+def test_the_executive_report_writes_the_insights(
+    demo: tuple[Project, dict[str, Any]], wh: Warehouse
+) -> None:
     project, _ = demo
     request = ReportRequest(template="executive", start=dt.date(2026, 7, 1), end=dt.date(2026, 9, 30))
     doc = build_report(project, wh, request)
@@ -157,5 +184,7 @@ def test_the_insights_job_follows_each_refresh_and_keeps_them(demo: tuple[Projec
         kept = insight_store.insights(project, wh, SYSTEM)
         assert kept["kept"] is True and kept["insights"]
         assert insight_store.insights(project, wh, EUROPE)["kept"] is False  # never another region's
-        asked = insight_store.insights(project, wh, SYSTEM, start=dt.date(2026, 8, 1), end=dt.date(2026, 8, 31))
+        asked = insight_store.insights(
+            project, wh, SYSTEM, start=dt.date(2026, 8, 1), end=dt.date(2026, 8, 31)
+        )
         assert asked["kept"] is False and asked["start"] == "2026-08-01"

@@ -62,7 +62,9 @@ def exact(value: Number | None) -> Fraction:
     return Fraction(value)
 
 
-def contributions(current: Mapping[Hashable, Number | None], previous: Mapping[Hashable, Number | None]) -> list[Contribution]:
+def contributions(
+    current: Mapping[Hashable, Number | None], previous: Mapping[Hashable, Number | None]
+) -> list[Contribution]:
     """Each member's contribution to the change from ``previous`` to ``current`` (members of
     either period), largest absolute change first (ties by member name)."""
     members = list(dict.fromkeys([*current, *previous]))

@@ -67,7 +67,14 @@ def category_drop(
     }
     window = last_full_quarter(timeline)
     if window is None:
-        return sold, {**truth, "applied": False, "start": None, "end": None, "lines_moved": 0, "revenue_moved": 0.0}
+        return sold, {
+            **truth,
+            "applied": False,
+            "start": None,
+            "end": None,
+            "lines_moved": 0,
+            "revenue_moved": 0.0,
+        }
     lo = (to_epoch_day(window[0])) * 86_400
     hi = (to_epoch_day(window[1]) + 1) * 86_400
     lines = sold.lines
@@ -99,6 +106,6 @@ def category_drop(
         "applied": True,
         "start": window[0].isoformat(),
         "end": window[1].isoformat(),
-        "lines_moved": int(len(moved)),
+        "lines_moved": len(moved),
         "revenue_moved": round(float(lines.total_cents[moved].sum()) / 100, 2),
     }

@@ -114,7 +114,9 @@ def as_json(found: InsightSet, shown: Presentation) -> dict[str, Any]:
                 "why": r.reason(write),
                 "priority": r.priority,
                 "expected_impact": round(r.expected_impact, 2) if r.expected_impact is not None else None,
-                "expected_impact_text": write(r.expected_impact, "money") if r.expected_impact is not None else None,
+                "expected_impact_text": write(r.expected_impact, "money")
+                if r.expected_impact is not None
+                else None,
                 "confidence": r.confidence,
                 "link": _plain(dict(r.link)) if r.link else None,
             }
@@ -141,7 +143,9 @@ def _number(value: Any, unit: str, write: Any) -> dict[str, Any]:
 
 def _plain(value: Any) -> Any:
     """JSON-ready: dates as ISO text, tuples as lists, numbers as floats."""
-    return json.loads(json.dumps(value, default=lambda v: v.isoformat() if isinstance(v, dt.date) else str(v)))
+    return json.loads(
+        json.dumps(value, default=lambda v: v.isoformat() if isinstance(v, dt.date) else str(v))
+    )
 
 
 def store(project: Project, wh: Warehouse) -> int:
@@ -198,7 +202,10 @@ def insights(
     with _LOCK:
         if key in _MEMO:
             return _MEMO[key]
-    answer = {**_plain(as_json(build(project, wh, principal, start=start, end=end), presentation(project, wh))), "kept": False}
+    answer = {
+        **_plain(as_json(build(project, wh, principal, start=start, end=end), presentation(project, wh))),
+        "kept": False,
+    }
     with _LOCK:
         if len(_MEMO) >= _MEMO_SIZE:
             _MEMO.pop(next(iter(_MEMO)))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlglot import exp
@@ -27,10 +28,10 @@ from bizsight.analytics.significance import ALPHA, WELCH, proportions_test
 from bizsight.errors import AccessDeniedError, BizsightError
 from bizsight.metrics.periods import add_months
 from bizsight.metrics.query import Grain
-from bizsight.services.report_customers import churn_table, movement_table, segments_table
 from bizsight.presentation import Presenter, Unit
 from bizsight.reports import Finding
 from bizsight.services.presentation import presentation
+from bizsight.services.report_customers import churn_table, movement_table, segments_table
 from bizsight.services.report_parts import VS_PREVIOUS, Reading, literal
 from bizsight.warehouse.sql import col, lit, table
 
@@ -49,6 +50,15 @@ ANOMALIES = 5  # the strongest anomalies of the period
 TARGETS = 3  # targets at risk, the largest shortfall first
 
 
+def number(value: Any) -> float:
+    """A table cell as a float (a cell that is not a number counts 0).
+
+    >>> number(Decimal("2.50")), number(None), number("Europe")
+    (2.5, 0.0, 0.0)
+    """
+    return float(value) if isinstance(value, int | float | Decimal) and not isinstance(value, bool) else 0.0
+
+
 def compute(reading: Reading) -> list[Insight]:
     """Every insight for the reading's period and reader, ranked by impact."""
     found: list[Insight] = []
@@ -65,12 +75,26 @@ def compute(reading: Reading) -> list[Insight]:
     return rank(found)
 
 
-def _query(reading: Reading, metric: str, span: tuple[dt.date, dt.date], where: dict[str, Any] | None = None) -> dict[str, Any]:
+def _query(
+    reading: Reading, metric: str, span: tuple[dt.date, dt.date], where: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The metric query a number is the value of (filters as dimension → member)."""
-    return {"metric": metric, "start": span[0].isoformat(), "end": span[1].isoformat(), "where": dict(where or {})}
+    return {
+        "metric": metric,
+        "start": span[0].isoformat(),
+        "end": span[1].isoformat(),
+        "where": dict(where or {}),
+    }
 
 
-def _drill(reading: Reading, metric: str, where: dict[str, Any], *, grain: str | None = None, cell: dict[str, Any] | None = None) -> dict[str, Any]:
+def _drill(
+    reading: Reading,
+    metric: str,
+    where: dict[str, Any],
+    *,
+    grain: str | None = None,
+    cell: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """A drill-down the pages open (``B.drill(query, metric, cell)``): the rows behind ``metric``
     over the period for the members in ``where``."""
     query: dict[str, Any] = {
@@ -122,7 +146,11 @@ def _headline_changes(reading: Reading) -> list[Insight]:
             continue
         unit = reading.unit(metric).value
         delta = float(card.value) - float(before.value)
-        text = "{0} " + ("rose" if delta > 0 else "fell") + " {1} to {2} against the previous period ({3}; {4}, {5})."
+        text = (
+            "{0} "
+            + ("rose" if delta > 0 else "fell")
+            + " {1} to {2} against the previous period ({3}; {4}, {5})."
+        )
         numbers: list[tuple[Any, str]] = [
             (reading.label(metric), "text"),
             (abs(change), "percent"),
@@ -177,11 +205,16 @@ def _drivers(reading: Reading, previous: tuple[dt.date, dt.date]) -> list[tuple[
     return sorted(out, key=lambda d: -abs(d[2]))[:CONTRIBUTORS]
 
 
-def member_tests(reading: Reading, dims: tuple[str, ...], previous: tuple[dt.date, dt.date], growth: float) -> list[dict[str, Any]]:
+def member_tests(
+    reading: Reading, dims: tuple[str, ...], previous: tuple[dt.date, dt.date], growth: float
+) -> list[dict[str, Any]]:
     """Each member of ``dims``: its revenue in both periods and the test of its daily revenue
     against the whole's growth (:func:`bizsight.analytics.insights.excess_test`)."""
     now = {tuple(r[d] for d in dims): r["revenue"] for r in reading.rows("revenue", dimensions=dims)}
-    before = {tuple(r[d] for d in dims): r["revenue"] for r in reading.rows("revenue", dimensions=dims, span=previous)}
+    before = {
+        tuple(r[d] for d in dims): r["revenue"]
+        for r in reading.rows("revenue", dimensions=dims, span=previous)
+    }
     daily = reading.rows("revenue", dimensions=dims, grain=Grain.DAY, span=(previous[0], reading.period.end))
     by_member: dict[tuple[Any, ...], dict[dt.date, float]] = {}
     for r in daily:
@@ -237,8 +270,8 @@ def _members(reading: Reading, total: Any, total_before: Any) -> list[Insight]:
         verb = "rose" if now >= before else "fell"
         numbers: tuple[tuple[Any, str], ...] = (
             (abs(now / before - 1) if before else None, "percent"),
-            (now, "money"),
-            (before, "money"),
+            (t["current"] or 0, "money"),  # as the metrics layer gave them
+            (t["previous"] or 0, "money"),
             (abs(growth - 1), "percent"),
             (abs(excess), "money"),
             (t["test"].p_value, "p_value"),
@@ -325,7 +358,11 @@ def _targets(reading: Reading) -> list[Insight]:
     out = []
     horizon = add_months(reading.period.last, 1)
     for r in reading.pacing():
-        if r.get("status") != "at risk" or r["metric"] not in reading.cat.metrics or r["period_start"] > horizon:
+        if (
+            r.get("status") != "at risk"
+            or r["metric"] not in reading.cat.metrics
+            or r["period_start"] > horizon
+        ):
             continue
         unit = reading.unit(r["metric"]).value
         shortfall = max(0.0, float(r["target"]) - float(r.get("expected") or 0.0))
@@ -348,8 +385,20 @@ def _targets(reading: Reading) -> list[Insight]:
                 impact=shortfall * _money_per(reading, r["metric"]),
                 direction="down",
                 subject={"target": f"{r['metric']} {r['period_start']} {r['filter']}"},
-                evidence={"probability": r.get("probability"), "shortfall": shortfall, "basis": r.get("basis")},
-                drill={"query": {"metrics": [r["metric"]], "start": r["period_start"].isoformat(), "end": r["period_end"].isoformat()}, "metric": r["metric"], "cell": {}},
+                evidence={
+                    "probability": r.get("probability"),
+                    "shortfall": shortfall,
+                    "basis": r.get("basis"),
+                },
+                drill={
+                    "query": {
+                        "metrics": [r["metric"]],
+                        "start": r["period_start"].isoformat(),
+                        "end": r["period_end"].isoformat(),
+                    },
+                    "metric": r["metric"],
+                    "cell": {},
+                },
             )
         )
     return sorted(out, key=lambda i: -i.impact)[:TARGETS]
@@ -368,7 +417,7 @@ def _churn(reading: Reading) -> list[Insight]:
                 title="Customers at high churn risk",
                 text="{0} customers are at high risk of churning, holding {1} of revenue at risk.",
                 numbers=((high[0][1], "count"), (high[0][2], "money")),
-                impact=float(high[0][2]),
+                impact=number(high[0][2]),
                 direction="down",
                 evidence={"model": "marts.churn_scores"},
                 drill=None,
@@ -380,7 +429,10 @@ def _churn(reading: Reading) -> list[Insight]:
     metrics = ("customer_retention_rate", "retained_customers", "previous_period_customers")
     try:
         now = {r["customer_segment"]: r for r in reading.rows(*metrics, dimensions=("customer_segment",))}
-        before = {r["customer_segment"]: r for r in reading.rows(*metrics, dimensions=("customer_segment",), span=previous)}
+        before = {
+            r["customer_segment"]: r
+            for r in reading.rows(*metrics, dimensions=("customer_segment",), span=previous)
+        }
     except (AccessDeniedError, BizsightError):
         return out
     per_customer = _money_per(reading, "active_customers")
@@ -388,10 +440,21 @@ def _churn(reading: Reading) -> list[Insight]:
         a, b = now[segment], before[segment]
         if not (a["previous_period_customers"] and b["previous_period_customers"]):
             continue
-        tested = proportions_test(a["retained_customers"], a["previous_period_customers"], b["retained_customers"], b["previous_period_customers"])
-        if tested is None or not tested.significant or a["customer_retention_rate"] >= b["customer_retention_rate"]:
+        tested = proportions_test(
+            a["retained_customers"],
+            a["previous_period_customers"],
+            b["retained_customers"],
+            b["previous_period_customers"],
+        )
+        if (
+            tested is None
+            or not tested.significant
+            or a["customer_retention_rate"] >= b["customer_retention_rate"]
+        ):
             continue
-        lost = (float(b["customer_retention_rate"]) - float(a["customer_retention_rate"])) * float(a["previous_period_customers"])
+        lost = (float(b["customer_retention_rate"]) - float(a["customer_retention_rate"])) * float(
+            a["previous_period_customers"]
+        )
         out.append(
             Insight(
                 kind="churn",
@@ -415,8 +478,12 @@ def _churn(reading: Reading) -> list[Insight]:
                     "p_value": tested.p_value,
                     "customers_lost": lost,
                     "sources": {
-                        0: _query(reading, "customer_retention_rate", _span(reading), {"customer_segment": segment}),
-                        1: _query(reading, "customer_retention_rate", previous, {"customer_segment": segment}),
+                        0: _query(
+                            reading, "customer_retention_rate", _span(reading), {"customer_segment": segment}
+                        ),
+                        1: _query(
+                            reading, "customer_retention_rate", previous, {"customer_segment": segment}
+                        ),
                     },
                 },
                 drill=_drill(reading, "active_customers", {"customer_segment": segment}),
@@ -437,7 +504,7 @@ def _segment_moves(reading: Reading) -> list[Insight]:
     for source, target, customers in moves.rows:
         if target not in AT_RISK_SEGMENTS or source in AT_RISK_SEGMENTS or source == "(new)":
             continue
-        worth = float(clv.get(target) or 0.0) * float(customers)
+        worth = number(clv.get(target)) * number(customers)
         out.append(
             Insight(
                 kind="segment_move",
@@ -447,7 +514,9 @@ def _segment_moves(reading: Reading) -> list[Insight]:
                 impact=worth,
                 direction="down",
                 subject={"rfm_segment": target},
-                evidence={"basis": "RFM segments at both dates; value = movers × the segment's average predicted CLV"},
+                evidence={
+                    "basis": "RFM segments at both dates; value = movers × the segment's average predicted CLV"
+                },
                 drill=None,
             )
         )
@@ -462,7 +531,9 @@ def _seasonality(reading: Reading) -> Insight | None:
         start = add_months(start, 1)
     end = reading.period.end
     monthly = {
-        (r["period"].date() if isinstance(r["period"], dt.datetime) else r["period"]): float(r["revenue"] or 0.0)
+        (r["period"].date() if isinstance(r["period"], dt.datetime) else r["period"]): float(
+            r["revenue"] or 0.0
+        )
         for r in reading.rows("revenue", grain=Grain.MONTH, span=(start, end))
         if r["period"] is not None
     }
@@ -486,7 +557,11 @@ def _seasonality(reading: Reading) -> Insight | None:
         numbers=((indices[peak] - 1, "percent"), (1 - indices[trough], "percent"), (years, "count")),
         impact=(indices[peak] - 1) * average,
         direction="none",
-        evidence={"indices": {str(m): round(v, 4) for m, v in indices.items()}, "peak": peak, "trough": trough},
+        evidence={
+            "indices": {str(m): round(v, 4) for m, v in indices.items()},
+            "peak": peak,
+            "trough": trough,
+        },
         drill=_drill(reading, "revenue", {}, grain="month"),
     )
 

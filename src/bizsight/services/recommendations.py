@@ -27,10 +27,16 @@ import datetime as dt
 from typing import Any
 
 from bizsight.analytics import marketing as channels
-from bizsight.analytics.insights import Insight, Recommendation, confidence_of, order_recommendations, priority
+from bizsight.analytics.insights import (
+    Insight,
+    Recommendation,
+    confidence_of,
+    order_recommendations,
+    priority,
+)
 from bizsight.errors import BizsightError
 from bizsight.reports import Finding
-from bizsight.services.insights import to_finding
+from bizsight.services.insights import number, to_finding
 from bizsight.services.page_data import Scope
 from bizsight.services.report_customers import segments_table
 from bizsight.services.report_parts import Reading, literal
@@ -61,7 +67,7 @@ def _win_back(reading: Reading, revenue: float | None) -> Recommendation | None:
     row = next((r for r in table.rows if r[0] == WIN_BACK_SEGMENT), None)
     if row is None or not row[1] or row[3] is None:
         return None
-    at_stake = float(row[1]) * float(row[3])
+    at_stake = number(row[1]) * number(row[3])
     expected = WIN_BACK_RATE * at_stake
     return Recommendation(
         action="win_back",
@@ -92,12 +98,16 @@ def _budget(reading: Reading, revenue: float | None) -> list[Recommendation]:
 
     start = max(reading.period.first, reading.period.end - dt.timedelta(days=364))
     try:
-        page = marketing(reading.project, reading.wh, reading.request.principal, Scope(start=start, end=reading.period.end))
+        page = marketing(
+            reading.project, reading.wh, reading.request.principal, Scope(start=start, end=reading.period.end)
+        )
     except BizsightError:
         return []
     if page.get("withheld"):
         return []
-    spent = [r for r in page["channels"] if (r.get("marketing_spend") or 0) > 0 and r.get("ltv_to_cac") is not None]
+    spent = [
+        r for r in page["channels"] if (r.get("marketing_spend") or 0) > 0 and r.get("ltv_to_cac") is not None
+    ]
     if len(spent) < 2:
         return []
     best = max(spent, key=lambda r: float(r["ltv_to_cac"]))
@@ -143,17 +153,21 @@ def _from_insight(insight: Insight, revenue: float | None) -> Recommendation | N
     if insight.kind == "target":
         probability = evidence.get("probability")
         miss = 1 - float(probability) if probability is not None else None
-        return Recommendation(
-            action="rescue_target",
-            title=f"Rescue: {insight.title}",
-            text=f"Close the gap of {{0}} to the {insight.title.removesuffix(' at risk')} before its period ends.",
-            numbers=((insight.impact, "money"), (miss, "percent")),
-            priority=priority(insight.impact, revenue),
-            expected_impact=insight.impact,
-            confidence="high" if miss is not None and miss >= 0.8 else "medium",
-            why="The pacing model gives it a {1} chance of being missed at the present pace.",
-            link=insight.drill,
-        ) if miss is not None else None
+        return (
+            Recommendation(
+                action="rescue_target",
+                title=f"Rescue: {insight.title}",
+                text=f"Close the gap of {{0}} to the {insight.title.removesuffix(' at risk')} before its period ends.",
+                numbers=((insight.impact, "money"), (miss, "percent")),
+                priority=priority(insight.impact, revenue),
+                expected_impact=insight.impact,
+                confidence="high" if miss is not None and miss >= 0.8 else "medium",
+                why="The pacing model gives it a {1} chance of being missed at the present pace.",
+                link=insight.drill,
+            )
+            if miss is not None
+            else None
+        )
     if insight.kind == "member" and insight.direction == "down":
         where = " in ".join(str(v) for v in reversed(list(insight.subject.values())))
         return Recommendation(
@@ -186,10 +200,12 @@ def _from_insight(insight: Insight, revenue: float | None) -> Recommendation | N
 def advice_finding(advice: Recommendation, reading: Reading) -> Finding:
     """A recommendation as one of the executive report's written findings: the action, its
     priority, confidence and expected impact, and why."""
-    impact = " expected impact {%d};" % len(advice.numbers) if advice.expected_impact is not None else ""
+    impact = f" expected impact {{{len(advice.numbers)}}};" if advice.expected_impact is not None else ""
     text = (
         f"{literal(advice.title)} ({advice.priority} priority,{impact} {advice.confidence} confidence): "
         f"{advice.text} {advice.why}"
     )
-    numbers = advice.numbers + (((advice.expected_impact, "money"),) if advice.expected_impact is not None else ())
+    numbers = advice.numbers + (
+        ((advice.expected_impact, "money"),) if advice.expected_impact is not None else ()
+    )
     return to_finding(text, numbers, reading)

@@ -37,7 +37,7 @@ HEADLINE = (
 )
 TOTAL = "(total)"
 FORECAST_MONTHS = 12  # months of history beside the forecast
-INSIGHTS = 6  # the insights a report shows, the highest impact first
+INSIGHTS = 8  # the insights a report shows, the highest impact first
 
 
 @template(
@@ -73,7 +73,9 @@ def executive(project: Project, wh: Warehouse, request: ReportRequest) -> Docume
     sections.append(Findings(title="Insights", items=tuple(as_finding(i, reading) for i in found[:INSIGHTS])))
     advice = recommend(reading, found)
     if advice:
-        sections.append(Findings(title="Recommendations", items=tuple(advice_finding(r, reading) for r in advice)))
+        sections.append(
+            Findings(title="Recommendations", items=tuple(advice_finding(r, reading) for r in advice))
+        )
     return Document(
         title="Executive summary", period=reading.period.label, brand=request.brand, sections=tuple(sections)
     )

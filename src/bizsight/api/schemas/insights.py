@@ -25,8 +25,12 @@ class InsightOut(Answer):
     impact_text: str
     direction: str = Field(description="up, down or none")
     subject: dict[str, str] = Field(description="dimension → member the insight is about")
-    evidence: dict[str, Any] = Field(description="test and p-value, or the model; `sources`: the metric query behind each cited number")
-    drill: dict[str, Any] | None = Field(description="{query, metric, cell}: POST /api/v1/drill-down shows the rows")
+    evidence: dict[str, Any] = Field(
+        description="test and p-value, or the model; `sources`: the metric query behind each cited number"
+    )
+    drill: dict[str, Any] | None = Field(
+        description="{query, metric, cell}: POST /api/v1/drill-down shows the rows"
+    )
 
 
 class RecommendationOut(Answer):
