@@ -83,7 +83,7 @@ def test_each_template_builds_and_its_findings_cite_shown_numbers(
     if name == "executive":
         # The executive report's findings are the period's insights and recommendations: their
         # numbers are checked against the metrics layer in tests/services/test_insights.py.
-        assert [s.title for s in doc.sections if isinstance(s, Findings)][0] == "Insights"
+        assert next(s.title for s in doc.sections if isinstance(s, Findings)) == "Insights"
         assert all("{" not in f.render(Presenter()) for f in findings)
         return
     shown = shown_numbers(doc)

@@ -24,7 +24,8 @@ from bizsight.errors import InvalidArgumentError
 from bizsight.metrics.periods import DAY
 from bizsight.metrics.query import relative_range
 from bizsight.services.access import Principal
-from bizsight.services.insights import compute, p_text
+from bizsight.services.insight_parts import p_text
+from bizsight.services.insights import compute
 from bizsight.services.page_data import data_bounds
 from bizsight.services.presentation import Presentation, presentation
 from bizsight.services.project import Project

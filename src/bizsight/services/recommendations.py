@@ -36,7 +36,7 @@ from bizsight.analytics.insights import (
 )
 from bizsight.errors import BizsightError
 from bizsight.reports import Finding
-from bizsight.services.insights import number, to_finding
+from bizsight.services.insight_parts import number, to_finding
 from bizsight.services.page_data import Scope
 from bizsight.services.report_customers import segments_table
 from bizsight.services.report_parts import Reading, literal
