@@ -109,7 +109,7 @@ def _headline_changes(reading: Reading) -> list[Insight]:
                 impact=abs(delta) * money_per(reading, metric),
                 direction="up" if delta > 0 else "down",
                 evidence={"test": before.test, "p_value": before.p_value, "sources": sources},
-                drill=drill(reading, metric, {}, grain="month"),
+                drill=drill(reading, metric, {}),
             )
         )
     return found
@@ -276,7 +276,7 @@ def _seasonality(reading: Reading) -> Insight | None:
             "peak": peak,
             "trough": trough,
         },
-        drill=drill(reading, "revenue", {}, grain="month"),
+        drill=drill(reading, "revenue", {}),
     )
 
 
