@@ -106,18 +106,25 @@ def targets(reading: Reading) -> list[Insight]:
                     "shortfall": shortfall,
                     "basis": r.get("basis"),
                 },
-                drill={
-                    "query": {
-                        "metrics": [r["metric"]],
-                        "start": r["period_start"].isoformat(),
-                        "end": r["period_end"].isoformat(),
-                    },
-                    "metric": r["metric"],
-                    "cell": {},
-                },
+                drill=target_rows(reading, r),
             )
         )
     return sorted(out, key=lambda i: -i.impact)[:TARGETS]
+
+
+def target_rows(reading: Reading, target: dict[str, Any]) -> dict[str, Any] | None:
+    """The rows a target has so far (None before its period starts): its metric from the
+    period's start to the data's last day, under the target's filters."""
+    if target["period_start"] > reading.period.last:
+        return None
+    where = dict(f.split("=", 1) for f in str(target["filter"] or "").split(", ") if "=" in f)
+    query = {
+        "metrics": [target["metric"]],
+        "dimensions": list(where),
+        "start": target["period_start"].isoformat(),
+        "end": min(target["period_end"], reading.period.last).isoformat(),
+    }
+    return {"query": query, "metric": target["metric"], "cell": where}
 
 
 def churn(reading: Reading) -> list[Insight]:

@@ -51,7 +51,9 @@
 
   for (const name of ["overview", "executive"]) {
     const page = B.pages[name];
-    if (page) B.pages[name] = async (grid, params) => { await page(grid, params); await panel(grid); };
+    // The panel draws after the page's own cards, without holding them up (it may take a few
+    // seconds the first time after a refresh, or for a restricted user).
+    if (page) B.pages[name] = async (grid, params) => { await page(grid, params); panel(grid); };
   }
   B.insightsPanel = panel;
 })(window.Bizsight);
