@@ -89,3 +89,26 @@ def test_a_restricted_caller_gets_only_their_regions_rows(api: Api) -> None:
     unrestricted = get(api, "vic")
     assert json.dumps(unrestricted) != text
     assert checked or not any(i["kind"] in ("change", "member") for i in answer["insights"])
+
+
+def test_a_caller_restricted_by_category_gets_their_insights_not_an_error(api: Api) -> None:
+    """Customer views cannot be narrowed to a category (a customer buys in many): those insights
+    are left out for them, the rest are worked out from their category's rows."""
+    from bizsight.services.query import catalogue
+    from bizsight.services.users import add_user, create_token, restrict
+
+    add_user(api.store, "books", "viewer", "a long test password")
+    restrict(api.store, catalogue(api.project), "books", {"category": ["Books"]})
+    token = create_token(api.store, "books", "t")[1]
+    response = api.client.get("/api/v1/insights", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["restricted"] is True
+    assert all(i["subject"].get("category", "Books") == "Books" for i in answer["insights"])
+    customer_marts = [
+        i
+        for i in answer["insights"]
+        if i["kind"] == "segment_move" or (i["kind"] == "churn" and not i["subject"])
+    ]
+    assert not customer_marts
+    assert not [r for r in answer["recommendations"] if r["action"] in ("win_back", "shift_budget")]
