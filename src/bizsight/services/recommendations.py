@@ -156,7 +156,7 @@ def _from_insight(insight: Insight, revenue: float | None) -> Recommendation | N
         return (
             Recommendation(
                 action="rescue_target",
-                title=f"Rescue: {insight.title}",
+                title=f"Rescue the {insight.title.removesuffix(' at risk')}",
                 text=f"Close the gap of {{0}} to the {insight.title.removesuffix(' at risk')} before its period ends.",
                 numbers=((insight.impact, "money"), (miss, "percent")),
                 priority=priority(insight.impact, revenue),
