@@ -49,7 +49,8 @@ def compute(reading: Reading) -> list[Insight]:
     found: list[Insight] = []
     revenue = reading.kpi("revenue", target=False)
     found += _headline_changes(reading)
-    found += _members(reading, revenue.value, revenue.comparisons[0].value)
+    if revenue.comparisons:  # none when the reader's restrictions cannot filter revenue
+        found += _members(reading, revenue.value, revenue.comparisons[0].value)
     found += insight_watch.anomalies(reading)
     found += insight_watch.targets(reading)
     found += insight_watch.churn(reading)
