@@ -245,6 +245,8 @@ def _seasonality(reading: Reading) -> Insight | None:
     if reading.period.first.day != 1:
         start = add_months(start, 1)
     end = reading.period.end
+    if not reading.visible("revenue"):
+        return None
     monthly = {
         (r["period"].date() if isinstance(r["period"], dt.datetime) else r["period"]): float(
             r["revenue"] or 0.0
