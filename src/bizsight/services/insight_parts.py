@@ -73,6 +73,8 @@ def money_per(reading: Reading, metric: str) -> float:
     unit = reading.unit(metric).value
     if unit == "money":
         return 1.0
+    if not reading.visible("revenue"):
+        return 0.0
     revenue = float(reading.value("revenue") or 0.0)
     per = {"orders": "orders"}.get(metric, "active_customers")
     count = float(reading.value(per) or 0.0) if reading.visible(per) else 0.0

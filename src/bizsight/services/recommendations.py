@@ -48,8 +48,8 @@ BUDGET_STEP = 0.20  # share of a losing channel's yearly spend a shift moves
 
 def recommend(reading: Reading, insights: list[Insight]) -> list[Recommendation]:
     """The recommendations for the reading's period and reader, highest priority first."""
-    revenue = reading.value("revenue")
-    revenue = float(revenue) if revenue is not None else None
+    value = reading.value("revenue") if reading.visible("revenue") else None
+    revenue = float(value) if value is not None else None
     found: list[Recommendation] = []
     win_back = _win_back(reading, revenue)
     if win_back is not None:
