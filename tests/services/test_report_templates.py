@@ -82,7 +82,7 @@ def test_each_template_builds_and_its_findings_cite_shown_numbers(
     assert findings
     if name == "executive":
         # The executive report's findings are the period's insights and recommendations: their
-        # numbers are checked against the metrics layer in tests/services/test_insights.py.
+        # numbers are checked against the metrics layer in tests/services/test_insights_service.py.
         assert next(s.title for s in doc.sections if isinstance(s, Findings)) == "Insights"
         assert all("{" not in f.render(Presenter()) for f in findings)
         return
