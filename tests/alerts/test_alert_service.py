@@ -198,12 +198,16 @@ def test_a_refresh_is_followed_by_a_check_only_when_there_are_rules(
     from bizsight.services.jobs import follow_ups
     from bizsight.services.watch import WatchSummary
 
-    assert follow_ups(shop, store, "refresh", None) == []  # no rules: no job for nothing
+    insights = ("insights", {})  # after every refresh (docs/insights.md)
+    assert follow_ups(shop, store, "refresh", None) == [insights]  # no rules: no check for nothing
     alerts.add_rule(shop, store, low_revenue(), recipients=["ops"])
-    assert follow_ups(shop, store, "refresh", None) == [("alerts", {})]
-    assert follow_ups(shop, None, "refresh", None) == [("alerts", {})]  # the CLI, without a server
-    assert follow_ups(shop, store, "watch", WatchSummary("inbox", refreshed=True)) == [("alerts", {})]
+    assert follow_ups(shop, store, "refresh", None) == [("alerts", {}), insights]
+    assert follow_ups(shop, None, "refresh", None) == [("alerts", {}), insights]  # the CLI, without a server
+    assert follow_ups(shop, store, "watch", WatchSummary("inbox", refreshed=True)) == [
+        ("alerts", {}),
+        insights,
+    ]
     assert follow_ups(shop, store, "watch", WatchSummary("inbox")) == []  # nothing new was loaded
     assert follow_ups(shop, store, "backup", {}) == []
     alerts.set_enabled(store, "low revenue", False)
-    assert follow_ups(shop, store, "refresh", None) == []
+    assert follow_ups(shop, store, "refresh", None) == [insights]

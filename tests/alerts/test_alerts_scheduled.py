@@ -57,6 +57,7 @@ def test_a_refresh_triggers_and_the_schedule_escalates(tmp_path: Path, receiver:
     assert store_jobs == [
         ("refresh", "cli", {}),
         ("alerts", "after-job", {}),
+        ("insights", "after-job", {}),  # docs/insights.md
         ("alerts", "schedule", {"rule": "low revenue"}),
     ]
     assert [(r.json()["recipient"], r.json()["subject"]) for r in receiver.accepted] == [

@@ -168,6 +168,7 @@ def call_everything(call: Callable[..., httpx.Response], user: str, upload: Path
     call("POST", f"{v1}/insights/trend", user, json={"metrics": ["revenue"], "range": "last_12_months"})
     call("POST", f"{v1}/insights/overview", user, json={})
     call("POST", f"{v1}/marketing", user, json={})
+    call("GET", f"{v1}/insights", user)
     call("GET", f"{v1}/insights/clv", user, params={"bins": 5})
     call("POST", f"{v1}/insights/sentiment", user, json={})
     call("POST", f"{v1}/insights/worst-products", user, json={})

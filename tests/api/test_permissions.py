@@ -64,6 +64,7 @@ CALLS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("POST", "/api/v1/insights/trend"): ("/api/v1/insights/trend", QUERY),
     ("POST", "/api/v1/insights/overview"): ("/api/v1/insights/overview", {}),
     ("POST", "/api/v1/marketing"): ("/api/v1/marketing", {}),
+    ("GET", "/api/v1/insights"): ("/api/v1/insights", None),
     ("GET", "/api/v1/insights/clv"): ("/api/v1/insights/clv?bins=5", None),
     ("POST", "/api/v1/insights/sentiment"): ("/api/v1/insights/sentiment", {}),
     ("POST", "/api/v1/insights/worst-products"): ("/api/v1/insights/worst-products", {}),

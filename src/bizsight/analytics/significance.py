@@ -79,3 +79,25 @@ def welch_test(
     if not np.isfinite(p):
         return None
     return ChangeTest(p_value=p, significant=p < alpha, test=WELCH)
+
+
+FISHER = "Fisher's exact test of two proportions"
+
+
+def proportions_test(x1: int, n1: int, x2: int, n2: int, *, alpha: float = ALPHA) -> ChangeTest | None:
+    """Whether ``x1`` of ``n1`` and ``x2`` of ``n2`` (customers retained of those there before,
+    say) come from different proportions: Fisher's exact test of the 2×2 table, two-sided; None
+    when a side is empty.
+
+    >>> round(proportions_test(1, 4, 3, 4).p_value, 4)  # the hypergeometric by hand: 34/70
+    0.4857
+    >>> proportions_test(0, 0, 3, 4) is None
+    True
+    """
+    from scipy.stats import fisher_exact
+
+    x1, n1, x2, n2 = int(x1), int(n1), int(x2), int(n2)
+    if n1 <= 0 or n2 <= 0 or not (0 <= x1 <= n1 and 0 <= x2 <= n2):
+        return None
+    p = float(fisher_exact([[x1, n1 - x1], [x2, n2 - x2]]).pvalue)
+    return ChangeTest(p_value=min(p, 1.0), significant=p < alpha, test=FISHER)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bizsight.demo import acquisition, fmt, planning, products, sales
+from bizsight.demo import acquisition, events, fmt, planning, products, sales
 from bizsight.demo import customers as customers_mod
 from bizsight.demo import dirty as dirty_mod
 from bizsight.demo import pipeline as deals_mod
@@ -54,6 +54,7 @@ STREAMS = (
     "deals",
     "market",
     *(f"defects:{name}" for name in FILES),
+    "events",  # last: spawning one more stream leaves the others' seeds as they were
 )
 
 
@@ -124,6 +125,7 @@ def generate(
     pur = purchases_mod.simulate(rng["purchases"], timeline, cust)
     report("order lines", 0.12)
     sold = sales.make_sales(rng["sales"], pur, catalog)
+    sold, drop = events.category_drop(rng["events"], timeline, sold, cust, catalog)
     report("reviews", 0.25)
     revs = reviews_mod.make_reviews(rng["reviews"], timeline, sold, pur, catalog)
     deal_set = deals_mod.make_deals(rng["deals"], timeline, cust)
@@ -199,6 +201,7 @@ def generate(
             "customer_truth": CUSTOMER_TRUTH_FILE,
         },
         "seasonality": seasonality_truth(),
+        "events": [drop],
         "acquisition": acquisition.spend_truth(acq),
         "customers": customers_mod.customer_truth(cust),
         **purchases_mod.purchase_truth(pur),

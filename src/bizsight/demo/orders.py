@@ -77,7 +77,7 @@ def split_orders(rng: np.random.Generator, value_cents: np.ndarray, catalog: Cat
     drawn_qty = np.asarray(params.QUANTITIES)[rng.choice(len(qty_w), size=len(order), p=qty_w / qty_w.sum())]
     target = share / (drawn_qty * keep)
     product, bundle = _choose_products(rng, target, position, int(n_lines.max(initial=1)), catalog)
-    _dedupe(rng, order, product, bundle, catalog)
+    dedupe(rng, order, product, bundle, catalog)
 
     unit_list = catalog.price_cents[product]
     quantity = np.maximum(1, np.round(share / (keep * unit_list))).astype(np.int64)
@@ -137,7 +137,7 @@ def _choose_products(
     return product, bundle
 
 
-def _dedupe(
+def dedupe(
     rng: np.random.Generator,
     order: np.ndarray,
     product: np.ndarray,

@@ -164,6 +164,11 @@ DEAL_OWNERS = (
 )  # fmt: skip
 DEAL_SOURCES = {"Inbound": 0.35, "Outbound": 0.25, "Referral": 0.15, "Partner": 0.15, "Event": 0.10}
 
+# --- stated events (bizsight.demo.events) ------------------------------------------------------
+# Over the last complete quarter, this share of the category's order lines in the region is bought
+# in other categories instead (order values unchanged): the category's revenue there drops by it.
+CATEGORY_DROP = {"category": "Electronics", "region": "Europe", "share": 0.40}
+
 # --- targets and market ----------------------------------------------------------------------
 TARGET_RATIO_TOTAL = 1.05
 TARGET_RATIO_REGION = {

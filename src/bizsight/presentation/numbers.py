@@ -158,6 +158,18 @@ class Presenter:
             return sign + digits + s["stars"]
         return sign + digits
 
+    def p_value(self, value: float | None) -> str:
+        """A test's p-value: three decimals, or "< 0.001" below that.
+
+        >>> Presenter().p_value(0.04321), Presenter().p_value(0.00002), Presenter().p_value(None)
+        ('0.043', '< 0.001', '–')
+        """
+        if value is None or math.isnan(value):
+            return MISSING
+        if value < 0.001:
+            return "< " + self._grouped(Decimal("0.001"))
+        return self._grouped(Decimal(value).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
+
     def _grouped(self, rounded: Decimal) -> str:
         """'1,234.50' from 1234.50, in the locale's symbols."""
         whole, _, fraction = f"{rounded:f}".partition(".")

@@ -46,6 +46,7 @@ class Permission(StrEnum):
     MARKETING = "marketing:read"  # the Marketing page: CAC, LTV:CAC, payback, funnel by channel
     PIPELINE = "pipeline:read"  # the sales pipeline: summary, scored open deals, the scoring model
     ASK = "ask:run"  # questions in plain English, answered as metric queries (rows filtered)
+    INSIGHTS = "insights:read"  # automated insights and recommendations (worked out from the caller's rows)
 
 
 ALL = frozenset(Role)
@@ -74,6 +75,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.MARKETING: ALL,
     Permission.PIPELINE: ALL,
     Permission.ASK: ALL,
+    Permission.INSIGHTS: ALL,
 }
 
 # Unfiltered views of the warehouse (row counts of every table, raw rejected rows) and the power

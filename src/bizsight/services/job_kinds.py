@@ -1,5 +1,5 @@
-"""The built-in job kinds: ingest, refresh, backup, watch, report, deliver, erase and alerts
-(which follows each refresh that has rules to check)."""
+"""The built-in job kinds: ingest, refresh, backup, watch, report, deliver, erase, alerts
+(which follows each refresh that has rules to check) and insights (which follows each refresh)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from bizsight.app import audit
 from bizsight.app.store import MetadataStore
-from bizsight.services import alert_runs, deliveries, privacy, report_delivery
+from bizsight.services import alert_runs, deliveries, insight_store, privacy, report_delivery
 from bizsight.services.backup import create_backup
 from bizsight.services.ingest import IngestSummary, ingest
 from bizsight.services.jobs import JobContext, after_job, job_kind
@@ -118,13 +118,25 @@ def check_alerts(ctx: JobContext) -> alert_runs.CheckSummary:
             store.close()
 
 
+def _refreshed(name: str, result: Any) -> bool:
+    """Whether job ``name`` refreshed the warehouse (a refresh, or a watch that refreshed)."""
+    return name == "refresh" or (name == "watch" and getattr(result, "refreshed", False))
+
+
+@job_kind("insights", label="Work out insights", summary=lambda found: {"insights": found})
+def work_out_insights(ctx: JobContext) -> int:
+    """Work out the whole business's insights of the last complete quarter and keep them in
+    marts.insights for the pages (docs/insights.md)."""
+    with ctx.project.warehouse() as wh:
+        return insight_store.store(ctx.project, wh)
+
+
 @after_job
 def _check_after_refresh(
     project: Project, store: MetadataStore | None, name: str, result: Any
 ) -> list[tuple[str, dict[str, Any]]]:
     """After a refresh (or a watch that refreshed), a check of the alert rules, if there are any."""
-    refreshed = name == "refresh" or (name == "watch" and getattr(result, "refreshed", False))
-    if not refreshed:
+    if not _refreshed(name, result):
         return []
     if store is not None:
         return [("alerts", {})] if alert_runs.has_rules(store) else []
@@ -137,3 +149,11 @@ def _check_after_refresh(
         return [("alerts", {})] if alert_runs.has_rules(opened) else []
     finally:
         opened.close()
+
+
+@after_job
+def _insights_after_refresh(
+    project: Project, store: MetadataStore | None, name: str, result: Any
+) -> list[tuple[str, dict[str, Any]]]:
+    """After a refresh (or a watch that refreshed), the insights of the new data."""
+    return [("insights", {})] if _refreshed(name, result) else []

@@ -1,7 +1,8 @@
 """The Executive summary: the headline KPIs against the previous period (with a significance
 test), the previous year and target; monthly trends with the stored forecast and its interval;
 the best and worst categories and regions; RFM segments and their movement; churn risk and
-revenue at risk; anomalies of the period; target pacing; and three findings citing their numbers.
+revenue at risk; anomalies of the period; target pacing; then the period's insights, ranked by
+impact, and the recommendations that follow (services.insights, the same the pages show).
 
 Everything is read through the services the pages use (metrics layer, customer views, stored
 forecasts, marts.anomalies, marts.target_pacing), so the report agrees with the screen. Figures
@@ -14,18 +15,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlglot import exp
-
 from bizsight.metrics.periods import add_months
 from bizsight.presentation import Unit
-from bizsight.reports import Chart, Column, Document, Finding, Findings, Kpi, Kpis, Series, Table
+from bizsight.reports import Chart, Column, Document, Findings, Kpis, Series, Table
 from bizsight.services.forecast_store import current_forecast, stored_dimensions
+from bizsight.services.insights import as_finding, compute, period_anomalies
 from bizsight.services.project import Project
-from bizsight.services.report_customers import churn_finding, churn_table, movement_table, segments_table
-from bizsight.services.report_parts import TESTS_NOTE, VS_PREVIOUS, Reading, cite, literal
+from bizsight.services.recommendations import advice_finding, recommend
+from bizsight.services.report_customers import churn_table, movement_table, segments_table
+from bizsight.services.report_parts import TESTS_NOTE, Reading
 from bizsight.services.report_templates import ReportRequest, template
 from bizsight.warehouse.connection import Warehouse
-from bizsight.warehouse.sql import col, lit, table
 
 HEADLINE = (
     "revenue",
@@ -37,6 +37,7 @@ HEADLINE = (
 )
 TOTAL = "(total)"
 FORECAST_MONTHS = 12  # months of history beside the forecast
+INSIGHTS = 8  # the insights a report shows, the highest impact first
 
 
 @template(
@@ -44,7 +45,7 @@ FORECAST_MONTHS = 12  # months of history beside the forecast
     title="Executive summary",
     description="Headline KPIs against the previous period (significance-tested), the previous year and "
     "target; trends with the forecast; best and worst categories and regions; RFM segments; churn; "
-    "anomalies; target pacing; three findings",
+    "anomalies; target pacing; insights ranked by impact and recommendations",
 )
 def executive(project: Project, wh: Warehouse, request: ReportRequest) -> Document:
     """The Executive summary report (docs/reports.md, "Templates")."""
@@ -52,7 +53,6 @@ def executive(project: Project, wh: Warehouse, request: ReportRequest) -> Docume
     cards = reading.kpis(HEADLINE)
     categories = reading.by("category", "revenue", "orders", title="Categories by change", by_change=True)
     regions = reading.by("region", "revenue", "orders", title="Regions by change", by_change=True)
-    churn = churn_table(reading)
     sections: list[Any] = [
         Kpis(title="Headline figures", cards=cards, note=TESTS_NOTE),
         revenue_chart(reading),
@@ -61,7 +61,7 @@ def executive(project: Project, wh: Warehouse, request: ReportRequest) -> Docume
         regions,
         segments_table(reading),
         movement_table(reading),
-        churn,
+        churn_table(reading),
     ]
     forecast = forecast_table(reading)
     if forecast is not None:
@@ -69,7 +69,13 @@ def executive(project: Project, wh: Warehouse, request: ReportRequest) -> Docume
     sections.append(anomalies_table(reading))
     if not reading.restricted:
         sections.append(pacing_table(reading))
-    sections.append(Findings(title="Findings", items=findings(cards, categories, regions, churn)))
+    found = compute(reading)
+    sections.append(Findings(title="Insights", items=tuple(as_finding(i, reading) for i in found[:INSIGHTS])))
+    advice = recommend(reading, found)
+    if advice:
+        sections.append(
+            Findings(title="Recommendations", items=tuple(advice_finding(r, reading) for r in advice))
+        )
     return Document(
         title="Executive summary", period=reading.period.label, brand=request.brand, sections=tuple(sections)
     )
@@ -150,19 +156,7 @@ def forecast_table(reading: Reading) -> Table | None:
 def anomalies_table(reading: Reading) -> Table:
     """The anomalies refresh found in the period (marts.anomalies), strongest first: all of them
     for the whole business, those of its one member for a narrowed report."""
-    rows: list[dict[str, Any]] = []
-    member = reading.member()
-    if reading.wh.table_exists("marts", "anomalies") and (member or not reading.restricted):
-        select = (
-            exp.select("*")
-            .from_(table("marts", "anomalies"))
-            .where(col("period").between(lit(reading.period.start), lit(reading.period.end)))
-            .order_by("score DESC", "period")
-        )
-        rows = reading.wh.records(select)
-        if member is not None:
-            allowed = {str(v) for v in member[1]}
-            rows = [r for r in rows if r["dimension"] == member[0] and str(r["dimension_value"]) in allowed]
+    rows = period_anomalies(reading)
     unit = reading.common_unit({r["metric"] for r in rows})
     return Table(
         title="Anomalies in the period",
@@ -224,69 +218,3 @@ def pacing_table(reading: Reading) -> Table:
             for r in rows
         ),
     )
-
-
-def findings(cards: tuple[Kpi, ...], categories: Table, regions: Table, churn: Table) -> tuple[Finding, ...]:
-    """Three findings, each citing figures shown elsewhere in the report: revenue and its change
-    (and whether the test found it significant), the categories and regions that moved most, and
-    the revenue at risk of churn."""
-    revenue = cards[0]
-    before = next(c for c in revenue.comparisons if c.label == VS_PREVIOUS)
-    change = before.change(revenue.value)
-    said: list[Finding] = []
-    if change is None:
-        said.append(Finding(text="Revenue was {0} in the period.", numbers=((revenue.value, Unit.MONEY),)))
-    else:
-        verdict = (
-            "a significant change"
-            if before.significant
-            else "within what chance explains"
-            if before.significant is False
-            else "untested"
-        )
-        said.append(
-            Finding(
-                text="Revenue was {0}, "
-                + ("up" if change >= 0 else "down")
-                + " {1} on the previous period ({2}): "
-                + verdict
-                + ".",
-                numbers=(
-                    (revenue.value, Unit.MONEY),
-                    (abs(change), Unit.PERCENT),
-                    (before.value, Unit.MONEY),
-                ),
-            )
-        )
-    said.append(_movers(categories, regions))
-    risk = churn_finding(churn)
-    if risk is not None:
-        said.append(risk)
-    else:
-        orders = cards[1]
-        said.append(
-            Finding(text="{0} orders were placed in the period.", numbers=((orders.value, Unit.COUNT),))
-        )
-    return tuple(said)
-
-
-def _movers(categories: Table, regions: Table) -> Finding:
-    """The category and the region whose revenue changed most, each up or down."""
-    parts: list[str] = []
-    numbers: list[tuple[Any, Unit]] = []
-    for kind, t in (("category", categories), ("region", regions)):
-        changed = [r for r in t.rows if r[3] is not None]
-        if not changed:
-            continue
-        best = max(changed, key=lambda r: float(r[3]))  # type: ignore[arg-type]
-        worst = min(changed, key=lambda r: float(r[3]))  # type: ignore[arg-type]
-        i = len(numbers)
-        parts.append(f"the {kind} {literal(best[0])} moved most up ({{{i}}}, to {{{i + 1}}})")
-        numbers += [cite(best[3], Unit.PERCENT), cite(best[1], Unit.MONEY)]
-        if worst is not best:
-            parts.append(f"{literal(worst[0])} most down ({{{i + 2}}}, to {{{i + 3}}})")
-            numbers += [cite(worst[3], Unit.PERCENT), cite(worst[1], Unit.MONEY)]
-    if not parts:
-        return Finding(text="No category or region has revenue in both periods to compare.")
-    text = "Against the previous period, " + "; ".join(parts) + "."
-    return Finding(text=text, numbers=tuple(numbers))

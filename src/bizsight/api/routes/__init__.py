@@ -16,6 +16,7 @@ from bizsight.api.routes import (
     data,
     exports,
     forecasts,
+    insights,
     jobs,
     local,
     market,
@@ -51,5 +52,6 @@ API_ROUTERS = (
     market.router,
     marketing.router,
     pipeline.router,
+    insights.router,
 )
 ROOT_ROUTERS = (system.router,)
