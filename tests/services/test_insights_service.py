@@ -188,3 +188,16 @@ def test_the_insights_job_follows_each_refresh_and_keeps_them(demo: tuple[Projec
             project, wh, SYSTEM, start=dt.date(2026, 8, 1), end=dt.date(2026, 8, 31)
         )
         assert asked["kept"] is False and asked["start"] == "2026-08-01"
+
+
+def test_a_target_at_risk_says_so_far_only_once_its_period_has_begun(
+    demo: tuple[Project, dict[str, Any]], wh: Warehouse
+) -> None:
+    project, _ = demo
+    found = insight_store.build(project, wh, SYSTEM)
+    targets = [i for i in found.insights if i.kind == "target"]
+    assert targets  # the demo's October targets, just after its last day, are paced at risk
+    for insight in targets:
+        start = dt.date.fromisoformat(insight.title.split(" target of ")[1][:10])
+        text = insight.render(lambda value, unit: str(value))
+        assert ("so far" in text) == (start <= found.reading.period.last), text
