@@ -38,6 +38,8 @@ class Plan:
     stage: str = "stg"
     # per date column: why a date written the other way round is refused ("is month-first but ...")
     date_reasons: dict[str, str] = field(default_factory=dict)
+    # columns the stage holds as DECIMAL(18, 4) already (a typed read): no trimming, no parsing
+    decimals: frozenset[str] = frozenset()
 
     @property
     def present(self) -> list[Column]:
@@ -69,7 +71,7 @@ def typed_rows(plan: Plan) -> exp.Select:
     trimmed = exp.select(
         exp.alias_(template("rowid - :first", first=lit(plan.first_rowid)), "_row"),
         exp.alias_(template("hash(:v)", v=exp.Tuple(expressions=raw_columns)), "_raw_hash"),
-        *(exp.alias_(coerce.trimmed(plan.source_text(c)), _text(c.name)) for c in entity.columns),
+        *(exp.alias_(_staged(plan, c), _text(c.name)) for c in entity.columns),
     ).from_(exp.to_table(plan.stage))
     typed = exp.select(
         col("_row"),
@@ -95,8 +97,18 @@ def typed_rows(plan: Plan) -> exp.Select:
     ).from_(exp.alias_(typed.subquery(), "tr"))
 
 
+def _staged(plan: Plan, column: Column) -> exp.Expr:
+    """The value as staged, for typing: trimmed text (NULL when empty), or the number itself when
+    the typed read has parsed it already."""
+    if column.name in plan.decimals:
+        return plan.source_text(column)
+    return coerce.trimmed(plan.source_text(column))
+
+
 def _typed_value(plan: Plan, column: Column) -> exp.Expr:
     text = col(_text(column.name))
+    if column.name in plan.decimals:
+        return coerce.whole(text) if column.kind is Kind.INTEGER else text
     value = coerce.typed(column, text, plan.date_orders.get(column.name, DateOrder.AUTO), plan.timezone)
     usual = plan.spellings.get(column.name)
     if not usual:
@@ -196,7 +208,8 @@ SELECT r.* EXCLUDE (_rule, _field),
   CASE WHEN r._rule IS NULL AND r._row > d._first_row AND r._row_hash <> d._first_hash THEN 'duplicate_key'
        ELSE r._rule END AS _rule,
   CASE WHEN r._rule IS NULL AND r._row > d._first_row AND r._row_hash <> d._first_hash THEN :key_name
-       ELSE r._field END AS _field
+       ELSE r._field END AS _field,
+  COALESCE(r._row > d._first_row, false) AS _later
 FROM typed AS r
 """
 
