@@ -89,6 +89,7 @@ def profiled_ingest(out: Path, argv: list[str]) -> None:
     steps: dict[str, float] = collections.defaultdict(float)
     run, sha = connection.Warehouse.run, loader.file_sha256
     in_load = [0.0]
+    load_code = loader.load_file.__code__
     last = [0.0]  # when the last statement ended: the commit follows it
 
     def timed_run(self: Any, statement: Any, params: Any = None) -> Any:
@@ -97,7 +98,7 @@ def profiled_ingest(out: Path, argv: list[str]) -> None:
             return run(self, statement, params)
         finally:
             last[0] = time.perf_counter()
-            steps[_step(inspect.currentframe(), statement, loader.load_file.__code__)] += last[0] - begun
+            steps[_step(inspect.currentframe(), statement, load_code)] += last[0] - begun
 
     def timed_sha(path: Path) -> str:
         begun = time.perf_counter()

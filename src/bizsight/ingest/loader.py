@@ -42,6 +42,7 @@ class LoadResult:
     quality: dict[str, Any] = field(default_factory=dict)
     source_name: str = ""  # the file as loads, quarantine and the quality report name it
     repeated_rejects: int = 0  # duplicates that are rejected rows sent again (file or earlier load)
+    typed_read: bool = False  # read with column types (decision 0050), not as text
 
     @property
     def loaded(self) -> int:
@@ -65,10 +66,17 @@ def file_sha256(path: Path) -> str:
 
 
 def load_file(
-    wh: Warehouse, source: SourceFile, settings: Settings, reporter: Reporter, shown: str | None = None
+    wh: Warehouse,
+    source: SourceFile,
+    settings: Settings,
+    reporter: Reporter,
+    shown: str | None = None,
+    *,
+    typed_read: bool = True,
 ) -> LoadResult:
     """Load one resolved file in one transaction. ``shown`` is the file's name in loads, quarantine
-    and the quality report (default: its path); an upload shows the name the user gave it."""
+    and the quality report (default: its path); an upload shows the name the user gave it.
+    ``typed_read=False`` reads the file as text whatever it holds (the tolerant path alone)."""
     entity = source.entity
     result = LoadResult(source.path, entity.name, source_name=shown or str(source.path))
     sha = file_sha256(source.path)
@@ -80,7 +88,7 @@ def load_file(
         return result
     started = dt.datetime.now()
     reporter.step(f"reading {source.path.name}")
-    typed = _read_typed(wh, source)
+    typed = _read_typed(wh, source) if typed_read else None
     with wh.transaction():
         if typed is None:
             source = with_headers(source, readers.stage(wh, source.path, source.format))
@@ -95,7 +103,10 @@ def load_file(
             source = with_headers(source, readers.stage(wh, source.path, source.format))
             plan = _plan(wh, source, settings)
             wh.run(template("CREATE OR REPLACE TEMP TABLE classified AS :q", q=classified_rows(plan)))
-        if not plan.decimals:  # a typed read went on only without rejected rows
+        result.typed_read = bool(plan.decimals)
+        if plan.decimals:
+            wh.run("DROP TABLE stg")  # nothing is quarantined: the rows as read are done with
+        else:
             result.repeated_rejects = quarantine.skip_repeats(wh, plan)
         counts = dict(wh.rows("SELECT _action, count(*) FROM classified GROUP BY 1"))
         result.counts = {action: counts.get(action, 0) for action in ACTIONS}
@@ -140,7 +151,7 @@ def load_file(
                 _json(result.quality),
             ],
         )
-        wh.run("DROP TABLE classified; DROP TABLE stg")
+        wh.run("DROP TABLE classified; DROP TABLE IF EXISTS stg")
     return result
 
 
