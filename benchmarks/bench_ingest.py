@@ -89,6 +89,7 @@ def profiled_ingest(out: Path, argv: list[str]) -> None:
     steps: dict[str, float] = collections.defaultdict(float)
     run, sha = connection.Warehouse.run, loader.file_sha256
     in_load = [0.0]
+    loading = [False]
     load_code = loader.load_file.__code__
     last = [0.0]  # when the last statement ended: the commit follows it
 
@@ -97,8 +98,9 @@ def profiled_ingest(out: Path, argv: list[str]) -> None:
         try:
             return run(self, statement, params)
         finally:
-            last[0] = time.perf_counter()
-            steps[_step(inspect.currentframe(), statement, load_code)] += last[0] - begun
+            if loading[0]:
+                last[0] = time.perf_counter()
+                steps[_step(inspect.currentframe(), statement, load_code)] += last[0] - begun
 
     def timed_sha(path: Path) -> str:
         begun = time.perf_counter()
@@ -110,9 +112,11 @@ def profiled_ingest(out: Path, argv: list[str]) -> None:
 
     def timed_load(*args: Any, **kwargs: Any) -> Any:
         begun = time.perf_counter()
+        loading[0] = True
         try:
             return load_file(*args, **kwargs)
         finally:
+            loading[0] = False
             ended = time.perf_counter()
             in_load[0] += ended - begun
             if last[0] > begun:

@@ -72,13 +72,13 @@ def typed_rows(plan: Plan) -> exp.Select:
         exp.alias_(template("rowid - :first", first=lit(plan.first_rowid)), "_row"),
         exp.alias_(template("hash(:v)", v=exp.Tuple(expressions=raw_columns)), "_raw_hash"),
         *(exp.alias_(_staged(plan, c), _text(c.name)) for c in entity.columns),
-    ).from_(exp.to_table(plan.stage))
+    ).from_(exp.to_table(plan.stage), copy=False)
     typed = exp.select(
         col("_row"),
         col("_raw_hash"),
         *(exp.alias_(_typed_value(plan, c), c.name) for c in entity.columns),
         *(col(_text(c.name)) for c in entity.columns),
-    ).from_(trimmed.subquery("t"))
+    ).from_(trimmed.subquery("t", copy=False), copy=False)
     missing = " + ".join(
         f"(CASE WHEN {_text(c.name)} IS NULL THEN {1 << i} ELSE 0 END)" for i, c in enumerate(entity.columns)
     )
@@ -95,7 +95,7 @@ def typed_rows(plan: Plan) -> exp.Select:
         exp.alias_(rule, "_rule"),
         exp.alias_(field_name, "_field"),
         exp.alias_(template("hash(:v)", v=exp.Tuple(expressions=[col(n) for n in entity.key])), "_key_hash"),
-    ).from_(exp.alias_(typed.subquery(), "tr"))
+    ).from_(exp.alias_(typed.subquery(copy=False), "tr", copy=False), copy=False)
 
 
 def _staged(plan: Plan, column: Column) -> exp.Expr:
@@ -239,9 +239,9 @@ def classified_rows(plan: Plan) -> exp.Select:
             )
         )
 
-    select = select.join(repeated.subquery("d"), on=same_key("d"), join_type="left")
+    select = select.join(repeated.subquery("d", copy=False), on=same_key("d"), join_type="left", copy=False)
     select = select.join(
-        exp.alias_(table("core", entity.core_table), "w"), on=same_key("w"), join_type="left"
+        exp.alias_(table("core", entity.core_table), "w"), on=same_key("w"), join_type="left", copy=False
     )
     typed = exp.CTE(this=typed_rows(plan), alias=exp.TableAlias(this=ident("typed")), materialized=True)
     select.set("with_", exp.With(expressions=[typed]))

@@ -259,8 +259,8 @@ def _write_raw(wh: Warehouse, entity: Entity, load_id: int) -> None:
             col("_row_hash"),
             *(col(name) for name in entity.column_names),
         )
-        .from_("classified")
-        .where(_ACCEPTED)
+        .from_("classified", copy=False)
+        .where(_ACCEPTED, copy=False)
     )
     wh.run(exp.insert(select, table("raw", entity.name)))
 
@@ -281,8 +281,8 @@ def _write_core(wh: Warehouse, entity: Entity, load_id: int) -> None:
             exp.alias_(lit(load_id), "_load_id"),
             col("_row_hash"),
         )
-        .from_("classified")
-        .where(_ACCEPTED)
+        .from_("classified", copy=False)
+        .where(_ACCEPTED, copy=False)
     )
     wh.run(exp.insert(core_select(entity, batch.subquery("batch")), core))
 
