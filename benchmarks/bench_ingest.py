@@ -186,9 +186,9 @@ def generate(data: Path, rows: int, dirty: float) -> None:
         return
     customers = max(1, rows // 10)
     print(f"generating demo data: {customers:,} customers, dirty={dirty} ...", flush=True)
+    command = [sys.executable, "-m", "bizsight", "demo-data", str(data), "--customers", str(customers)]
     subprocess.run(
-        [sys.executable, "-m", "bizsight", "demo-data", str(data), "--customers", str(customers)]
-        + ["--dirty", str(dirty)],
+        [*command, "--dirty", str(dirty)],
         check=True,
         capture_output=True,
     )
@@ -250,7 +250,9 @@ def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--profiled-ingest":
         profiled_ingest(Path(sys.argv[2]), sys.argv[3:])
         return
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument(
         "--rows", type=int, action="append", help="order lines to generate (about); repeat for several sizes"
     )

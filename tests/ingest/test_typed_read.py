@@ -52,7 +52,9 @@ def test_a_clean_file_is_read_typed_with_the_values_the_text_path_reads(tmp_path
         order("O3", quantity="1_0", price=".5", date="02/01/2024 10:00", status=" Refunded"),
         order(" O4 ", quantity="-1", price="10.00", total="-10", status="refunded"),
     ]
-    fast, text = load_both(tmp_path, write_csv(tmp_path / "in" / "sales_transactions.csv", ORDER_HEADER, rows))
+    fast, text = load_both(
+        tmp_path, write_csv(tmp_path / "in" / "sales_transactions.csv", ORDER_HEADER, rows)
+    )
     assert fast[0].typed_read and not text[0].typed_read
     assert fast[0].loaded == 4
     same_load(fast, text)
@@ -68,7 +70,9 @@ def test_rows_duckdb_rejects_reach_quarantine_with_the_text_paths_reasons(tmp_pa
         order("O6", discount="1.234,56"),  # European: loads
         order("O7", quantity=-2),  # parsed, then a rule: negative quantity
     ]
-    fast, text = load_both(tmp_path, write_csv(tmp_path / "in" / "sales_transactions.csv", ORDER_HEADER, rows))
+    fast, text = load_both(
+        tmp_path, write_csv(tmp_path / "in" / "sales_transactions.csv", ORDER_HEADER, rows)
+    )
     assert not fast[0].typed_read  # rejected rows keep their text: the file is read as text
     same_load(fast, text)
     quarantined = fast[1]["quarantine.order_lines"]
@@ -85,7 +89,9 @@ def test_rows_duckdb_rejects_reach_quarantine_with_the_text_paths_reasons(tmp_pa
 
 def test_repeated_keys_split_exact_and_resent_duplicates_as_the_text_path_does(tmp_path: Path) -> None:
     rows = [order("O1", price="10.00"), order("O1", price="10.0"), order("O1", price="10.00")]
-    fast, text = load_both(tmp_path, write_csv(tmp_path / "in" / "sales_transactions.csv", ORDER_HEADER, rows))
+    fast, text = load_both(
+        tmp_path, write_csv(tmp_path / "in" / "sales_transactions.csv", ORDER_HEADER, rows)
+    )
     same_load(fast, text)
     assert (fast[0].counts["exact_duplicate"], fast[0].counts["resent_duplicate"]) == (1, 1)
 
@@ -104,7 +110,11 @@ def order_rows(draw: st.DrawFn) -> list[list[object]]:
     files are clean throughout (the typed read keeps them), some repeat an order id."""
     n = draw(st.integers(min_value=1, max_value=12))
     clean = draw(st.booleans())
-    pick = (lambda values, good: st.sampled_from(values[:good])) if clean else (lambda values, _: st.sampled_from(values))
+    pick = (
+        (lambda values, good: st.sampled_from(values[:good]))
+        if clean
+        else (lambda values, _: st.sampled_from(values))
+    )
     rows = []
     for i in range(n):
         oid = f"O{i}" if clean else f"O{draw(st.integers(min_value=0, max_value=n))}"
