@@ -64,13 +64,21 @@ def _text(name: str) -> str:
 
 def typed_rows(plan: Plan) -> exp.Select:
     """Per staged row: ``_row``, the typed columns, ``_missing`` (bit i set when the i-th column
-    of the entity is empty), ``_raw_hash`` of the text as read, ``_row_hash`` of the typed values,
+    of the entity is empty), ``_raw_hash`` of the text as read (NULL after a typed read),
+    ``_row_hash`` of the typed values,
     and the first broken rule as ``_rule`` and ``_field`` (NULL when none)."""
     entity = plan.entity
     raw_columns = [col(name) for name in plan.columns.values()]
+    # The text's hash tells exact from re-sent duplicates; a typed read gives way to the text
+    # path whenever a key repeats, so it needs none (decision 0050).
+    raw_hash = (
+        exp.cast(exp.null(), "UBIGINT", dialect="duckdb")
+        if plan.decimals
+        else template("hash(:v)", v=exp.Tuple(expressions=raw_columns))
+    )
     trimmed = exp.select(
         exp.alias_(template("rowid - :first", first=lit(plan.first_rowid)), "_row"),
-        exp.alias_(template("hash(:v)", v=exp.Tuple(expressions=raw_columns)), "_raw_hash"),
+        exp.alias_(raw_hash, "_raw_hash"),
         *(exp.alias_(_staged(plan, c), _text(c.name)) for c in entity.columns),
     ).from_(exp.to_table(plan.stage), copy=False)
     typed = exp.select(
