@@ -158,7 +158,7 @@ def load_file(
 def _read_typed(wh: Warehouse, source: SourceFile) -> SourceFile | None:
     """The fast read (decision 0050): a CSV file whose numbers DuckDB parses as it reads, when it
     can read every row that way; None when the file takes the text path."""
-    if source.format is not readers.CSV or source.preset.derived:
+    if source.format is not readers.CSV or source.preset.derived or wh.in_transaction:
         return None
     try:
         headers = readers.headers(wh, source.path, source.format)
