@@ -6,6 +6,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -45,18 +46,23 @@ def same_load(fast: tuple[LoadResult, dict[str, object]], text: tuple[LoadResult
     assert fast[1] == text[1]
 
 
-def test_a_clean_file_is_read_typed_with_the_values_the_text_path_reads(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("name", "delimiter", "encoding"), [("csv", ",", "utf-8"), ("tsv", "\t", "latin-1")])
+def test_a_clean_file_is_read_typed_with_the_values_the_text_path_reads(
+    tmp_path: Path, name: str, delimiter: str, encoding: str
+) -> None:
     rows = [
         order("O1", quantity="  7 ", price=" 9.5 ", discount="", total="1e1"),
         order("O2", quantity="12.0", price="+5", discount="0.50"),
         order("O3", quantity="1_0", price=".5", date="02/01/2024 10:00", status=" Refunded"),
         order(" O4 ", quantity="-1", price="10.00", total="-10", status="refunded"),
+        order("Ö5", price="1.5"),
     ]
+    path = tmp_path / "in" / f"sales_transactions.{name}"
     fast, text = load_both(
-        tmp_path, write_csv(tmp_path / "in" / "sales_transactions.csv", ORDER_HEADER, rows)
+        tmp_path, write_csv(path, ORDER_HEADER, rows, delimiter=delimiter, encoding=encoding)
     )
     assert fast[0].typed_read and not text[0].typed_read
-    assert fast[0].loaded == 4
+    assert fast[0].loaded == 5
     same_load(fast, text)
 
 
