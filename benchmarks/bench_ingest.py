@@ -81,47 +81,51 @@ STEPS = {
 
 def profiled_ingest(out: Path, argv: list[str]) -> None:
     """Run the CLI (``bizsight ingest ...``) in this process with every warehouse statement timed
-    and put under its step; the totals go to ``out`` as JSON."""
-    started = time.perf_counter()
+    (wall and CPU time: statements run one at a time, so the process's CPU time between a
+    statement's start and end is its own) and put under its step; the totals go to ``out``."""
+    started = _clocks()
     from bizsight import cli
     from bizsight.ingest import loader
     from bizsight.warehouse import connection
 
-    steps: dict[str, float] = collections.defaultdict(float)
-    run, sha = connection.Warehouse.run, loader.file_sha256
-    in_load = [0.0]
+    steps: dict[str, list[float]] = collections.defaultdict(lambda: [0.0, 0.0])
+    run, sha, load_file = connection.Warehouse.run, loader.file_sha256, loader.load_file
+    load_code = load_file.__code__
+    in_load = [0.0, 0.0]
     loading = [False]
-    load_code = loader.load_file.__code__
-    last = [0.0]  # when the last statement ended: the commit follows it
+    last = [0.0, 0.0]  # when the last statement ended: the commit follows it
+
+    def add(name: str, begun: tuple[float, float], ended: tuple[float, float]) -> None:
+        steps[name][0] += ended[0] - begun[0]
+        steps[name][1] += ended[1] - begun[1]
 
     def timed_run(self: Any, statement: Any, params: Any = None) -> Any:
-        begun = time.perf_counter()
+        begun = _clocks()
         try:
             return run(self, statement, params)
         finally:
             if loading[0]:
-                last[0] = time.perf_counter()
-                steps[_step(inspect.currentframe(), statement, load_code)] += last[0] - begun
+                last[:] = _clocks()
+                add(_step(inspect.currentframe(), statement, load_code), begun, (last[0], last[1]))
 
     def timed_sha(path: Path) -> str:
-        begun = time.perf_counter()
+        begun = _clocks()
         digest = sha(path)
-        steps["file_sha256"] += time.perf_counter() - begun
+        add("file_sha256", begun, _clocks())
         return digest
 
-    load_file = loader.load_file
-
     def timed_load(*args: Any, **kwargs: Any) -> Any:
-        begun = time.perf_counter()
+        begun = _clocks()
         loading[0] = True
         try:
             return load_file(*args, **kwargs)
         finally:
             loading[0] = False
-            ended = time.perf_counter()
-            in_load[0] += ended - begun
-            if last[0] > begun:
-                steps["transaction"] += ended - last[0]
+            ended = _clocks()
+            in_load[0] += ended[0] - begun[0]
+            in_load[1] += ended[1] - begun[1]
+            if last[0] > begun[0]:
+                add("transaction", (last[0], last[1]), ended)
 
     connection.Warehouse.run = timed_run  # type: ignore[method-assign]
     loader.file_sha256 = timed_sha
@@ -136,13 +140,26 @@ def profiled_ingest(out: Path, argv: list[str]) -> None:
         if stop.code:
             raise
     finally:
-        total = time.perf_counter() - started
-        merged: dict[str, float] = collections.defaultdict(float)
-        for name, seconds in steps.items():
-            merged[STEPS.get(name, "other statements (meta, counts, drops)")] += seconds
-        merged["loader's Python between statements"] = in_load[0] - sum(steps.values())
-        merged["start-up, settings, header checks (outside the loads)"] = total - in_load[0]
-        out.write_text(json.dumps({"total": total, "steps": merged}))
+        wall, cpu = _clocks()
+        merged: dict[str, list[float]] = collections.defaultdict(lambda: [0.0, 0.0])
+        for name, (seconds, cpu_seconds) in steps.items():
+            label = STEPS.get(name, "other statements (meta, counts, drops)")
+            merged[label][0] += seconds
+            merged[label][1] += cpu_seconds
+        merged["loader's Python between statements"] = [
+            in_load[0] - sum(w for w, _ in steps.values()),
+            in_load[1] - sum(c for _, c in steps.values()),
+        ]
+        merged["start-up, settings, header checks (outside the loads)"] = [
+            wall - started[0] - in_load[0],
+            cpu - in_load[1],  # CPU time counts from the process's start
+        ]
+        out.write_text(json.dumps({"total": wall - started[0], "cpu": cpu, "steps": merged}))
+
+
+def _clocks() -> tuple[float, float]:
+    """Wall time and this process's CPU time (all its threads)."""
+    return time.perf_counter(), time.process_time()
 
 
 def _step(frame: Any, statement: Any, load_file: Any) -> str:
@@ -248,9 +265,10 @@ def bench(work: Path, rows: int, dirty: float, pandas: bool) -> None:
         "other processes share the cores)"
     )
     steps = json.loads(profile.read_text())
-    print(f"where bizsight's {steps['total']:.2f} s go (all files):")
-    for name, seconds in sorted(steps["steps"].items(), key=lambda kv: -kv[1]):
-        print(f"  {name:56s} {seconds:6.2f} s")
+    print(f"where bizsight's {steps['total']:.2f} s ({steps['cpu']:.2f} s CPU) go, all files:")
+    print(f"  {'step':56s} {'wall s':>7s} {'CPU s':>7s} {'CPU %':>6s}")
+    for name, (seconds, cpu) in sorted(steps["steps"].items(), key=lambda kv: -kv[1][1]):
+        print(f"  {name:56s} {seconds:7.2f} {cpu:7.2f} {100 * cpu / steps['cpu']:6.1f}")
     clean()
 
 
