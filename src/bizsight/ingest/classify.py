@@ -38,6 +38,8 @@ class Plan:
     stage: str = "stg"
     # per date column: why a date written the other way round is refused ("is month-first but ...")
     date_reasons: dict[str, str] = field(default_factory=dict)
+    # columns the stage holds as DECIMAL(18, 4) already (a typed read): no trimming, no parsing
+    decimals: frozenset[str] = frozenset()
 
     @property
     def present(self) -> list[Column]:
@@ -62,21 +64,29 @@ def _text(name: str) -> str:
 
 def typed_rows(plan: Plan) -> exp.Select:
     """Per staged row: ``_row``, the typed columns, ``_missing`` (bit i set when the i-th column
-    of the entity is empty), ``_raw_hash`` of the text as read, ``_row_hash`` of the typed values,
+    of the entity is empty), ``_raw_hash`` of the text as read (NULL after a typed read),
+    ``_row_hash`` of the typed values,
     and the first broken rule as ``_rule`` and ``_field`` (NULL when none)."""
     entity = plan.entity
     raw_columns = [col(name) for name in plan.columns.values()]
+    # The text's hash tells exact from re-sent duplicates; a typed read gives way to the text
+    # path whenever a key repeats, so it needs none (decision 0050).
+    raw_hash = (
+        exp.cast(exp.null(), "UBIGINT", dialect="duckdb")
+        if plan.decimals
+        else template("hash(:v)", v=exp.Tuple(expressions=raw_columns))
+    )
     trimmed = exp.select(
         exp.alias_(template("rowid - :first", first=lit(plan.first_rowid)), "_row"),
-        exp.alias_(template("hash(:v)", v=exp.Tuple(expressions=raw_columns)), "_raw_hash"),
-        *(exp.alias_(coerce.trimmed(plan.source_text(c)), _text(c.name)) for c in entity.columns),
-    ).from_(exp.to_table(plan.stage))
+        exp.alias_(raw_hash, "_raw_hash"),
+        *(exp.alias_(_staged(plan, c), _text(c.name)) for c in entity.columns),
+    ).from_(exp.to_table(plan.stage), copy=False)
     typed = exp.select(
         col("_row"),
         col("_raw_hash"),
         *(exp.alias_(_typed_value(plan, c), c.name) for c in entity.columns),
         *(col(_text(c.name)) for c in entity.columns),
-    ).from_(trimmed.subquery("t"))
+    ).from_(trimmed.subquery("t", copy=False), copy=False)
     missing = " + ".join(
         f"(CASE WHEN {_text(c.name)} IS NULL THEN {1 << i} ELSE 0 END)" for i, c in enumerate(entity.columns)
     )
@@ -92,11 +102,22 @@ def typed_rows(plan: Plan) -> exp.Select:
         ),
         exp.alias_(rule, "_rule"),
         exp.alias_(field_name, "_field"),
-    ).from_(exp.alias_(typed.subquery(), "tr"))
+        exp.alias_(template("hash(:v)", v=exp.Tuple(expressions=[col(n) for n in entity.key])), "_key_hash"),
+    ).from_(exp.alias_(typed.subquery(copy=False), "tr", copy=False), copy=False)
+
+
+def _staged(plan: Plan, column: Column) -> exp.Expr:
+    """The value as staged, for typing: trimmed text (NULL when empty), or the number itself when
+    the typed read has parsed it already."""
+    if column.name in plan.decimals:
+        return plan.source_text(column)
+    return coerce.trimmed(plan.source_text(column))
 
 
 def _typed_value(plan: Plan, column: Column) -> exp.Expr:
     text = col(_text(column.name))
+    if column.name in plan.decimals:
+        return coerce.whole(text) if column.kind is Kind.INTEGER else text
     value = coerce.typed(column, text, plan.date_orders.get(column.name, DateOrder.AUTO), plan.timezone)
     usual = plan.spellings.get(column.name)
     if not usual:
@@ -174,10 +195,13 @@ def problem(plan: Plan) -> tuple[exp.Expr, exp.Expr]:
 
 # Keys that several valid rows share, with what their first row (in file order) holds. Most
 # keys are unique, so an aggregate of the few repeated ones is far cheaper than ranking every row
-# with a window.
+# with a window; and counting the keys' hashes first (one integer per row) finds the few rows to
+# aggregate far faster than grouping every row by its key text (a collision only adds a row).
 _REPEATED_KEYS = """
 SELECT min(_row) AS _first_row, arg_min(_row_hash, _row) AS _first_hash, arg_min(_raw_hash, _row) AS _first_raw
-FROM typed WHERE _rule IS NULL GROUP BY ALL HAVING count(*) > 1
+FROM typed WHERE _rule IS NULL AND _key_hash IN (
+  SELECT _key_hash FROM typed WHERE _rule IS NULL GROUP BY 1 HAVING count(*) > 1)
+GROUP BY ALL HAVING count(*) > 1
 """
 
 # Among valid rows the first of a key wins. A later row of the same key is an exact duplicate
@@ -185,7 +209,7 @@ FROM typed WHERE _rule IS NULL GROUP BY ALL HAVING count(*) > 1
 # breaks key uniqueness otherwise. A first row whose values the warehouse already holds is
 # re-sent too; one whose key it holds with other values is an update.
 _ACTION = """
-SELECT r.* EXCLUDE (_rule, _field),
+SELECT r.* EXCLUDE (_rule, _field, _key_hash),
   CASE WHEN r._rule IS NOT NULL THEN 'quarantine'
        WHEN r._row > d._first_row AND r._raw_hash = d._first_raw THEN 'exact_duplicate'
        WHEN r._row > d._first_row AND r._row_hash = d._first_hash THEN 'resent_duplicate'
@@ -196,7 +220,8 @@ SELECT r.* EXCLUDE (_rule, _field),
   CASE WHEN r._rule IS NULL AND r._row > d._first_row AND r._row_hash <> d._first_hash THEN 'duplicate_key'
        ELSE r._rule END AS _rule,
   CASE WHEN r._rule IS NULL AND r._row > d._first_row AND r._row_hash <> d._first_hash THEN :key_name
-       ELSE r._field END AS _field
+       ELSE r._field END AS _field,
+  COALESCE(r._row > d._first_row, false) AS _later
 FROM typed AS r
 """
 
@@ -222,9 +247,9 @@ def classified_rows(plan: Plan) -> exp.Select:
             )
         )
 
-    select = select.join(repeated.subquery("d"), on=same_key("d"), join_type="left")
+    select = select.join(repeated.subquery("d", copy=False), on=same_key("d"), join_type="left", copy=False)
     select = select.join(
-        exp.alias_(table("core", entity.core_table), "w"), on=same_key("w"), join_type="left"
+        exp.alias_(table("core", entity.core_table), "w"), on=same_key("w"), join_type="left", copy=False
     )
     typed = exp.CTE(this=typed_rows(plan), alias=exp.TableAlias(this=ident("typed")), materialized=True)
     select.set("with_", exp.With(expressions=[typed]))

@@ -39,7 +39,12 @@ def money(v: exp.Expr) -> exp.Expr:
 
 def integer(v: exp.Expr) -> exp.Expr:
     """Whole numbers only: 12.5 is not an integer (a plain cast would round it to 13)."""
-    return template("CASE WHEN :m = trunc(:m) THEN CAST(:m AS BIGINT) END", m=money(v))
+    return whole(money(v))
+
+
+def whole(m: exp.Expr) -> exp.Expr:
+    """The BIGINT of a DECIMAL value that is a whole number, else NULL."""
+    return template("CASE WHEN :m = trunc(:m) THEN CAST(:m AS BIGINT) END", m=m)
 
 
 # Written as a chain of lambdas so that each step names its input once: DuckDB's common

@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from bizsight.config import DateOrder, MissingDimensions, Settings
 from bizsight.console import Reporter
+from bizsight.errors import InputFileError
 from bizsight.ingest import coerce, dates, quarantine, readers
 from bizsight.ingest.classify import SPELLINGS, Plan, classified_rows, usual_spellings
 from bizsight.ingest.quality import quality_report
@@ -41,6 +42,7 @@ class LoadResult:
     quality: dict[str, Any] = field(default_factory=dict)
     source_name: str = ""  # the file as loads, quarantine and the quality report name it
     repeated_rejects: int = 0  # duplicates that are rejected rows sent again (file or earlier load)
+    typed_read: bool = False  # read with column types (decision 0050), not as text
 
     @property
     def loaded(self) -> int:
@@ -64,10 +66,17 @@ def file_sha256(path: Path) -> str:
 
 
 def load_file(
-    wh: Warehouse, source: SourceFile, settings: Settings, reporter: Reporter, shown: str | None = None
+    wh: Warehouse,
+    source: SourceFile,
+    settings: Settings,
+    reporter: Reporter,
+    shown: str | None = None,
+    *,
+    typed_read: bool = True,
 ) -> LoadResult:
     """Load one resolved file in one transaction. ``shown`` is the file's name in loads, quarantine
-    and the quality report (default: its path); an upload shows the name the user gave it."""
+    and the quality report (default: its path); an upload shows the name the user gave it.
+    ``typed_read=False`` reads the file as text whatever it holds (the tolerant path alone)."""
     entity = source.entity
     result = LoadResult(source.path, entity.name, source_name=shown or str(source.path))
     sha = file_sha256(source.path)
@@ -78,14 +87,27 @@ def load_file(
         result.already_loaded_as = prior
         return result
     started = dt.datetime.now()
+    reporter.step(f"reading {source.path.name}")
+    typed = _read_typed(wh, source) if typed_read else None
     with wh.transaction():
-        reporter.step(f"reading {source.path.name}")
-        headers = readers.stage(wh, source.path, source.format)
-        source = with_headers(source, headers)
-        plan = _plan(wh, source, settings)
+        if typed is None:
+            source = with_headers(source, readers.stage(wh, source.path, source.format))
+        else:
+            source = typed
+        plan = _plan(wh, source, settings, decimals=_decimal_columns(source) if typed else frozenset())
         reporter.step(f"validating {source.path.name}")
         wh.run(template("CREATE OR REPLACE TEMP TABLE classified AS :q", q=classified_rows(plan)))
-        result.repeated_rejects = quarantine.skip_repeats(wh, plan)
+        if plan.decimals and _needs_text(wh):
+            # Quarantined rows keep their text and repeated keys compare it: read the file as
+            # text after all (decision 0050).
+            source = with_headers(source, readers.stage(wh, source.path, source.format))
+            plan = _plan(wh, source, settings)
+            wh.run(template("CREATE OR REPLACE TEMP TABLE classified AS :q", q=classified_rows(plan)))
+        result.typed_read = bool(plan.decimals)
+        if plan.decimals:
+            wh.run("DROP TABLE stg")  # nothing is quarantined: the rows as read are done with
+        else:
+            result.repeated_rejects = quarantine.skip_repeats(wh, plan)
         counts = dict(wh.rows("SELECT _action, count(*) FROM classified GROUP BY 1"))
         result.counts = {action: counts.get(action, 0) for action in ACTIONS}
         result.rows_read = sum(result.counts.values())
@@ -94,7 +116,8 @@ def load_file(
         before = _count(wh, entity)
         reporter.step(f"writing {source.path.name}")
         _write_raw(wh, entity, load_id)
-        quarantine.write(wh, plan, source, load_id, result.source_name)
+        if result.quarantined:
+            quarantine.write(wh, plan, source, load_id, result.source_name)
         _write_core(wh, entity, load_id)
         result.placeholders = _write_placeholders(wh, entity, plan)
         changed = result.loaded + result.placeholders > 0
@@ -128,11 +151,44 @@ def load_file(
                 _json(result.quality),
             ],
         )
-        wh.run("DROP TABLE classified; DROP TABLE stg")
+        wh.run("DROP TABLE classified; DROP TABLE IF EXISTS stg")
     return result
 
 
-def _plan(wh: Warehouse, source: SourceFile, settings: Settings) -> Plan:
+def _read_typed(wh: Warehouse, source: SourceFile) -> SourceFile | None:
+    """The fast read (decision 0050): a CSV file whose numbers DuckDB parses as it reads, when it
+    can read every row that way; None when the file takes the text path."""
+    if source.format is not readers.CSV or source.preset.derived or wh.in_transaction:
+        return None
+    try:
+        headers = readers.headers(wh, source.path, source.format)
+        resolved = with_headers(source, headers)
+    except InputFileError:
+        return None  # the text path says what is wrong
+    numeric = {resolved.columns[name] for name in _decimal_columns(resolved)}
+    if not numeric:
+        return None
+    types = {header: "DECIMAL(18, 4)" if header in numeric else "VARCHAR" for header in headers}
+    return resolved if readers.stage_typed(wh, source.path, types) else None
+
+
+def _decimal_columns(source: SourceFile) -> frozenset[str]:
+    """The entity's number columns that the file holds (directly, not derived)."""
+    return frozenset(
+        column.name
+        for column in source.entity.columns
+        if column.kind in (Kind.INTEGER, Kind.MONEY) and column.name in source.columns
+    )
+
+
+def _needs_text(wh: Warehouse) -> bool:
+    """Whether rows were rejected or repeat a key: both need the text as read."""
+    return bool(wh.scalar("SELECT count(*) FROM classified WHERE _action = 'quarantine' OR _later"))
+
+
+def _plan(
+    wh: Warehouse, source: SourceFile, settings: Settings, decimals: frozenset[str] = frozenset()
+) -> Plan:
     entity = source.entity
     date_orders = {}
     date_reasons = {}
@@ -166,6 +222,7 @@ def _plan(wh: Warehouse, source: SourceFile, settings: Settings) -> Plan:
         spellings,
         first_rowid,
         date_reasons=date_reasons,
+        decimals=decimals,
     )
 
 
@@ -202,8 +259,8 @@ def _write_raw(wh: Warehouse, entity: Entity, load_id: int) -> None:
             col("_row_hash"),
             *(col(name) for name in entity.column_names),
         )
-        .from_("classified")
-        .where(_ACCEPTED)
+        .from_("classified", copy=False)
+        .where(_ACCEPTED, copy=False)
     )
     wh.run(exp.insert(select, table("raw", entity.name)))
 
@@ -224,8 +281,8 @@ def _write_core(wh: Warehouse, entity: Entity, load_id: int) -> None:
             exp.alias_(lit(load_id), "_load_id"),
             col("_row_hash"),
         )
-        .from_("classified")
-        .where(_ACCEPTED)
+        .from_("classified", copy=False)
+        .where(_ACCEPTED, copy=False)
     )
     wh.run(exp.insert(core_select(entity, batch.subquery("batch")), core))
 

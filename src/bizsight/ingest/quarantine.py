@@ -33,12 +33,13 @@ def skip_repeats(wh: Warehouse, plan: Plan) -> int:
             exp.alias_(first, "_first"),
             *(exp.alias_(text, name) for text, name in zip(texts, names, strict=True)),
         )
-        .from_(exp.alias_(exp.to_table("classified"), "c"))
+        .from_(exp.alias_(exp.to_table("classified"), "c"), copy=False)
         .join(
             exp.alias_(exp.to_table(plan.stage), "s"),
             on=template("s.rowid = c._row + :first", first=lit(plan.first_rowid)),
+            copy=False,
         )
-        .where("c._action = 'quarantine'")
+        .where("c._action = 'quarantine'", copy=False)
     )
     same = exp.and_(
         *(
@@ -103,12 +104,13 @@ def write(wh: Warehouse, plan: Plan, source: SourceFile, load_id: int, shown: st
             reason,
             *(plan.source_text(column, "s") for column in entity.columns),
         )
-        .from_(exp.alias_(exp.to_table("classified"), "c"))
+        .from_(exp.alias_(exp.to_table("classified"), "c"), copy=False)
         .join(
             exp.alias_(exp.to_table("stg"), "s"),
             on=template("s.rowid = c._row + :first", first=lit(plan.first_rowid)),
+            copy=False,
         )
-        .where("c._action = 'quarantine'")
+        .where("c._action = 'quarantine'", copy=False)
     )
     wh.run(exp.insert(select, table("quarantine", entity.name)))
 

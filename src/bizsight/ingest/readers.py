@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 from charset_normalizer import from_bytes
+from sqlglot import exp
 
 from bizsight.errors import InputFileError
 from bizsight.warehouse.connection import Warehouse
@@ -78,6 +79,33 @@ def stage(wh: Warehouse, path: Path, fmt: Format, name: str = "stg") -> list[str
     ):
         raise InputFileError(f"{path}: the file is empty (expected a header row and data rows)")
     return headers
+
+
+def stage_typed(wh: Warehouse, path: Path, types: dict[str, str], name: str = "stg") -> bool:
+    """Read the CSV file ``path`` into the temporary table ``name`` with a type per header (a
+    dict in the file's column order); True when DuckDB read every row that way. Rows it cannot
+    read (a value no such type, a broken line) are left out and only counted: the caller then
+    stages the file as text instead (:func:`stage`), which keeps every row. Run it outside a
+    transaction: a file DuckDB cannot read this way at all returns False too, and a failed
+    statement would end the transaction."""
+    columns = exp.Struct(
+        expressions=[exp.PropertyEQ(this=lit(header), expression=lit(kind)) for header, kind in types.items()]
+    )
+    reader = template(
+        "SELECT * FROM read_csv(:path, header = true, encoding = :encoding, strict_mode = false, "
+        "null_padding = true, columns = :columns, store_rejects = true, rejects_table = '_rejects', "
+        "rejects_scan = '_reject_scans')",
+        path=lit(str(path)),
+        encoding=lit(csv_encoding(path)),
+        columns=columns,
+    )
+    try:
+        wh.run(template("CREATE OR REPLACE TEMP TABLE :t AS :r", t=ident(name), r=reader))
+        rejected = int(wh.scalar("SELECT count(*) FROM _rejects"))
+    except (duckdb.Error, OSError, ValueError):
+        rejected = -1  # the text reader reports what is wrong with the file
+    wh.run("DROP TABLE IF EXISTS _rejects; DROP TABLE IF EXISTS _reject_scans")
+    return rejected == 0
 
 
 _READERS = {

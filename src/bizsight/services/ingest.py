@@ -47,6 +47,7 @@ class IngestSummary:
                     "resent_duplicates": r.counts.get("resent_duplicate", 0),
                     "duplicates_skipped": r.duplicates,
                     "placeholders_created": r.placeholders,
+                    "typed_read": r.typed_read,
                 }
                 for r in self.results
             ],

@@ -125,6 +125,11 @@ class Warehouse:
         finally:
             self.con.unregister("_arrow_rows")
 
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a :meth:`transaction` block is open (a failed statement would end it)."""
+        return self._depth > 0
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All or nothing: an exception (or a killed process) leaves the warehouse as it was. A

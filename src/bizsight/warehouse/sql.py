@@ -45,8 +45,9 @@ def _parse(sql: str) -> exp.Expr:
 
 
 def template(sql: str, **nodes: exp.Expr) -> exp.Expr:
-    """Parse our SQL once and replace its ``:name`` placeholders by ``nodes``."""
-    return exp.replace_placeholders(_parse(sql).copy(), **nodes)
+    """Parse our SQL once and replace its ``:name`` placeholders by ``nodes`` (in a copy: the
+    replacement copies the parsed tree)."""
+    return exp.replace_placeholders(_parse(sql), **nodes)
 
 
 def render(expression: exp.Expr) -> str:
