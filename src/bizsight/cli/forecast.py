@@ -45,7 +45,7 @@ LevelOpt = Annotated[
 ]
 CandidatesOpt = Annotated[
     Candidates,
-    typer.Option(help="Candidate models: full, fast (without AutoARIMA) or auto (fast above 100 series)."),
+    typer.Option(help="Candidate models: full, fast (without AutoARIMA) or auto (fast above 2,000 series)."),
 ]
 
 
