@@ -69,7 +69,9 @@ def _profile(rng: np.random.Generator, amplitude: float) -> np.ndarray:
     """A smooth seasonal profile of 12 months with mean 0 and the given peak amplitude."""
     phase = rng.uniform(0, 2 * np.pi)
     t = np.arange(SEASON)
-    shape = np.sin(2 * np.pi * t / SEASON + phase) + rng.uniform(0, 0.5) * np.sin(4 * np.pi * t / SEASON + phase)
+    shape = np.sin(2 * np.pi * t / SEASON + phase) + rng.uniform(0, 0.5) * np.sin(
+        4 * np.pi * t / SEASON + phase
+    )
     shape -= shape.mean()
     return amplitude * shape / np.max(np.abs(shape))
 
@@ -115,7 +117,12 @@ def simulate(kind: str, n: int, rng: np.random.Generator) -> tuple[np.ndarray, n
         theta, big_theta = rng.uniform(0.2, 0.7), rng.uniform(0.3, 0.8)
         sd_e = sd_rel / 2
         e = rng.normal(0, sd_e, n + SEASON + 1)
-        w = e[SEASON + 1 :] - theta * e[SEASON:-1] - big_theta * e[1:-SEASON] + theta * big_theta * e[:-SEASON - 1]
+        w = (
+            e[SEASON + 1 :]
+            - theta * e[SEASON:-1]
+            - big_theta * e[1:-SEASON]
+            + theta * big_theta * e[: -SEASON - 1]
+        )
         logy = np.log(level) + np.resize(np.log1p(season[:SEASON]), n)
         z = np.zeros(n)
         for i in range(n):

@@ -1,16 +1,17 @@
-"""Forecasts with intervals for many series, the model of each chosen by how well it forecast
-the series' own past.
+"""Forecasts with intervals for many series: by default the median of several diverse models,
+one model alone only where the series' own past shows it clearly better.
 
 :func:`forecast` takes a long table (``unique_id``, ``ds``, ``y``) and, per series:
 
 1. classifies it: long enough for cross-validation, too short, or intermittent (mostly zeros);
 2. for the long ones, forecasts the last stretch of history from several origins (rolling-origin
    cross-validation) with every candidate model (seasonal naive, drift, AutoETS, AutoARIMA,
-   AutoTheta, and MSTL for daily data with weekly and yearly seasons or weekly data with 52), plus an ensemble, the mean
-   of the two best candidates, and scores each on MASE (also sMAPE and interval coverage);
-3. refits the model with the lowest MASE on the whole series and forecasts ``horizon`` periods;
-   short series get seasonal naive (or naive), intermittent ones Croston (SBA), each with the
-   reason in the result.
+   AutoTheta, DynamicOptimizedTheta, AutoCES, and MSTL for daily data with weekly and yearly
+   seasons or weekly data with 52) and with the combination (forecast_combine: the median of
+   ETS, Theta, CES and ARIMA), and scores each on MASE (also sMAPE and interval coverage);
+3. keeps the combination unless one model's MASE was 20 % lower in every window, refits what
+   was kept on the whole series and forecasts ``horizon`` periods; short series get seasonal
+   naive (or naive), intermittent ones Croston (SBA), each with the reason in the result.
 
 Pure: no warehouse, no settings, no printing.
 """
@@ -256,7 +257,11 @@ def _cross_validate(
 
 
 def _choose(
-    p: _Plan, cv: dict[tuple[str, str], Prediction], candidates: Sequence[str], settings: ForecastSettings, m: int
+    p: _Plan,
+    cv: dict[tuple[str, str], Prediction],
+    candidates: Sequence[str],
+    settings: ForecastSettings,
+    m: int,
 ) -> list[dict[str, object]]:
     """Score every candidate and the combination of the members on ``p``'s windows; keep the
     combination unless one model beat it by the margin in every window (forecast_combine)."""
