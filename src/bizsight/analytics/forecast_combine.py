@@ -1,0 +1,78 @@
+"""Combinations of forecasts, and the rule that lets one model replace the combination.
+
+The default forecast of a series is the median, step by step, of the forecasts of several
+diverse models (ETS, Theta, CES and, where there is time for it, ARIMA: docs/decisions/0049).
+A single model replaces it only when the evidence is strong: its rolling-origin MASE is lower
+than the combination's by ``MARGIN`` or more in *every* cross-validation window.
+
+>>> import numpy as np
+>>> a = Prediction(np.array([1.0, 2.0]), {80: np.array([0.0, 1.0])}, {80: np.array([2.0, 3.0])})
+>>> b = Prediction(np.array([3.0, 2.0]), {80: np.array([2.0, 0.0])}, {80: np.array([4.0, 4.0])})
+>>> c = Prediction(np.array([2.0, 9.0]), {80: np.array([1.0, 8.0])}, {80: np.array([3.0, 10.0])})
+>>> combine([a, b, c]).mean.tolist()
+[2.0, 2.0]
+>>> combination_name(("AutoETS", "DynamicOptimizedTheta", "AutoCES"))
+'Combination (ETS, Theta, CES)'
+>>> strong_single({"AutoETS": np.array([0.5, 0.6, 0.7]), "Drift": np.array([0.5, 1.2, 0.5])},
+...               np.array([0.8, 0.9, 1.0]))
+'AutoETS'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from bizsight.analytics.forecast_models import Prediction
+
+# The combination's members, in the order of their names; those not among a run's candidates
+# (AutoARIMA when many series are forecast) are left out.
+MEMBERS = ("AutoETS", "DynamicOptimizedTheta", "AutoCES", "AutoARIMA")
+SHORT = {"AutoETS": "ETS", "DynamicOptimizedTheta": "Theta", "AutoCES": "CES", "AutoARIMA": "ARIMA"}
+PREFIX = "Combination"
+MARGIN = 0.2  # a single model must beat the combination's MASE by 20 % in every window
+
+
+def combination_name(members: Sequence[str]) -> str:
+    """The name the result, the API and the UI show: the members by their short names."""
+    return f"{PREFIX} ({', '.join(SHORT.get(m, m) for m in members)})"
+
+
+def is_combination(name: str) -> bool:
+    """Whether a model name is a combination's."""
+    return name.startswith(PREFIX)
+
+
+def combine(preds: Sequence[Prediction]) -> Prediction:
+    """The median of the members' forecasts, step by step, and the median of their interval
+    bounds (quantile combination); the actuals of the first member (cross-validation)."""
+    levels = preds[0].lo.keys()
+    return Prediction(
+        mean=np.median([p.mean for p in preds], axis=0),
+        lo={level: np.median([p.lo[level] for p in preds], axis=0) for level in levels},
+        hi={level: np.median([p.hi[level] for p in preds], axis=0) for level in levels},
+        actual=preds[0].actual,
+    )
+
+
+def window_mase(pred: Prediction, scale: float, windows: int) -> np.ndarray:
+    """MASE of each cross-validation window (the windows' steps lie one after another);
+    infinite where the model failed."""
+    assert pred.actual is not None
+    errors = np.abs(pred.actual - pred.mean).reshape(windows, -1)
+    out = errors.mean(axis=1) / scale
+    return np.where(np.isfinite(out), out, np.inf)
+
+
+def strong_single(
+    by_window: Mapping[str, np.ndarray], combination: np.ndarray, margin: float = MARGIN
+) -> str | None:
+    """The single model whose MASE is at most (1 − ``margin``) × the combination's in every
+    window (the lowest mean MASE of those if several are), or None: keep the combination."""
+    strong = {
+        name: float(np.mean(scores))
+        for name, scores in by_window.items()
+        if np.all(scores <= (1 - margin) * combination)
+    }
+    return min(strong, key=lambda name: strong[name]) if strong else None
