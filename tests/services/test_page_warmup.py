@@ -18,7 +18,7 @@ from bizsight.services.access import Principal
 from bizsight.services.executive import executive_view
 from bizsight.services.ingest import ingest
 from bizsight.services.overview import overview
-from bizsight.services.page_warmup import default_scope, last_12_months, page_queries
+from bizsight.services.page_warmup import default_scope, last_12_months, page_queries, warming
 from bizsight.services.project import Project, owning
 from bizsight.services.query import RESULTS, run_query
 from bizsight.services.refresh import refresh
@@ -92,7 +92,9 @@ def test_a_restricted_caller_is_not_answered_from_the_unrestricted_warmup(
     refresh(project, NullReporter())
     from bizsight.metrics.query import Filter
 
-    europe = Principal(9, "eu", Role.VIEWER, restrictions=(Filter(dimension="region", op="=", values=("Europe",)),))
+    europe = Principal(
+        9, "eu", Role.VIEWER, restrictions=(Filter(dimension="region", op="=", values=("Europe",)),)
+    )
     misses = RESULTS.misses
     mine, _ = _first_views(project, wh, europe)
     everyone, _ = _first_views(project, wh, VIEWER)
@@ -144,6 +146,25 @@ def test_a_refresh_outside_the_serving_process_warms_nothing(tmp_path: Path) -> 
         assert RESULTS.misses > misses + 8  # computed on this first view: a value and a sparkline per KPI
 
 
+def test_the_server_warms_the_pages_as_it_starts(served: tuple[Project, Warehouse]) -> None:
+    """After a refresh by the CLI alone (or a restart), the cache of the serving process is empty:
+    `bizsight serve` warms it in the background as it starts."""
+    project, wh = served
+    RESULTS.clear()
+    with warming(project) as thread:
+        thread.join()
+    misses = RESULTS.misses
+    assert misses > 20
+    _first_views(project, wh, VIEWER)
+    assert RESULTS.misses == misses
+
+
 def test_the_default_range_is_the_pages_last_12_months() -> None:
-    assert last_12_months(dt.date(2026, 1, 1), dt.date(2026, 9, 30)) == (dt.date(2026, 1, 1), dt.date(2026, 9, 30))
-    assert last_12_months(dt.date(2020, 1, 1), dt.date(2026, 3, 15)) == (dt.date(2025, 3, 16), dt.date(2026, 3, 15))
+    assert last_12_months(dt.date(2026, 1, 1), dt.date(2026, 9, 30)) == (
+        dt.date(2026, 1, 1),
+        dt.date(2026, 9, 30),
+    )
+    assert last_12_months(dt.date(2020, 1, 1), dt.date(2026, 3, 15)) == (
+        dt.date(2025, 3, 16),
+        dt.date(2026, 3, 15),
+    )

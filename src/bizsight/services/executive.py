@@ -60,7 +60,9 @@ def _series(
     rows = run_query(project, query, wh=wh).table.to_pylist()
     found = {r["period"]: r[metric] for r in rows}
     # a ratio over an empty period is NaN (0/0), not a value to score
-    return [float(v) if (v := found.get(p)) is not None and math.isfinite(float(v)) else None for p in periods]
+    return [
+        float(v) if (v := found.get(p)) is not None and math.isfinite(float(v)) else None for p in periods
+    ]
 
 
 def operational_figures(

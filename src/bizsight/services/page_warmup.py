@@ -11,8 +11,10 @@ computed on their first view, as before.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from bizsight.app.models import Role
 from bizsight.metrics.query import Grain, Query
@@ -83,6 +85,30 @@ def warm_pages(project: Project, wh: Warehouse, stop: threading.Event | None = N
             break
         try:
             compute()
-        except Exception as error:  # noqa: BLE001 - any failure only means that page is not warm
+        except Exception as error:  # any failure only means that page is not warm
             failed.append(f"{name}: {str(error).splitlines()[0] if str(error) else type(error).__name__}")
     return failed
+
+
+@contextmanager
+def warming(project: Project) -> Iterator[threading.Thread]:
+    """While the block runs (the server's life, in the process that owns the warehouse), warm the
+    pages once in a background thread: after a refresh run by the CLI without a server, or a
+    restart, the first view is then read from the cache too. Stopped between pages at the end."""
+    stop = threading.Event()
+
+    def run() -> None:
+        try:
+            with project.warehouse(read_only=True) as wh:
+                for failure in warm_pages(project, wh, stop):
+                    logging.getLogger("bizsight").warning("page not warmed: %s", failure)
+        except Exception as error:  # warming only saves time; the server serves on
+            logging.getLogger("bizsight").warning("pages not warmed: %s", error)
+
+    thread = threading.Thread(target=run, name="bizsight-warm-pages", daemon=True)
+    thread.start()
+    try:
+        yield thread
+    finally:
+        stop.set()
+        thread.join()
