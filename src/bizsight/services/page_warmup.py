@@ -60,10 +60,10 @@ def default_scope(wh: Warehouse) -> Scope:
 def page_queries(scope: Scope) -> list[Query]:
     """The metric queries the Overview page sends beside its KPIs (its two charts) and every page's
     filter lists, as the browser sends them."""
-    span = {"start": scope.start, "end": scope.end}
+    start, end = scope.start, scope.end
     return [
-        Query(metrics=("revenue", "gross_revenue"), grain=Grain.MONTH, **span),
-        Query(metrics=("revenue",), dimensions=("region",), **span),
+        Query(metrics=("revenue", "gross_revenue"), grain=Grain.MONTH, start=start, end=end),
+        Query(metrics=("revenue",), dimensions=("region",), start=start, end=end),
         *(Query(metrics=("orders",), dimensions=(d,), order_by=(d,)) for d in FILTER_DIMENSIONS),
     ]
 
