@@ -23,6 +23,7 @@ Prints ``os.getloadavg()`` before and after: the machine's two cores are shared.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import tempfile
 import threading
@@ -30,8 +31,10 @@ import time
 from pathlib import Path
 
 from bench_api import build
+from bizsight.analytics.churn_features import labelled_features
 from bizsight.app.models import Role
 from bizsight.services.access import Principal
+from bizsight.services.churn import churn_window, training_features
 from bizsight.services.executive import executive_view
 from bizsight.services.overview import overview
 from bizsight.services.page_warmup import default_scope, warm_pages
@@ -139,11 +142,29 @@ def bare_duckdb(project: Project) -> float:
         return time.perf_counter() - started
 
 
+def churn_features(project: Project) -> None:
+    """The churn step's training features: the sample's only (now) against every customer's."""
+    with project.warehouse(read_only=True) as wh:
+        n, _, last = churn_window(wh, None)
+        cutoff = last - dt.timedelta(days=n)
+        started = time.perf_counter()
+        sample = training_features(wh, cutoff, n)
+        now = time.perf_counter() - started
+        started = time.perf_counter()
+        everyone = labelled_features(wh, cutoff, n)
+        before = time.perf_counter() - started
+    print(f"  churn training features: the sample's {sample.num_rows:,} {now:8.1f} s")
+    print(f"  baseline, every customer's {everyone.num_rows:,} {before:8.1f} s  ratio {now / before:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true", help="20,000 customers (~200k order lines)")
     parser.add_argument("--project", type=Path, default=None)
+    parser.add_argument(
+        "--churn-features", action="store_true", help="also time the churn step's training features"
+    )
     parser.add_argument(
         "--skip-refresh",
         action="store_true",
@@ -157,6 +178,8 @@ def main() -> None:
     # and the requests read through cursors of it (so they see the cache the refresh warmed).
     with project.warehouse() as owner, owning(project, owner):
         measure(project, skip_refresh=args.skip_refresh)
+        if args.churn_features:
+            churn_features(project)
 
 
 def measure(project: Project, *, skip_refresh: bool) -> None:
