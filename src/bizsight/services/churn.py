@@ -118,8 +118,8 @@ def training_features(
     costly feature query runs on a tenth of a million-customer project instead of all of it."""
     labels = wh.con.sql(labels_sql(as_of, churn_days)).to_arrow_table()
     labels = labels.filter(pc.is_valid(labels.column("customer_id"))).sort_by("customer_id")
-    if labels.num_rows <= max_rows:
-        return labelled_features(wh, as_of, churn_days)
+    if labels.num_rows <= max_rows:  # no sample: everyone's features, as labelled_features
+        return current_features(wh, as_of).join(labels, "customer_id").sort_by("customer_id")
     chosen = sample_rows(labels, max_rows)
     wh.con.register("_churn_training", chosen.select(["customer_id"]))
     try:
