@@ -131,7 +131,8 @@ def test_new_data_are_never_answered_from_the_warmed_cache(
     misses = RESULTS.misses
     again, _ = _first_views(project, wh, VIEWER)
     assert RESULTS.misses == misses
-    assert _same(again, after)
+    RESULTS.clear()  # the refresh refitted the marts (CLV of new customers): compare with its data
+    assert _same(again, _first_views(project, wh, VIEWER)[0])
 
 
 def test_a_refresh_outside_the_serving_process_warms_nothing(tmp_path: Path) -> None:
