@@ -19,6 +19,7 @@ from bizsight.api.routes import API_ROUTERS, ROOT_ROUTERS
 from bizsight.app.store import MetadataStore
 from bizsight.services import deliveries, report_delivery
 from bizsight.services.jobs import JobRunner
+from bizsight.services.page_warmup import warming
 from bizsight.services.project import Project, owning
 from bizsight.services.scheduler import Scheduler
 from bizsight.services.users import ensure_admin, open_store
@@ -36,10 +37,13 @@ def create_app(
     warehouse: Warehouse | None = None,
     commands: CommandRunner | None = None,
     local_token: str | None = None,
+    warm_pages: bool = False,
 ) -> FastAPI:
     """The app for ``project``. A store or warehouse not given is opened when the app starts
     (and closed when it stops); the first admin is created then if there are no users. With
-    ``commands`` and ``local_token``, the CLI on this machine can send it commands."""
+    ``commands`` and ``local_token``, the CLI on this machine can send it commands. With
+    ``warm_pages`` (`bizsight serve`), the Overview and Executive pages are computed into the
+    result cache in the background as it starts (a refresh by the CLI alone warmed nothing here)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,6 +56,8 @@ def create_app(
             # From here on, this process owns the warehouse: services asking for it get cursors
             # of this connection, and writing work runs as jobs, one at a time.
             stack.enter_context(owning(project, owned_wh))
+            if warm_pages:
+                stack.enter_context(warming(project))
             runner = stack.enter_context(JobRunner(project, owned_store).running())
             if deliveries.pending(owned_store):  # left by a server that stopped mid-delivery
                 runner.submit("deliver", {}, requested_by=None, origin="restart")

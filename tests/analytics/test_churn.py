@@ -191,3 +191,23 @@ def test_large_trainings_are_sampled_and_reasons_go_to_the_retention_list(demo: 
     explained = [r for r in rows if r["reason_1"] is not None]
     at_risk = [r for r in rows if r["risk_band"] != "low"]
     assert len(explained) == 25 and explained == at_risk[:25]
+
+
+def test_training_features_are_the_sample_of_every_customers_features(demo: Project) -> None:
+    """Refresh computes features only for the customers the training sample draws: the same
+    table as computing everyone's and sampling after (so the same model), at a fraction of the cost."""
+    from bizsight.analytics.churn import sample_rows
+    from bizsight.services.churn import training_features
+
+    with demo.warehouse(read_only=True) as wh:
+        n, _, last = churn_window(wh, None)
+        cutoff = last - dt.timedelta(days=n)
+        everyone = labelled_features(wh, cutoff, n)
+        cheap = training_features(wh, cutoff, n, max_rows=700)
+        assert training_features(wh, cutoff, n, max_rows=everyone.num_rows).equals(everyone)
+    assert everyone.num_rows > 700 and cheap.num_rows == 700
+    assert cheap.equals(sample_rows(everyone, 700))
+    assert not cheap.equals(
+        everyone.slice(0, 700)
+    )  # a sample, not the first customers: the comparison can fail
+    assert fit_churn_model(cheap).threshold == fit_churn_model(everyone, max_rows=700).threshold

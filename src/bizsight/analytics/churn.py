@@ -86,7 +86,7 @@ def _model_threads(func: Callable[P, R]) -> Callable[P, R]:
     return limited
 
 
-def _sample(table: pa.Table, max_rows: int) -> pa.Table:
+def sample_rows(table: pa.Table, max_rows: int) -> pa.Table:
     """At most ``max_rows`` rows, a seeded random sample: the same data give the same result."""
     if table.num_rows <= max_rows:
         return table
@@ -126,7 +126,7 @@ def fit_churn_model(table: pa.Table, max_rows: int = MAX_TRAINING_ROWS) -> Churn
     predictions (in-sample ones would be overconfident)."""
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    table = _sample(table, max_rows)
+    table = sample_rows(table, max_rows)
     y = np.array(table.column("churned").to_pylist(), dtype=int)
     if table.num_rows < MIN_CUSTOMERS or y.min() == y.max():
         raise ModelFitError(f"need {MIN_CUSTOMERS} customers with both outcomes to fit a churn model")
@@ -212,7 +212,7 @@ def permutation_importances(
     seeded sample of ``max_rows`` of it (each feature and repeat costs a prediction pass)."""
     from sklearn.inspection import permutation_importance
 
-    table = _sample(table, max_rows)
+    table = sample_rows(table, max_rows)
     y = np.array(table.column("churned").to_pylist(), dtype=int)
     result = permutation_importance(
         model.classifier,

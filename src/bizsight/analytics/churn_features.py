@@ -50,17 +50,22 @@ def _date(value: dt.date) -> str:
     return f"DATE '{value.isoformat()}'"
 
 
-def features_sql(as_of: dt.date, *, with_sentiment: bool = True) -> str:
+def features_sql(as_of: dt.date, *, with_sentiment: bool = True, only: str | None = None) -> str:
     """One row per customer with a purchase on or before ``as_of``: the :data:`FEATURES`.
 
     Order lines, reviews and sentiment are aggregated per customer separately before the join,
     so a customer with many reviews does not multiply their order lines (no fan-out).
     ``with_sentiment=False`` leaves ``avg_sentiment`` NULL (no ``marts.review_sentiment``).
+    ``only`` names a relation registered by the caller (a constant, never user text) whose
+    ``customer_id`` column limits the customers computed.
 
     >>> "DATE '2026-01-31'" in features_sql(dt.date(2026, 1, 31))
     True
     """
     d, w = _date(as_of), TREND_WINDOW_DAYS
+    if only is not None and not only.isidentifier():
+        raise InvalidArgumentError(f"not a relation name: {only!r}")
+    limit = f"AND customer_id IN (SELECT customer_id FROM {only})" if only else ""
     sentiment = (
         f"""SELECT customer_id, avg(compound) AS avg_sentiment FROM marts.review_sentiment
             WHERE review_date <= {d} GROUP BY customer_id"""
@@ -74,7 +79,7 @@ WITH lines AS (
            coalesce(refund_amount, 0)::DOUBLE AS refund,
            (net_amount + coalesce(discount_amount, 0) + coalesce(refund_amount, 0))::DOUBLE AS gross
     FROM core.fact_order_line
-    WHERE order_date <= {d} AND coalesce(status, '') <> 'cancelled' AND customer_id IS NOT NULL
+    WHERE order_date <= {d} AND coalesce(status, '') <> 'cancelled' AND customer_id IS NOT NULL {limit}
 ),
 orders AS (
     SELECT customer_id,
@@ -192,10 +197,11 @@ def default_churn_days(
 # --- what the churn model reads from the warehouse ----------------------------------------------
 
 
-def current_features(wh: Warehouse, as_of: dt.date) -> pa.Table:
-    """The :data:`FEATURES` at ``as_of`` (sentiment when ``marts.review_sentiment`` exists)."""
+def current_features(wh: Warehouse, as_of: dt.date, *, only: str | None = None) -> pa.Table:
+    """The :data:`FEATURES` at ``as_of`` (sentiment when ``marts.review_sentiment`` exists), of
+    the customers in the registered relation ``only`` when given."""
     sentiment = wh.table_exists("marts", "review_sentiment")
-    return wh.con.sql(features_sql(as_of, with_sentiment=sentiment)).to_arrow_table()
+    return wh.con.sql(features_sql(as_of, with_sentiment=sentiment, only=only)).to_arrow_table()
 
 
 def labelled_features(wh: Warehouse, as_of: dt.date, churn_days: int) -> pa.Table:

@@ -63,7 +63,12 @@ def serve_project(directory: Path, *, host: str | None, port: int | None) -> Non
         owner = announce(project, f"http://{_loopback(host)}:{port}")
         stack.callback(withdraw, project, owner)
         app = create_app(
-            project, store=store, warehouse=warehouse, commands=serve_command, local_token=owner.token
+            project,
+            store=store,
+            warehouse=warehouse,
+            commands=serve_command,
+            local_token=owner.token,
+            warm_pages=True,
         )
         _log_to_stderr()
         # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1; the app believes

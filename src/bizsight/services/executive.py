@@ -9,6 +9,7 @@ The rule itself lives in :mod:`bizsight.analytics.health`; docs/executive.md sta
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 import sqlalchemy as sa
@@ -58,7 +59,10 @@ def _series(
         query = scoped_query(principal, query, catalogue(project))
     rows = run_query(project, query, wh=wh).table.to_pylist()
     found = {r["period"]: r[metric] for r in rows}
-    return [float(v) if (v := found.get(p)) is not None else None for p in periods]
+    # a ratio over an empty period is NaN (0/0), not a value to score
+    return [
+        float(v) if (v := found.get(p)) is not None and math.isfinite(float(v)) else None for p in periods
+    ]
 
 
 def operational_figures(

@@ -14,7 +14,7 @@ from sqlglot import exp
 from bizsight.config.customers import CustomerSettings
 from bizsight.console import Reporter
 from bizsight.errors import BizsightError
-from bizsight.services.project import Project
+from bizsight.services.project import Project, owned_here
 from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.model import ENTITIES
 from bizsight.warehouse.sql import table
@@ -128,11 +128,18 @@ def refresh(project: Project, reporter: Reporter) -> RefreshSummary:
     were, and a refresh that fails, is cancelled or killed leaves them so."""
     from bizsight.services.forecast_refresh import refresh_forecasts
 
-    with project.warehouse() as wh, wh.transaction():
-        summary = rebuild(wh, reporter, project)
-        # Forecasts query the metrics layer on this same connection: they see the new core.
-        summary.tables.update(refresh_forecasts(project, wh, reporter))
-        summary.expired = _keep_personal_data_in_bounds(project, wh, reporter)
+    with project.warehouse() as wh:
+        with wh.transaction():
+            summary = rebuild(wh, reporter, project)
+            # Forecasts query the metrics layer on this same connection: they see the new core.
+            summary.tables.update(refresh_forecasts(project, wh, reporter))
+            summary.expired = _keep_personal_data_in_bounds(project, wh, reporter)
+        if owned_here(project):  # committed: warm the cache of the process that serves the pages
+            from bizsight.services.page_warmup import warm_pages
+
+            reporter.step("warming the Overview and Executive pages")
+            for failure in warm_pages(project, wh):
+                reporter.warn(f"page not warmed: {failure}")
         return summary
 
 
