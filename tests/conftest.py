@@ -8,7 +8,7 @@ import os
 # (a churn fit went from 12 s to minutes). Set before any test imports scikit-learn.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ import pytest
 from bizsight.console import NullReporter
 from bizsight.services.ingest import IngestSummary, ingest
 from bizsight.services.project import Project
+from tests.demo_builds import DemoBuilds, builds_directory
 from tests.helpers import CUSTOMER_HEADER, PRODUCT_HEADER, customers, products, write_csv
 
 
@@ -39,3 +40,14 @@ def load(project: Project) -> Callable[..., IngestSummary]:
         return ingest(project, list(paths), NullReporter())
 
     return run
+
+
+@pytest.fixture(scope="session")
+def demo_builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoBuilds]:
+    """The session's demo builds (tests/demo_builds.py): ``demo_builds.shared(SPEC)`` to read,
+    ``demo_builds.copy(SPEC, dest)`` to change. A shared build that a test wrote into fails the
+    session when it ends."""
+    builds = DemoBuilds(builds_directory(tmp_path_factory.getbasetemp()))
+    yield builds
+    changed = builds.changed()
+    assert not changed, f"a test wrote into a shared demo build (use demo_builds.copy): {changed}"
