@@ -8,7 +8,7 @@ import os
 # (a churn fit went from 12 s to minutes). Set before any test imports scikit-learn.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ import pytest
 from bizsight.console import NullReporter
 from bizsight.services.ingest import IngestSummary, ingest
 from bizsight.services.project import Project
+from tests.demo_builds import API, DemoBuilds, builds_directory
 from tests.helpers import CUSTOMER_HEADER, PRODUCT_HEADER, customers, products, write_csv
 
 
@@ -42,9 +43,18 @@ def load(project: Project) -> Callable[..., IngestSummary]:
 
 
 @pytest.fixture(scope="session")
-def demo_shop(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    """The small demo project the API tests use too (300 customers, two years, seed 7), for tests
-    that need the demo's members and rows (questions, ask)."""
-    from tests.helpers import demo_project
+def demo_builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoBuilds]:
+    """The session's demo builds (tests/demo_builds.py): ``demo_builds.shared(SPEC)`` to read,
+    ``demo_builds.copy(SPEC, dest)`` to change. A shared build that a test wrote into fails the
+    session when it ends."""
+    builds = DemoBuilds(builds_directory(tmp_path_factory.getbasetemp()))
+    yield builds
+    changed = builds.changed()
+    assert not changed, f"a test wrote into a shared demo build (use demo_builds.copy): {changed}"
 
-    return demo_project(tmp_path_factory.mktemp("demo-shop"), customers=300, years=2.0, seed=7)
+
+@pytest.fixture(scope="session")
+def demo_shop(demo_builds: DemoBuilds) -> Project:
+    """The small demo project the API tests use too (300 customers, two years, seed 7), shared
+    read-only, for tests that need the demo's members and rows (questions, ask)."""
+    return demo_builds.shared(API)

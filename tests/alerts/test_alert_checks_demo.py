@@ -15,14 +15,14 @@ from bizsight.services.alert_checks import evaluate
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue, run_query
 from bizsight.warehouse.connection import Warehouse
-from tests.helpers import demo_project
+from tests.demo_builds import SMALL, DemoBuilds
 
 NOW = dt.datetime(2026, 11, 15, 7, 0, tzinfo=dt.UTC)  # the data ends on 30 September 2026
 
 
 @pytest.fixture(scope="module")
-def wh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Project, Warehouse]]:
-    project = demo_project(tmp_path_factory.mktemp("alerts-demo"), customers=300, years=2.0, seed=7)
+def wh(demo_builds: DemoBuilds) -> Iterator[tuple[Project, Warehouse]]:
+    project = demo_builds.shared(SMALL)
     with project.warehouse(read_only=True) as wh:
         yield project, wh
 

@@ -12,12 +12,14 @@ import pytest
 from bizsight.console import NullReporter
 from bizsight.services.project import Project
 from bizsight.services.refresh import refresh
-from tests.helpers import demo_project, run_cli
+from tests.demo_builds import CUSTOMER_MODELS, DemoBuilds
+from tests.helpers import run_cli
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    return demo_project(tmp_path_factory.mktemp("clv-integration"), customers=4_000, years=3.0, seed=13)
+def demo(demo_builds: DemoBuilds, tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """4,000 customers over three years, seed 13: a copy (`--save-model` writes into it)."""
+    return demo_builds.copy(CUSTOMER_MODELS, tmp_path_factory.mktemp("clv-integration"))
 
 
 def test_refresh_scores_every_customer_into_marts_clv(demo: Project) -> None:

@@ -21,7 +21,7 @@ from bizsight.services.churn import analyze_churn, churn_window, score_customers
 from bizsight.services.churn_models import latest_model, save_model
 from bizsight.services.project import Project
 from bizsight.warehouse.connection import Warehouse
-from tests.helpers import demo_project
+from tests.demo_builds import CUSTOMER_MODELS, DemoBuilds
 
 AS_OF = dt.date(2026, 6, 30)
 
@@ -136,8 +136,8 @@ def test_churn_days_from_hand_made_gaps(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    return demo_project(tmp_path_factory.mktemp("churn"), customers=4_000, years=3.0, seed=13)
+def demo(demo_builds: DemoBuilds) -> Project:
+    return demo_builds.shared(CUSTOMER_MODELS)  # 4,000 customers over three years, seed 13
 
 
 @pytest.mark.slow

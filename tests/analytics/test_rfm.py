@@ -19,6 +19,7 @@ from bizsight.console import NullReporter
 from bizsight.services.ingest import ingest
 from bizsight.services.project import Project
 from bizsight.services.refresh import refresh
+from tests.demo_builds import WEB, DemoBuilds
 from tests.helpers import CUSTOMER_HEADER, ORDER_HEADER, PRODUCT_HEADER, customers, order, write_csv
 
 # (order, customer, date, net amount, status); every line is one unit of P1 at the amount.
@@ -244,21 +245,15 @@ def test_query_is_built_from_literals(tmp_path: Path) -> None:
         rfm_query("2024-13-01; DROP TABLE x")
 
 
-def test_segments_on_demo_data_follow_the_simulated_truth(tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_segments_on_demo_data_follow_the_simulated_truth(demo_builds: DemoBuilds) -> None:
     """BG/NBD demo customers: a purchase rate λ and, after a repeat purchase, a dropout. Frequent
     buyers who went quiet (At Risk, Can't Lose Them) should mostly have dropped out, Champions
     mostly not, and Champions should buy at a much higher rate than Lost/Hibernating customers.
     (Lost one-time buyers are 'alive' in BG/NBD: nobody drops out before a repeat purchase.)"""
     import pyarrow.parquet as pq
 
-    from bizsight.demo import generate
-
-    root = tmp_path_factory.mktemp("rfm_demo")
-    generate(root / "data", customers=2000, years=2.0, seed=11)
-    project = Project(root / "shop")
-    project.init()
-    ingest(project, [root / "data"], NullReporter())
-    refresh(project, NullReporter())
+    project = demo_builds.shared(WEB)  # 2,000 customers over two years, seed 11
+    root = project.root.parent
     truth = {
         r["customer_id"]: r
         for r in pq.read_table(root / "data" / "ground_truth_customers.parquet").to_pylist()

@@ -17,8 +17,8 @@ from bizsight.analytics.sentiment import (
     score_texts,
     sentiment_by,
 )
-from bizsight.demo import generate
 from bizsight.services.project import Project
+from tests.demo_builds import WEB, DemoBuilds
 from tests.helpers import (
     CUSTOMER_HEADER,
     ORDER_HEADER,
@@ -167,10 +167,8 @@ def test_most_negative_recent_reviews(shop: Project, scored: pa.Table) -> None:
     assert [(r["product_id"], r["review_id"]) for r in longer] == [("P1", "R2"), ("P2", worst_p2)]
 
 
-def test_vader_agrees_with_demo_star_ratings(tmp_path_factory: pytest.TempPathFactory) -> None:
-    root = tmp_path_factory.mktemp("demo_reviews")
-    generate(root / "data", customers=2000, years=2.0, seed=11)
-    project = built_project(root, [root / "data"])
+def test_vader_agrees_with_demo_star_ratings(demo_builds: DemoBuilds) -> None:
+    project = demo_builds.shared(WEB)  # 2,000 customers over two years, seed 11
     with project.warehouse(read_only=True) as wh:
         scored = score_reviews(wh)
         (got,) = rating_agreement(wh, scored).to_pylist()

@@ -15,7 +15,7 @@ from bizsight.server import create_app
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue
 from bizsight.services.users import add_user, create_token, restrict
-from tests.helpers import demo_project
+from tests.demo_builds import API, DemoBuilds
 
 PASSWORD = "a long test password"
 RESTRICTED_REGION = "Europe"
@@ -33,8 +33,9 @@ class Api:
 
 
 @pytest.fixture(scope="session")
-def served_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    built = demo_project(tmp_path_factory.mktemp("api"), customers=300, years=2.0, seed=7)
+def served_project(demo_builds: DemoBuilds, tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """A copy of the session's API demo: the app holds its warehouse read-write."""
+    built = demo_builds.copy(API, tmp_path_factory.mktemp("api"))
     with built.paths.config_file.open("a", encoding="utf-8") as handle:
         handle.write(
             "server:\n  queries_per_minute: 100000  # the tests call a lot; limits have their own test\n"

@@ -14,11 +14,12 @@ from bizsight.analytics.customer_story import LAPSED_P_ALIVE
 from bizsight.app.store import MetadataStore
 from bizsight.server import create_app
 from bizsight.services.users import add_user, create_token
+from tests.demo_builds import TINY, DemoBuilds
 from tests.helpers import demo_project
 
 
-def test_churn_risk_and_reasons_come_from_the_churn_mart(tmp_path: Path) -> None:
-    project = demo_project(tmp_path, customers=150, years=1.0, seed=5)
+def test_churn_risk_and_reasons_come_from_the_churn_mart(demo_builds: DemoBuilds, tmp_path: Path) -> None:
+    project = demo_builds.copy(TINY, tmp_path)
     with project.warehouse() as wh:  # scores of our own (replacing refresh's, where it builds them)
         wh.run(
             "CREATE OR REPLACE TABLE marts.churn_scores AS SELECT customer_id, "

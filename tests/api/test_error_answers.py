@@ -12,16 +12,16 @@ from fastapi.testclient import TestClient
 from bizsight.app.store import MetadataStore
 from bizsight.server import create_app
 from bizsight.services.users import add_user, create_token
-from tests.helpers import demo_project
+from tests.demo_builds import TINY, DemoBuilds
 
 PASSWORD = "a long test password"
 ENGINE_WORDS = ("DuckDB", "Conversion Error", "INT128", "Binder Error", "CAST")
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def client(demo_builds: DemoBuilds, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     root = tmp_path_factory.mktemp("errors")
-    project = demo_project(root, customers=60, years=1.0, seed=3)
+    project = demo_builds.copy(TINY, root)
     (project.root / "metrics.yml").write_text(  # parses, then fails inside the engine on every row
         "metrics:\n  broken:\n    label: Broken\n    model: order_lines\n    aggregate: sum\n"
         "    sql: CAST(f.order_id AS INTEGER)\n    unit: number\n"

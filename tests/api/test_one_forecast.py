@@ -21,14 +21,15 @@ from bizsight.server import create_app
 from bizsight.services.project import Project
 from bizsight.services.targets import target_pacing
 from tests.api.conftest import Api, make_users
-from tests.helpers import demo_project, run_cli
+from tests.demo_builds import SMALL, DemoBuilds
+from tests.helpers import run_cli
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    built = demo_project(tmp_path_factory.mktemp("one-forecast"), customers=600, years=3.0, seed=3)
+def shop(demo_builds: DemoBuilds, tmp_path_factory: pytest.TempPathFactory) -> Project:
+    built = demo_builds.copy(SMALL, tmp_path_factory.mktemp("one-forecast"))
     with built.paths.config_file.open("a", encoding="utf-8") as handle:
         handle.write("server:\n  queries_per_minute: 100000\n")
     return Project(built.root)

@@ -8,14 +8,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers import demo_project, run_cli, serving
+from tests.demo_builds import TINY, DemoBuilds
+from tests.helpers import run_cli, serving
 
 ADMIN_PASSWORD = "served admin password"
 
 
 @pytest.mark.slow
-def test_serve_answers_over_http_and_owns_the_warehouse(tmp_path: Path) -> None:
-    project = demo_project(tmp_path, customers=120, years=1.0, seed=3)
+def test_serve_answers_over_http_and_owns_the_warehouse(demo_builds: DemoBuilds, tmp_path: Path) -> None:
+    project = demo_builds.copy(TINY, tmp_path)
     with serving(project, admin_password=ADMIN_PASSWORD) as served:
         with httpx.Client(base_url=served.base) as client:
             login = client.post("/api/v1/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})

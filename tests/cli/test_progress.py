@@ -60,9 +60,9 @@ def test_the_cli_shows_the_steps_of_analyze_churn_and_clv(small_demo: Project) -
     assert json.loads(quiet.stdout)["scored"] > 0
 
 
-def test_progress_of_a_command_the_server_runs_reaches_the_client(small_demo: Project) -> None:
-    with serving(small_demo):
-        sent = run_cli("analyze", "churn", "-p", str(small_demo.root))
+def test_progress_of_a_command_the_server_runs_reaches_the_client(served_demo: Project) -> None:
+    with serving(served_demo):
+        sent = run_cli("analyze", "churn", "-p", str(served_demo.root))
     assert sent.returncode == 0, sent.stderr
     assert "sent to the bizsight server" in sent.stderr
     for step in CHURN_STEPS:

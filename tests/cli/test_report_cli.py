@@ -17,7 +17,7 @@ from bizsight.metrics.query import Query
 from bizsight.services.presentation import presentation
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue, run_query
-from tests.helpers import demo_project, run_cli, serving
+from tests.helpers import run_cli, serving
 from tests.reports.test_pdf import pages, pdftotext
 
 SEPTEMBER = (dt.date(2026, 9, 1), dt.date(2026, 9, 30))  # the demo's last complete month
@@ -128,8 +128,8 @@ def test_templates_are_listed_and_a_wrong_name_is_one_line(small_demo: Project, 
 
 
 @pytest.mark.slow
-def test_through_a_running_server_the_kpis_are_the_same(tmp_path: Path) -> None:
-    project = demo_project(tmp_path / "served", customers=300, years=3.0, seed=12)
+def test_through_a_running_server_the_kpis_are_the_same(served_demo: Project, tmp_path: Path) -> None:
+    project = served_demo
     expected = expected_kpis(project)
     with serving(project):
         result = run_cli(

@@ -41,9 +41,9 @@ def test_piped_tables_keep_every_column_in_a_narrow_terminal(small_demo: Project
     )
 
 
-def test_piped_tables_through_the_server_keep_every_column(small_demo: Project) -> None:
-    with serving(small_demo):
-        sent = run_cli("targets", "-p", str(small_demo.root), env={"COLUMNS": "40"})
+def test_piped_tables_through_the_server_keep_every_column(served_demo: Project) -> None:
+    with serving(served_demo):
+        sent = run_cli("targets", "-p", str(served_demo.root), env={"COLUMNS": "40"})
     assert sent.returncode == 0, sent.stderr
     assert "sent to the bizsight server" in sent.stderr
     assert_whole(sent.stdout, *TARGET_COLUMNS)

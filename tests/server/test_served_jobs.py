@@ -13,14 +13,15 @@ import httpx
 import pytest
 
 from bizsight.services.project import Project
-from tests.helpers import demo_project, metric_answers, run_cli, serving
+from tests.demo_builds import TINY, DemoBuilds
+from tests.helpers import metric_answers, run_cli, serving
 
 pytestmark = pytest.mark.slow
 SENT = "sent to the bizsight server"
 
 
-def test_a_backup_taken_while_serving_restores_every_metric(tmp_path: Path) -> None:
-    project = demo_project(tmp_path, customers=200, years=1.0, seed=4)
+def test_a_backup_taken_while_serving_restores_every_metric(demo_builds: DemoBuilds, tmp_path: Path) -> None:
+    project = demo_builds.copy(TINY, tmp_path)
     archive = tmp_path / "shop.tar"
     with serving(project) as served:
         made = run_cli("backup", "--out", str(archive), "--json", "--project", str(project.root))
@@ -43,8 +44,10 @@ def test_a_backup_taken_while_serving_restores_every_metric(tmp_path: Path) -> N
     assert {p: p.read_bytes() for p in restored.root.rglob("*") if p.is_file()} == before
 
 
-def test_a_schedule_due_while_the_server_was_stopped_runs_once_at_start(tmp_path: Path) -> None:
-    project = demo_project(tmp_path, customers=120, years=1.0, seed=6)
+def test_a_schedule_due_while_the_server_was_stopped_runs_once_at_start(
+    demo_builds: DemoBuilds, tmp_path: Path
+) -> None:
+    project = demo_builds.copy(TINY, tmp_path)
     added = run_cli(
         "schedule",
         "add",

@@ -35,13 +35,15 @@ from bizsight.services.jobs import JobRunner
 from bizsight.services.project import Project, owning
 from bizsight.services.query import catalogue
 from tests.app.test_store import postgres_url  # noqa: F401  (a fixture)
-from tests.helpers import demo_project, metric_answers, run_cli
+from tests.demo_builds import SMALL, DemoBuilds
+from tests.helpers import metric_answers, run_cli
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    """A demo project with two users, a restriction and a dashboard in its SQLite store."""
-    project = demo_project(tmp_path_factory.mktemp("backup"), customers=300, years=2.0, seed=7)
+def shop(demo_builds: DemoBuilds, tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """A demo project with two users, a restriction and a dashboard in its SQLite store (a copy
+    of the session's small demo)."""
+    project = demo_builds.copy(SMALL, tmp_path_factory.mktemp("backup"))
     store = users.open_store(project)
     try:
         fill_store(store)

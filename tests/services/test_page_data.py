@@ -16,15 +16,15 @@ from bizsight.services import page_data
 from bizsight.services.access import Principal, restriction_filters
 from bizsight.services.project import Project
 from bizsight.warehouse.connection import Warehouse
-from tests.helpers import demo_project
+from tests.demo_builds import SMALL, DemoBuilds
 
 ADMIN = Principal(1, "root", Role.ADMIN)
 EUROPE = Principal(2, "eu", Role.VIEWER, restriction_filters({"region": ["Europe"]}))
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    return demo_project(tmp_path_factory.mktemp("pages"), customers=400, years=2.0, seed=5)
+def project(demo_builds: DemoBuilds) -> Project:
+    return demo_builds.shared(SMALL)
 
 
 @pytest.fixture

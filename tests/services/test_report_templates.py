@@ -23,7 +23,7 @@ from bizsight.services.query import catalogue, run_query
 from bizsight.services.report_period import brand_of, report_period
 from bizsight.services.report_templates import ReportRequest, build_report, templates
 from bizsight.warehouse.connection import Warehouse
-from tests.helpers import demo_project
+from tests.demo_builds import SMALL, DemoBuilds
 
 EUROPE = Principal(
     user_id=7,
@@ -35,8 +35,8 @@ SEPTEMBER = (dt.date(2026, 9, 1), dt.date(2026, 9, 30))  # the demo's last compl
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    return demo_project(tmp_path_factory.mktemp("report-templates"), customers=300, years=3.0, seed=12)
+def demo(demo_builds: DemoBuilds, tmp_path_factory: pytest.TempPathFactory) -> Project:
+    return demo_builds.copy(SMALL, tmp_path_factory.mktemp("report-templates"))  # a dashboard is saved
 
 
 @pytest.fixture

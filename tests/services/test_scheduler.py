@@ -21,7 +21,8 @@ from bizsight.services.jobs import KINDS, JobContext, JobKind, JobRunner
 from bizsight.services.project import Project
 from bizsight.services.scheduler import Scheduler
 from bizsight.services.schedules import add_schedule, kind_params, list_schedules
-from tests.helpers import CUSTOMER_HEADER, PRODUCT_HEADER, demo_project, write_csv
+from tests.demo_builds import SMALL, DemoBuilds
+from tests.helpers import CUSTOMER_HEADER, PRODUCT_HEADER, write_csv
 
 UTC = dt.UTC
 
@@ -47,8 +48,8 @@ class FakeClock:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    return demo_project(tmp_path_factory.mktemp("sched"), customers=300, years=2.0, seed=7)
+def project(demo_builds: DemoBuilds, tmp_path_factory: pytest.TempPathFactory) -> Project:
+    return demo_builds.copy(SMALL, tmp_path_factory.mktemp("sched"))  # the watch folder loads more
 
 
 @pytest.fixture

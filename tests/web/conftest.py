@@ -23,7 +23,8 @@ from bizsight.services.query import catalogue
 from bizsight.services.users import add_user, open_store, restrict
 from scripts.screenshots import CHROMIUM as CHROMIUM_PATH
 from scripts.screenshots import CHROMIUM_ARGS, log_in
-from tests.helpers import demo_project, free_port, wait_for
+from tests.demo_builds import WEB, DemoBuilds
+from tests.helpers import free_port, wait_for
 
 CHROMIUM = Path(CHROMIUM_PATH)
 ARGS = CHROMIUM_ARGS
@@ -129,10 +130,11 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The demo project served, with USERS."""
+def site(demo_builds: DemoBuilds, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The demo project served, with USERS: each module its own copy of the session's build (the
+    server holds the warehouse read-write; the tests add users, dashboards, reports)."""
     _chromium()  # skip (or, under CI, fail) before building anything
-    project = demo_project(tmp_path_factory.mktemp("web"), customers=2000, years=2.0, seed=11)
+    project = demo_builds.copy(WEB, tmp_path_factory.mktemp("web"))
     with project.paths.config_file.open("a", encoding="utf-8") as handle:
         handle.write(
             "server:\n  queries_per_minute: 100000  # pages call a lot; limits have their own test\n"

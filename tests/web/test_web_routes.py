@@ -17,7 +17,7 @@ from bizsight.server import create_app
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue
 from bizsight.services.users import add_user, restrict
-from tests.helpers import demo_project
+from tests.demo_builds import TINY, DemoBuilds
 
 PASSWORD = "a long test password"
 PAGES = [
@@ -27,9 +27,9 @@ PAGES = [
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def app(demo_builds: DemoBuilds, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     root = tmp_path_factory.mktemp("webroutes")
-    project = demo_project(root, customers=120, years=1.0, seed=4)
+    project = demo_builds.copy(TINY, root)  # the app holds the warehouse read-write
     store = MetadataStore.open(f"sqlite:///{root / 'app.db'}")
     for name, role in [("root", "admin"), ("ed", "editor"), ("vic", "viewer"), ("eu", "viewer")]:
         add_user(store, name, role, PASSWORD)
