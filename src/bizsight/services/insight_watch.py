@@ -83,26 +83,25 @@ def targets(reading: Reading) -> list[Insight]:
         unit = reading.unit(r["metric"]).value
         shortfall = max(0.0, float(r["target"]) - float(r.get("expected") or 0.0))
         where = r["filter"] or "the whole business"
-        # a target whose period has not begun has nothing "so far": say only what is expected
-        so_far = (
-            "{2} so far, {3} expected by the end"
-            if r["period_start"] <= reading.period.last
-            else "{3} expected"
-        )
+        # a target whose period has not begun has nothing "so far": say (and cite) only what is expected
+        begun = r["period_start"] <= reading.period.last
+        so_far = ((r["actual"], unit),) if begun else ()
         out.append(
             Insight(
                 kind="target",
                 title=f"{reading.label(r['metric'])} target of {r['period_start'].isoformat()} ({where}) at risk",
                 text=(
                     f"The {{0}} target of {{1}} for {r['period_start'].isoformat()} to {r['period_end'].isoformat()} "
-                    f"({where}) is at risk: {so_far}, a {{4}} chance of reaching it."
+                    f"({where}) is at risk: "
+                    + ("{4} so far, {2} expected by the end" if begun else "{2} expected")
+                    + ", a {3} chance of reaching it."
                 ),
                 numbers=(
                     (reading.label(r["metric"]), "text"),
                     (r["target"], unit),
-                    (r["actual"], unit),
                     (r.get("expected"), unit),
                     (r.get("probability"), "percent"),
+                    *so_far,
                 ),
                 impact=shortfall * money_per(reading, r["metric"]),
                 direction="down",

@@ -245,7 +245,7 @@ def _seasonality(reading: Reading) -> Insight | None:
     if reading.period.first.day != 1:
         start = add_months(start, 1)
     end = reading.period.end
-    if not reading.visible("revenue"):
+    if start > end or not reading.visible("revenue"):  # not one whole month of data yet
         return None
     monthly = {
         (r["period"].date() if isinstance(r["period"], dt.datetime) else r["period"]): float(
