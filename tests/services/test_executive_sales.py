@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bizsight.app.models import Role
+from bizsight.config.executive import KpiRule
 from bizsight.console import NullReporter
 from bizsight.metrics.query import Filter
 from bizsight.services.access import Principal
@@ -93,7 +94,5 @@ def test_a_forward_kpi_without_a_target_says_why(sales_shop: Project) -> None:
 
 
 def test_period_next_needs_a_rule_without_history() -> None:
-    from bizsight.config.executive import KpiRule
-
     with pytest.raises(ValueError, match="period next has no history"):
         KpiRule(metric="pipeline_coverage", period="next")

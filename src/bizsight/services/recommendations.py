@@ -170,31 +170,44 @@ def _from_insight(insight: Insight, revenue: float | None) -> Recommendation | N
         )
     if insight.kind == "member" and insight.direction == "down":
         where = " in ".join(str(v) for v in reversed(list(insight.subject.values())))
-        return Recommendation(
+        return _tested_action(
+            insight,
+            revenue,
             action="investigate",
             title=f"Investigate {where}",
             text=f"Find out why revenue of {where} fell behind the trend: {{0}} short this period.",
-            numbers=((insight.impact, "money"), (evidence.get("p_value"), "p_value")),
-            priority=priority(insight.impact, revenue),
-            expected_impact=insight.impact,
-            confidence=confidence_of(evidence.get("p_value")),
             why="Its fall is more than the whole business's change explains ({1}, corrected for the many members tested); the rows behind it show where.",
-            link=insight.drill,
         )
     if insight.kind == "churn" and insight.subject.get("customer_segment"):
         segment = insight.subject["customer_segment"]
-        return Recommendation(
+        return _tested_action(
+            insight,
+            revenue,
             action="retain",
             title=f"Retain {segment} customers",
             text=f"Run a retention campaign for {segment} customers: falling retention costs about {{0}} this period.",
-            numbers=((insight.impact, "money"), (evidence.get("p_value"), "p_value")),
-            priority=priority(insight.impact, revenue),
-            expected_impact=insight.impact,
-            confidence=confidence_of(evidence.get("p_value")),
             why="Fewer of the segment's customers came back than the period before ({1}); the cost is those customers × revenue per customer.",
-            link=insight.drill,
         )
     return None
+
+
+def _tested_action(
+    insight: Insight, revenue: float | None, *, action: str, title: str, text: str, why: str
+) -> Recommendation:
+    """An action following a tested change: its impact is the insight's, its confidence the
+    test's p-value ({0} in the texts is the impact, {1} the p-value)."""
+    p_value = insight.evidence.get("p_value")
+    return Recommendation(
+        action=action,
+        title=title,
+        text=text,
+        numbers=((insight.impact, "money"), (p_value, "p_value")),
+        priority=priority(insight.impact, revenue),
+        expected_impact=insight.impact,
+        confidence=confidence_of(p_value),
+        why=why,
+        link=insight.drill,
+    )
 
 
 def advice_finding(advice: Recommendation, reading: Reading) -> Finding:
