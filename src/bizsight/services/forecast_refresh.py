@@ -5,12 +5,18 @@ It runs in the refresh's transaction, after the core and marts are rebuilt, and 
 a reason when the history is too short to forecast from. The forecasts are made as the Forecasts
 page makes them (every candidate model), and reach the end of the last target when that is
 further than a quarter ahead: the page and target pacing both read these (one forecast, one
-answer; see docs/forecasting.md).
+answer; see docs/forecasting.md). A forecast whose inputs did not change since the last refresh
+(the complete months it is made from, its horizon, the forecasting code) is kept rather than
+fitted again: new days of the current month leave it as it was.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import importlib.metadata
+from functools import cache
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -18,7 +24,7 @@ import pyarrow.compute as pc
 from bizsight.console import Reporter
 from bizsight.errors import BizsightError
 from bizsight.services.forecast import HORIZON, forecast_metric, metric_history
-from bizsight.services.forecast_store import store_forecast
+from bizsight.services.forecast_store import reuse_forecast, store_forecast
 from bizsight.services.project import Project
 from bizsight.services.targets import months_to_last_target, target_pacing
 from bizsight.warehouse.connection import Warehouse
@@ -47,13 +53,11 @@ def refresh_forecasts(project: Project, wh: Warehouse, reporter: Reporter) -> di
                     continue
                 origin: dt.date = pc.max(history.column("period")).as_py()
                 horizon = max(HORIZON["month"], months_to_last_target(wh, origin))
-                fc = forecast_metric(project, metric, by=by, grain="month", horizon=horizon, wh=wh)
+                stored = _forecast_or_keep(project, wh, metric, by, horizon, run_at, version, reporter)
             except BizsightError as err:  # a metric without data must not stop the refresh
                 reporter.warn(f"marts.forecasts: {metric} skipped: {err}")
                 continue
-            written["marts.forecasts"] = written.get("marts.forecasts", 0) + store_forecast(
-                wh, fc, run_at=run_at, data_version=version
-            )
+            written["marts.forecasts"] = written.get("marts.forecasts", 0) + stored
         reporter.step("marts.target_pacing")
         try:
             # the forecasts just stored; where none covers a target, the fast models (as before)
@@ -65,6 +69,52 @@ def refresh_forecasts(project: Project, wh: Warehouse, reporter: Reporter) -> di
             wh.replace_table("marts", "target_pacing", _pacing_table(rows, version))
             written["marts.target_pacing"] = len(rows)
     return written
+
+
+def _forecast_or_keep(
+    project: Project,
+    wh: Warehouse,
+    metric: str,
+    by: str,
+    horizon: int,
+    run_at: dt.datetime,
+    version: int,
+    reporter: Reporter,
+) -> int:
+    """Store the forecast of ``metric`` by month and ``by``: the last one again when it was made
+    from the same inputs, a new one otherwise. Returns the rows stored."""
+    inputs = forecast_inputs(metric_history(project, wh, metric, grain="month", by=by), horizon)
+    kept = reuse_forecast(wh, metric, "month", by, inputs=inputs, run_at=run_at, data_version=version)
+    if kept is not None:
+        reporter.step(f"marts.forecasts: {metric} by {by} kept (its monthly history is unchanged)")
+        return kept
+    fc = forecast_metric(project, metric, by=by, grain="month", horizon=horizon, wh=wh)
+    return store_forecast(wh, fc, run_at=run_at, data_version=version, inputs=inputs)
+
+
+def forecast_inputs(history: pa.Table, horizon: int) -> str:
+    """A fingerprint of what a refresh's forecast is made from: the complete periods' history
+    (every series), the horizon and the forecasting code (its modules' text and statsforecast's
+    version). Equal fingerprints give equal forecasts, so a refresh may keep the stored one."""
+    digest = hashlib.sha256(_forecasting_code().encode())
+    digest.update(str(horizon).encode())
+    ordered = history.sort_by([("series", "ascending"), ("period", "ascending")])
+    for name in ordered.column_names:
+        digest.update(name.encode())
+        digest.update(str(ordered.column(name).to_pylist()).encode())
+    return digest.hexdigest()
+
+
+@cache
+def _forecasting_code() -> str:
+    from bizsight.analytics import forecast
+    from bizsight.services import forecast as service
+
+    modules = [*sorted(Path(forecast.__file__).parent.glob("forecast*.py")), Path(service.__file__)]
+    digest = hashlib.sha256(importlib.metadata.version("statsforecast").encode())
+    for module in modules:
+        digest.update(module.read_bytes())
+    return digest.hexdigest()
 
 
 def _pacing_table(rows: list[dict[str, object]], version: int) -> pa.Table:

@@ -46,13 +46,18 @@ def ensure_table(wh: Warehouse) -> None:
     wh.run(f"CREATE TABLE IF NOT EXISTS marts.forecast_runs ({_RUN_COLUMNS})")
 
 
-def store_forecast(wh: Warehouse, fc: MetricForecast, *, run_at: dt.datetime, data_version: int) -> int:
+def store_forecast(
+    wh: Warehouse, fc: MetricForecast, *, run_at: dt.datetime, data_version: int, inputs: str | None = None
+) -> int:
     """Append ``fc`` (forecast at levels 80 and 95) to marts.forecasts; rows of the same data
-    version, metric, grain, dimension and origin are replaced. Returns the rows written."""
+    version, metric, grain, dimension and origin are replaced. ``inputs`` (a fingerprint of what
+    the forecast was made from) is kept with the run, for :func:`reuse_forecast`. Returns the rows
+    written."""
     missing = [level for level in STORED_LEVELS if f"lo_{level}" not in fc.forecasts.column_names]
     if missing:
         raise InvalidArgumentError(f"stored forecasts need the 80% and 95% intervals; missing {missing}")
     ensure_table(wh)
+    _forget_run(wh, data_version, fc.metric, fc.grain, fc.dimension, fc.origin)
     rows = fc.forecasts.num_rows
     table = pa.table(
         {
@@ -71,23 +76,77 @@ def store_forecast(wh: Warehouse, fc: MetricForecast, *, run_at: dt.datetime, da
             "base": fc.forecasts.column("base"),
         }
     )
-    wh.run(
-        "DELETE FROM marts.forecasts WHERE data_version = ? AND metric = ? AND grain = ? "
-        "AND dimension IS NOT DISTINCT FROM ? AND origin = ?",
-        [data_version, fc.metric, fc.grain, fc.dimension, fc.origin],
-    )
     wh.append_rows("marts", "forecasts", table)
     detail = {k: v for k, v in fc.to_dict().items() if k not in ("forecasts", "origin")}
-    wh.run(
-        "DELETE FROM marts.forecast_runs WHERE data_version = ? AND metric = ? AND grain = ? "
-        "AND dimension IS NOT DISTINCT FROM ? AND origin = ?",
-        [data_version, fc.metric, fc.grain, fc.dimension, fc.origin],
-    )
+    if inputs is not None:
+        detail["inputs"] = inputs
     wh.run(
         "INSERT INTO marts.forecast_runs VALUES (?, ?, ?, ?, ?, ?, ?)",
         [run_at, data_version, fc.metric, fc.grain, fc.dimension, fc.origin, json.dumps(detail, default=str)],
     )
     return rows
+
+
+def reuse_forecast(
+    wh: Warehouse,
+    metric: str,
+    grain: str,
+    dimension: str | None,
+    *,
+    inputs: str,
+    run_at: dt.datetime,
+    data_version: int,
+) -> int | None:
+    """When the latest stored run of ``metric`` at ``grain`` by ``dimension`` was made from the
+    same ``inputs`` (the same history, horizon and forecasting code), store it again as a run of
+    ``data_version`` at ``run_at`` and return its rows; otherwise store nothing and return None.
+
+    A refresh of data whose complete periods did not change (new days of the current month, a
+    re-run) so keeps the forecast it already made, as a recomputation would (the fits are
+    deterministic), without fitting every model again."""
+    if not wh.table_exists("marts", "forecast_runs"):
+        return None
+    found = wh.rows(
+        "SELECT run_at, data_version, origin, detail FROM marts.forecast_runs WHERE metric = ? AND grain = ? "
+        "AND dimension IS NOT DISTINCT FROM ? ORDER BY run_at DESC LIMIT 1",
+        [metric, grain, dimension],
+    )
+    if not found or json.loads(found[0][3]).get("inputs") != inputs:
+        return None
+    was_run_at, was_version, origin, detail = found[0]
+    key = [was_version, metric, grain, dimension, was_run_at, origin]
+    count = (
+        "SELECT count(*) FROM marts.forecasts WHERE data_version = ? AND metric = ? AND grain = ? "
+        "AND dimension IS NOT DISTINCT FROM ? AND run_at = ? AND origin = ?"
+    )
+    if was_version == data_version:  # a refresh without new loads: the run is already this version's
+        kept: int = wh.scalar(count, key)
+        return kept
+    _forget_run(wh, data_version, metric, grain, dimension, origin)
+    wh.run(
+        "INSERT INTO marts.forecasts SELECT ? AS run_at, ? AS data_version, * EXCLUDE (run_at, data_version) "
+        "FROM marts.forecasts WHERE data_version = ? AND metric = ? AND grain = ? "
+        "AND dimension IS NOT DISTINCT FROM ? AND run_at = ? AND origin = ?",
+        [run_at, data_version, *key],
+    )
+    wh.run(
+        "INSERT INTO marts.forecast_runs VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [run_at, data_version, metric, grain, dimension, origin, detail],
+    )
+    copied: int = wh.scalar(count, [data_version, metric, grain, dimension, run_at, origin])
+    return copied
+
+
+def _forget_run(
+    wh: Warehouse, data_version: int, metric: str, grain: str, dimension: str | None, origin: dt.date
+) -> None:
+    """Delete the stored run of one data version, metric, grain, dimension and origin (replaced)."""
+    for table in ("forecasts", "forecast_runs"):
+        wh.run(
+            f"DELETE FROM marts.{table} WHERE data_version = ? AND metric = ? AND grain = ? "
+            "AND dimension IS NOT DISTINCT FROM ? AND origin = ?",
+            [data_version, metric, grain, dimension, origin],
+        )
 
 
 @dataclass(frozen=True)
