@@ -14,7 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from bizsight.services.project import Project
-from tests.helpers import demo_project, run_cli
+from tests.demo_builds import CUSTOMER_MODELS, DemoBuilds
+from tests.helpers import run_cli
 
 
 def long_file(path: Path) -> Path:
@@ -89,9 +90,10 @@ def test_forecast_series_errors_are_one_line_with_exit_2(tmp_path: Path) -> None
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    """Three years of demo data: 36 months, enough for refresh to forecast and pace targets."""
-    return demo_project(tmp_path_factory.mktemp("forecast-cli"), customers=2_000, years=3.0, seed=5)
+def shop(demo_builds: DemoBuilds) -> Project:
+    """Three years of demo data: 36 months, enough for refresh to forecast and pace targets (the
+    shared build: these commands only read)."""
+    return demo_builds.shared(CUSTOMER_MODELS)
 
 
 def test_forecast_command_prints_reconciled_forecasts_as_json_and_a_table(shop: Project) -> None:
