@@ -34,7 +34,7 @@ lint: setup
 	$(VENV)/bin/mypy
 
 test: lint  ## lint, type-check, then the whole test suite (2 workers)
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 format: setup
 	$(VENV)/bin/ruff format src tests benchmarks scripts

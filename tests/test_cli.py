@@ -9,6 +9,8 @@ import pytest
 
 from tests.helpers import CUSTOMER_HEADER, ORDER_HEADER, customers, order, run_cli, write_csv
 
+pytestmark = pytest.mark.slow  # demo builds, CLI runs or model fits: seconds per test
+
 
 def assert_one_line_error(result, *fragments: str) -> None:  # type: ignore[no-untyped-def]
     assert result.returncode == 2, result.stderr

@@ -16,6 +16,8 @@ from bizsight.services.refresh import refresh
 from bizsight.services.status import status
 from tests.helpers import run_cli
 
+pytestmark = pytest.mark.slow  # demo builds, CLI runs or model fits: seconds per test
+
 
 @pytest.fixture(scope="module")
 def dirty_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:  # type: ignore[type-arg]

@@ -27,6 +27,8 @@ from tests.helpers import (
     write_csv,
 )
 
+pytestmark = pytest.mark.slow  # demo builds, CLI runs or model fits: seconds per test
+
 CATEGORY = {"A": "Home", "B": "Home", "C": "Electronics", "D": "Toys"}
 # order → (products, status)
 BASKETS = {

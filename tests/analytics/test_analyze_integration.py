@@ -15,6 +15,8 @@ from bizsight.services.refresh import refresh
 from tests.demo_builds import CUSTOMER_MODELS, DemoBuilds
 from tests.helpers import run_cli
 
+pytestmark = pytest.mark.slow  # demo builds, CLI runs or model fits: seconds per test
+
 
 @pytest.fixture(scope="module")
 def demo(demo_builds: DemoBuilds, tmp_path_factory: pytest.TempPathFactory) -> Project:

@@ -12,6 +12,8 @@ from bizsight.analytics.forecast_models import Prediction
 from bizsight.analytics.forecast_scores import mase_scale
 from tests.analytics.test_forecast import long_table
 
+pytestmark = pytest.mark.slow  # demo builds, CLI runs or model fits: seconds per test
+
 
 def test_the_combination_is_the_median_of_its_members_and_of_their_bounds() -> None:
     means = [np.array([1.0, 5.0]), np.array([2.0, 1.0]), np.array([10.0, 3.0]), np.array([4.0, 2.0])]

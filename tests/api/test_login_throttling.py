@@ -17,6 +17,8 @@ from bizsight.services.project import Project
 from bizsight.services.users import add_user, audit_log
 from tests.helpers import serving
 
+pytestmark = pytest.mark.slow  # demo builds, CLI runs or model fits: seconds per test
+
 PASSWORD = "a long test password"
 
 

@@ -17,6 +17,8 @@ from bizsight.services.project import Project
 from tests.demo_builds import CUSTOMER_MODELS, DemoBuilds
 from tests.helpers import run_cli
 
+pytestmark = pytest.mark.slow  # demo builds, CLI runs or model fits: seconds per test
+
 
 def long_file(path: Path) -> Path:
     """Two monthly series of four years (a seasonal one, a trending one) and a short one."""

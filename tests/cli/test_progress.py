@@ -9,9 +9,13 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from bizsight.services.analyze import analyze_churn_for
 from bizsight.services.project import Project
 from tests.helpers import run_cli, serving
+
+pytestmark = pytest.mark.slow  # demo builds, CLI runs or model fits: seconds per test
 
 CHURN_STEPS = ("features at", "fitting on", "evaluating on the holdout", "permutation importance", "scoring")
 

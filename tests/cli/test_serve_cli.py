@@ -13,6 +13,8 @@ import pytest
 from tests.helpers import run_cli
 from tests.test_cli import assert_one_line_error
 
+pytestmark = pytest.mark.slow  # demo builds, CLI runs or model fits: seconds per test
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -6,8 +6,12 @@ import csv
 import io
 import json
 
+import pytest
+
 from bizsight.services.project import Project
 from tests.helpers import run_cli
+
+pytestmark = pytest.mark.slow  # demo builds, CLI runs or model fits: seconds per test
 
 
 def query(tiny: Project, *args: str):  # type: ignore[no-untyped-def]

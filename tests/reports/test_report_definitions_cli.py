@@ -16,6 +16,8 @@ from tests.metrics.conftest import shop
 from tests.reports.report_support import channels_yaml, copy_shop, report_cli
 from tests.test_cli import assert_one_line_error
 
+pytestmark = pytest.mark.slow  # demo builds, CLI runs or model fits: seconds per test
+
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Project:

@@ -19,6 +19,8 @@ from bizsight.services.status import status
 from bizsight.services.trends import trends
 from tests.helpers import ORDER_HEADER, demo_project, order, run_cli, write_csv
 
+pytestmark = pytest.mark.slow  # demo builds, CLI runs or model fits: seconds per test
+
 SPIKE_DAY = dt.date(2026, 3, 18)  # a Wednesday, far from either end of the demo's two years
 END = dt.date(2026, 9, 30)
 

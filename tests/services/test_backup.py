@@ -38,6 +38,8 @@ from tests.app.test_store import postgres_url  # noqa: F401  (a fixture)
 from tests.demo_builds import SMALL, DemoBuilds
 from tests.helpers import metric_answers, run_cli
 
+pytestmark = pytest.mark.slow  # demo builds, CLI runs or model fits: seconds per test
+
 
 @pytest.fixture(scope="module")
 def shop(demo_builds: DemoBuilds, tmp_path_factory: pytest.TempPathFactory) -> Project:

@@ -21,6 +21,8 @@ from bizsight.services.targets import target_pacing, targets_report
 from bizsight.services.whatif import forecast_with_scenarios
 from tests.helpers import demo_project
 
+pytestmark = pytest.mark.slow  # demo builds, CLI runs or model fits: seconds per test
+
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Project:

@@ -25,6 +25,8 @@ from bizsight.services.refresh import refresh
 from bizsight.warehouse.connection import Warehouse
 from tests.helpers import ORDER_HEADER, demo_project, write_csv
 
+pytestmark = pytest.mark.slow  # demo builds, CLI runs or model fits: seconds per test
+
 VIEWER = Principal(7, "vic", Role.VIEWER)  # any unrestricted caller asks what was warmed
 ADMIN = Principal(1, "root", Role.ADMIN)
 

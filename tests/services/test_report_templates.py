@@ -25,6 +25,8 @@ from bizsight.services.report_templates import ReportRequest, build_report, temp
 from bizsight.warehouse.connection import Warehouse
 from tests.demo_builds import SMALL, DemoBuilds
 
+pytestmark = pytest.mark.slow  # demo builds, CLI runs or model fits: seconds per test
+
 EUROPE = Principal(
     user_id=7,
     username="eu",

@@ -24,6 +24,8 @@ from bizsight.services.schedules import add_schedule, kind_params, list_schedule
 from tests.demo_builds import SMALL, DemoBuilds
 from tests.helpers import CUSTOMER_HEADER, PRODUCT_HEADER, write_csv
 
+pytestmark = pytest.mark.slow  # demo builds, CLI runs or model fits: seconds per test
+
 UTC = dt.UTC
 
 
