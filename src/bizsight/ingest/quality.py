@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
+from bizsight.ingest.classify import staged
 from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.model import BY_NAME
-from bizsight.warehouse.sql import ident, table, template
+from bizsight.warehouse.sql import ident, lit, table, template
 
 if TYPE_CHECKING:
     from bizsight.ingest.classify import Plan
@@ -26,22 +27,24 @@ def quality_report(
     classified rows of the load in progress. Its counts are those of the load (the CLI's):
     ``duplicates`` is exact and re-sent ones together."""
     entity = plan.entity
-    rules = dict(
-        wh.rows(
-            "SELECT _rule, count(*) FROM classified WHERE _action = 'quarantine' GROUP BY 1 ORDER BY 2 DESC"
-        )
-    )
+    rules: dict[str, int] = {}
     examples: dict[str, list[str]] = {}
-    for rule, reason in wh.rows(
-        template(
-            "SELECT _rule, _reason FROM :q WHERE _load_id = ? "
-            "QUALIFY row_number() OVER (PARTITION BY _rule ORDER BY _line) <= ?",
-            q=table("quarantine", entity.name),
-        ),
-        [result.load_id, EXAMPLES_PER_RULE],
-    ):
-        examples.setdefault(rule, []).append(reason)
-    missing, quarantined_missing = _missing_rows(wh, plan)
+    if result.quarantined:
+        rules = dict(
+            wh.rows(
+                "SELECT _rule, count(*) FROM classified WHERE _action = 'quarantine' GROUP BY 1 ORDER BY 2 DESC"
+            )
+        )
+        for rule, reason in wh.rows(
+            template(
+                "SELECT _rule, _reason FROM :q WHERE _load_id = ? "
+                "QUALIFY row_number() OVER (PARTITION BY _rule ORDER BY _line) <= ?",
+                q=table("quarantine", entity.name),
+            ),
+            [result.load_id, EXAMPLES_PER_RULE],
+        ):
+            examples.setdefault(rule, []).append(reason)
+    missing, quarantined_missing = _missing_read(wh, plan) if result.typed_read else _missing_rows(wh, plan)
     shares = {name: round(n / result.rows_read, 6) for name, n in missing.items()} if result.rows_read else {}
     return {
         "load_id": result.load_id,
@@ -65,7 +68,7 @@ def quality_report(
         "missing_share": shares,
         "missing_rows": missing,
         "missing_rows_quarantined": quarantined_missing,
-        "match_rate": _match_rates(wh, plan),
+        "match_rate": _match_rates(wh, plan, _written(result) if result.typed_read else _classified()),
         "examples": examples,
         "core_rows_before": before,
         "core_rows_after": after,
@@ -90,19 +93,44 @@ def _missing_rows(wh: Warehouse, plan: Plan) -> tuple[dict[str, int], dict[str, 
     )
 
 
-def _match_rates(wh: Warehouse, plan: Plan) -> dict[str, float | None]:
-    """Share of the file's non-empty references that name a row of the referenced dimension
-    (real or placeholder) once the load is written."""
+def _missing_read(wh: Warehouse, plan: Plan) -> tuple[dict[str, int], dict[str, int]]:
+    """:func:`_missing_rows` of a typed read (decision 0054), counted in the rows as read: none
+    of them was quarantined."""
+    present = plan.present
+    counts = [template("count(*) FILTER (WHERE :v IS NULL)", v=staged(plan, column)) for column in present]
+    values = wh.rows(exp.select(*counts).from_(plan.stage))[0] if present else []
+    names = [c.name for c in present]
+    return dict(zip(names, map(int, values), strict=True)), dict.fromkeys(names, 0)
+
+
+def _classified() -> exp.Select:
+    """The rows the load classified, but for duplicates."""
+    return exp.select("*").from_("classified").where("_action NOT LIKE '%duplicate'")
+
+
+def _written(result: LoadResult) -> exp.Select:
+    """The rows the load wrote to raw (a typed read quarantines none)."""
+    return (
+        exp.select("*")
+        .from_(table("raw", result.entity))
+        .where(exp.column("_load_id").eq(lit(result.load_id)))
+    )
+
+
+def _match_rates(wh: Warehouse, plan: Plan, rows: exp.Select) -> dict[str, float | None]:
+    """Share of the file's non-empty references in ``rows`` (the file's rows but duplicates) that
+    name a row of the referenced dimension (real or placeholder) once the load is written."""
     rates: dict[str, float | None] = {}
     for reference in plan.entity.references:
         target = BY_NAME[reference.entity]
         rate = wh.scalar(
             template(
                 "SELECT avg(CASE WHEN EXISTS (SELECT 1 FROM :dim AS d WHERE d.:k = c.:f) THEN 1.0 ELSE 0.0 END) "
-                "FROM classified AS c WHERE c.:f IS NOT NULL AND c._action NOT LIKE '%duplicate'",
+                "FROM :rows AS c WHERE c.:f IS NOT NULL",
                 dim=table("core", target.core_table),
                 k=ident(target.key[0]),
                 f=ident(reference.field),
+                rows=rows.subquery(),
             )
         )
         rates[reference.field] = None if rate is None else round(float(rate), 6)
