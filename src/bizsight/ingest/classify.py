@@ -82,8 +82,8 @@ def typed_rows(plan: Plan) -> exp.Select:
     missing = " + ".join(
         f"(CASE WHEN {_text(c.name)} IS NULL THEN {1 << i} ELSE 0 END)" for i, c in enumerate(entity.columns)
     )
-    rule, field_name = problem(plan)
-    return exp.select(
+    first, broken = problem(plan)
+    checked = exp.select(
         col("_row"),
         *(col(name) for name in entity.column_names),
         exp.alias_(template(missing), "_missing"),
@@ -92,10 +92,17 @@ def typed_rows(plan: Plan) -> exp.Select:
             template("hash(:v)", v=exp.Tuple(expressions=[col(n) for n in entity.column_names])),
             "_row_hash",
         ),
-        exp.alias_(rule, "_rule"),
-        exp.alias_(field_name, "_field"),
+        exp.alias_(first, "_problem"),
         exp.alias_(template("hash(:v)", v=exp.Tuple(expressions=[col(n) for n in entity.key])), "_key_hash"),
     ).from_(exp.alias_(typed.subquery(copy=False), "tr", copy=False), copy=False)
+
+    def named(part: int, name: str) -> exp.Expr:
+        ifs = [exp.If(this=lit(i), true=lit(pair[part])) for i, pair in enumerate(broken, start=1)]
+        return exp.alias_(exp.Case(this=col("_problem"), ifs=ifs), name)
+
+    return exp.select(template("* EXCLUDE (_problem)"), named(0, "_rule"), named(1, "_field")).from_(
+        checked.subquery(copy=False), copy=False
+    )
 
 
 def staged(plan: Plan, column: Column) -> exp.Expr:
@@ -142,8 +149,9 @@ def usual_spellings(counts: list[tuple[str, str, int]]) -> dict[str, str]:
     return {key: min(options)[1] for key, options in groups.items() if len(options) > 1}
 
 
-def problem(plan: Plan) -> tuple[exp.Expr, exp.Expr]:
-    """(rule, field) of the first rule each typed row breaks, NULL when it breaks none."""
+def problem(plan: Plan) -> tuple[exp.Expr, list[tuple[str, str]]]:
+    """Which rule each typed row breaks first, NULL when it breaks none: its position (from 1) in
+    the list of (rule, field) that comes with it. Each condition is evaluated once per row."""
     entity = plan.entity
     cases: list[tuple[exp.Expr, str, str]] = []
     for column in entity.columns:
@@ -180,9 +188,8 @@ def problem(plan: Plan) -> tuple[exp.Expr, exp.Expr]:
         )
         unknown = template(":v IS NOT NULL AND NOT :known", v=col(reference.field, "tr"), known=known)
         cases.append((unknown, reference.rule, reference.field))
-    rule_case = exp.Case(ifs=[exp.If(this=cond, true=lit(r)) for cond, r, _ in cases])
-    field_case = exp.Case(ifs=[exp.If(this=cond, true=lit(f)) for cond, _, f in cases])
-    return rule_case, field_case
+    first = exp.Case(ifs=[exp.If(this=cond, true=lit(i)) for i, (cond, _, _) in enumerate(cases, start=1)])
+    return first, [(rule, name) for _, rule, name in cases]
 
 
 # Keys that several valid rows share, with what their first row (in file order) holds. Most
@@ -269,11 +276,14 @@ def checked_rows(plan: Plan, load_id: int) -> exp.Select:
 
 def repeated_key(plan: Plan) -> exp.Select:
     """Whether a key (its hash: a collision only sends a file to the text path) occurs in more
-    than one row of the file."""
-    hashes = exp.select("_key_hash").from_(typed_rows(plan).subquery(copy=False), copy=False)
-    return exp.select("count(*) > 0").from_(
-        hashes.group_by("_key_hash", copy=False).having("count(*) > 1", copy=False).subquery(copy=False)
-    )
+    than one row of the file. Only the key is typed: no rule is checked."""
+    key = [c for c in plan.entity.columns if c.name in plan.entity.key]
+    staged_keys = exp.select(*(exp.alias_(staged(plan, c), _text(c.name)) for c in key)).from_(plan.stage)
+    hashes = exp.select(
+        exp.alias_(template("hash(:v)", v=exp.Tuple(expressions=[_typed_value(plan, c) for c in key])), "h")
+    ).from_(staged_keys.subquery(copy=False), copy=False)
+    repeated = hashes.group_by("h", copy=False).having("count(*) > 1", copy=False)
+    return exp.select("count(*) > 0").from_(repeated.subquery(copy=False))
 
 
 def _placeholder(entity: Entity) -> exp.Expr:

@@ -218,13 +218,16 @@ def _read_typed(wh: Warehouse, source: SourceFile) -> SourceFile | None:
     when it can read every row that way; None when the file takes the text path."""
     if source.format is not readers.CSV or source.preset.derived or wh.in_transaction:
         return None
-    try:
-        headers = readers.headers(wh, source.path, source.format)
-        resolved = with_headers(source, headers)
+    try:  # the headers are known when every file was checked before the loads began
+        resolved = (
+            source
+            if source.headers
+            else with_headers(source, readers.headers(wh, source.path, source.format))
+        )
     except InputFileError:
         return None  # the text path says what is wrong
     numeric = {resolved.columns[name] for name in _decimal_columns(resolved)}
-    types = {header: "DECIMAL(18, 4)" if header in numeric else "VARCHAR" for header in headers}
+    types = {header: "DECIMAL(18, 4)" if header in numeric else "VARCHAR" for header in resolved.headers}
     return resolved if readers.stage_typed(wh, source.path, types) else None
 
 

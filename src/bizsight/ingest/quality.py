@@ -44,7 +44,9 @@ def quality_report(
             [result.load_id, EXAMPLES_PER_RULE],
         ):
             examples.setdefault(rule, []).append(reason)
-    missing, quarantined_missing = _missing_read(wh, plan) if result.typed_read else _missing_rows(wh, plan)
+    missing, quarantined_missing = (
+        _missing_read(wh, plan, result) if result.typed_read else _missing_rows(wh, plan)
+    )
     shares = {name: round(n / result.rows_read, 6) for name, n in missing.items()} if result.rows_read else {}
     return {
         "load_id": result.load_id,
@@ -93,14 +95,27 @@ def _missing_rows(wh: Warehouse, plan: Plan) -> tuple[dict[str, int], dict[str, 
     )
 
 
-def _missing_read(wh: Warehouse, plan: Plan) -> tuple[dict[str, int], dict[str, int]]:
-    """:func:`_missing_rows` of a typed read (decision 0054), counted in the rows as read: none
-    of them was quarantined."""
+def _missing_read(wh: Warehouse, plan: Plan, result: LoadResult) -> tuple[dict[str, int], dict[str, int]]:
+    """:func:`_missing_rows` of a typed read (decision 0054), which quarantines no row. Counted in
+    raw, where a value is NULL exactly when its cell was empty (a typed read writes no row that
+    breaks a rule); in the rows as read for a column whose empty cell takes a default (an enum's),
+    and for every column when re-sent duplicates were left out of raw."""
     present = plan.present
-    counts = [template("count(*) FILTER (WHERE :v IS NULL)", v=staged(plan, column)) for column in present]
-    values = wh.rows(exp.select(*counts).from_(plan.stage))[0] if present else []
+    all_read = result.rows_read != result.loaded
+    in_read = [c for c in present if all_read or c.default is not None]
+    in_raw = [c for c in present if c not in in_read]
+    missing: dict[str, int] = {}
+    if in_read:
+        counts = [template("count(*) FILTER (WHERE :v IS NULL)", v=staged(plan, c)) for c in in_read]
+        missing |= zip(
+            [c.name for c in in_read], wh.rows(exp.select(*counts).from_(plan.stage))[0], strict=True
+        )
+    if in_raw:
+        counts = [template("count(*) - count(:c)", c=ident(c.name)) for c in in_raw]
+        rows = wh.rows(exp.select(*counts).from_(_written(result).subquery()))[0]
+        missing |= zip([c.name for c in in_raw], rows, strict=True)
     names = [c.name for c in present]
-    return dict(zip(names, map(int, values), strict=True)), dict.fromkeys(names, 0)
+    return {name: int(missing[name]) for name in names}, dict.fromkeys(names, 0)
 
 
 def _classified() -> exp.Select:
