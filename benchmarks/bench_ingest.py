@@ -175,7 +175,7 @@ def _step(frame: Any, statement: Any, containers: set[Any]) -> str:
     if frame is None or frame.f_code in containers:
         if "classified AS" in text[:80]:
             return "classify"
-        return "repeated_key" if "_key_hash" in text else "other"
+        return "repeated_key" if "HAVING" in text.upper() else "other"
     while frame.f_back is not None and frame.f_back.f_code not in containers:
         frame = frame.f_back
     name: str = frame.f_code.co_name
