@@ -86,7 +86,11 @@ def load_file(
     """Load one resolved file in one transaction. ``shown`` is the file's name in loads, quarantine
     and the quality report (default: its path); an upload shows the name the user gave it.
     ``typed_read=False`` reads the file as text whatever it holds (the tolerant path alone)."""
-    result = LoadResult(source.path, source.entity.name, source_name=shown or str(source.path))
+
+    def new_result() -> LoadResult:
+        return LoadResult(source.path, source.entity.name, source_name=shown or str(source.path))
+
+    result = new_result()
     sha = file_sha256(source.path)
     prior = wh.scalar(
         "SELECT load_id FROM meta.loads WHERE file_sha256 = ? AND entity = ?", [sha, source.entity.name]
@@ -104,7 +108,7 @@ def load_file(
                 _record(wh, typed, result, sha, started, shown)
             return result
         except _NeedsText:
-            result.counts = {}  # rolled back: the file takes the text path (decision 0054)
+            result = new_result()  # rolled back: the file takes the text path (decision 0054)
     with wh.transaction():
         _load_text(wh, source, settings, reporter, result)
         _record(wh, source, result, sha, started, shown)

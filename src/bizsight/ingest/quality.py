@@ -134,19 +134,23 @@ def _written(result: LoadResult) -> exp.Select:
 
 def _match_rates(wh: Warehouse, plan: Plan, rows: exp.Select) -> dict[str, float | None]:
     """Share of the file's non-empty references in ``rows`` (the file's rows but duplicates) that
-    name a row of the referenced dimension (real or placeholder) once the load is written."""
-    rates: dict[str, float | None] = {}
-    for reference in plan.entity.references:
-        target = BY_NAME[reference.entity]
-        rate = wh.scalar(
-            template(
-                "SELECT avg(CASE WHEN EXISTS (SELECT 1 FROM :dim AS d WHERE d.:k = c.:f) THEN 1.0 ELSE 0.0 END) "
-                "FROM :rows AS c WHERE c.:f IS NOT NULL",
-                dim=table("core", target.core_table),
-                k=ident(target.key[0]),
-                f=ident(reference.field),
-                rows=rows.subquery(),
-            )
+    name a row of the referenced dimension (real or placeholder) once the load is written; all
+    references in one pass over the rows."""
+    references = plan.entity.references
+    if not references:
+        return {}
+    rates = [
+        template(
+            "avg(CASE WHEN c.:f IS NULL THEN NULL WHEN EXISTS (SELECT 1 FROM :dim AS d WHERE d.:k = c.:f) "
+            "THEN 1.0 ELSE 0.0 END)",
+            dim=table("core", BY_NAME[reference.entity].core_table),
+            k=ident(BY_NAME[reference.entity].key[0]),
+            f=ident(reference.field),
         )
-        rates[reference.field] = None if rate is None else round(float(rate), 6)
-    return rates
+        for reference in references
+    ]
+    values = wh.rows(exp.select(*rates).from_(exp.alias_(rows.subquery(), "c")))[0]
+    return {
+        reference.field: None if rate is None else round(float(rate), 6)
+        for reference, rate in zip(references, values, strict=True)
+    }
