@@ -129,23 +129,26 @@ def _typed_value(plan: Plan, column: Column) -> exp.Expr:
     )
 
 
-# Counted per distinct raw text first, so the trimming runs on a handful of values, not every row.
+# Counted per distinct raw text first, so the trimming runs on a handful of values, not every row
+# (empty values are left out afterwards: a filter on the trimmed value here would be pushed
+# below the inner count, and trim every row).
 SPELLINGS = """
 SELECT lower(v), v, sum(n) FROM (SELECT :t AS v, n FROM (SELECT :raw AS x, count(*) AS n FROM :stage GROUP BY 1))
-WHERE v IS NOT NULL GROUP BY ALL
+GROUP BY ALL
 """
 
 
-def usual_spellings(counts: list[tuple[str, str, int]]) -> dict[str, str]:
+def usual_spellings(counts: list[tuple[str | None, str | None, int]]) -> dict[str, str]:
     """For each case-insensitive value with several spellings, the most frequent one (ties: the
-    first in sort order); values with a single spelling need no mapping.
+    first in sort order); values with a single spelling need no mapping, empty ones (None) none.
 
-    >>> usual_spellings([("europe", "Europe", 5), ("europe", "EUROPE", 1), ("asia", "Asia", 2)])
+    >>> usual_spellings([("europe", "Europe", 5), ("europe", "EUROPE", 1), ("asia", "Asia", 2), (None, None, 3)])
     {'europe': 'Europe'}
     """
     groups: dict[str, list[tuple[int, str]]] = {}
     for key, spelling, n in counts:
-        groups.setdefault(key, []).append((-n, spelling))
+        if key is not None and spelling is not None:
+            groups.setdefault(key, []).append((-n, spelling))
     return {key: min(options)[1] for key, options in groups.items() if len(options) > 1}
 
 
