@@ -175,7 +175,7 @@ def _load_text(
 
 
 def _finish(wh: Warehouse, plan: Plan, source: SourceFile, result: LoadResult, before: int) -> None:
-    """Placeholders, the data version and the quality report of a load whose rows are written."""
+    """Placeholders and the quality report of a load whose rows are written."""
     result.placeholders = _write_placeholders(wh, source.entity, plan)
     result.quality = quality_report(wh, plan, source, result, before=before, after=_count(wh, source.entity))
 
