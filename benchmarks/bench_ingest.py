@@ -68,7 +68,8 @@ STEPS = {
     "stage": "text read (read_csv all_varchar)",
     "_plan": "plan (slash-date order, spellings)",
     "classify": "type, validate, de-duplicate (one statement)",
-    "_needs_text": "type, validate, de-duplicate (one statement)",
+    "repeated_key": "typed read: keys repeated in the file?",
+    "checked": "typed read: type, validate, write raw (one statement)",
     "skip_repeats": "quarantine",
     "write": "quarantine",
     "_write_raw": "write raw (history)",
@@ -77,6 +78,9 @@ STEPS = {
     "quality_report": "quality report",
     "transaction": "commit (the last statement's end to the load's)",
 }
+
+# The loader's functions that run the steps above (a statement is put under the step they call).
+CONTAINERS = ("load_file", "_load_typed", "_load_text", "_finish")
 
 
 def profiled_ingest(out: Path, argv: list[str]) -> None:
@@ -90,7 +94,7 @@ def profiled_ingest(out: Path, argv: list[str]) -> None:
 
     steps: dict[str, list[float]] = collections.defaultdict(lambda: [0.0, 0.0])
     run, sha, load_file = connection.Warehouse.run, loader.file_sha256, loader.load_file
-    load_code = load_file.__code__
+    containers = {getattr(loader, name).__code__ for name in CONTAINERS}
     in_load = [0.0, 0.0]
     loading = [False]
     last = [0.0, 0.0]  # when the last statement ended: the commit follows it
@@ -106,7 +110,7 @@ def profiled_ingest(out: Path, argv: list[str]) -> None:
         finally:
             if loading[0]:
                 last[:] = _clocks()
-                add(_step(inspect.currentframe(), statement, load_code), begun, (last[0], last[1]))
+                add(_step(inspect.currentframe(), statement, containers), begun, (last[0], last[1]))
 
     def timed_sha(path: Path) -> str:
         begun = _clocks()
@@ -162,20 +166,20 @@ def _clocks() -> tuple[float, float]:
     return time.perf_counter(), time.process_time()
 
 
-def _step(frame: Any, statement: Any, load_file: Any) -> str:
-    """The loader function under load_file that ran this statement (its caller chain)."""
-    while frame is not None:
-        parent = frame.f_back
-        if parent is not None and parent.f_code is load_file:
-            name: str = frame.f_code.co_name
-            if name in ("timed_run", "run"):
-                break
-            return name
-        if frame.f_code is load_file:
-            break
-        frame = parent
+def _step(frame: Any, statement: Any, containers: set[Any]) -> str:
+    """The loader function under one of the loader's ``containers`` that ran this statement (its
+    caller chain); for a statement a container runs itself, what its SQL does."""
     text = statement if isinstance(statement, str) else statement.sql(dialect="duckdb")
-    return "classify" if "classified AS" in text[:80] else "other"
+    while frame is not None and frame.f_code.co_name in ("timed_run", "run", "rows", "scalar"):
+        frame = frame.f_back
+    if frame is None or frame.f_code in containers:
+        if "classified AS" in text[:80]:
+            return "classify"
+        return "repeated_key" if "HAVING" in text.upper() else "other"
+    while frame.f_back is not None and frame.f_back.f_code not in containers:
+        frame = frame.f_back
+    name: str = frame.f_code.co_name
+    return "checked" if name == "_write_raw" and "ERROR(" in text.upper() else name
 
 
 def run(label: str, command: list[str]) -> dict[str, float]:

@@ -20,9 +20,9 @@ from tests.helpers import CUSTOMER_HEADER, ORDER_HEADER, PRODUCT_HEADER, custome
 TABLES = ("core.fact_order_line", "raw.order_lines", "quarantine.order_lines")
 
 
-def load_both(root: Path, orders: Path) -> tuple[tuple[LoadResult, dict[str, object]], ...]:
-    """Load the dimensions, then ``orders`` into two new projects: once with the typed read,
-    once as text only. Each load's result and the tables it wrote."""
+def load_both(root: Path, *orders: Path) -> tuple[tuple[LoadResult, dict[str, object]], ...]:
+    """Load the dimensions, then each of ``orders`` into two new projects: once with the typed
+    read, once as text only. Each project's last load's result and the tables."""
     dims = [
         write_csv(root / "dims" / "customer_database.csv", CUSTOMER_HEADER, customers(3)),
         write_csv(root / "dims" / "product_catalog.csv", PRODUCT_HEADER, products(2)),
@@ -32,8 +32,9 @@ def load_both(root: Path, orders: Path) -> tuple[tuple[LoadResult, dict[str, obj
         project = Project(root / f"typed-{typed}")
         ingest(project, dims, NullReporter())
         with project.warehouse() as wh:
-            [(source, _)], _ = discover([orders], project.settings, project.root)
-            result = load_file(wh, source, project.settings, NullReporter(), typed_read=typed)
+            for path in orders:
+                [(source, _)], _ = discover([path], project.settings, project.root)
+                result = load_file(wh, source, project.settings, NullReporter(), typed_read=typed)
             tables = {name: sorted(wh.rows(f"SELECT * FROM {name}"), key=repr) for name in TABLES}
         loaded.append((result, tables))
     return tuple(loaded)
@@ -100,6 +101,23 @@ def test_repeated_keys_split_exact_and_resent_duplicates_as_the_text_path_does(t
     )
     same_load(fast, text)
     assert (fast[0].counts["exact_duplicate"], fast[0].counts["resent_duplicate"]) == (1, 1)
+
+
+def test_a_later_file_updates_and_resends_rows_as_the_text_path_does(tmp_path: Path) -> None:
+    first = [order("O1"), order("O2"), order("O3", quantity=2)]
+    second = [order("O1"), order("O2", quantity=5), order("O3", quantity=" 2.0 "), order("O4")]
+    fast, text = load_both(
+        tmp_path,
+        write_csv(tmp_path / "in" / "first" / "sales_transactions.csv", ORDER_HEADER, first),
+        write_csv(tmp_path / "in" / "second" / "sales_transactions.csv", ORDER_HEADER, second),
+    )
+    assert fast[0].typed_read
+    same_load(fast, text)
+    assert (fast[0].counts["insert"], fast[0].counts["update"], fast[0].counts["resent_duplicate"]) == (
+        1,
+        1,
+        2,
+    )
 
 
 QUANTITIES = ["1", " 2 ", "3.0", "+4", "1e1", "1_0", "", "two", "1.5", "-2", "(3)", "0012"]

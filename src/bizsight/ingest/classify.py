@@ -64,22 +64,14 @@ def _text(name: str) -> str:
 
 def typed_rows(plan: Plan) -> exp.Select:
     """Per staged row: ``_row``, the typed columns, ``_missing`` (bit i set when the i-th column
-    of the entity is empty), ``_raw_hash`` of the text as read (NULL after a typed read),
-    ``_row_hash`` of the typed values,
+    of the entity is empty), ``_raw_hash`` of the text as read, ``_row_hash`` of the typed values,
     and the first broken rule as ``_rule`` and ``_field`` (NULL when none)."""
     entity = plan.entity
     raw_columns = [col(name) for name in plan.columns.values()]
-    # The text's hash tells exact from re-sent duplicates; a typed read gives way to the text
-    # path whenever a key repeats, so it needs none (decision 0050).
-    raw_hash = (
-        exp.cast(exp.null(), "UBIGINT", dialect="duckdb")
-        if plan.decimals
-        else template("hash(:v)", v=exp.Tuple(expressions=raw_columns))
-    )
     trimmed = exp.select(
         exp.alias_(template("rowid - :first", first=lit(plan.first_rowid)), "_row"),
-        exp.alias_(raw_hash, "_raw_hash"),
-        *(exp.alias_(_staged(plan, c), _text(c.name)) for c in entity.columns),
+        exp.alias_(template("hash(:v)", v=exp.Tuple(expressions=raw_columns)), "_raw_hash"),
+        *(exp.alias_(staged(plan, c), _text(c.name)) for c in entity.columns),
     ).from_(exp.to_table(plan.stage), copy=False)
     typed = exp.select(
         col("_row"),
@@ -90,8 +82,8 @@ def typed_rows(plan: Plan) -> exp.Select:
     missing = " + ".join(
         f"(CASE WHEN {_text(c.name)} IS NULL THEN {1 << i} ELSE 0 END)" for i, c in enumerate(entity.columns)
     )
-    rule, field_name = problem(plan)
-    return exp.select(
+    first, broken = problem(plan)
+    checked = exp.select(
         col("_row"),
         *(col(name) for name in entity.column_names),
         exp.alias_(template(missing), "_missing"),
@@ -100,13 +92,20 @@ def typed_rows(plan: Plan) -> exp.Select:
             template("hash(:v)", v=exp.Tuple(expressions=[col(n) for n in entity.column_names])),
             "_row_hash",
         ),
-        exp.alias_(rule, "_rule"),
-        exp.alias_(field_name, "_field"),
+        exp.alias_(first, "_problem"),
         exp.alias_(template("hash(:v)", v=exp.Tuple(expressions=[col(n) for n in entity.key])), "_key_hash"),
     ).from_(exp.alias_(typed.subquery(copy=False), "tr", copy=False), copy=False)
 
+    def named(part: int, name: str) -> exp.Expr:
+        ifs = [exp.If(this=lit(i), true=lit(pair[part])) for i, pair in enumerate(broken, start=1)]
+        return exp.alias_(exp.Case(this=col("_problem"), ifs=ifs), name)
 
-def _staged(plan: Plan, column: Column) -> exp.Expr:
+    return exp.select(template("* EXCLUDE (_problem)"), named(0, "_rule"), named(1, "_field")).from_(
+        checked.subquery(copy=False), copy=False
+    )
+
+
+def staged(plan: Plan, column: Column) -> exp.Expr:
     """The value as staged, for typing: trimmed text (NULL when empty), or the number itself when
     the typed read has parsed it already."""
     if column.name in plan.decimals:
@@ -130,28 +129,32 @@ def _typed_value(plan: Plan, column: Column) -> exp.Expr:
     )
 
 
-# Counted per distinct raw text first, so the trimming runs on a handful of values, not every row.
+# Counted per distinct raw text first, so the trimming runs on a handful of values, not every row
+# (empty values are left out afterwards: a filter on the trimmed value here would be pushed
+# below the inner count, and trim every row).
 SPELLINGS = """
 SELECT lower(v), v, sum(n) FROM (SELECT :t AS v, n FROM (SELECT :raw AS x, count(*) AS n FROM :stage GROUP BY 1))
-WHERE v IS NOT NULL GROUP BY ALL
+GROUP BY ALL
 """
 
 
-def usual_spellings(counts: list[tuple[str, str, int]]) -> dict[str, str]:
+def usual_spellings(counts: list[tuple[str | None, str | None, int]]) -> dict[str, str]:
     """For each case-insensitive value with several spellings, the most frequent one (ties: the
-    first in sort order); values with a single spelling need no mapping.
+    first in sort order); values with a single spelling need no mapping, empty ones (None) none.
 
-    >>> usual_spellings([("europe", "Europe", 5), ("europe", "EUROPE", 1), ("asia", "Asia", 2)])
+    >>> usual_spellings([("europe", "Europe", 5), ("europe", "EUROPE", 1), ("asia", "Asia", 2), (None, None, 3)])
     {'europe': 'Europe'}
     """
     groups: dict[str, list[tuple[int, str]]] = {}
     for key, spelling, n in counts:
-        groups.setdefault(key, []).append((-n, spelling))
+        if key is not None and spelling is not None:
+            groups.setdefault(key, []).append((-n, spelling))
     return {key: min(options)[1] for key, options in groups.items() if len(options) > 1}
 
 
-def problem(plan: Plan) -> tuple[exp.Expr, exp.Expr]:
-    """(rule, field) of the first rule each typed row breaks, NULL when it breaks none."""
+def problem(plan: Plan) -> tuple[exp.Expr, list[tuple[str, str]]]:
+    """Which rule each typed row breaks first, NULL when it breaks none: its position (from 1) in
+    the list of (rule, field) that comes with it. Each condition is evaluated once per row."""
     entity = plan.entity
     cases: list[tuple[exp.Expr, str, str]] = []
     for column in entity.columns:
@@ -188,9 +191,8 @@ def problem(plan: Plan) -> tuple[exp.Expr, exp.Expr]:
         )
         unknown = template(":v IS NOT NULL AND NOT :known", v=col(reference.field, "tr"), known=known)
         cases.append((unknown, reference.rule, reference.field))
-    rule_case = exp.Case(ifs=[exp.If(this=cond, true=lit(r)) for cond, r, _ in cases])
-    field_case = exp.Case(ifs=[exp.If(this=cond, true=lit(f)) for cond, _, f in cases])
-    return rule_case, field_case
+    first = exp.Case(ifs=[exp.If(this=cond, true=lit(i)) for i, (cond, _, _) in enumerate(cases, start=1)])
+    return first, [(rule, name) for _, rule, name in cases]
 
 
 # Keys that several valid rows share, with what their first row (in file order) holds. Most
@@ -233,24 +235,74 @@ def classified_rows(plan: Plan) -> exp.Select:
     repeated = template(_REPEATED_KEYS)
     assert isinstance(repeated, exp.Select)
     repeated = repeated.select(*keys, append=False).select(*repeated.expressions, append=True)
-    placeholder = (
-        template("COALESCE(w.is_placeholder, false)") if entity.name in DIMENSION_ENTITIES else exp.false()
-    )
-    select = template(_ACTION, placeholder=placeholder, key_name=lit("+".join(entity.key)))
+    select = template(_ACTION, placeholder=_placeholder(entity), key_name=lit("+".join(entity.key)))
     assert isinstance(select, exp.Select)
-
-    def same_key(alias: str) -> exp.Expr:
-        return exp.and_(
-            *(
-                template("r.:k IS NOT DISTINCT FROM :a.:k", k=ident(name), a=ident(alias))
-                for name in entity.key
-            )
-        )
-
-    select = select.join(repeated.subquery("d", copy=False), on=same_key("d"), join_type="left", copy=False)
     select = select.join(
-        exp.alias_(table("core", entity.core_table), "w"), on=same_key("w"), join_type="left", copy=False
+        repeated.subquery("d", copy=False), on=_same_key(entity, "d"), join_type="left", copy=False
     )
+    select = _with_current(select, entity)
     typed = exp.CTE(this=typed_rows(plan), alias=exp.TableAlias(this=ident("typed")), materialized=True)
     select.set("with_", exp.With(expressions=[typed]))
     return select
+
+
+# A file read typed goes straight to raw, classified on the way (decision 0054): a row that
+# breaks a rule stops the statement (the file then takes the text path, whose classification
+# quarantines it with its text), and a row the warehouse holds with the same values is a re-sent
+# duplicate, left out. Keys do not repeat in the file (see :func:`repeated_key`).
+CHECKED_STOP = "bizsight: a row of this file breaks a rule"
+
+_CHECKED = """
+SELECT CAST(:load_id AS INTEGER) AS _load_id,
+  CASE WHEN r._rule IS NULL THEN r._row ELSE error(:stop) END AS _line,
+  r._row_hash
+FROM :typed AS r
+WHERE r._rule IS NOT NULL OR NOT COALESCE(w._row_hash = r._row_hash AND NOT :placeholder, false)
+"""
+
+
+def checked_rows(plan: Plan, load_id: int) -> exp.Select:
+    """The rows of raw (``_load_id``, ``_line``, ``_row_hash`` and the entity's columns) that a
+    typed read adds; running it fails with :data:`CHECKED_STOP` when a row breaks a rule."""
+    entity = plan.entity
+    select = template(
+        _CHECKED,
+        load_id=lit(load_id),
+        stop=lit(CHECKED_STOP),
+        typed=typed_rows(plan).subquery(copy=False),
+        placeholder=_placeholder(entity),
+    )
+    assert isinstance(select, exp.Select)
+    select = select.select(*(col(name, "r") for name in entity.column_names), copy=False)
+    return _with_current(select, entity)
+
+
+def repeated_key(plan: Plan) -> exp.Select:
+    """Whether a key (its hash: a collision only sends a file to the text path) occurs in more
+    than one row of the file. Only the key is typed: no rule is checked."""
+    key = [c for c in plan.entity.columns if c.name in plan.entity.key]
+    staged_keys = exp.select(*(exp.alias_(staged(plan, c), _text(c.name)) for c in key)).from_(plan.stage)
+    hashes = exp.select(
+        exp.alias_(template("hash(:v)", v=exp.Tuple(expressions=[_typed_value(plan, c) for c in key])), "h")
+    ).from_(staged_keys.subquery(copy=False), copy=False)
+    repeated = hashes.group_by("h", copy=False).having("count(*) > 1", copy=False)
+    return exp.select("count(*) > 0").from_(repeated.subquery(copy=False))
+
+
+def _placeholder(entity: Entity) -> exp.Expr:
+    """Whether the warehouse's row ``w`` of a key is a placeholder (dimensions only)."""
+    if entity.name in DIMENSION_ENTITIES:
+        return template("COALESCE(w.is_placeholder, false)")
+    return exp.false()
+
+
+def _with_current(select: exp.Select, entity: Entity) -> exp.Select:
+    """``select`` (of rows ``r``) joined with the warehouse's current row ``w`` of each key."""
+    core = exp.alias_(table("core", entity.core_table), "w")
+    return select.join(core, on=_same_key(entity, "w"), join_type="left", copy=False)
+
+
+def _same_key(entity: Entity, alias: str) -> exp.Expr:
+    return exp.and_(
+        *(template("r.:k IS NOT DISTINCT FROM :a.:k", k=ident(name), a=ident(alias)) for name in entity.key)
+    )

@@ -21,9 +21,10 @@ def trimmed(source: exp.Expr) -> exp.Expr:
     """Text without surrounding whitespace; empty becomes NULL. Trimming a set of characters is
     slow, so it runs only for values that start or end with one of them."""
     return template(
-        # Comparisons, not IN (...): DuckDB plans an IN list as a join.
-        "CASE WHEN ord(:v) <= 32 OR ord(:v) = 160 OR ord(right(:v, 1)) <= 32 OR ord(right(:v, 1)) = 160 "
-        "THEN NULLIF(trim(:v, :ws), '') ELSE NULLIF(:v, '') END",
+        # Comparisons, not IN (...): DuckDB plans an IN list as a join. The last character by
+        # index, not right(v, 1): that counts graphemes and takes twice as long.
+        "CASE WHEN ord(:v) <= 32 OR ord(:v) = 160 OR ord(array_extract(:v, -1)) <= 32 "
+        "OR ord(array_extract(:v, -1)) = 160 THEN NULLIF(trim(:v, :ws), '') ELSE NULLIF(:v, '') END",
         v=source,
         ws=lit(_WHITESPACE),
     )

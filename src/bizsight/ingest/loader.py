@@ -13,13 +13,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from sqlglot import exp
 
 from bizsight.config import DateOrder, MissingDimensions, Settings
 from bizsight.console import Reporter
 from bizsight.errors import InputFileError
 from bizsight.ingest import coerce, dates, quarantine, readers
-from bizsight.ingest.classify import SPELLINGS, Plan, classified_rows, usual_spellings
+from bizsight.ingest.classify import (
+    CHECKED_STOP,
+    SPELLINGS,
+    Plan,
+    checked_rows,
+    classified_rows,
+    repeated_key,
+    usual_spellings,
+)
 from bizsight.ingest.quality import quality_report
 from bizsight.ingest.sources import SourceFile, with_headers
 from bizsight.warehouse.connection import Warehouse
@@ -77,11 +86,14 @@ def load_file(
     """Load one resolved file in one transaction. ``shown`` is the file's name in loads, quarantine
     and the quality report (default: its path); an upload shows the name the user gave it.
     ``typed_read=False`` reads the file as text whatever it holds (the tolerant path alone)."""
-    entity = source.entity
-    result = LoadResult(source.path, entity.name, source_name=shown or str(source.path))
+
+    def new_result() -> LoadResult:
+        return LoadResult(source.path, source.entity.name, source_name=shown or str(source.path))
+
+    result = new_result()
     sha = file_sha256(source.path)
     prior = wh.scalar(
-        "SELECT load_id FROM meta.loads WHERE file_sha256 = ? AND entity = ?", [sha, entity.name]
+        "SELECT load_id FROM meta.loads WHERE file_sha256 = ? AND entity = ?", [sha, source.entity.name]
     )
     if prior is not None:
         result.already_loaded_as = prior
@@ -89,86 +101,137 @@ def load_file(
     started = dt.datetime.now()
     reporter.step(f"reading {source.path.name}")
     typed = _read_typed(wh, source) if typed_read else None
+    if typed is not None:
+        try:
+            with wh.transaction():
+                _load_typed(wh, typed, settings, reporter, result)
+                _record(wh, typed, result, sha, started, shown)
+            return result
+        except _NeedsText:
+            result = new_result()  # rolled back: the file takes the text path (decision 0054)
     with wh.transaction():
-        if typed is None:
-            source = with_headers(source, readers.stage(wh, source.path, source.format))
-        else:
-            source = typed
-        plan = _plan(wh, source, settings, decimals=_decimal_columns(source) if typed else frozenset())
-        reporter.step(f"validating {source.path.name}")
-        wh.run(template("CREATE OR REPLACE TEMP TABLE classified AS :q", q=classified_rows(plan)))
-        if plan.decimals and _needs_text(wh):
-            # Quarantined rows keep their text and repeated keys compare it: read the file as
-            # text after all (decision 0050).
-            source = with_headers(source, readers.stage(wh, source.path, source.format))
-            plan = _plan(wh, source, settings)
-            wh.run(template("CREATE OR REPLACE TEMP TABLE classified AS :q", q=classified_rows(plan)))
-        result.typed_read = bool(plan.decimals)
-        if plan.decimals:
-            wh.run("DROP TABLE stg")  # nothing is quarantined: the rows as read are done with
-        else:
-            result.repeated_rejects = quarantine.skip_repeats(wh, plan)
-        counts = dict(wh.rows("SELECT _action, count(*) FROM classified GROUP BY 1"))
-        result.counts = {action: counts.get(action, 0) for action in ACTIONS}
-        result.rows_read = sum(result.counts.values())
-        load_id = int(wh.scalar("SELECT coalesce(max(load_id), 0) + 1 FROM meta.loads"))
-        result.load_id = load_id
-        before = _count(wh, entity)
-        reporter.step(f"writing {source.path.name}")
-        _write_raw(wh, entity, load_id)
-        if result.quarantined:
-            quarantine.write(wh, plan, source, load_id, result.source_name)
-        _write_core(wh, entity, load_id)
-        result.placeholders = _write_placeholders(wh, entity, plan)
-        changed = result.loaded + result.placeholders > 0
-        data_version = int(
-            wh.scalar(
-                "UPDATE meta.state SET value = value + ? WHERE key = 'data_version' RETURNING value",
-                [int(changed)],
-            )
-        )
-        result.quality = quality_report(wh, plan, source, result, before=before, after=_count(wh, entity))
-        wh.run(
-            "INSERT INTO meta.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                load_id,
-                entity.name,
-                shown or str(source.path.resolve()),
-                sha,
-                source.path.stat().st_size,
-                source.format.name,
-                source.preset.name,
-                started,
-                dt.datetime.now(),
-                result.rows_read,
-                result.counts["insert"],
-                result.counts["update"],
-                result.quarantined,
-                result.counts["exact_duplicate"],
-                result.counts["resent_duplicate"],
-                result.placeholders,
-                data_version,
-                _json(result.quality),
-            ],
-        )
-        wh.run("DROP TABLE classified; DROP TABLE IF EXISTS stg")
+        _load_text(wh, source, settings, reporter, result)
+        _record(wh, source, result, sha, started, shown)
     return result
 
 
+class _NeedsText(Exception):
+    """A row of a typed read breaks a rule or repeats a key: only the text path can say how."""
+
+
+def _load_typed(
+    wh: Warehouse, source: SourceFile, settings: Settings, reporter: Reporter, result: LoadResult
+) -> None:
+    """A file read typed, written to raw as it is classified, without materialising the
+    classification (decision 0054); raises :class:`_NeedsText` when a row needs its text."""
+    entity = source.entity
+    plan = _plan(wh, source, settings, decimals=_decimal_columns(source))
+    reporter.step(f"validating {source.path.name}")
+    if wh.scalar(repeated_key(plan)):
+        raise _NeedsText
+    result.load_id = _next_load_id(wh)
+    before = _count(wh, entity)
+    reporter.step(f"writing {source.path.name}")
+    try:
+        written = _write_raw(wh, entity, checked_rows(plan, result.load_id))
+    except duckdb.Error as err:
+        if CHECKED_STOP not in str(err):
+            raise
+        raise _NeedsText from None
+    updated = _write_core(wh, entity, result.load_id, replaces=before > 0)
+    read = int(wh.scalar("SELECT count(*) FROM stg"))
+    result.counts = dict.fromkeys(ACTIONS, 0) | {
+        "insert": written - updated,
+        "update": updated,
+        "resent_duplicate": read - written,
+    }
+    result.rows_read = read
+    result.typed_read = True
+    _finish(wh, plan, source, result, before)
+
+
+def _load_text(
+    wh: Warehouse, source: SourceFile, settings: Settings, reporter: Reporter, result: LoadResult
+) -> None:
+    """The tolerant path: the file staged as text, classified into a temporary table first."""
+    entity = source.entity
+    source = with_headers(source, readers.stage(wh, source.path, source.format))
+    plan = _plan(wh, source, settings)
+    reporter.step(f"validating {source.path.name}")
+    wh.run(template("CREATE OR REPLACE TEMP TABLE classified AS :q", q=classified_rows(plan)))
+    result.repeated_rejects = quarantine.skip_repeats(wh, plan)
+    counts = dict(wh.rows("SELECT _action, count(*) FROM classified GROUP BY 1"))
+    result.counts = {action: counts.get(action, 0) for action in ACTIONS}
+    result.rows_read = sum(result.counts.values())
+    result.load_id = load_id = _next_load_id(wh)
+    before = _count(wh, entity)
+    reporter.step(f"writing {source.path.name}")
+    _write_raw(wh, entity, _accepted(entity, load_id))
+    if result.quarantined:
+        quarantine.write(wh, plan, source, load_id, result.source_name)
+    _write_core(wh, entity, load_id, replaces=result.counts["update"] > 0)
+    _finish(wh, plan, source, result, before)
+    wh.run("DROP TABLE classified")
+
+
+def _finish(wh: Warehouse, plan: Plan, source: SourceFile, result: LoadResult, before: int) -> None:
+    """Placeholders and the quality report of a load whose rows are written."""
+    result.placeholders = _write_placeholders(wh, source.entity, plan)
+    result.quality = quality_report(wh, plan, source, result, before=before, after=_count(wh, source.entity))
+
+
+def _record(
+    wh: Warehouse, source: SourceFile, result: LoadResult, sha: str, started: dt.datetime, shown: str | None
+) -> None:
+    """The load in meta.loads, with the data version it made (one more when it changed data)."""
+    changed = result.loaded + result.placeholders > 0
+    data_version = int(
+        wh.scalar(
+            "UPDATE meta.state SET value = value + ? WHERE key = 'data_version' RETURNING value",
+            [int(changed)],
+        )
+    )
+    wh.run(
+        "INSERT INTO meta.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            result.load_id,
+            source.entity.name,
+            shown or str(source.path.resolve()),
+            sha,
+            source.path.stat().st_size,
+            source.format.name,
+            source.preset.name,
+            started,
+            dt.datetime.now(),
+            result.rows_read,
+            result.counts["insert"],
+            result.counts["update"],
+            result.quarantined,
+            result.counts["exact_duplicate"],
+            result.counts["resent_duplicate"],
+            result.placeholders,
+            data_version,
+            _json(result.quality),
+        ],
+    )
+    wh.run("DROP TABLE IF EXISTS stg")
+
+
 def _read_typed(wh: Warehouse, source: SourceFile) -> SourceFile | None:
-    """The fast read (decision 0050): a CSV file whose numbers DuckDB parses as it reads, when it
-    can read every row that way; None when the file takes the text path."""
+    """The fast read (decision 0050): a CSV file with its numbers parsed as DuckDB reads them,
+    when it can read every row that way; None when the file takes the text path."""
     if source.format is not readers.CSV or source.preset.derived or wh.in_transaction:
         return None
-    try:
-        headers = readers.headers(wh, source.path, source.format)
-        resolved = with_headers(source, headers)
+    try:  # the headers are known when every file was checked before the loads began
+        resolved = (
+            source
+            if source.headers
+            else with_headers(source, readers.headers(wh, source.path, source.format))
+        )
     except InputFileError:
         return None  # the text path says what is wrong
     numeric = {resolved.columns[name] for name in _decimal_columns(resolved)}
-    if not numeric:
-        return None
-    types = {header: "DECIMAL(18, 4)" if header in numeric else "VARCHAR" for header in headers}
+    types = {header: "DECIMAL(18, 4)" if header in numeric else "VARCHAR" for header in resolved.headers}
     return resolved if readers.stage_typed(wh, source.path, types) else None
 
 
@@ -179,11 +242,6 @@ def _decimal_columns(source: SourceFile) -> frozenset[str]:
         for column in source.entity.columns
         if column.kind in (Kind.INTEGER, Kind.MONEY) and column.name in source.columns
     )
-
-
-def _needs_text(wh: Warehouse) -> bool:
-    """Whether rows were rejected or repeat a key: both need the text as read."""
-    return bool(wh.scalar("SELECT count(*) FROM classified WHERE _action = 'quarantine' OR _later"))
 
 
 def _plan(
@@ -248,11 +306,13 @@ def _count(wh: Warehouse, entity: Entity) -> int:
     return int(wh.scalar(exp.select("count(*)").from_(table("core", entity.core_table))))
 
 
-_ACCEPTED = "_action IN ('insert', 'update')"
+def _next_load_id(wh: Warehouse) -> int:
+    return int(wh.scalar("SELECT coalesce(max(load_id), 0) + 1 FROM meta.loads"))
 
 
-def _write_raw(wh: Warehouse, entity: Entity, load_id: int) -> None:
-    select = (
+def _accepted(entity: Entity, load_id: int) -> exp.Select:
+    """The rows of raw that the classified rows add: those inserted or updated."""
+    return (
         exp.select(
             exp.alias_(lit(load_id), "_load_id"),
             exp.alias_(template("_row"), "_line"),
@@ -260,31 +320,36 @@ def _write_raw(wh: Warehouse, entity: Entity, load_id: int) -> None:
             *(col(name) for name in entity.column_names),
         )
         .from_("classified", copy=False)
-        .where(_ACCEPTED, copy=False)
+        .where("_action IN ('insert', 'update')", copy=False)
     )
-    wh.run(exp.insert(select, table("raw", entity.name)))
 
 
-def _write_core(wh: Warehouse, entity: Entity, load_id: int) -> None:
+def _write_raw(wh: Warehouse, entity: Entity, rows: exp.Select) -> int:
+    """Append ``rows`` to raw; how many there were."""
+    return int(wh.scalar(exp.insert(rows, table("raw", entity.name))))
+
+
+def _write_core(wh: Warehouse, entity: Entity, load_id: int, *, replaces: bool) -> int:
+    """The load's rows of raw into core; with ``replaces``, first without the rows of core they
+    replace (updates, placeholders among them). How many rows were replaced."""
     core = table("core", entity.core_table)
-    if wh.scalar("SELECT count(*) FROM classified WHERE _action = 'update'"):
-        keys = exp.select(*(col(name) for name in entity.key)).from_("classified").where("_action = 'update'")
+    columns = [col(name) for name in entity.column_names]
+    rows = (
+        exp.select(*columns, col("_load_id"), col("_row_hash"))
+        .from_(table("raw", entity.name))
+        .where(exp.column("_load_id").eq(lit(load_id)), copy=False)
+    )
+    replaced = 0
+    if replaces:
+        keys = exp.select(*(col(name) for name in entity.key)).from_(rows.subquery(copy=True))
         matches = exp.and_(
             *(template("u.:k IS NOT DISTINCT FROM :t.:k", k=ident(name), t=core.this) for name in entity.key)
         )
         delete = template("DELETE FROM :core USING :keys AS u WHERE TRUE", core=core, keys=keys.subquery())
         delete.set("where", exp.Where(this=matches))
-        wh.run(delete)
-    batch = (
-        exp.select(
-            *(col(name) for name in entity.column_names),
-            exp.alias_(lit(load_id), "_load_id"),
-            col("_row_hash"),
-        )
-        .from_("classified", copy=False)
-        .where(_ACCEPTED, copy=False)
-    )
-    wh.run(exp.insert(core_select(entity, batch.subquery("batch")), core))
+        replaced = int(wh.scalar(delete))
+    wh.run(exp.insert(core_select(entity, rows.subquery("batch")), core))
+    return replaced
 
 
 def _write_placeholders(wh: Warehouse, entity: Entity, plan: Plan) -> int:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-from charset_normalizer import from_bytes
 from sqlglot import exp
 
 from bizsight.errors import InputFileError
@@ -53,6 +52,8 @@ def csv_encoding(path: Path) -> str:
     except UnicodeDecodeError as err:
         if err.start > len(head) - 4:  # a character cut at the end of the sample
             return "utf-8"
+    from charset_normalizer import from_bytes  # only for files that are not UTF-8: slow to import
+
     best = from_bytes(head).best()
     if best is not None and best.encoding.startswith("utf_16"):
         return "utf-16"

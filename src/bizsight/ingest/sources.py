@@ -30,6 +30,7 @@ class SourceFile:
     # canonical column → source column, filled once the headers are known
     columns: dict[str, str] = field(default_factory=dict)
     date_order: DateOrder = DateOrder.AUTO
+    headers: tuple[str, ...] = ()  # the file's headers in order, once known
 
 
 class UnknownEntityError(InputFileError):
@@ -155,7 +156,9 @@ def with_headers(source: SourceFile, headers: list[str]) -> SourceFile:
         )
     # A setting wins over what the layout is known to use; "auto" leaves it to the preset, then the data.
     date_order = source.date_order if source.date_order is not DateOrder.AUTO else preset.date_order
-    return SourceFile(source.path, source.format, entity, preset, mapping, columns, date_order)
+    return SourceFile(
+        source.path, source.format, entity, preset, mapping, columns, date_order, tuple(headers)
+    )
 
 
 def _entity_by_columns(headers: list[str]) -> Entity | None:

@@ -19,14 +19,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bizsight.app import jobs as job_rows
 from bizsight.app.models import Job, JobState, utcnow
-from bizsight.app.store import MetadataStore
 from bizsight.console import NullReporter, Reporter
 from bizsight.errors import BizsightError, InvalidArgumentError, JobCancelledError
 from bizsight.services.project import Project
+
+if TYPE_CHECKING:  # the store's migrations (alembic): only a server's runner opens one
+    from bizsight.app.store import MetadataStore
 
 log = logging.getLogger("bizsight.jobs")
 PERSIST_EVERY = 0.5  # seconds between writes of a running job's progress to its row
@@ -73,7 +75,7 @@ KINDS: dict[str, JobKind] = {}
 
 # What to do after a job succeeds: ``hook(project, store, kind, result)`` gives the jobs to
 # queue (kind, params); an alert check after each refresh is one (services/job_kinds.py).
-FollowUp = Callable[[Project, MetadataStore | None, str, Any], list[tuple[str, dict[str, Any]]]]
+FollowUp = Callable[[Project, "MetadataStore | None", str, Any], list[tuple[str, dict[str, Any]]]]
 FOLLOW_UPS: list[FollowUp] = []
 
 

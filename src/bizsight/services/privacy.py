@@ -22,16 +22,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 from sqlglot import exp
 
 from bizsight.errors import InvalidArgumentError
-from bizsight.services.access import Principal
 from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.model import ENTITIES
 from bizsight.warehouse.sql import col, lit, table
+
+if TYPE_CHECKING:  # the metrics catalogue and the metadata models: not needed to load files
+    from bizsight.services.access import Principal
 
 ERASED_TABLE = ("meta", "erasures")
 ERASABLE: dict[str, str] = {  # personal column → its kind: all of them go when a person is erased
