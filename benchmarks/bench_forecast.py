@@ -96,10 +96,10 @@ def run_default(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = forecast(table, ForecastSettings(horizon=h, season_length=12, n_jobs=jobs))
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, _cpu() - cpu
     print(
-        f"bizsight: {seconds:.0f} s wall, {_cpu() - cpu:.0f} s of CPU (this process and its workers); "
-        f"load average {os.getloadavg()}",
+        f"bizsight: {seconds:.0f} s wall, {cpu:.0f} s of CPU (this process and its workers), "
+        f"{cpu / len(data):.2f} CPU s per series; load average {os.getloadavg()}",
         flush=True,
     )
     out: dict[str, Prediction] = {}

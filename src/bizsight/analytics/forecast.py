@@ -9,7 +9,7 @@ one model alone only where the series' own past shows it clearly better.
    AutoTheta, DynamicOptimizedTheta, AutoCES, and MSTL for daily data with weekly and yearly
    seasons or weekly data with 52) and with the combination (forecast_combine: the median of
    ETS, Theta, CES and ARIMA), and scores each on MASE (also sMAPE and interval coverage);
-3. keeps the combination unless one model's MASE was 20 % lower in every window, refits what
+3. keeps the combination unless one model's MASE was half of it in every window, refits what
    was kept on the whole series and forecasts ``horizon`` periods; short series get seasonal
    naive (or naive), intermittent ones Croston (SBA), each with the reason in the result.
 
@@ -289,7 +289,7 @@ def _choose(
     """Score every candidate and the combination of the members on ``p``'s windows; keep the
     combination unless one model beat it by the margin in every window (forecast_combine)."""
     scale = mase_scale(p.series.y[: len(p.series.y) - settings.horizon - (p.windows - 1) * p.step], m)
-    found = {name: cv[(p.series.uid, name)] for name in candidates}
+    found = {name: cv[(p.series.uid, name)] for name in candidates if (p.series.uid, name) in cv}
     p.scores = {name: _score(pred, scale, settings.levels) for name, pred in found.items()}
     pool = (*MEMBERS, "MSTL")  # MSTL where it is a candidate: the only member with two seasons
     members = tuple(name for name in pool if name in found and np.isfinite(p.scores[name]["mase"]))

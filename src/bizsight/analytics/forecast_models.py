@@ -8,6 +8,7 @@ calendars stay ours (see forecast_calendar).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import warnings
 from collections.abc import Sequence
@@ -25,7 +26,11 @@ FULL = (
     "AutoTheta",
     "DynamicOptimizedTheta",
     "AutoCES",
+    "AutoETS (log)",
 )
+# Fitted on the logarithms of a strictly positive series, forecasts and bounds taken back with
+# exp (multiplicative structure the additive model then handles); left out of other series.
+LOGS = {"AutoETS (log)": "AutoETS"}
 # Without AutoARIMA, the slowest candidate (twice AutoETS per fit even with its narrowed search).
 FAST = tuple(name for name in FULL if name != "AutoARIMA")
 FALLBACKS = ("Naive", "CrostonSBA")
@@ -203,6 +208,11 @@ def _fit_and_validate(
         warnings.simplefilter("ignore")  # convergence notes of single fits; accuracy is measured
         for task, name in itertools.product(tasks, names):
             key = (task.series.uid, name)
+            if name in LOGS:  # strictly positive series only; where it fails, left out
+                if np.all(task.series.y > 0):
+                    with contextlib.suppress(Exception):
+                        final[key], cv[key] = _fit_one_on_logs(name, task, horizon, levels, m, seasons)
+                continue
             try:
                 final[key], cv[key] = _fit_one(
                     model(name, m, seasons), name, task, horizon, levels, m, seasons
@@ -210,6 +220,24 @@ def _fit_and_validate(
             except Exception:  # a model failing on a series gives way to naive there
                 final[key], cv[key] = _fit_one(model("Naive", 1), "Naive", task, horizon, levels, m, seasons)
     return final, cv
+
+
+def _fit_one_on_logs(
+    name: str, task: Task, horizon: int, levels: tuple[int, ...], m: int, seasons: tuple[int, ...]
+) -> tuple[Prediction, Prediction]:
+    base, y = LOGS[name], task.series.y
+    logs = Task(Series(task.series.uid, task.series.start, np.log(y)), task.windows, task.step)
+    final, cv = _fit_one(model(base, m, seasons), base, logs, horizon, levels, m, seasons)
+    return _exp(final), _exp(cv)
+
+
+def _exp(pred: Prediction) -> Prediction:
+    return Prediction(
+        np.exp(pred.mean),
+        {lv: np.exp(v) for lv, v in pred.lo.items()},
+        {lv: np.exp(v) for lv, v in pred.hi.items()},
+        None if pred.actual is None else np.exp(pred.actual),
+    )
 
 
 def _fit_one(
