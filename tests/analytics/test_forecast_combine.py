@@ -24,7 +24,7 @@ def test_the_combination_is_the_median_of_its_members_and_of_their_bounds() -> N
     # One wild member moves the median no further than the middle members allow.
     preds[2] = Prediction(np.array([1e6, 3.0]), {80: np.zeros(2)}, {80: np.full(2, 2e6)})
     assert combine(preds).mean.tolist() == [3.0, 2.5]
-    assert combination_name(MEMBERS) == "Combination (ETS, Theta, CES, ARIMA)"
+    assert combination_name(MEMBERS) == "Combination (ETS, Theta, CES, ARIMA, log ETS)"
 
 
 def test_window_mase_splits_the_errors_by_window() -> None:
@@ -34,16 +34,16 @@ def test_window_mase_splits_the_errors_by_window() -> None:
 
 def test_one_model_replaces_the_combination_only_when_it_wins_every_window_by_the_margin() -> None:
     combination = np.array([1.0, 1.0, 1.0])
-    # 25 % better in every window: strong evidence, the model is chosen.
-    assert strong_single({"AutoETS": np.array([0.75, 0.7, 0.6])}, combination) == "AutoETS"
+    # Half the combination's MASE or less in every window: strong evidence, the model is chosen.
+    assert strong_single({"AutoETS": np.array([0.45, 0.4, 0.3])}, combination) == "AutoETS"
     # Far better on average but not in one window: the combination stays.
-    assert strong_single({"AutoETS": np.array([0.1, 0.1, 0.9])}, combination) is None
-    # Better in every window but by less than 20 %: the combination stays.
-    assert strong_single({"AutoETS": np.array([0.85, 0.85, 0.85])}, combination) is None
+    assert strong_single({"AutoETS": np.array([0.1, 0.1, 0.6])}, combination) is None
+    # Better in every window but by less than 50 %: the combination stays.
+    assert strong_single({"AutoETS": np.array([0.6, 0.6, 0.6])}, combination) is None
     # Several strong ones: the lowest mean MASE.
-    both = {"Drift": np.array([0.5, 0.5, 0.5]), "AutoETS": np.array([0.2, 0.3, 0.7])}
+    both = {"Drift": np.array([0.4, 0.4, 0.4]), "AutoETS": np.array([0.1, 0.2, 0.5])}
     assert strong_single(both, combination) == "AutoETS"
-    assert strong_single({"AutoETS": np.array([0.0, 0.5, 0.8])}, combination) == "AutoETS"  # at the margin
+    assert strong_single({"AutoETS": np.array([0.0, 0.3, 0.5])}, combination) == "AutoETS"  # at the margin
 
 
 def test_a_noisy_seasonal_series_gets_the_combination_named_by_its_members() -> None:
@@ -52,8 +52,8 @@ def test_a_noisy_seasonal_series_gets_the_combination_named_by_its_members() -> 
     y = 200 + 0.8 * t + 25 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 6, 60)
     result = forecast(long_table({"shop": y}), ForecastSettings(horizon=6))
     selection = result.selection.to_pylist()[0]
-    assert selection["model"] == "Combination (ETS, Theta, CES, ARIMA)", selection
-    assert "median of 4 models" in selection["reason"]
+    assert selection["model"] == "Combination (ETS, Theta, CES, ARIMA, log ETS)", selection
+    assert "median of 5 models" in selection["reason"]
     assert set(result.forecasts.column("model").to_pylist()) == {selection["model"]}
     accuracy = {row["model"] for row in result.accuracy.to_pylist()}
     assert {"SeasonalNaive", "AutoETS", "DynamicOptimizedTheta", "AutoCES", "AutoARIMA"} <= accuracy
@@ -62,7 +62,7 @@ def test_a_noisy_seasonal_series_gets_the_combination_named_by_its_members() -> 
 def test_a_series_seasonal_naive_forecasts_exactly_is_left_to_seasonal_naive() -> None:
     """The same year repeated with a one-off spike in the first year: seasonal naive forecasts
     every later window exactly, the smoothing models are thrown by the spike, so the rule's
-    evidence (≥ 20 % lower MASE in every window) is there and seasonal naive is chosen."""
+    evidence (at most half the combination's MASE in every window) is there and seasonal naive is chosen."""
     year = np.array([50, 40, 60, 80, 120, 90, 70, 65, 100, 130, 160, 220.0])
     y = np.tile(year, 6)
     y[3] = 400.0
@@ -91,10 +91,10 @@ def simulated(
 
 def test_the_default_beats_seasonal_naive_on_simulated_series_by_a_stated_margin() -> None:
     """24 series of 60 months, 12 held out. Seasonal naive lags a year of growth behind; the
-    combination must cut its MASE by 15 % or more on average (reached, seed 17: 0.67 of
-    seasonal naive's MASE), and its 80 % intervals must hold 70 – 92 % of the held-out points
-    (24 series × 12 points, correlated within a series: a standard error near 4 points; reached:
-    0.80, and 0.94 for the 95 % intervals)."""
+    combination must cut its MASE by 15 % or more on average (reached, seed 17: 0.66 of
+    seasonal naive's MASE; 0.67 before decision 0053), and its 80 % intervals must hold 70 – 92 %
+    of the held-out points (24 series × 12 points, correlated within a series: a standard error
+    near 4 points; reached: 0.82, and 0.96 for the 95 % intervals; before: 0.80 and 0.94)."""
     history, future = simulated(24, seed=17, n=60, horizon=12)
     result = forecast(long_table(history), ForecastSettings(horizon=12))
     rows = result.forecasts.to_pylist()

@@ -9,7 +9,7 @@ one model alone only where the series' own past shows it clearly better.
    AutoTheta, DynamicOptimizedTheta, AutoCES, and MSTL for daily data with weekly and yearly
    seasons or weekly data with 52) and with the combination (forecast_combine: the median of
    ETS, Theta, CES and ARIMA), and scores each on MASE (also sMAPE and interval coverage);
-3. keeps the combination unless one model's MASE was 20 % lower in every window, refits what
+3. keeps the combination unless one model's MASE was half of it in every window, refits what
    was kept on the whole series and forecasts ``horizon`` periods; short series get seasonal
    naive (or naive), intermittent ones Croston (SBA), each with the reason in the result.
 
@@ -19,6 +19,7 @@ Pure: no warehouse, no settings, no printing.
 from __future__ import annotations
 
 import itertools
+import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -37,7 +38,15 @@ from bizsight.analytics.forecast_combine import (
     window_mase,
 )
 from bizsight.analytics.forecast_intervals import empirical, widened, widening
-from bizsight.analytics.forecast_models import FAST, FULL, Prediction, Series, cross_validate, predict
+from bizsight.analytics.forecast_models import (
+    FAST,
+    FULL,
+    Prediction,
+    Series,
+    Task,
+    fit_and_validate,
+    predict,
+)
 from bizsight.analytics.forecast_scores import coverage, mase, mase_scale, smape
 from bizsight.errors import InvalidArgumentError
 
@@ -46,20 +55,22 @@ INTERMITTENT_ZEROS = 0.5  # a series with at least this share of zero periods is
 YEAR_OF_DAYS = 365
 LONG_SEASON = 24  # AutoETS models seasons up to 24 periods; longer ones go to MSTL
 LONG_SERIES = 400  # longer series (daily ones) are forecast without AutoARIMA
+PER_PROCESS = 50  # n_jobs=0 (auto) starts a second process only from 100 series
 
 
 @dataclass(frozen=True)
 class ForecastSettings:
     """``horizon`` periods ahead; ``season_length`` defaults to the grain's (7 days, 52 weeks, 12
     months, 4 quarters); ``windows`` cross-validation origins; ``candidates`` full, fast (no
-    AutoARIMA) or auto (fast above 2,000 series)."""
+    AutoARIMA) or auto (fast above 2,000 series); ``n_jobs`` processes (0: one per core from
+    100 series on, one below)."""
 
     horizon: int
     season_length: int | None = None
     levels: tuple[int, ...] = (80, 95)
     windows: int = 3
     candidates: str = "auto"
-    n_jobs: int = 1
+    n_jobs: int = 0
 
     def __post_init__(self) -> None:
         if self.horizon < 1:
@@ -68,6 +79,8 @@ class ForecastSettings:
             raise InvalidArgumentError(f"season length {self.season_length}: expected 1 or more")
         if not self.levels or any(not 0 < level < 100 for level in self.levels):
             raise InvalidArgumentError(f"levels {list(self.levels)}: expected percentages between 0 and 100")
+        if self.n_jobs < 0:
+            raise InvalidArgumentError(f"n_jobs {self.n_jobs}: expected 0 (auto) or more")
         if self.windows < 1:
             raise InvalidArgumentError(f"windows {self.windows}: expected 1 or more")
         if self.candidates not in ("auto", "full", "fast"):
@@ -128,8 +141,8 @@ def forecast(data: pa.Table, settings: ForecastSettings) -> ForecastResult:
         names = tuple(n for n in names if n != "AutoARIMA")
     plans = [_plan(s, settings, m) for s in series]
     seasons = _mstl_seasons(calendar, m)
-    accuracy = _cross_validate(plans, settings, names, m, seasons)
-    predictions = _final(plans, settings, m, seasons)
+    accuracy, fitted = _cross_validate(plans, settings, names, m, seasons)
+    predictions = _final(plans, settings, m, seasons, fitted)
     return ForecastResult(
         forecasts=_forecast_table(plans, predictions, settings, calendar),
         selection=_selection_table(plans, settings.levels),
@@ -231,29 +244,39 @@ def _plan(s: Series, settings: ForecastSettings, m: int) -> _Plan:
 
 def _cross_validate(
     plans: list[_Plan], settings: ForecastSettings, names: Sequence[str], m: int, seasons: Sequence[int]
-) -> pa.Table:
-    groups: dict[tuple[int, int, bool], list[_Plan]] = defaultdict(list)
+) -> tuple[pa.Table, dict[tuple[str, str], Prediction]]:
+    """Cross-validate every candidate on every long series; each is fitted on the whole series
+    too (forecast_models.fit_and_validate), and those forecasts are returned for the final step."""
+    groups: dict[bool, list[_Plan]] = defaultdict(list)
     for p in plans:
         if p.kind == "cv":
             train = len(p.series.y) - settings.horizon - (p.windows - 1) * p.step
-            groups[(p.windows, p.step, bool(seasons) and train > 2 * seasons[-1])].append(p)
+            groups[bool(seasons) and train > 2 * seasons[-1]].append(p)
     rows: list[dict[str, object]] = []
-    for (windows, step, with_mstl), group in groups.items():
+    final: dict[tuple[str, str], Prediction] = {}
+    for with_mstl, group in groups.items():
         candidates = (*names, "MSTL") if with_mstl else tuple(names)
-        cv = cross_validate(
-            [p.series for p in group],
+        fitted, cv = fit_and_validate(
+            [Task(p.series, p.windows, p.step) for p in group],
             candidates,
             horizon=settings.horizon,
-            windows=windows,
-            step=step,
             levels=settings.levels,
             season_length=m,
             seasons=seasons,
-            n_jobs=settings.n_jobs,
+            n_jobs=_jobs(settings, len(group)),
         )
+        final.update(fitted)
         for p in group:
             rows.extend(_choose(p, cv, candidates, settings, m))
-    return _accuracy_table(rows, settings.levels)
+    return _accuracy_table(rows, settings.levels), final
+
+
+def _jobs(settings: ForecastSettings, count: int) -> int:
+    """Processes for ``count`` series: ``settings.n_jobs``, or with 0 (auto) one per core
+    when there are at least PER_PROCESS series for each."""
+    if settings.n_jobs:
+        return settings.n_jobs
+    return max(1, min(os.cpu_count() or 1, count // PER_PROCESS))
 
 
 def _choose(
@@ -266,7 +289,7 @@ def _choose(
     """Score every candidate and the combination of the members on ``p``'s windows; keep the
     combination unless one model beat it by the margin in every window (forecast_combine)."""
     scale = mase_scale(p.series.y[: len(p.series.y) - settings.horizon - (p.windows - 1) * p.step], m)
-    found = {name: cv[(p.series.uid, name)] for name in candidates}
+    found = {name: cv[(p.series.uid, name)] for name in candidates if (p.series.uid, name) in cv}
     p.scores = {name: _score(pred, scale, settings.levels) for name, pred in found.items()}
     pool = (*MEMBERS, "MSTL")  # MSTL where it is a candidate: the only member with two seasons
     members = tuple(name for name in pool if name in found and np.isfinite(p.scores[name]["mase"]))
@@ -312,9 +335,14 @@ def _score(pred: Prediction, scale: float, levels: Sequence[int]) -> dict[str, f
 
 
 def _final(
-    plans: list[_Plan], settings: ForecastSettings, m: int, seasons: Sequence[int]
+    plans: list[_Plan],
+    settings: ForecastSettings,
+    m: int,
+    seasons: Sequence[int],
+    fitted: dict[tuple[str, str], Prediction],
 ) -> dict[str, Prediction]:
-    """Refit what each series needs on all its history and forecast ``horizon`` periods."""
+    """Fit what each series needs on all its history (unless ``fitted`` has it already) and
+    forecast ``horizon`` periods."""
     needs: dict[str, list[Series]] = defaultdict(list)
     for p in plans:
         if p.kind == "short":
@@ -323,8 +351,9 @@ def _final(
         elif p.kind == "intermittent":
             p.chosen, p.members = "CrostonSBA", ("CrostonSBA",)
         for member in p.members:
-            needs[member].append(p.series)
-    fitted: dict[tuple[str, str], Prediction] = {}
+            if (p.series.uid, member) not in fitted:
+                needs[member].append(p.series)
+    fitted = dict(fitted)
     for name, group in needs.items():
         fitted.update(
             predict(
@@ -334,7 +363,7 @@ def _final(
                 levels=settings.levels,
                 season_length=m,
                 seasons=seasons,
-                n_jobs=settings.n_jobs,
+                n_jobs=_jobs(settings, len(group)),
             )
         )
     out = {}

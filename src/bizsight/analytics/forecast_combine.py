@@ -1,7 +1,8 @@
 """Combinations of forecasts, and the rule that lets one model replace the combination.
 
 The default forecast of a series is the median, step by step, of the forecasts of several
-diverse models (ETS, Theta, CES and, where there is time for it, ARIMA: docs/decisions/0049).
+diverse models (ETS, Theta, CES, ETS on the logarithms of a positive series and, where there
+is time for it, ARIMA: docs/decisions/0049, 0053).
 A single model replaces it only when the evidence is strong: its rolling-origin MASE is lower
 than the combination's by ``MARGIN`` or more in *every* cross-validation window.
 
@@ -28,10 +29,16 @@ from bizsight.analytics.forecast_models import Prediction
 
 # The combination's members, in the order of their names; those not among a run's candidates
 # (AutoARIMA when many series are forecast) are left out.
-MEMBERS = ("AutoETS", "DynamicOptimizedTheta", "AutoCES", "AutoARIMA")
-SHORT = {"AutoETS": "ETS", "DynamicOptimizedTheta": "Theta", "AutoCES": "CES", "AutoARIMA": "ARIMA"}
+MEMBERS = ("AutoETS", "DynamicOptimizedTheta", "AutoCES", "AutoARIMA", "AutoETS (log)")
+SHORT = {
+    "AutoETS": "ETS",
+    "DynamicOptimizedTheta": "Theta",
+    "AutoCES": "CES",
+    "AutoARIMA": "ARIMA",
+    "AutoETS (log)": "log ETS",
+}
 PREFIX = "Combination"
-MARGIN = 0.2  # a single model must beat the combination's MASE by 20 % in every window
+MARGIN = 0.5  # a single model must halve the combination's MASE in every window (0053)
 
 
 def combination_name(members: Sequence[str]) -> str:
