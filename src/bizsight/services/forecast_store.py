@@ -200,7 +200,8 @@ def current_forecast(wh: Warehouse, metric: str, grain: str, dimension: str | No
     ).to_arrow_table()
     if rows.num_rows == 0:
         return None
-    return StoredForecast(metric, grain, dimension, origin, run_at, int(version), rows, json.loads(detail))
+    shown = {k: v for k, v in json.loads(detail).items() if k != "inputs"}  # the fingerprint is refresh's
+    return StoredForecast(metric, grain, dimension, origin, run_at, int(version), rows, shown)
 
 
 def stored_dimensions(wh: Warehouse, metric: str, grain: str) -> list[str | None]:
