@@ -81,9 +81,11 @@ def forecast(
 ) -> None:
     """Forecast a metric with 80% and 95% prediction intervals, in total and by a dimension.
 
-    Every series is forecast by the median of AutoETS, Dynamic Optimized Theta, AutoCES and
-    AutoARIMA, unless rolling-origin cross-validation shows one candidate (those, seasonal naive,
-    drift, AutoTheta; MSTL for daily data) with a MASE 20% lower in every window. Forecasts by a dimension are reconciled to add up to the total.
+    Every series is forecast by the median of AutoETS, Dynamic Optimized Theta, AutoCES,
+    AutoARIMA and AutoETS on the logarithms (positive series), unless rolling-origin
+    cross-validation shows one candidate (those, seasonal naive, drift, AutoTheta; MSTL for daily
+    data) with at most half the combination's MASE in every window. Forecasts by a dimension are
+    reconciled to add up to the total.
     The last period is left out of the history when the data cover it only in part. Examples:
 
       bizsight forecast revenue
@@ -151,8 +153,8 @@ def forecast_series(
 
     The file has one row per series and period: unique_id (any text), ds (dates: daily, weekly,
     monthly, quarterly or yearly; or period numbers) and y. Each series gets the median of
-    ETS, Theta, CES and ARIMA unless one model forecast its own past clearly better (MASE 20%
-    lower in every rolling-origin cross-validation window); short or mostly-zero
+    ETS, Theta, CES, ARIMA and ETS on logs unless one model forecast its own past clearly better
+    (at most half the combination's MASE in every rolling-origin cross-validation window); short or mostly-zero
     series fall back to seasonal naive, naive or Croston, and the selection says so. Writes
     unique_id, ds, step, model, mean and lo_/hi_ bounds per level. Examples:
 
