@@ -165,15 +165,17 @@ def churn_days_from_gaps(gaps: np.ndarray, *, quantile: float = 0.9, step: int =
     values = np.asarray(gaps, dtype=float)
     if values.size == 0:
         raise InvalidArgumentError("no repeat purchases: give the churn window in days")
-    q = float(np.quantile(values, quantile))  # linear interpolation, like DuckDB's quantile_cont
-    return max(step, math.ceil(q / step) * step)
+    return _whole_steps(float(np.quantile(values, quantile)), step)  # linear, as quantile_cont
 
 
-def purchase_gaps(wh: Warehouse, *, as_of: dt.date | None = None) -> np.ndarray:
-    """Days between consecutive purchase days of each customer (optionally up to ``as_of``)."""
+def _whole_steps(days: float, step: int) -> int:
+    return max(step, math.ceil(days / step) * step)
+
+
+def _gaps_sql(as_of: dt.date | None) -> str:
+    """``gap``: the days between consecutive purchase days of each customer (up to ``as_of``)."""
     where = f"AND order_date <= {_date(as_of)}" if as_of else ""
-    rows = wh.rows(
-        f"""
+    return f"""
         WITH days AS (
             SELECT DISTINCT customer_id, order_date FROM core.fact_order_line
             WHERE coalesce(status, '') <> 'cancelled' {where}
@@ -183,15 +185,23 @@ def purchase_gaps(wh: Warehouse, *, as_of: dt.date | None = None) -> np.ndarray:
             FROM days
         ) WHERE gap IS NOT NULL
         """
-    )
-    return np.array([r[0] for r in rows], dtype=float)
+
+
+def purchase_gaps(wh: Warehouse, *, as_of: dt.date | None = None) -> np.ndarray:
+    """Days between consecutive purchase days of each customer (optionally up to ``as_of``)."""
+    return np.array([r[0] for r in wh.rows(_gaps_sql(as_of))], dtype=float)
 
 
 def default_churn_days(
     wh: Warehouse, *, quantile: float = 0.9, step: int = 7, as_of: dt.date | None = None
 ) -> int:
-    """Churn window derived from the data: :func:`churn_days_from_gaps` of :func:`purchase_gaps`."""
-    return churn_days_from_gaps(purchase_gaps(wh, as_of=as_of), quantile=quantile, step=step)
+    """Churn window derived from the data: :func:`churn_days_from_gaps` of :func:`purchase_gaps`,
+    the quantile taken in DuckDB (``quantile_cont`` interpolates as numpy does) so that the
+    millions of gaps of a large project never reach Python."""
+    q = wh.scalar(f"SELECT quantile_cont(gap, {float(quantile)}) FROM ({_gaps_sql(as_of)})")
+    if q is None:
+        raise InvalidArgumentError("no repeat purchases: give the churn window in days")
+    return _whole_steps(float(q), step)
 
 
 # --- what the churn model reads from the warehouse ----------------------------------------------
