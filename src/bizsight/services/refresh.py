@@ -59,7 +59,7 @@ def _marts(wh: Warehouse, settings: CustomerSettings) -> dict[str, exp.Expr]:
         "_text_scores", sentiment.text_scores(texts)
     )  # VADER runs in Python, once per distinct text
     return {
-        "rfm_segments": rfm.rfm_query(settings=settings.rfm),
+        "rfm_segments": rfm.rfm_query(settings=settings.rfm, from_customer_orders=True),
         "cohort_retention": cohorts.cohorts_query(
             cohorts.CohortSettings(grain=settings.cohorts.grain, anchor=settings.cohorts.anchor)
         ),
