@@ -56,19 +56,11 @@ def core_select(entity: Entity, source: exp.Expr) -> exp.Select:
 
 
 def latest_versions(entity: Entity) -> exp.Expr:
-    """The newest version (highest load, then line) of every key in ``raw`` (raw keeps them all).
-
-    Every row of raw but the older versions of a key sent more than once: the keys are grouped
-    (a narrow aggregate), and only the few with several versions are joined back. A window
-    numbering the versions of every key did the same work by sorting every whole row, which at
-    10M order lines spilled to disk and took minutes."""
-    keys = [f'"{name}"' for name in entity.key]
-    same = " AND ".join(f"d.{key} IS NOT DISTINCT FROM r.{key}" for key in keys)
+    """The newest version of every key in ``raw`` (raw keeps them all)."""
+    partition = ", ".join(f'"{name}"' for name in entity.key)
     return template(
-        f"""(SELECT r.* FROM :raw AS r WHERE NOT EXISTS (
-              SELECT 1 FROM (SELECT {", ".join(keys)}, max((_load_id, _line)) AS newest FROM :raw
-                             GROUP BY ALL HAVING count(*) > 1) AS d
-              WHERE {same} AND d.newest <> (r._load_id, r._line)))""",
+        f"(SELECT * FROM :raw QUALIFY row_number() OVER (PARTITION BY {partition} "
+        "ORDER BY _load_id DESC, _line DESC) = 1)",
         raw=table("raw", entity.name),
     )
 
