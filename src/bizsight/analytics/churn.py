@@ -104,7 +104,7 @@ def _floats(column: Any) -> np.ndarray:
 
 def _classifier() -> Any:
     """The gradient boosting, binned beforehand (:mod:`.weighted_bins`: the same model, fitted in
-    a quarter of the time)."""
+    half the time)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     from bizsight.analytics.weighted_bins import PreBinned
