@@ -8,7 +8,8 @@ default is the 10M-line project) a project under the temporary directory; ``--qu
 customers (~200k lines). Then, in this process:
 
 * refresh: ``services.refresh.refresh`` with a reporter that timestamps every step it announces,
-  and a thread sampling this process's resident memory: seconds and peak RSS per step;
+  and a thread sampling this process's resident memory: seconds, CPU seconds (user + system of
+  this process, all its threads: what load inflates least) and peak RSS per step;
 * first requests: the Overview (``POST /api/v1/insights/overview`` with the page's default range,
   the last 12 months) and the Executive view (``GET /api/v1/executive``) as an administrator sees
   them, through the services as the routes call them, right after the refresh: answered from what
@@ -59,10 +60,11 @@ class StepTimer:
 
     def __init__(self, *, live: bool = False) -> None:
         self.live = live  # print each step as it ends (a 10M refresh takes minutes)
-        self.steps: list[tuple[str, float, float]] = []  # name, seconds, peak MB
+        self.steps: list[tuple[str, float, float, float]] = []  # name, seconds, CPU seconds, peak MB
         self.warnings: list[str] = []
         self._name = "start"
         self._started = time.perf_counter()
+        self._cpu = time.process_time()
         self._peak = rss_mb()
         self._stop = threading.Event()
         self._sampler = threading.Thread(target=self._sample, daemon=True)
@@ -73,11 +75,14 @@ class StepTimer:
             self._peak = max(self._peak, rss_mb())
 
     def _next(self, name: str) -> None:
-        now = time.perf_counter()
-        self.steps.append((self._name, now - self._started, max(self._peak, rss_mb())))
+        now, cpu = time.perf_counter(), time.process_time()
+        self.steps.append((self._name, now - self._started, cpu - self._cpu, max(self._peak, rss_mb())))
         if self.live:
-            print(f"    ... {self._name[:44]:<44} {now - self._started:8.2f} s", flush=True)
-        self._name, self._started, self._peak = name, now, rss_mb()
+            print(
+                f"    ... {self._name[:44]:<44} {now - self._started:8.2f} s {cpu - self._cpu:8.2f} s CPU",
+                flush=True,
+            )
+        self._name, self._started, self._cpu, self._peak = name, now, cpu, rss_mb()
 
     def step(self, message: str) -> None:
         self._next(message)
@@ -94,17 +99,18 @@ class StepTimer:
         self._stop.set()
 
 
-def print_steps(timer: StepTimer, total: float) -> None:
+def print_steps(timer: StepTimer, total: float, cpu: float) -> None:
     merged: dict[str, list[float]] = {}
-    for name, seconds, peak in timer.steps:
+    for name, seconds, cpu_seconds, peak in timer.steps:
         key = name.split(":")[0] if name.startswith("marts.forecasts") else name
-        entry = merged.setdefault(key, [0.0, 0.0])
+        entry = merged.setdefault(key, [0.0, 0.0, 0.0])
         entry[0] += seconds
-        entry[1] = max(entry[1], peak)
-    print(f"  {'step':<44} {'seconds':>8} {'share':>6} {'peak RSS':>9}")
-    for name, (seconds, peak) in merged.items():
-        print(f"  {name[:44]:<44} {seconds:8.2f} {seconds / total:6.1%} {peak:7.0f} MB")
-    print(f"  {'whole refresh':<44} {total:8.2f}")
+        entry[1] += cpu_seconds
+        entry[2] = max(entry[2], peak)
+    print(f"  {'step':<44} {'seconds':>8} {'share':>6} {'CPU s':>8} {'peak RSS':>9}")
+    for name, (seconds, cpu_seconds, peak) in merged.items():
+        print(f"  {name[:44]:<44} {seconds:8.2f} {seconds / total:6.1%} {cpu_seconds:8.2f} {peak:7.0f} MB")
+    print(f"  {'whole refresh':<44} {total:8.2f} {'':>6} {cpu:8.2f}")
     for warning in timer.warnings:
         print(f"  warning: {warning}")
 
@@ -197,11 +203,11 @@ def measure(project: Project, *, skip_refresh: bool) -> None:
     else:
         print("refresh by step:")
         timer = StepTimer(live=True)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         refresh(project, timer)
-        total = time.perf_counter() - started
+        total, cpu = time.perf_counter() - started, time.process_time() - cpu
         timer.finish()
-        print_steps(timer, total)
+        print_steps(timer, total, cpu)
     print("first requests after the refresh (warmed by it):")
     warm = first_requests(project)
     print("baseline: the same requests with the result cache cleared:")

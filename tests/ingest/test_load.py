@@ -163,6 +163,47 @@ def test_incremental_loads_append_and_update_keeping_old_versions_in_raw(
     assert snapshot(project)["core.fact_order_line"] == incremental
 
 
+class Steps(NullReporter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def advance(self, done: float, total: float, message: str = "") -> None:
+        self.messages.append(message)
+
+    def rebuilt(self) -> set[str]:
+        return {m for m in self.messages if m.startswith("core.") and "(" not in m}
+
+
+def test_refresh_rebuilds_only_the_core_tables_a_load_changed(
+    tmp_path: Path, dims: list[Path], load: Load, project: Project
+) -> None:
+    """A core table is rebuilt from raw when its entity, or a fact whose placeholders it holds,
+    was loaded since the last refresh, or when its definition changed; otherwise it is kept (it
+    is what a rebuild would give). Whatever is skipped, core is what a full rebuild gives."""
+    load(*dims, write_csv(tmp_path / "day1" / "sales_transactions.csv", ORDER_HEADER, [order("O1")]))
+    first = Steps()
+    refresh(project, first)
+    assert {"core.dim_customer", "core.dim_product", "core.fact_order_line"} <= first.rebuilt()
+    again = Steps()
+    refresh(project, again)
+    assert again.rebuilt() == set()
+    assert "core.fact_order_line (no load since the last refresh)" in again.messages
+    load(write_csv(tmp_path / "day2" / "sales_transactions.csv", ORDER_HEADER, [order("O1", quantity=4)]))
+    incremental = snapshot(project)
+    after_load = Steps()
+    refresh(project, after_load)
+    assert after_load.rebuilt() == {"core.fact_order_line", "core.dim_customer", "core.dim_product"}
+    rebuilt = snapshot(project)
+    assert all(rebuilt[name] == incremental[name] for name in rebuilt if name.startswith("core.fact"))
+    with project.warehouse() as wh:  # a definition of core that changed (a new version of bizsight)
+        wh.run("UPDATE meta.state SET value = 0 WHERE key = 'core:order_lines'")
+    changed = Steps()
+    refresh(project, changed)
+    assert changed.rebuilt() == {"core.fact_order_line"}
+    assert snapshot(project)["core.fact_order_line"] == rebuilt["core.fact_order_line"]
+
+
 def test_money_semantics_of_refunds_credit_notes_and_cancellations(
     tmp_path: Path, dims: list[Path], load: Load, project: Project
 ) -> None:

@@ -239,3 +239,25 @@ def test_list_anomalies_filters_by_day_metric_and_severity(demo: Project) -> Non
         list_anomalies(demo, severity="meduim")
     with pytest.raises(InvalidArgumentError, match="metrics with anomalies"):
         list_anomalies(demo, metrics=("refunds",))
+
+
+def test_metrics_read_together_are_each_metrics_own_series(demo: Project) -> None:
+    """Refresh reads the watched metrics over the same tables by the same dimension in one query:
+    each column is what the metric's own query gives (the same periods, values and order), and a
+    metric that cannot be read is reported alone, its batch read one by one."""
+    from bizsight.errors import BizsightError
+    from bizsight.services.anomalies import metric_table, metric_tables
+
+    settings = demo.settings.anomalies
+    wanted = [(w.metric, d) for w in settings.series for d in (None, *w.by)]
+    wanted += [("revenue", "no_such_dimension"), ("orders", "no_such_dimension")]
+    with demo.warehouse(read_only=True) as wh:
+        together = metric_tables(demo, wh, settings.grain, wanted)
+        for metric, dimension in wanted[:-2]:
+            alone = metric_table(demo, wh, (metric,), settings.grain, dimension)
+            columns = ["period", *([dimension] if dimension else []), metric]
+            found = together[(metric, dimension)]
+            assert not isinstance(found, BizsightError)
+            assert found.select(columns).equals(alone.select(columns)), (metric, dimension)
+    assert len(wanted) == 14
+    assert all(isinstance(together[(m, "no_such_dimension")], BizsightError) for m in ("revenue", "orders"))

@@ -75,68 +75,80 @@ def features_sql(as_of: dt.date, *, with_sentiment: bool = True, only: str | Non
     return f"""
 WITH lines AS (
     SELECT customer_id, order_id, order_date, category, channel,
-           net_amount::DOUBLE AS net, coalesce(discount_amount, 0)::DOUBLE AS discount,
-           coalesce(refund_amount, 0)::DOUBLE AS refund,
-           (net_amount + coalesce(discount_amount, 0) + coalesce(refund_amount, 0))::DOUBLE AS gross
+           net_amount AS net, coalesce(discount_amount, 0) AS discount,
+           coalesce(refund_amount, 0) AS refund,
+           net_amount + coalesce(discount_amount, 0) + coalesce(refund_amount, 0) AS gross
     FROM core.fact_order_line
     WHERE order_date <= {d} AND coalesce(status, '') <> 'cancelled' AND customer_id IS NOT NULL {limit}
 ),
-orders AS (
+days AS (
+    SELECT customer_id, order_date, sum(net) AS net FROM lines GROUP BY ALL
+),
+by_day AS (
     SELECT customer_id,
            {d} - max(order_date) AS recency_days,
-           count(DISTINCT order_date) AS frequency,
-           count(DISTINCT order_id) AS orders,
-           sum(net) AS monetary,
-           sum(net) / count(DISTINCT order_id) AS avg_order_value,
+           count(*) AS frequency,
            {d} - min(order_date) AS tenure_days,
            coalesce(sum(net) FILTER (WHERE order_date > {d} - {w}), 0) AS spend_90,
            coalesce(sum(net) FILTER (WHERE order_date > {d} - {2 * w} AND order_date <= {d} - {w}), 0)
                AS spend_prev_90,
-           count(DISTINCT order_date) FILTER (WHERE order_date > {d} - {w}) AS frequency_90,
-           count(DISTINCT order_date) FILTER (WHERE order_date > {d} - {2 * w} AND order_date <= {d} - {w})
-               AS frequency_prev_90,
+           count(*) FILTER (WHERE order_date > {d} - {w}) AS frequency_90,
+           count(*) FILTER (WHERE order_date > {d} - {2 * w} AND order_date <= {d} - {w}) AS frequency_prev_90
+    FROM days GROUP BY customer_id
+),
+by_line AS (
+    SELECT customer_id,
+           sum(net) AS monetary,
            count(DISTINCT category) AS category_breadth,
-           count(DISTINCT channel) AS channel_count,
            sum(refund) / nullif(sum(gross), 0) AS refund_share,
            sum(discount) / nullif(sum(gross), 0) AS discount_share
     FROM lines GROUP BY customer_id
 ),
-channel_orders AS (
-    SELECT customer_id, channel, count(DISTINCT order_id) AS n FROM lines GROUP BY ALL
+order_channels AS (
+    SELECT DISTINCT customer_id, order_id, channel FROM lines
 ),
-main_channel AS (
-    SELECT customer_id, arg_max(channel, (n, channel)) AS main_channel, max(n) AS main_n
+channel_orders AS (
+    SELECT customer_id, channel, count(order_id) AS n FROM order_channels GROUP BY ALL
+),
+by_channel AS (
+    SELECT customer_id, arg_max(channel, (n, channel)) AS main_channel, max(n) AS main_n,
+           count(channel) AS channel_count
     FROM channel_orders GROUP BY customer_id
+),
+by_order AS (
+    SELECT customer_id, count(DISTINCT order_id) AS orders FROM order_channels GROUP BY customer_id
 ),
 reviews AS (
     SELECT customer_id, count(*) AS review_count, avg(rating)::DOUBLE AS avg_rating
     FROM core.fact_review WHERE review_date <= {d} GROUP BY customer_id
 ),
 sentiment AS ({sentiment})
-SELECT o.customer_id,
-       o.recency_days::DOUBLE AS recency_days,
-       o.frequency::DOUBLE AS frequency,
+SELECT t.customer_id,
+       t.recency_days::DOUBLE AS recency_days,
+       t.frequency::DOUBLE AS frequency,
        o.orders::DOUBLE AS orders,
-       o.monetary, o.avg_order_value,
-       o.tenure_days::DOUBLE AS tenure_days,
+       l.monetary::DOUBLE AS monetary, (l.monetary / o.orders)::DOUBLE AS avg_order_value,
+       t.tenure_days::DOUBLE AS tenure_days,
        ({d} - c.signup_date)::DOUBLE AS signup_age_days,
-       o.spend_90, o.spend_90 - o.spend_prev_90 AS spend_trend,
-       o.frequency_90::DOUBLE AS frequency_90,
-       (o.frequency_90 - o.frequency_prev_90)::DOUBLE AS frequency_trend,
-       o.category_breadth::DOUBLE AS category_breadth,
-       o.channel_count::DOUBLE AS channel_count,
+       t.spend_90::DOUBLE AS spend_90, (t.spend_90 - t.spend_prev_90)::DOUBLE AS spend_trend,
+       t.frequency_90::DOUBLE AS frequency_90,
+       (t.frequency_90 - t.frequency_prev_90)::DOUBLE AS frequency_trend,
+       l.category_breadth::DOUBLE AS category_breadth,
+       m.channel_count::DOUBLE AS channel_count,
        m.main_n::DOUBLE / o.orders AS main_channel_share,
        coalesce(r.review_count, 0)::DOUBLE AS review_count,
        r.avg_rating, s.avg_sentiment,
-       coalesce(o.refund_share, 0) AS refund_share,
-       coalesce(o.discount_share, 0) AS discount_share,
+       coalesce(l.refund_share, 0)::DOUBLE AS refund_share,
+       coalesce(l.discount_share, 0)::DOUBLE AS discount_share,
        m.main_channel, c.acquisition_channel
-FROM orders o
-JOIN main_channel m USING (customer_id)
+FROM by_day t
+JOIN by_line l USING (customer_id)
+JOIN by_order o USING (customer_id)
+JOIN by_channel m USING (customer_id)
 LEFT JOIN core.dim_customer c USING (customer_id)
 LEFT JOIN reviews r USING (customer_id)
 LEFT JOIN sentiment s USING (customer_id)
-ORDER BY o.customer_id
+ORDER BY t.customer_id
 """
 
 
@@ -165,15 +177,17 @@ def churn_days_from_gaps(gaps: np.ndarray, *, quantile: float = 0.9, step: int =
     values = np.asarray(gaps, dtype=float)
     if values.size == 0:
         raise InvalidArgumentError("no repeat purchases: give the churn window in days")
-    q = float(np.quantile(values, quantile))  # linear interpolation, like DuckDB's quantile_cont
-    return max(step, math.ceil(q / step) * step)
+    return _whole_steps(float(np.quantile(values, quantile)), step)  # linear, as quantile_cont
 
 
-def purchase_gaps(wh: Warehouse, *, as_of: dt.date | None = None) -> np.ndarray:
-    """Days between consecutive purchase days of each customer (optionally up to ``as_of``)."""
+def _whole_steps(days: float, step: int) -> int:
+    return max(step, math.ceil(days / step) * step)
+
+
+def _gaps_sql(as_of: dt.date | None) -> str:
+    """``gap``: the days between consecutive purchase days of each customer (up to ``as_of``)."""
     where = f"AND order_date <= {_date(as_of)}" if as_of else ""
-    rows = wh.rows(
-        f"""
+    return f"""
         WITH days AS (
             SELECT DISTINCT customer_id, order_date FROM core.fact_order_line
             WHERE coalesce(status, '') <> 'cancelled' {where}
@@ -183,15 +197,23 @@ def purchase_gaps(wh: Warehouse, *, as_of: dt.date | None = None) -> np.ndarray:
             FROM days
         ) WHERE gap IS NOT NULL
         """
-    )
-    return np.array([r[0] for r in rows], dtype=float)
+
+
+def purchase_gaps(wh: Warehouse, *, as_of: dt.date | None = None) -> np.ndarray:
+    """Days between consecutive purchase days of each customer (optionally up to ``as_of``)."""
+    return np.array([r[0] for r in wh.rows(_gaps_sql(as_of))], dtype=float)
 
 
 def default_churn_days(
     wh: Warehouse, *, quantile: float = 0.9, step: int = 7, as_of: dt.date | None = None
 ) -> int:
-    """Churn window derived from the data: :func:`churn_days_from_gaps` of :func:`purchase_gaps`."""
-    return churn_days_from_gaps(purchase_gaps(wh, as_of=as_of), quantile=quantile, step=step)
+    """Churn window derived from the data: :func:`churn_days_from_gaps` of :func:`purchase_gaps`,
+    the quantile taken in DuckDB (``quantile_cont`` interpolates as numpy does) so that the
+    millions of gaps of a large project never reach Python."""
+    q = wh.scalar(f"SELECT quantile_cont(gap, {float(quantile)}) FROM ({_gaps_sql(as_of)})")
+    if q is None:
+        raise InvalidArgumentError("no repeat purchases: give the churn window in days")
+    return _whole_steps(float(q), step)
 
 
 # --- what the churn model reads from the warehouse ----------------------------------------------

@@ -125,18 +125,36 @@ WHERE order_date <= :as_of
 GROUP BY customer_id
 """
 
+# At the last order date, core.customer_orders (built by refresh from the same non-cancelled
+# lines, with the same last date) already holds every customer's figures: no pass over the lines.
+_BASE_FROM_CUSTOMER_ORDERS = """
+SELECT customer_id, last_order_date, days_since_last_order AS recency_days, orders AS frequency,
+       net_revenue AS monetary
+FROM core.customer_orders
+"""
+
 
 def rfm_query(
-    as_of: dt.date | str | None = None, settings: RFMSettings | None = None, *, from_orders: bool = False
+    as_of: dt.date | str | None = None,
+    settings: RFMSettings | None = None,
+    *,
+    from_orders: bool = False,
+    from_customer_orders: bool = False,
 ) -> exp.Select:
     """One row per customer with a non-cancelled order up to ``as_of`` (default: the last order
     date in the warehouse): ``customer_id, as_of, last_order_date, recency_days, frequency,
     monetary, r_score, f_score, m_score, rfm_code, fm_score, segment``. With ``from_orders`` it
     reads a CTE ``orders`` (one row per order, :data:`_ORDERS`) the caller provides, so several
-    dates can share one pass over the order lines."""
+    dates can share one pass over the order lines; with ``from_customer_orders`` (only at the
+    default date, the last order's) it reads ``core.customer_orders`` instead of the lines."""
     settings = settings or RFMSettings()
     day = _as_of(as_of)
-    base = template(_BASE_FROM_ORDERS if from_orders else _BASE, as_of=day)
+    if from_customer_orders and as_of is not None:
+        raise InvalidArgumentError("core.customer_orders holds the figures at the last order date only")
+    base = template(
+        _BASE_FROM_ORDERS if from_orders else _BASE_FROM_CUSTOMER_ORDERS if from_customer_orders else _BASE,
+        as_of=day,
+    )
     scored = template(
         _SCORED,
         as_of=day,

@@ -165,7 +165,7 @@ def analyze_churn(
     path = None
     if models_dir is not None:
         metadata = {
-            "parameters": final.classifier.get_params() | {"threshold": final.threshold},
+            "parameters": final.classifier.estimator.get_params() | {"threshold": final.threshold},
             "features": list(FEATURES),
             "churn_days": n,
             "fitted_at_cutoff": t2.isoformat(),
