@@ -15,8 +15,10 @@ than the combination's by ``MARGIN`` or more in *every* cross-validation window.
 >>> combination_name(("AutoETS", "DynamicOptimizedTheta", "AutoCES"))
 'Combination (ETS, Theta, CES)'
 >>> strong_single({"AutoETS": np.array([0.5, 0.6, 0.7]), "Drift": np.array([0.5, 1.2, 0.5])},
-...               np.array([0.8, 0.9, 1.0]))
+...               np.array([1.2, 1.3, 1.4]))
 'AutoETS'
+>>> strong_single({"AutoETS": np.array([0.5, 0.6, 0.7])}, np.array([0.8, 0.9, 1.0])) is None
+True
 """
 
 from __future__ import annotations
