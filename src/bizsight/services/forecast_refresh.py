@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from bizsight.console import Reporter
 from bizsight.errors import BizsightError
-from bizsight.services.forecast import HORIZON, forecast_metric, metric_history
+from bizsight.services.forecast import HORIZON, TOTAL, forecast_metric, metric_history
 from bizsight.services.forecast_store import reuse_forecast, store_forecast
 from bizsight.services.project import Project
 from bizsight.services.targets import months_to_last_target, target_pacing
@@ -43,17 +43,20 @@ def refresh_forecasts(project: Project, wh: Warehouse, reporter: Reporter) -> di
         for metric, by in DEFAULT_FORECASTS:
             reporter.step(f"marts.forecasts: {metric} by month and {by}")
             try:
-                history = metric_history(project, wh, metric, grain="month")
-                months = history.num_rows
+                history = metric_history(project, wh, metric, grain="month", by=by)
+                total = history.filter(pc.equal(history.column("series"), pa.scalar(TOTAL)))
+                months = total.num_rows
                 if months < MIN_MONTHS:
                     reporter.warn(
                         f"marts.forecasts: {metric} skipped: {months} complete months of history, "
                         f"forecasts need {MIN_MONTHS}"
                     )
                     continue
-                origin: dt.date = pc.max(history.column("period")).as_py()
+                origin: dt.date = pc.max(total.column("period")).as_py()
                 horizon = max(HORIZON["month"], months_to_last_target(wh, origin))
-                stored = _forecast_or_keep(project, wh, metric, by, horizon, run_at, version, reporter)
+                stored = _forecast_or_keep(
+                    project, wh, metric, by, history, horizon, run_at, version, reporter
+                )
             except BizsightError as err:  # a metric without data must not stop the refresh
                 reporter.warn(f"marts.forecasts: {metric} skipped: {err}")
                 continue
@@ -76,14 +79,16 @@ def _forecast_or_keep(
     wh: Warehouse,
     metric: str,
     by: str,
+    history: pa.Table,
     horizon: int,
     run_at: dt.datetime,
     version: int,
     reporter: Reporter,
 ) -> int:
-    """Store the forecast of ``metric`` by month and ``by``: the last one again when it was made
-    from the same inputs, a new one otherwise. Returns the rows stored."""
-    inputs = forecast_inputs(metric_history(project, wh, metric, grain="month", by=by), horizon)
+    """Store the forecast of ``metric`` by month and ``by`` (whose monthly ``history`` is given):
+    the last one again when it was made from the same inputs, a new one otherwise. Returns the
+    rows stored."""
+    inputs = forecast_inputs(history, horizon)
     kept = reuse_forecast(wh, metric, "month", by, inputs=inputs, run_at=run_at, data_version=version)
     if kept is not None:
         reporter.step(f"marts.forecasts: {metric} by {by} kept (its monthly history is unchanged)")
