@@ -1,7 +1,8 @@
 """Loading one file: stage → type → validate → de-duplicate → write, as one transaction.
 
-A load either commits completely — raw, quarantine, core, meta.loads and the data version — or
-leaves the warehouse exactly as it was (an error rolls it back; a killed process never commits).
+A load either commits completely — core, raw's superseded versions, quarantine, meta.loads and
+the data version — or leaves the warehouse exactly as it was (an error rolls it back; a killed
+process never commits).
 Loading the same file again is recognised by its content hash and changes nothing.
 """
 
@@ -34,7 +35,13 @@ from bizsight.ingest.sources import SourceFile, with_headers
 from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.model import BY_NAME, Entity, Kind
 from bizsight.warehouse.sql import col, ident, lit, table, template
-from bizsight.warehouse.transforms import DIMENSIONS, core_select, placeholder_rows
+from bizsight.warehouse.transforms import (
+    DIMENSIONS,
+    core_select,
+    placeholder_rows,
+    raw_of_core,
+    superseded_table,
+)
 
 ACTIONS = ("insert", "update", "quarantine", "exact_duplicate", "resent_duplicate")
 
@@ -122,7 +129,7 @@ class _NeedsText(Exception):
 def _load_typed(
     wh: Warehouse, source: SourceFile, settings: Settings, reporter: Reporter, result: LoadResult
 ) -> None:
-    """A file read typed, written to raw as it is classified, without materialising the
+    """A file read typed, written to core as it is classified, without materialising the
     classification (decision 0054); raises :class:`_NeedsText` when a row needs its text."""
     entity = source.entity
     plan = _plan(wh, source, settings, decimals=_decimal_columns(source))
@@ -133,12 +140,12 @@ def _load_typed(
     before = _count(wh, entity)
     reporter.step(f"writing {source.path.name}")
     try:
-        written = _write_raw(wh, entity, checked_rows(plan, result.load_id))
+        written = _write_core(wh, entity, checked_rows(plan, result.load_id))
     except duckdb.Error as err:
         if CHECKED_STOP not in str(err):
             raise
         raise _NeedsText from None
-    updated = _write_core(wh, entity, result.load_id, replaces=before > 0)
+    updated = _supersede(wh, entity, result.load_id) if before else 0
     read = int(wh.scalar("SELECT count(*) FROM stg"))
     result.counts = dict.fromkeys(ACTIONS, 0) | {
         "insert": written - updated,
@@ -166,10 +173,11 @@ def _load_text(
     result.load_id = load_id = _next_load_id(wh)
     before = _count(wh, entity)
     reporter.step(f"writing {source.path.name}")
-    _write_raw(wh, entity, _accepted(entity, load_id))
+    _write_core(wh, entity, _accepted(entity, load_id))
     if result.quarantined:
         quarantine.write(wh, plan, source, load_id, result.source_name)
-    _write_core(wh, entity, load_id, replaces=result.counts["update"] > 0)
+    if result.counts["update"]:
+        _supersede(wh, entity, load_id)
     _finish(wh, plan, source, result, before)
     wh.run("DROP TABLE classified")
 
@@ -311,7 +319,8 @@ def _next_load_id(wh: Warehouse) -> int:
 
 
 def _accepted(entity: Entity, load_id: int) -> exp.Select:
-    """The rows of raw that the classified rows add: those inserted or updated."""
+    """The rows that the classified rows add to the warehouse: those inserted or updated, with
+    raw's columns (:func:`~bizsight.warehouse.transforms.core_select` takes them to core)."""
     return (
         exp.select(
             exp.alias_(lit(load_id), "_load_id"),
@@ -324,32 +333,33 @@ def _accepted(entity: Entity, load_id: int) -> exp.Select:
     )
 
 
-def _write_raw(wh: Warehouse, entity: Entity, rows: exp.Select) -> int:
-    """Append ``rows`` to raw; how many there were."""
-    return int(wh.scalar(exp.insert(rows, table("raw", entity.name))))
+def _write_core(wh: Warehouse, entity: Entity, rows: exp.Select) -> int:
+    """Insert a load's ``rows`` (raw's columns) into core, its only copy of them (decision 0058);
+    how many there were. Rows of the keys they update are still there: see :func:`_supersede`."""
+    insert = exp.insert(core_select(entity, rows.subquery("batch", copy=False)), table("core", entity.core_table))
+    return int(wh.scalar(insert))
 
 
-def _write_core(wh: Warehouse, entity: Entity, load_id: int, *, replaces: bool) -> int:
-    """The load's rows of raw into core; with ``replaces``, first without the rows of core they
-    replace (updates, placeholders among them). How many rows were replaced."""
+def _supersede(wh: Warehouse, entity: Entity, load_id: int) -> int:
+    """Move the versions that load ``load_id`` replaced from core to raw's superseded versions
+    (placeholders are dropped: they were never loaded); how many rows of core were replaced."""
     core = table("core", entity.core_table)
-    columns = [col(name) for name in entity.column_names]
-    rows = (
-        exp.select(*columns, col("_load_id"), col("_row_hash"))
-        .from_(table("raw", entity.name))
-        .where(exp.column("_load_id").eq(lit(load_id)), copy=False)
+    keys = exp.select(*(col(name) for name in entity.key)).from_(core).where(
+        exp.column("_load_id").eq(lit(load_id))
     )
-    replaced = 0
-    if replaces:
-        keys = exp.select(*(col(name) for name in entity.key)).from_(rows.subquery(copy=True))
-        matches = exp.and_(
-            *(template("u.:k IS NOT DISTINCT FROM :t.:k", k=ident(name), t=core.this) for name in entity.key)
-        )
-        delete = template("DELETE FROM :core USING :keys AS u WHERE TRUE", core=core, keys=keys.subquery())
-        delete.set("where", exp.Where(this=matches))
-        replaced = int(wh.scalar(delete))
-    wh.run(exp.insert(core_select(entity, rows.subquery("batch")), core))
-    return replaced
+    matches = exp.and_(
+        *(template("u.:k IS NOT DISTINCT FROM c.:k", k=ident(name)) for name in entity.key),
+        template("c._load_id IS DISTINCT FROM :n", n=lit(load_id)),
+    )
+    replaced = (
+        exp.select("c.*")
+        .from_(exp.alias_(core, "c"))
+        .join(keys.subquery("u"), on=matches, join_type="inner", copy=False)
+    )
+    wh.run(exp.insert(raw_of_core(entity, replaced.subquery("c")), superseded_table(entity)))
+    delete = template("DELETE FROM :core AS c USING :keys AS u WHERE TRUE", core=core, keys=keys.subquery())
+    delete.set("where", exp.Where(this=matches))
+    return int(wh.scalar(delete))
 
 
 def _write_placeholders(wh: Warehouse, entity: Entity, plan: Plan) -> int:

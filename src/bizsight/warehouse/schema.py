@@ -1,6 +1,7 @@
 """Warehouse schemas and tables, derived from the canonical model.
 
-``raw``        every accepted version of every row, typed, with its load and source line
+``raw``        every accepted version of every row, typed, with its load and source line: a view
+               of core's current rows and the superseded ones (``raw.<entity>_superseded``)
 ``quarantine`` rejected rows as text, with the rule, the field and a readable reason
 ``core``       the current star schema (dims + facts) and derived tables
 ``marts``      analytics outputs (later issues)
@@ -13,10 +14,11 @@ from sqlglot import exp
 
 from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.model import ENTITIES, Entity
-from bizsight.warehouse.sql import ident, table
-from bizsight.warehouse.transforms import core_select
+from bizsight.warehouse.sql import ident, table, template
+from bizsight.warehouse.transforms import core_select, raw_view, superseded_table
 
-SCHEMA_VERSION = 1
+# 2: core holds the only copy of current versions, raw.<entity> is a view (decision 0058)
+SCHEMA_VERSION = 2
 SCHEMAS = ("raw", "quarantine", "core", "marts", "meta")
 
 _META = """
@@ -56,7 +58,8 @@ def quarantine_columns(entity: Entity) -> list[exp.ColumnDef]:
 
 
 def ensure_schema(wh: Warehouse) -> None:
-    """Create whatever is missing; existing tables and data are left alone."""
+    """Create whatever is missing; existing tables and data are left alone, but a warehouse made
+    before decision 0058 is converted (:func:`_separate_current_versions`)."""
     for schema in SCHEMAS:
         wh.run(exp.Create(this=exp.Table(this=ident(schema)), kind="SCHEMA", exists=True))
     for statement in _META.split(";"):
@@ -67,16 +70,64 @@ def ensure_schema(wh: Warehouse) -> None:
         "('schema_version', ?) ON CONFLICT DO NOTHING",
         [SCHEMA_VERSION],
     )
+    if int(wh.scalar("SELECT value FROM meta.state WHERE key = 'schema_version'")) < 2:
+        with wh.transaction():
+            for entity in ENTITIES:
+                _separate_current_versions(wh, entity)
+            wh.run("UPDATE meta.state SET value = 2 WHERE key = 'schema_version'")
     for entity in ENTITIES:
-        for schema, columns in (
-            ("raw", raw_columns(entity)),
-            ("quarantine", quarantine_columns(entity)),
-        ):
-            wh.run(_create_table(table(schema, entity.name), columns))
+        wh.run(_create_table(table("quarantine", entity.name), quarantine_columns(entity)))
+        wh.run(_create_table(superseded_table(entity), raw_columns(entity)))
         if not wh.table_exists("core", entity.core_table):
             # The core table takes its shape from the transform itself: one definition.
-            empty = core_select(entity, table("raw", entity.name)).limit(0)
+            empty = core_select(entity, superseded_table(entity)).limit(0)
             wh.run(exp.Create(this=table("core", entity.core_table), kind="TABLE", expression=empty))
+        if not wh.table_exists("raw", entity.name):
+            wh.run(raw_view(entity))
+
+
+def _separate_current_versions(wh: Warehouse, entity: Entity) -> None:
+    """Convert a warehouse whose ``raw.<entity>`` table holds every version, current ones too:
+    core's rows take their source line from raw, raw's table keeps only the versions core does
+    not hold (renamed ``raw.<entity>_superseded``) and ``raw.<entity>`` becomes the view."""
+    core, raw = table("core", entity.core_table), table("raw", entity.name)
+    if not wh.scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' "
+        "AND table_name = ? AND table_type = 'BASE TABLE'",
+        [entity.name],
+    ):
+        return
+    if wh.table_exists("core", entity.core_table):
+        same = _same_version(entity, "c", "r")
+        wh.run(
+            template(
+                "CREATE OR REPLACE TABLE :core AS SELECT c.*, r._line FROM :core AS c "
+                "LEFT JOIN :raw AS r ON :same",
+                core=core,
+                raw=raw,
+                same=same,
+            )
+        )
+    wh.run(template("ALTER TABLE :raw RENAME TO :name", raw=raw, name=superseded_table(entity).this))
+    if wh.table_exists("core", entity.core_table):
+        wh.run(
+            template(
+                "DELETE FROM :superseded AS r USING :core AS c WHERE :same",
+                superseded=superseded_table(entity),
+                core=core,
+                same=_same_version(entity, "c", "r"),
+            )
+        )
+    wh.run(raw_view(entity))
+
+
+def _same_version(entity: Entity, left: str, right: str) -> exp.Expr:
+    """The same key and load on both sides (keys may have empty parts)."""
+    pairs = [
+        template(":l.:k IS NOT DISTINCT FROM :r.:k", l=ident(left), r=ident(right), k=ident(name))
+        for name in entity.key
+    ]
+    return exp.and_(*pairs, template(":l._load_id = :r._load_id", l=ident(left), r=ident(right)))
 
 
 def _column_def(name: str, sql_type: str) -> exp.ColumnDef:

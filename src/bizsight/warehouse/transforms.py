@@ -1,8 +1,12 @@
-"""SQL transforms from typed rows to the core star schema.
+"""SQL transforms from typed rows to the core star schema, and back.
 
 One function per step, each returning a syntax tree. Ingest applies :func:`core_select` to the
 rows of one load; ``refresh`` applies it to the latest version of every key in raw. The same
 definition serves both paths, so an incremental load and a rebuild cannot disagree.
+
+Core holds the only copy of each key's current version (decision 0058): :func:`raw_of_core`
+gives its rows back as raw's columns, and the view ``raw.<entity>`` is those rows with the
+superseded versions kept in ``raw.<entity>_superseded``.
 """
 
 from __future__ import annotations
@@ -36,7 +40,9 @@ FROM (SELECT *, round(coalesce(total_amount, quantity * unit_price - coalesce(di
 
 def core_select(entity: Entity, source: exp.Expr) -> exp.Select:
     """The core rows of ``entity`` computed from typed rows in ``source`` (a table or subquery
-    with the entity's columns plus ``_load_id`` and ``_row_hash``)."""
+    with the entity's columns plus ``_load_id``, ``_line`` and ``_row_hash``). Core keeps every
+    column of raw (:func:`raw_of_core` reads them back); ``_line`` comes last, after
+    ``is_placeholder``, where a warehouse made before it had the column added."""
     if entity is ORDER_LINES:
         select = template(_ORDER_LINE_AMOUNTS, source=source)
         assert isinstance(select, exp.Select)
@@ -46,17 +52,49 @@ def core_select(entity: Entity, source: exp.Expr) -> exp.Select:
             for name in entity.column_names
             if name not in {*entity.key, "customer_id", "order_date"}
         ]
-        select.set("expressions", [*keys, *select.expressions, *others, col("_load_id"), col("_row_hash")])
+        select.set(
+            "expressions",
+            [*keys, *select.expressions, *others, col("_load_id"), col("_row_hash"), col("_line")],
+        )
         return select
     columns: list[exp.Expr] = [col(name) for name in entity.column_names]
     columns += [col("_load_id"), col("_row_hash")]
     if entity.name in DIMENSIONS:
         columns.append(exp.alias_(exp.false(), "is_placeholder"))
+    columns.append(col("_line"))
     return exp.select(*columns).from_(_as_from(source))
 
 
+RAW_BOOKKEEPING = ("_load_id", "_line", "_row_hash")  # raw's first columns: load, source line, hash
+
+
+def superseded_table(entity: Entity) -> exp.Table:
+    """Where raw keeps the versions of ``entity`` that a later load replaced."""
+    return table("raw", f"{entity.name}_superseded")
+
+
+def raw_of_core(entity: Entity, core: exp.Expr | None = None) -> exp.Select:
+    """Core's rows of ``entity`` (a loaded version each, placeholders left out) with raw's columns
+    in raw's order: the inverse of :func:`core_select` (an order line's timestamp is ``order_ts``
+    there)."""
+    source = core if core is not None else table("core", entity.core_table)
+    names = {"order_date": "order_ts"} if entity is ORDER_LINES else {}
+    select = exp.select(
+        *(col(name) for name in RAW_BOOKKEEPING),
+        *(exp.alias_(col(names[n]), n) if n in names else col(n) for n in entity.column_names),
+    ).from_(_as_from(source))
+    return select.where("NOT is_placeholder") if entity.name in DIMENSIONS else select
+
+
+def raw_view(entity: Entity) -> exp.Create:
+    """``raw.<entity>``: every accepted version, the superseded ones and core's current ones."""
+    superseded = exp.select(*(col(name) for name in RAW_BOOKKEEPING + entity.column_names))
+    every = exp.union(superseded.from_(superseded_table(entity)), raw_of_core(entity), distinct=False)
+    return exp.Create(this=table("raw", entity.name), kind="VIEW", expression=every, replace=True)
+
+
 def latest_versions(entity: Entity) -> exp.Expr:
-    """The newest version of every key in ``raw`` (raw keeps them all)."""
+    """The newest version of every key in ``raw`` (its view shows them all)."""
     partition = ", ".join(f'"{name}"' for name in entity.key)
     return template(
         f"(SELECT * FROM :raw QUALIFY row_number() OVER (PARTITION BY {partition} "
@@ -126,6 +164,7 @@ def placeholder_rows(dimension: Entity) -> exp.Select:
             exp.alias_(exp.cast(exp.null(), "INTEGER"), "_load_id"),
             exp.alias_(exp.cast(exp.null(), "UBIGINT", dialect="duckdb"), "_row_hash"),
             exp.alias_(exp.true(), "is_placeholder"),
+            exp.alias_(exp.cast(exp.null(), "BIGINT"), "_line"),
         )
         .with_("missing", missing)
         .with_("picked", picked)
@@ -233,4 +272,13 @@ def _as_from(source: exp.Expr) -> exp.Expr:
     return source if isinstance(source, exp.Table | exp.Subquery) else exp.paren(source)
 
 
-__all__ = ["BY_NAME", "DERIVED_SQL", "core_select", "latest_versions", "placeholder_rows"]
+__all__ = [
+    "BY_NAME",
+    "DERIVED_SQL",
+    "core_select",
+    "latest_versions",
+    "placeholder_rows",
+    "raw_of_core",
+    "raw_view",
+    "superseded_table",
+]
