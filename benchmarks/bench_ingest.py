@@ -11,7 +11,7 @@ times, each in a fresh process so that peak memory (RSS) is its own:
   a database file — measured before bizsight and, when the machine is busy (load average above
   its cores), again after it;
 * bizsight: ``bizsight ingest DIR --project P`` — read, type, validate, de-duplicate, quarantine,
-  write raw + core, the quality report and load history, one transaction per file. The same run
+  write core (raw keeps only superseded versions), the quality report and load history, one transaction per file. The same run
   records where the time goes (every warehouse statement timed and put under its step);
 * pandas (``--pandas``): what analysts do today — read_csv, fillna, to_datetime,
   drop_duplicates and a merge of order lines with customers and products.
@@ -69,11 +69,11 @@ STEPS = {
     "_plan": "plan (slash-date order, spellings)",
     "classify": "type, validate, de-duplicate (one statement)",
     "repeated_key": "typed read: keys repeated in the file?",
-    "checked": "typed read: type, validate, write raw (one statement)",
+    "checked": "typed read: type, validate, write core (one statement)",
     "skip_repeats": "quarantine",
     "write": "quarantine",
-    "_write_raw": "write raw (history)",
     "_write_core": "write core",
+    "_supersede": "replaced versions: core to raw's superseded",
     "_write_placeholders": "placeholders",
     "quality_report": "quality report",
     "transaction": "commit (the last statement's end to the load's)",
@@ -179,7 +179,7 @@ def _step(frame: Any, statement: Any, containers: set[Any]) -> str:
     while frame.f_back is not None and frame.f_back.f_code not in containers:
         frame = frame.f_back
     name: str = frame.f_code.co_name
-    return "checked" if name == "_write_raw" and "ERROR(" in text.upper() else name
+    return "checked" if name == "_write_core" and "ERROR(" in text.upper() else name
 
 
 def run(label: str, command: list[str]) -> dict[str, float]:
