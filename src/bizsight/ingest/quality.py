@@ -70,7 +70,7 @@ def quality_report(
         "missing_share": shares,
         "missing_rows": missing,
         "missing_rows_quarantined": quarantined_missing,
-        "match_rate": _match_rates(wh, plan, _written(result) if result.typed_read else _classified()),
+        "match_rate": _written_match_rates(wh, plan, result) if result.typed_read else _match_rates(wh, plan),
         "examples": examples,
         "core_rows_before": before,
         "core_rows_after": after,
@@ -124,7 +124,7 @@ def _classified() -> exp.Select:
 
 
 def _written(result: LoadResult) -> exp.Select:
-    """The rows the load wrote to raw (a typed read quarantines none)."""
+    """The rows the load wrote, as raw shows them (a typed read quarantines none)."""
     return (
         exp.select("*")
         .from_(table("raw", result.entity))
@@ -132,13 +132,26 @@ def _written(result: LoadResult) -> exp.Select:
     )
 
 
-def _match_rates(wh: Warehouse, plan: Plan, rows: exp.Select) -> dict[str, float | None]:
-    """Share of the file's non-empty references in ``rows`` (the file's rows but duplicates) that
-    name a row of the referenced dimension (real or placeholder) once the load is written; all
+def _written_match_rates(wh: Warehouse, plan: Plan, result: LoadResult) -> dict[str, float | None]:
+    """:func:`_match_rates` of a typed read: every reference it wrote names a dimension row, as
+    the statement that wrote it checked (or it got a placeholder), so a rate is 1 when the load
+    wrote any non-empty reference and None when it wrote none; no lookup needed."""
+    references = plan.entity.references
+    if not references:
+        return {}
+    counts = [template("count(:f)", f=ident(reference.field)) for reference in references]
+    written = wh.rows(exp.select(*counts).from_(_written(result).subquery()))[0]
+    return {reference.field: 1.0 if n else None for reference, n in zip(references, written, strict=True)}
+
+
+def _match_rates(wh: Warehouse, plan: Plan) -> dict[str, float | None]:
+    """Share of the file's non-empty references in the classified rows but duplicates that name a
+    row of the referenced dimension (real or placeholder) once the load is written; all
     references in one pass over the rows."""
     references = plan.entity.references
     if not references:
         return {}
+    rows = _classified()
     rates = [
         template(
             "avg(CASE WHEN c.:f IS NULL THEN NULL WHEN EXISTS (SELECT 1 FROM :dim AS d WHERE d.:k = c.:f) "
