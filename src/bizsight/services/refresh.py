@@ -182,8 +182,9 @@ def _core_is_current(wh: Warehouse, entity: Entity, fingerprint: int, loaded: se
     """Whether core.<entity> already is what a rebuild would make: rebuilt by a refresh with this
     definition (its fingerprint), and neither the entity nor a fact that references it (whose
     placeholders it holds) loaded since. Ingest keeps core as a rebuild would (decision 0002, held
-    by tests/ingest/test_load.py), and erasures edit raw and core alike, so this only skips the
-    rebuild that would change nothing: 10M order lines rewritten for a new forecast setting."""
+    by tests/ingest/test_load.py; since decision 0058 core's rows are raw's current versions), and
+    erasures edit core and raw's superseded versions alike, so this only skips the rebuild that
+    would change nothing: 10M order lines rewritten for a new forecast setting."""
     facts = {fact for fact, _ in DIMENSIONS.get(entity.name, ((), {}))[0]}
     referencing = {e.name for e in ENTITIES if e.core_table in facts}
     if loaded & {entity.name, *referencing}:
