@@ -336,7 +336,9 @@ def _accepted(entity: Entity, load_id: int) -> exp.Select:
 def _write_core(wh: Warehouse, entity: Entity, rows: exp.Select) -> int:
     """Insert a load's ``rows`` (raw's columns) into core, its only copy of them (decision 0058);
     how many there were. Rows of the keys they update are still there: see :func:`_supersede`."""
-    insert = exp.insert(core_select(entity, rows.subquery("batch", copy=False)), table("core", entity.core_table))
+    insert = exp.insert(
+        core_select(entity, rows.subquery("batch", copy=False)), table("core", entity.core_table)
+    )
     return int(wh.scalar(insert))
 
 
@@ -344,8 +346,10 @@ def _supersede(wh: Warehouse, entity: Entity, load_id: int) -> int:
     """Move the versions that load ``load_id`` replaced from core to raw's superseded versions
     (placeholders are dropped: they were never loaded); how many rows of core were replaced."""
     core = table("core", entity.core_table)
-    keys = exp.select(*(col(name) for name in entity.key)).from_(core).where(
-        exp.column("_load_id").eq(lit(load_id))
+    keys = (
+        exp.select(*(col(name) for name in entity.key))
+        .from_(core)
+        .where(exp.column("_load_id").eq(lit(load_id)))
     )
     matches = exp.and_(
         *(template("u.:k IS NOT DISTINCT FROM c.:k", k=ident(name)) for name in entity.key),
