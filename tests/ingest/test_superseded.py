@@ -129,3 +129,26 @@ def test_a_warehouse_made_before_is_converted_when_opened_for_writing(
             ("O2", 5),
             ("O3", 1),
         ]
+
+
+def test_a_key_with_an_empty_part_is_replaced_and_kept_as_superseded(
+    tmp_path: Path, load: Load, project: Project
+) -> None:
+    header = ["date", "channel", "campaign", "spend", "impressions", "clicks", "signups"]
+    day1 = [
+        ["2024-03-01", "Email", "", "10.00", "100", "5", "1"],
+        ["2024-03-01", "Email", "Spring", "20.00", "", "", ""],
+    ]
+    day2 = [["2024-03-01", "Email", "", "12.00", "100", "5", "1"]]
+    load(write_csv(tmp_path / "day1" / "marketing_spend.csv", header, day1))
+    result = load(write_csv(tmp_path / "day2" / "marketing_spend.csv", header, day2)).results[0]
+    assert (result.counts["insert"], result.counts["update"]) == (0, 1)
+    with project.warehouse(read_only=True) as wh:
+        assert wh.rows("SELECT campaign, spend FROM core.fact_marketing_spend ORDER BY 1 NULLS FIRST") == [
+            (None, 12),
+            ("Spring", 20),
+        ]
+        assert wh.rows("SELECT campaign, spend, _load_id FROM raw.marketing_spend_superseded") == [
+            (None, 10, 1)
+        ]
+        assert wh.scalar("SELECT count(*) FROM raw.marketing_spend") == 3
