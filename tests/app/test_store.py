@@ -17,7 +17,7 @@ from alembic.migration import MigrationContext
 from bizsight.app import accounts, audit
 from bizsight.app.models import ApiToken, Base, Restriction, Role, User
 from bizsight.app.security import hash_password, token_hash, verify_password
-from bizsight.app.store import MetadataStore, store_url
+from bizsight.app.store import HEAD_REVISION, MetadataStore, store_url
 from bizsight.config import ProjectPaths, ServerSettings
 from bizsight.errors import ConfigError, InvalidArgumentError
 
@@ -64,7 +64,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MetadataSt
 
 
 def test_migrations_reach_head_and_match_the_models(store: MetadataStore) -> None:
-    assert store.revision() == MetadataStore.head() == "0004"
+    assert store.revision() == MetadataStore.head() == HEAD_REVISION == "0004"
     with store.engine.connect() as con:
         differences = compare_metadata(MigrationContext.configure(con), Base.metadata)
     assert differences == []

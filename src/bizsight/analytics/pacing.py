@@ -21,8 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from scipy.stats import norm
+from statistics import NormalDist
 
 
 @dataclass(frozen=True)
@@ -64,11 +63,18 @@ def remaining(
 
 
 def probability_of_reaching(target: float, actual: float, rest: Remaining) -> float:
-    """P(actual + the rest of the period ≥ target)."""
+    """P(actual + the rest of the period ≥ target): the normal upper tail at what is still needed.
+
+    >>> rest = Remaining(mean=70.0, sd=10.0, covered=True)
+    >>> round(probability_of_reaching(100.0, 40.0, rest), 4)  # one sd short of the mean: Φ(1)
+    0.8413
+    >>> probability_of_reaching(100.0, 30.0, rest), probability_of_reaching(100.0, 30.0, Remaining(69.0, 0.0, True))
+    (0.5, 0.0)
+    """
     needed = target - actual
     if rest.sd <= 0:
         return 1.0 if rest.mean >= needed else 0.0
-    return float(norm.sf(needed, loc=rest.mean, scale=rest.sd))
+    return 1.0 - NormalDist(rest.mean, rest.sd).cdf(needed)
 
 
 def status(probability: float | None, ended: bool, reached: bool) -> str:

@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, orm
+from sqlalchemy import Engine, create_engine, event, orm, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bizsight.config import ProjectPaths, ServerSettings
 from bizsight.errors import ConfigError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# The newest migration: a store already at it opens without loading alembic (about a third of a
+# second at every command's start). tests/app/test_store.py holds it equal to alembic's head.
+HEAD_REVISION = "0004"
 
 
 def store_url(paths: ProjectPaths, settings: ServerSettings) -> str:
@@ -60,6 +63,10 @@ class MetadataStore:
     def upgrade(self) -> None:
         """Apply the migrations not yet applied (none when the schema is current)."""
         try:
+            if self._stored_revision() == HEAD_REVISION:
+                return
+            from alembic import command
+
             with self.engine.begin() as connection:
                 config = _alembic_config()
                 config.attributes["connection"] = connection
@@ -70,12 +77,24 @@ class MetadataStore:
                 f"cannot open the metadata store: {type(err).__name__}: {str(getattr(err, 'orig', None) or err).splitlines()[0]}"
             ) from None
 
+    def _stored_revision(self) -> str | None:
+        """The revision the store records, None when it has no version table yet."""
+        try:
+            with self.engine.connect() as connection:
+                return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except SQLAlchemyError:
+            return None
+
     def revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 
     @staticmethod
     def head() -> str | None:
+        from alembic.script import ScriptDirectory
+
         return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
     @contextmanager
@@ -89,6 +108,8 @@ class MetadataStore:
 
 
 def _alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(resources.files("bizsight.app") / "migrations"))
     return config

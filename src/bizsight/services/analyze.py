@@ -4,11 +4,10 @@ project's ``customers:`` settings unless a command overrides them."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from bizsight.analytics.clv import CLVAnalysis, analyze_clv
 from bizsight.analytics.clv_summary import TIME_UNITS, RFMSummary, summary_sql
 from bizsight.config.customers import CLVSettings
 from bizsight.console import NullReporter, Reporter
@@ -16,6 +15,9 @@ from bizsight.errors import InvalidArgumentError, NotInitializedError, did_you_m
 from bizsight.services.project import Project
 from bizsight.services.query import product_names
 from bizsight.warehouse.connection import Warehouse
+
+if TYPE_CHECKING:  # the fit needs scipy: imported when a CLV is fitted, not to list reports
+    from bizsight.analytics.clv import CLVAnalysis
 
 MIN_CUSTOMERS = 50  # fewer than this and the models' parameters mean little
 PURCHASE_STATUSES = ("completed", "refunded")  # a cancelled order is no purchase occasion
@@ -61,6 +63,8 @@ def clv_analysis(
             f"{table.num_rows} customers bought before {calibration}; CLV models need at least {MIN_CUSTOMERS}"
         )
     (reporter or NullReporter()).step(f"fitting BG/NBD and Gamma-Gamma on {table.num_rows:,} customers")
+    from bizsight.analytics.clv import analyze_clv
+
     summary = RFMSummary.from_arrow(table, time_unit_days=unit_days)
     return analyze_clv(summary, settings)
 
