@@ -137,14 +137,33 @@ def test_a_later_file_repeating_a_key_behind_a_resent_row_is_classified_as_the_t
     assert (fast[0].counts["insert"], fast[0].counts["resent_duplicate"], fast[0].quarantined) == (1, 1, 1)
 
 
-@pytest.mark.parametrize("region", [" Asia", "Asia\t", "\u00a0Asia", ""])
-def test_category_text_with_whitespace_around_it_is_trimmed_by_the_typed_read(
-    tmp_path: Path, region: str
+# Where core keeps a column of few texts, and what it makes of one.
+FEW_TEXTS = {
+    "region": (13, str.strip),
+    "status": (16, lambda v: v.strip().lower()),
+    "currency": (17, lambda v: v.strip().upper()),
+}
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("region", " Asia"),
+        ("region", "Asia\t"),
+        ("region", "\u00a0Asia"),
+        ("region", ""),
+        ("status", "Refunded "),
+        ("currency", " eur"),
+    ],
+)
+def test_few_texts_with_whitespace_around_them_are_trimmed_by_the_typed_read(
+    tmp_path: Path, column: str, value: str
 ) -> None:
-    """Categories whose every value is clean are not trimmed (decision 0059): one value with
-    whitespace around it, or an empty one, and the column is trimmed as the text path does."""
+    """Columns of few texts (categories, enums, codes) are not trimmed when every text is clean
+    (decision 0059): one text with whitespace around it, or an empty one, and the column is
+    trimmed as the text path does."""
     rows = [order("O1"), order("O2"), order("O3")]
-    rows[1][ORDER_HEADER.index("region")] = region
+    rows[1][ORDER_HEADER.index(column)] = value
     fast, text = load_both(
         tmp_path, write_csv(tmp_path / "in" / "sales_transactions.csv", ORDER_HEADER, rows)
     )
@@ -152,7 +171,8 @@ def test_category_text_with_whitespace_around_it_is_trimmed_by_the_typed_read(
     same_load(fast, text)
     core = fast[1]["core.fact_order_line"]
     assert isinstance(core, list)
-    assert sorted(str(row[13]) for row in core) == sorted(["Europe", "Europe", region.strip() or "None"])
+    position, kept = FEW_TEXTS[column]
+    assert str(sorted(core)[1][position]) == (kept(value) or "None")  # the row of O2
 
 
 QUANTITIES = ["1", " 2 ", "3.0", "+4", "1e1", "1_0", "", "two", "1.5", "-2", "(3)", "0012"]

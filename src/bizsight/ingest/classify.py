@@ -19,6 +19,7 @@ from bizsight.warehouse.sql import col, ident, lit, table, template
 
 NUMERIC = (Kind.INTEGER, Kind.MONEY)
 TEMPORAL = (Kind.DATE, Kind.TIMESTAMP)
+FEW_TEXTS = (Kind.CATEGORY, Kind.ENUM, Kind.CODE)  # kinds of columns with a few distinct texts
 DIMENSION_ENTITIES = ("customers", "products")
 MIXED_DATE_ORDER = "mixed_date_order"
 
@@ -40,8 +41,8 @@ class Plan:
     date_reasons: dict[str, str] = field(default_factory=dict)
     # columns the stage holds as DECIMAL(18, 4) already (a typed read): no trimming, no parsing
     decimals: frozenset[str] = frozenset()
-    # text columns none of whose staged values has whitespace around it or is empty (the
-    # spellings count shows every distinct value of a category): no trimming
+    # columns of few texts (categories, enums, codes) none of whose staged texts has whitespace
+    # around it or is empty (the plan counts every distinct text): no trimming
     clean: frozenset[str] = frozenset()
 
     @property

@@ -23,6 +23,7 @@ from bizsight.errors import InputFileError
 from bizsight.ingest import coerce, dates, quarantine, readers
 from bizsight.ingest.classify import (
     CHECKED_STOP,
+    FEW_TEXTS,
     SPELLINGS,
     Plan,
     checked_rows,
@@ -276,11 +277,14 @@ def _plan(
     spellings = {}
     clean = set()
     for column in base.present:
-        if column.kind is Kind.CATEGORY:
+        # Columns of a few distinct texts: counted per text, for spellings (categories) and to
+        # see whether any text needs trimming (enums and codes too, when the file holds them).
+        if column.kind is Kind.CATEGORY or (column.kind in FEW_TEXTS and column.name in source.columns):
             raw = base.source_text(column)
             trimmed = coerce.trimmed(col("x")) if column.name in source.columns else coerce.trimmed(raw)
             counts = wh.rows(template(SPELLINGS, t=trimmed, raw=raw, stage=exp.to_table("stg")))
-            if usual := usual_spellings([(key, spelling, n) for key, spelling, n, _ in counts]):
+            usual = usual_spellings([(key, spelling, n) for key, spelling, n, _ in counts])
+            if usual and column.kind is Kind.CATEGORY:
                 spellings[column.name] = usual
             if all(as_read for *_, as_read in counts):
                 clean.add(column.name)
