@@ -120,6 +120,61 @@ def test_a_later_file_updates_and_resends_rows_as_the_text_path_does(tmp_path: P
     )
 
 
+def test_a_later_file_repeating_a_key_behind_a_resent_row_is_classified_as_the_text_path_does(
+    tmp_path: Path,
+) -> None:
+    """O1's first row in the second file is the warehouse's (re-sent, not written), its second
+    has other values: the key repeats although only one of its rows was written."""
+    first = [order("O1"), order("O2")]
+    second = [order("O1"), order("O3"), order("O1", quantity=4)]
+    fast, text = load_both(
+        tmp_path,
+        write_csv(tmp_path / "in" / "first" / "sales_transactions.csv", ORDER_HEADER, first),
+        write_csv(tmp_path / "in" / "second" / "sales_transactions.csv", ORDER_HEADER, second),
+    )
+    same_load(fast, text)
+    assert not fast[0].typed_read
+    assert (fast[0].counts["insert"], fast[0].counts["resent_duplicate"], fast[0].quarantined) == (1, 1, 1)
+
+
+# Where core keeps a column of few texts, and what it makes of one.
+FEW_TEXTS = {
+    "region": (13, str.strip),
+    "status": (16, lambda v: v.strip().lower()),
+    "currency": (17, lambda v: v.strip().upper()),
+}
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("region", " Asia"),
+        ("region", "Asia\t"),
+        ("region", "\u00a0Asia"),
+        ("region", ""),
+        ("status", "Refunded "),
+        ("currency", " eur"),
+    ],
+)
+def test_few_texts_with_whitespace_around_them_are_trimmed_by_the_typed_read(
+    tmp_path: Path, column: str, value: str
+) -> None:
+    """Columns of few texts (categories, enums, codes) are not trimmed when every text is clean
+    (decision 0059): one text with whitespace around it, or an empty one, and the column is
+    trimmed as the text path does."""
+    rows = [order("O1"), order("O2"), order("O3")]
+    rows[1][ORDER_HEADER.index(column)] = value
+    fast, text = load_both(
+        tmp_path, write_csv(tmp_path / "in" / "sales_transactions.csv", ORDER_HEADER, rows)
+    )
+    assert fast[0].typed_read
+    same_load(fast, text)
+    core = fast[1]["core.fact_order_line"]
+    assert isinstance(core, list)
+    position, kept = FEW_TEXTS[column]
+    assert str(sorted(core)[1][position]) == (kept(value) or "None")  # the row of O2
+
+
 QUANTITIES = ["1", " 2 ", "3.0", "+4", "1e1", "1_0", "", "two", "1.5", "-2", "(3)", "0012"]
 PRICES = ["10.00", " 9.5 ", ".5", "1e2", "$10", "1,010.00", "1.234,56", "12,5", "", "-1", "abc", "EUR 5"]
 DISCOUNTS = ["0", "", "0.50", " 1 ", "-5", "1 000"]

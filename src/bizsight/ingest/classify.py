@@ -19,6 +19,7 @@ from bizsight.warehouse.sql import col, ident, lit, table, template
 
 NUMERIC = (Kind.INTEGER, Kind.MONEY)
 TEMPORAL = (Kind.DATE, Kind.TIMESTAMP)
+FEW_TEXTS = (Kind.CATEGORY, Kind.ENUM, Kind.CODE)  # kinds of columns with a few distinct texts
 DIMENSION_ENTITIES = ("customers", "products")
 MIXED_DATE_ORDER = "mixed_date_order"
 
@@ -40,6 +41,9 @@ class Plan:
     date_reasons: dict[str, str] = field(default_factory=dict)
     # columns the stage holds as DECIMAL(18, 4) already (a typed read): no trimming, no parsing
     decimals: frozenset[str] = frozenset()
+    # columns of few texts (categories, enums, codes) none of whose staged texts has whitespace
+    # around it or is empty (the plan counts every distinct text): no trimming
+    clean: frozenset[str] = frozenset()
 
     @property
     def present(self) -> list[Column]:
@@ -107,8 +111,8 @@ def typed_rows(plan: Plan) -> exp.Select:
 
 def staged(plan: Plan, column: Column) -> exp.Expr:
     """The value as staged, for typing: trimmed text (NULL when empty), or the number itself when
-    the typed read has parsed it already."""
-    if column.name in plan.decimals:
+    the typed read has parsed it already, or the text itself when no value of it needs trimming."""
+    if column.name in plan.decimals or column.name in plan.clean:
         return plan.source_text(column)
     return coerce.trimmed(plan.source_text(column))
 
@@ -131,9 +135,12 @@ def _typed_value(plan: Plan, column: Column) -> exp.Expr:
 
 # Counted per distinct raw text first, so the trimming runs on a handful of values, not every row
 # (empty values are left out afterwards: a filter on the trimmed value here would be pushed
-# below the inner count, and trim every row).
+# below the inner count, and trim every row). The last column says whether every text spelled
+# so was read as it is kept (no whitespace around it, not empty): when all are, the column
+# needs no trimming (:attr:`Plan.clean`).
 SPELLINGS = """
-SELECT lower(v), v, sum(n) FROM (SELECT :t AS v, n FROM (SELECT :raw AS x, count(*) AS n FROM :stage GROUP BY 1))
+SELECT lower(v), v, sum(n), bool_and(x IS NOT DISTINCT FROM v)
+FROM (SELECT :t AS v, x, n FROM (SELECT :raw AS x, count(*) AS n FROM :stage GROUP BY 1))
 GROUP BY ALL
 """
 
@@ -249,7 +256,8 @@ def classified_rows(plan: Plan) -> exp.Select:
 # A file read typed goes straight to raw, classified on the way (decision 0054): a row that
 # breaks a rule stops the statement (the file then takes the text path, whose classification
 # quarantines it with its text), and a row the warehouse holds with the same values is a re-sent
-# duplicate, left out. Keys do not repeat in the file (see :func:`repeated_key`).
+# duplicate, left out. Keys must not repeat in the file: the loader checks that afterwards, in the
+# same transaction (:func:`repeated_written_key`, :func:`repeated_key`).
 CHECKED_STOP = "bizsight: a row of this file breaks a rule"
 
 _CHECKED = """
@@ -285,6 +293,21 @@ def repeated_key(plan: Plan) -> exp.Select:
     hashes = exp.select(
         exp.alias_(template("hash(:v)", v=exp.Tuple(expressions=[_typed_value(plan, c) for c in key])), "h")
     ).from_(staged_keys.subquery(copy=False), copy=False)
+    repeated = hashes.group_by("h", copy=False).having("count(*) > 1", copy=False)
+    return exp.select("count(*) > 0").from_(repeated.subquery(copy=False))
+
+
+def repeated_written_key(entity: Entity, load_id: int) -> exp.Select:
+    """Whether a key (its hash, as in :func:`repeated_key`) occurs in more than one row that load
+    ``load_id`` wrote to core: when it wrote every row of its file, whether a key repeats there,
+    without typing the keys again."""
+    hashes = (
+        exp.select(
+            exp.alias_(template("hash(:v)", v=exp.Tuple(expressions=[col(n) for n in entity.key])), "h")
+        )
+        .from_(table("core", entity.core_table))
+        .where(exp.column("_load_id").eq(lit(load_id)))
+    )
     repeated = hashes.group_by("h", copy=False).having("count(*) > 1", copy=False)
     return exp.select("count(*) > 0").from_(repeated.subquery(copy=False))
 

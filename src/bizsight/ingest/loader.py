@@ -23,11 +23,13 @@ from bizsight.errors import InputFileError
 from bizsight.ingest import coerce, dates, quarantine, readers
 from bizsight.ingest.classify import (
     CHECKED_STOP,
+    FEW_TEXTS,
     SPELLINGS,
     Plan,
     checked_rows,
     classified_rows,
     repeated_key,
+    repeated_written_key,
     usual_spellings,
 )
 from bizsight.ingest.quality import quality_report
@@ -134,19 +136,22 @@ def _load_typed(
     entity = source.entity
     plan = _plan(wh, source, settings, decimals=_decimal_columns(source))
     reporter.step(f"validating {source.path.name}")
-    if wh.scalar(repeated_key(plan)):
-        raise _NeedsText
     result.load_id = _next_load_id(wh)
     before = _count(wh, entity)
-    reporter.step(f"writing {source.path.name}")
+    reporter.step(f"writing {source.path.name}")  # rows are checked as they are written
     try:
         written = _write_core(wh, entity, checked_rows(plan, result.load_id))
     except duckdb.Error as err:
         if CHECKED_STOP not in str(err):
             raise
         raise _NeedsText from None
-    updated = _supersede(wh, entity, result.load_id) if before else 0
     read = int(wh.scalar("SELECT count(*) FROM stg"))
+    # Keys repeated in the file? When every row was written, core's rows of this load are the
+    # file's, typed already; otherwise a skipped re-sent row could hide one, so the file's keys
+    # are typed again. Either way before anything is superseded, in the same transaction.
+    if wh.scalar(repeated_written_key(entity, result.load_id) if written == read else repeated_key(plan)):
+        raise _NeedsText
+    updated = _supersede(wh, entity, result.load_id) if before else 0
     result.counts = dict.fromkeys(ACTIONS, 0) | {
         "insert": written - updated,
         "update": updated,
@@ -270,13 +275,19 @@ def _plan(
         if _creates_placeholders(wh, reference.entity, settings)
     )
     spellings = {}
+    clean = set()
     for column in base.present:
-        if column.kind is Kind.CATEGORY:
+        # Columns of a few distinct texts: counted per text, for spellings (categories) and to
+        # see whether any text needs trimming (enums and codes too, when the file holds them).
+        if column.kind is Kind.CATEGORY or (column.kind in FEW_TEXTS and column.name in source.columns):
             raw = base.source_text(column)
             trimmed = coerce.trimmed(col("x")) if column.name in source.columns else coerce.trimmed(raw)
             counts = wh.rows(template(SPELLINGS, t=trimmed, raw=raw, stage=exp.to_table("stg")))
-            if usual := usual_spellings(counts):
+            usual = usual_spellings([(key, spelling, n) for key, spelling, n, _ in counts])
+            if usual and column.kind is Kind.CATEGORY:
                 spellings[column.name] = usual
+            if all(as_read for *_, as_read in counts):
+                clean.add(column.name)
     first_rowid = int(wh.scalar("SELECT coalesce(min(rowid), 0) FROM stg"))
     return Plan(
         entity,
@@ -289,6 +300,7 @@ def _plan(
         first_rowid,
         date_reasons=date_reasons,
         decimals=decimals,
+        clean=frozenset(clean),
     )
 
 

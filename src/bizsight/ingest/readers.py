@@ -10,14 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 from sqlglot import exp
 
 from bizsight.errors import InputFileError
 from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.sql import ident, lit, template
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ def _encoding(path: Path, fmt: Format) -> str:
 
 
 def _excel_table(path: Path) -> pa.Table:
+    import pyarrow as pa
     from python_calamine import CalamineWorkbook
 
     try:

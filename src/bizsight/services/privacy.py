@@ -24,7 +24,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 from sqlglot import exp
 
 from bizsight.errors import InvalidArgumentError
@@ -32,7 +31,9 @@ from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.model import ENTITIES
 from bizsight.warehouse.sql import col, lit, table
 
-if TYPE_CHECKING:  # the metrics catalogue and the metadata models: not needed to load files
+if TYPE_CHECKING:  # the metrics catalogue, the metadata models and pyarrow: not needed to load files
+    import pyarrow as pa
+
     from bizsight.services.access import Principal
 
 ERASED_TABLE = ("meta", "erasures")
@@ -78,6 +79,8 @@ def mask_records(principal: Principal, rows: list[dict[str, Any]]) -> list[dict[
 
 def mask_table(principal: Principal, rows: pa.Table) -> pa.Table:
     """An Arrow table with its personal columns masked, unless the caller may see them."""
+    import pyarrow as pa
+
     if may_see(principal):
         return rows
     for name in [c for c in rows.column_names if c in PERSONAL]:

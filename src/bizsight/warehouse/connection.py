@@ -11,14 +11,16 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 from sqlglot import exp
 
 from bizsight.errors import WarehouseError, WarehouseLockedError
 from bizsight.warehouse.sql import render, table
+
+if TYPE_CHECKING:  # pyarrow takes a tenth of a second to import; ingest of CSV files never needs it
+    import pyarrow as pa
 
 
 class Warehouse:

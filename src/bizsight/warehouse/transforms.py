@@ -21,6 +21,9 @@ from bizsight.warehouse.sql import col, ident, table, template
 #   refunded, quantity>0 the sale happened and was refunded: refund = the line's total, net = 0
 #   refunded, quantity<0 a credit note: refund = |total|, net = −|total|, no gross
 #   cancelled            never fulfilled: all amounts 0
+# The line's total is rounded to DECIMAL(18, 2) before it is used (every amount is cast to that
+# type anyway): arithmetic on 64-bit decimals instead of 128-bit ones takes 0.2 s less per 2M
+# lines. A cancelled line never uses it, so its total is not computed (nor can it overflow).
 _ORDER_LINE_AMOUNTS = """
 SELECT
   CAST(order_date AS DATE) AS order_date,
@@ -33,7 +36,9 @@ SELECT
   CAST(CASE WHEN status = 'completed' THEN line_total
             WHEN status = 'refunded' AND quantity < 0 THEN -abs(line_total)
             ELSE 0 END AS DECIMAL(18, 2)) AS net_amount
-FROM (SELECT *, round(coalesce(total_amount, quantity * unit_price - coalesce(discount, 0)), 2)
+FROM (SELECT *, coalesce(CAST(round(total_amount, 2) AS DECIMAL(18, 2)),
+                          CASE WHEN status <> 'cancelled' THEN
+                            CAST(round(quantity * unit_price - coalesce(discount, 0), 2) AS DECIMAL(18, 2)) END)
       AS line_total FROM :source) AS s
 """
 
