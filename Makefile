@@ -33,8 +33,8 @@ lint: setup
 	$(VENV)/bin/ruff format --check src tests benchmarks scripts
 	$(VENV)/bin/mypy
 
-test: lint  ## lint, type-check, then the whole test suite (2 workers)
-	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder
+test: lint  ## lint, type-check, then the whole test suite (3 workers on 2 cores: decision 0060)
+	$(PY) -m pytest -n 3 --dist loadfile --no-loadscope-reorder
 
 format: setup
 	$(VENV)/bin/ruff format src tests benchmarks scripts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-# Two test workers share two cores: scikit-learn's OpenMP threads in both would oversubscribe them
+# Three test workers share two cores: scikit-learn's OpenMP threads in each would oversubscribe them
 # (a churn fit went from 12 s to minutes). Set before any test imports scikit-learn.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -25,8 +25,8 @@ HEAVY_MARKS = ("slow", "browser", "spark")
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The files holding a slow, browser or Spark test run first, the quick files after them.
 
-    `make test` hands whole files to two workers (``--dist loadfile --no-loadscope-reorder``) in
-    this order: a long file handed out last would keep one worker busy while the other has
+    `make test` hands whole files to three workers (``--dist loadfile --no-loadscope-reorder``) in
+    this order: a long file handed out last would keep one worker busy while the others have
     finished; quick files at the end fill the gap instead."""
     heavy = {item.path for item in items if any(item.get_closest_marker(m) for m in HEAVY_MARKS)}
     items.sort(key=lambda item: item.path not in heavy)  # stable: each file keeps its own order
