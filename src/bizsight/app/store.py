@@ -63,7 +63,7 @@ class MetadataStore:
     def upgrade(self) -> None:
         """Apply the migrations not yet applied (none when the schema is current)."""
         try:
-            if self._stored_revision() == HEAD_REVISION:
+            if self.revision() == HEAD_REVISION:
                 return
             from alembic import command
 
@@ -77,19 +77,13 @@ class MetadataStore:
                 f"cannot open the metadata store: {type(err).__name__}: {str(getattr(err, 'orig', None) or err).splitlines()[0]}"
             ) from None
 
-    def _stored_revision(self) -> str | None:
-        """The revision the store records, None when it has no version table yet."""
+    def revision(self) -> str | None:
+        """The revision the store records (alembic's version table), None before the first."""
         try:
             with self.engine.connect() as connection:
                 return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except SQLAlchemyError:
             return None
-
-    def revision(self) -> str | None:
-        from alembic.runtime.migration import MigrationContext
-
-        with self.engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
 
     @staticmethod
     def head() -> str | None:

@@ -16,6 +16,7 @@ from bizsight.config import DateOrder
 from bizsight.ingest import coerce
 from bizsight.warehouse.model import BY_NAME, Column, Entity, Kind
 from bizsight.warehouse.sql import col, ident, lit, table, template
+from bizsight.warehouse.transforms import same_key
 
 NUMERIC = (Kind.INTEGER, Kind.MONEY)
 TEMPORAL = (Kind.DATE, Kind.TIMESTAMP)
@@ -245,7 +246,7 @@ def classified_rows(plan: Plan) -> exp.Select:
     select = template(_ACTION, placeholder=_placeholder(entity), key_name=lit("+".join(entity.key)))
     assert isinstance(select, exp.Select)
     select = select.join(
-        repeated.subquery("d", copy=False), on=_same_key(entity, "d"), join_type="left", copy=False
+        repeated.subquery("d", copy=False), on=same_key(entity, "r", "d"), join_type="left", copy=False
     )
     select = _with_current(select, entity)
     typed = exp.CTE(this=typed_rows(plan), alias=exp.TableAlias(this=ident("typed")), materialized=True)
@@ -290,23 +291,29 @@ def repeated_key(plan: Plan) -> exp.Select:
     than one row of the file. Only the key is typed: no rule is checked."""
     key = [c for c in plan.entity.columns if c.name in plan.entity.key]
     staged_keys = exp.select(*(exp.alias_(staged(plan, c), _text(c.name)) for c in key)).from_(plan.stage)
-    hashes = exp.select(
-        exp.alias_(template("hash(:v)", v=exp.Tuple(expressions=[_typed_value(plan, c) for c in key])), "h")
-    ).from_(staged_keys.subquery(copy=False), copy=False)
-    repeated = hashes.group_by("h", copy=False).having("count(*) > 1", copy=False)
-    return exp.select("count(*) > 0").from_(repeated.subquery(copy=False))
+    typed_keys = exp.select(*(exp.alias_(_typed_value(plan, c), c.name) for c in key)).from_(
+        staged_keys.subquery(copy=False), copy=False
+    )
+    return _any_repeated(typed_keys)
 
 
 def repeated_written_key(entity: Entity, load_id: int) -> exp.Select:
     """Whether a key (its hash, as in :func:`repeated_key`) occurs in more than one row that load
     ``load_id`` wrote to core: when it wrote every row of its file, whether a key repeats there,
     without typing the keys again."""
-    hashes = (
-        exp.select(
-            exp.alias_(template("hash(:v)", v=exp.Tuple(expressions=[col(n) for n in entity.key])), "h")
-        )
+    written_keys = (
+        exp.select(*(col(n) for n in entity.key))
         .from_(table("core", entity.core_table))
         .where(exp.column("_load_id").eq(lit(load_id)))
+    )
+    return _any_repeated(written_keys)
+
+
+def _any_repeated(keys: exp.Select) -> exp.Select:
+    """Whether two rows of ``keys`` (a select of a key's named parts) hash alike."""
+    parts = [col(name) for name in keys.named_selects]
+    hashes = exp.select(exp.alias_(template("hash(:v)", v=exp.Tuple(expressions=parts)), "h")).from_(
+        keys.subquery(copy=False), copy=False
     )
     repeated = hashes.group_by("h", copy=False).having("count(*) > 1", copy=False)
     return exp.select("count(*) > 0").from_(repeated.subquery(copy=False))
@@ -322,10 +329,4 @@ def _placeholder(entity: Entity) -> exp.Expr:
 def _with_current(select: exp.Select, entity: Entity) -> exp.Select:
     """``select`` (of rows ``r``) joined with the warehouse's current row ``w`` of each key."""
     core = exp.alias_(table("core", entity.core_table), "w")
-    return select.join(core, on=_same_key(entity, "w"), join_type="left", copy=False)
-
-
-def _same_key(entity: Entity, alias: str) -> exp.Expr:
-    return exp.and_(
-        *(template("r.:k IS NOT DISTINCT FROM :a.:k", k=ident(name), a=ident(alias)) for name in entity.key)
-    )
+    return select.join(core, on=same_key(entity, "r", "w"), join_type="left", copy=False)

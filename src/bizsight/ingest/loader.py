@@ -36,12 +36,13 @@ from bizsight.ingest.quality import quality_report
 from bizsight.ingest.sources import SourceFile, with_headers
 from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.model import BY_NAME, Entity, Kind
-from bizsight.warehouse.sql import col, ident, lit, table, template
+from bizsight.warehouse.sql import col, lit, table, template
 from bizsight.warehouse.transforms import (
     DIMENSIONS,
     core_select,
     placeholder_rows,
     raw_of_core,
+    same_key,
     superseded_table,
 )
 
@@ -363,10 +364,7 @@ def _supersede(wh: Warehouse, entity: Entity, load_id: int) -> int:
         .from_(core)
         .where(exp.column("_load_id").eq(lit(load_id)))
     )
-    matches = exp.and_(
-        *(template("u.:k IS NOT DISTINCT FROM c.:k", k=ident(name)) for name in entity.key),
-        template("c._load_id IS DISTINCT FROM :n", n=lit(load_id)),
-    )
+    matches = exp.and_(same_key(entity, "u", "c"), template("c._load_id IS DISTINCT FROM :n", n=lit(load_id)))
     replaced = (
         exp.select("c.*")
         .from_(exp.alias_(core, "c"))

@@ -15,7 +15,7 @@ from sqlglot import exp
 from bizsight.warehouse.connection import Warehouse
 from bizsight.warehouse.model import ENTITIES, Entity
 from bizsight.warehouse.sql import ident, table, template
-from bizsight.warehouse.transforms import core_select, raw_view, superseded_table
+from bizsight.warehouse.transforms import core_select, raw_view, same_key, superseded_table
 
 # 2: core holds the only copy of current versions, raw.<entity> is a view (decision 0058)
 SCHEMA_VERSION = 2
@@ -122,12 +122,10 @@ def _separate_current_versions(wh: Warehouse, entity: Entity) -> None:
 
 
 def _same_version(entity: Entity, left: str, right: str) -> exp.Expr:
-    """The same key and load on both sides (keys may have empty parts)."""
-    pairs = [
-        template(":l.:k IS NOT DISTINCT FROM :r.:k", l=ident(left), r=ident(right), k=ident(name))
-        for name in entity.key
-    ]
-    return exp.and_(*pairs, template(":l._load_id = :r._load_id", l=ident(left), r=ident(right)))
+    """The same key and load on both sides."""
+    return exp.and_(
+        same_key(entity, left, right), template(":l._load_id = :r._load_id", l=ident(left), r=ident(right))
+    )
 
 
 def _column_def(name: str, sql_type: str) -> exp.ColumnDef:

@@ -98,6 +98,20 @@ def raw_view(entity: Entity) -> exp.Create:
     return exp.Create(this=table("raw", entity.name), kind="VIEW", expression=every, replace=True)
 
 
+def same_key(entity: Entity, left: str, right: str) -> exp.Expr:
+    """Rows ``left`` and ``right`` hold the same key of ``entity`` (a key may have empty parts).
+
+    >>> print(same_key(BY_NAME["marketing_spend"], "r", "w").sql())
+    "r"."date" IS NOT DISTINCT FROM "w"."date" AND "r"."channel" IS NOT DISTINCT FROM "w"."channel" AND ...
+    """
+    return exp.and_(
+        *(
+            template(":l.:k IS NOT DISTINCT FROM :r.:k", l=ident(left), r=ident(right), k=ident(name))
+            for name in entity.key
+        )
+    )
+
+
 def latest_versions(entity: Entity) -> exp.Expr:
     """The newest version of every key in ``raw`` (its view shows them all)."""
     partition = ", ".join(f'"{name}"' for name in entity.key)
@@ -285,5 +299,6 @@ __all__ = [
     "placeholder_rows",
     "raw_of_core",
     "raw_view",
+    "same_key",
     "superseded_table",
 ]
