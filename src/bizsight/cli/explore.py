@@ -17,8 +17,7 @@ from bizsight.cli.shell import (
     require_warehouse,
     run,
 )
-from bizsight.metrics.definitions import Compare
-from bizsight.metrics.query import Grain
+from bizsight.metrics.choices import Compare, Grain
 from bizsight.terminal import stdout
 
 if TYPE_CHECKING:

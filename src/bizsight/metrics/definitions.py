@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sqlglot import exp
 
 from bizsight.errors import ConfigError, UnknownNameError, did_you_mean
+from bizsight.metrics.choices import Compare
 from bizsight.presentation import LEGACY_FORMATS, Unit
 
 
@@ -42,11 +43,6 @@ class Aggregate(StrEnum):
     @property
     def needs_previous_period(self) -> bool:
         return self in (Aggregate.RETAINED, Aggregate.PREVIOUS_PERIOD_COUNT)
-
-
-class Compare(StrEnum):
-    PREVIOUS_PERIOD = "previous_period"
-    PREVIOUS_YEAR = "previous_year"
 
 
 class _Strict(BaseModel):

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bizsight.errors import InvalidArgumentError, did_you_mean
-from bizsight.metrics.definitions import Compare
+from bizsight.metrics.choices import Compare, Grain
 from bizsight.metrics.periods import DAY, period_end, period_start, previous_year, shift
 
 MAX_LIMIT = 1_000_000_000  # rows; engines cast LIMIT to a 64-bit integer, and no answer is larger
-
-
-class Grain(StrEnum):
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
-    QUARTER = "quarter"
-    YEAR = "year"
 
 
 Operator = Literal["=", "!=", "in", "not_in", ">", ">=", "<", "<="]

@@ -30,7 +30,6 @@ from bizsight.app.store import MetadataStore
 from bizsight.errors import InvalidArgumentError, NotFoundError, did_you_mean
 from bizsight.services import deliveries
 from bizsight.services.project import Project
-from bizsight.services.query import catalogue, parse_where
 from bizsight.services.schedules import create_schedule
 
 MAX_NAME = 100  # alert_rules.name
@@ -46,6 +45,8 @@ def validate(project: Project, definition: Mapping[str, Any]) -> Rule:
     Traceback (most recent call last):
     bizsight.errors.ConfigError: alert 'low': metric: unknown metric 'revenu' (did you mean 'revenue'?)
     """
+    from bizsight.services.query import catalogue  # the query layer loads only for rules
+
     return parse_rule(definition, catalogue(project))
 
 
@@ -106,6 +107,8 @@ def definition_from(
     ]
     if misplaced:
         raise InvalidArgumentError(f"{misplaced[0]} does not apply to a {shape['kind']} rule")
+    from bizsight.services.query import parse_where
+
     filters: dict[str, list[str]] = {}
     for text in where:
         found = parse_where(text)

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from bizsight.config import ProjectPaths, Settings, load_settings
 from bizsight.errors import InvalidArgumentError
-from bizsight.warehouse.connection import Warehouse
-from bizsight.warehouse.schema import ensure_schema
 
 if TYPE_CHECKING:
     import pyarrow as pa
+
+    from bizsight.warehouse.connection import Warehouse
 
 DEFAULT_CONFIG = """\
 # bizsight project settings — every key is optional; see docs/configuration.md.
@@ -135,6 +135,11 @@ class Project:
     def warehouse(self, *, read_only: bool = False) -> Iterator[Warehouse]:
         """The warehouse, its schema ensured (when writable); in the process that owns it, a
         cursor of the owner's connection (writes there come from the one job runner)."""
+        # Imported here: commands that only read the metadata store (users, schedules, jobs)
+        # start without DuckDB.
+        from bizsight.warehouse.connection import Warehouse
+        from bizsight.warehouse.schema import ensure_schema
+
         owner = _OWNED.get(self.root.resolve())
         if owner is not None:
             with owner.cursor() as view:

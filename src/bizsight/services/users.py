@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
@@ -17,10 +17,12 @@ from bizsight.app.security import hash_password, new_password, password_problem,
 from bizsight.app.store import MetadataStore, store_url
 from bizsight.config import ServerSettings
 from bizsight.errors import AuthenticationError, ConflictError, InvalidArgumentError, did_you_mean
-from bizsight.metrics.definitions import Catalogue
 from bizsight.services.access import Principal, restriction_filters
 from bizsight.services.login_guard import LoginGuard
 from bizsight.services.project import Project
+
+if TYPE_CHECKING:
+    from bizsight.metrics.definitions import Catalogue
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 FIRST_ADMIN = "admin"
