@@ -36,10 +36,3 @@ def test_serve_answers_over_http_and_owns_the_warehouse(demo_builds: DemoBuilds,
     assert ADMIN_PASSWORD not in out + err  # taken from the environment, never echoed
     assert served.base in out
     assert not server_file.exists()  # withdrawn when the server stopped
-
-
-@pytest.mark.slow
-def test_demo_without_serving_returns_after_the_report(tmp_path: Path) -> None:
-    result = run_cli("demo", str(tmp_path / "demo"), "--customers", "200", "--no-serve", timeout=300)
-    assert result.returncode == 0, result.stderr
-    assert "bizsight metrics -p" in result.stdout and "Ctrl-C" not in result.stdout

@@ -1,4 +1,5 @@
-"""`bizsight demo` as a user runs it: no warnings about the files it wrote itself."""
+"""`bizsight demo` as a user runs it: no warnings about the files it wrote itself, and with
+--no-serve it returns after the report instead of serving."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ def test_the_demo_does_not_warn_about_its_own_files(tmp_path: Path) -> None:
         result = run_cli("demo", str(demo), "--customers", "100", "--no-serve", timeout=300)
         assert result.returncode == 0, (run, result.stderr)
         assert "warning" not in result.stderr, (run, result.stderr)
+        assert "bizsight metrics -p" in result.stdout and "Ctrl-C" not in result.stdout  # not served
         for name in DATA_FILES:  # all eight loaded (the second time: recognised as loaded)
             assert name in result.stdout, (run, name)
     assert (demo / "data" / "ground_truth.json").exists()

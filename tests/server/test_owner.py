@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from bizsight.services.project import Project
+from tests.demo_builds import WEB, DemoBuilds
 from tests.helpers import built_project, run_cli, serving
 
 pytestmark = pytest.mark.slow
@@ -136,9 +137,26 @@ def test_commands_go_through_the_running_server(tmp_path: Path) -> None:
     assert json.loads(alone.stdout) != json.loads(standalone.stdout)  # the new orders are in
 
 
-def test_a_server_killed_during_a_refresh_leaves_the_warehouse_as_it_was(tmp_path: Path) -> None:
-    project, later, _ = split_project(tmp_path, customers=1500, years=2.0, seed=11)
-    assert cli(project, "ingest", str(later)).returncode == 0  # data now newer than the marts
+def repeated_orders(data: Path, later: Path, share: float = 0.2) -> None:
+    """``later``/sales_transactions.csv: the last ``share`` of the orders of
+    data/sales_transactions.csv again, under new order ids (LATE-...)."""
+    with (data / "sales_transactions.csv").open(newline="", encoding="utf-8") as handle:
+        header, *body = list(csv.reader(handle))
+    column = header.index("order_id")
+    later.mkdir(parents=True, exist_ok=True)
+    with (later / "sales_transactions.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for row in body[int(len(body) * (1 - share)) :]:
+            writer.writerow([*row[:column], f"LATE-{row[column]}", *row[column + 1 :]])
+
+
+def test_a_server_killed_during_a_refresh_leaves_the_warehouse_as_it_was(
+    tmp_path: Path, demo_builds: DemoBuilds
+) -> None:
+    project = demo_builds.copy(WEB, tmp_path)  # a refresh long enough to be caught at work
+    repeated_orders(tmp_path / "data", tmp_path / "later")
+    assert cli(project, "ingest", str(tmp_path / "later")).returncode == 0  # newer than the marts
     numbers = cli(
         project, "query", "revenue", "orders", "active_customers", "--grain", "month", "--format", "json"
     )
