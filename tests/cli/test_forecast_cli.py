@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from bizsight.services.forecast_store import current_forecast
 from bizsight.services.project import Project
 from tests.demo_builds import CUSTOMER_MODELS, DemoBuilds
 from tests.helpers import run_cli
@@ -115,11 +116,24 @@ def test_forecast_command_prints_reconciled_forecasts_as_json_and_a_table(shop: 
     report = json.loads(result.stdout)
     assert report["origin"] == "2026-09-01" and report["levels"] == [80, 95]
     assert len(report["forecasts"]) == 5 * 3 and report["reconciliation"].startswith("weighted")
+    assert report["basis"] == "forecast made now from the fast candidates"
+    # With the default models it prints the forecast refresh stored, as the Forecasts page does.
+    stored = run_cli("forecast", "revenue", "--by", "region", "--format", "json", "--project", str(shop.root))
+    assert stored.returncode == 0, stored.stderr
+    answer = json.loads(stored.stdout)
+    assert answer["basis"].startswith("stored forecast of revenue by region (refresh of ")
+    with shop.warehouse(read_only=True) as wh:
+        kept = current_forecast(wh, "revenue", "month", "region")
+    assert kept is not None
+    assert [(r["series"], r["period"], r["forecast"]) for r in answer["forecasts"]] == [
+        (r["series"], str(r["period"]), r["forecast"]) for r in kept.forecasts.to_pylist()
+    ]
     table = run_cli(
         "forecast", "orders", "--project", str(shop.root), "--scenario", "price:+5%:elasticity=-1"
     )
     assert table.returncode == 0, table.stderr
     assert "Model per series" in table.stdout and "Scenario: price +5.0%" in table.stdout
+    assert "Basis: forecast made now with a scenario" in table.stdout
 
 
 def test_targets_and_tracked_accuracy_commands(shop: Project) -> None:

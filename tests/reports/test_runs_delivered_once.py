@@ -25,11 +25,11 @@ from bizsight.errors import (
     NotFoundError,
 )
 from bizsight.services import deliveries, report_actions, report_delivery, reports, schedules
+from bizsight.services.access import SYSTEM
 from bizsight.services.deliveries import Recipient
 from bizsight.services.jobs import JobContext, JobRunner
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue
-from bizsight.services.report_templates import SYSTEM
 from bizsight.services.users import add_user, open_store, principal_of, restrict
 from tests.delivery.delivery_support import Receiver, SmtpServer
 from tests.metrics.conftest import shop

@@ -11,11 +11,10 @@ from bizsight.app.models import Role
 from bizsight.errors import AccessDeniedError
 from bizsight.metrics.query import Query
 from bizsight.services import ask as ask_service
-from bizsight.services.access import Principal, restriction_filters
+from bizsight.services.access import SYSTEM, Principal, restriction_filters
 from bizsight.services.ask import ask, question_vocabulary
 from bizsight.services.project import Project
 from bizsight.services.query import run_query
-from bizsight.services.report_templates import SYSTEM
 
 TODAY = dt.date(2026, 8, 15)
 EU = Principal(

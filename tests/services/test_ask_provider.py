@@ -17,10 +17,9 @@ from typing import Any
 import pytest
 
 from bizsight.app.models import Role
-from bizsight.services.access import Principal, restriction_filters
+from bizsight.services.access import SYSTEM, Principal, restriction_filters
 from bizsight.services.ask import ask
 from bizsight.services.project import Project
-from bizsight.services.report_templates import SYSTEM
 from tests.metrics.conftest import shop
 
 KEY = "sk-test-do-not-log-0123456789"

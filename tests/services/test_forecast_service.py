@@ -16,9 +16,9 @@ from bizsight.analytics.whatif import parse_scenario
 from bizsight.errors import InvalidArgumentError
 from bizsight.services.forecast import TOTAL, forecast_metric
 from bizsight.services.forecast_store import current_forecast, store_forecast, tracked_accuracy
+from bizsight.services.forecast_views import forecast_answer
 from bizsight.services.project import Project
 from bizsight.services.targets import target_pacing, targets_report
-from bizsight.services.whatif import forecast_with_scenarios
 from tests.helpers import demo_project
 
 pytestmark = pytest.mark.slow  # demo builds, CLI runs or model fits: seconds per test
@@ -153,23 +153,18 @@ def test_targets_are_paced_from_the_forecast_distribution(shop: Project) -> None
 
 
 def test_what_if_overlays_move_the_baseline_by_the_stated_assumptions(shop: Project) -> None:
-    _fc, overlay = forecast_with_scenarios(
-        shop, "revenue", scenarios=["price:+10%:elasticity=-2"], candidates="fast"
-    )
-    assert overlay is not None
-    assert overlay.multiplier == pytest.approx(1.1 ** (1 - 2))  # revenue: price × quantity
-    rows = overlay.forecasts.to_pylist()
-    assert all(r["scenario"] == pytest.approx(r["forecast"] / 1.1) for r in rows)
-    _, units = forecast_with_scenarios(
-        shop, "units", scenarios=["price:+10%:elasticity=-2"], candidates="fast"
-    )
-    assert units is not None and units.multiplier == pytest.approx(1.1**-2)
-    _, extra = forecast_with_scenarios(
+    overlay = forecast_answer(shop, "revenue", scenarios=["price:+10%:elasticity=-2"], candidates="fast")
+    assert overlay["basis"] == "forecast made now with a scenario"
+    assert overlay["scenario"]["multiplier"] == pytest.approx(1.1 ** (1 - 2))  # revenue: price × quantity
+    assert all(r["scenario"] == pytest.approx(r["forecast"] / 1.1) for r in overlay["forecasts"])
+    units = forecast_answer(shop, "units", scenarios=["price:+10%:elasticity=-2"], candidates="fast")
+    assert units["scenario"]["multiplier"] == pytest.approx(1.1**-2)
+    extra = forecast_answer(
         shop, "revenue", scenarios=["new_customers:+10%:channel=Paid Search"], candidates="fast"
-    )
-    assert extra is not None and 1.0 < extra.multiplier < 1.1 and "first month" in extra.assumptions[0]
+    )["scenario"]
+    assert 1.0 < extra["multiplier"] < 1.1 and "first month" in extra["assumptions"][0]
     with pytest.raises(InvalidArgumentError, match="did you mean 'Paid Search'"):
-        forecast_with_scenarios(
+        forecast_answer(
             shop, "revenue", scenarios=["new_customers:+10%:channel=Paid Serch"], candidates="fast"
         )
     with pytest.raises(InvalidArgumentError, match="needs elasticity"):

@@ -22,14 +22,14 @@ from bizsight.demo import params
 from bizsight.metrics.query import Filter, Query
 from bizsight.reports import Findings
 from bizsight.services import insight_store
-from bizsight.services.access import Principal
+from bizsight.services.access import SYSTEM, Principal
 from bizsight.services.insights import as_finding, compute
 from bizsight.services.jobs import JobContext, follow_ups, kind
 from bizsight.services.presentation import presentation
 from bizsight.services.project import Project
 from bizsight.services.query import run_query
 from bizsight.services.report_parts import Reading
-from bizsight.services.report_templates import SYSTEM, ReportRequest, build_report
+from bizsight.services.report_templates import ReportRequest, build_report
 from bizsight.warehouse.connection import Warehouse
 from tests.helpers import demo_project
 

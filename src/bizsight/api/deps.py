@@ -110,7 +110,7 @@ class LocalOrGuard(Guard):
         cookie: Annotated[str | None, Depends(cookie_scheme)],
         csrf: Annotated[str | None, Depends(csrf_scheme)],
     ) -> Principal:
-        from bizsight.services.report_templates import SYSTEM
+        from bizsight.services.access import SYSTEM
 
         expected = state.local_token
         if bearer is not None and expected is not None and same(bearer.credentials, expected):

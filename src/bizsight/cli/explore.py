@@ -155,11 +155,11 @@ def ask(
     declined), interpretation, rows, suggestions (and confidence, producer, chart).
     """
     through_owner(ctx, project)
+    from bizsight.services.access import SYSTEM
     from bizsight.services.ask import ask as answer_question
     from bizsight.services.presentation import presentation
     from bizsight.services.project import Project
     from bizsight.services.query import parse_date
-    from bizsight.services.report_templates import SYSTEM
     from bizsight.terminal import print_answer
 
     require_warehouse(project)

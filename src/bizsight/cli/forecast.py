@@ -16,9 +16,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from bizsight.analytics.forecast import ForecastResult
-    from bizsight.services.forecast import MetricForecast
     from bizsight.services.presentation import Presentation
-    from bizsight.services.whatif import WhatIf
 
 
 class ForecastGrain(StrEnum):
@@ -85,7 +83,9 @@ def forecast(
     AutoARIMA and AutoETS on the logarithms (positive series), unless rolling-origin
     cross-validation shows one candidate (those, seasonal naive, drift, AutoTheta; MSTL for daily
     data) with at most half the combination's MASE in every window. Forecasts by a dimension are
-    reconciled to add up to the total.
+    reconciled to add up to the total. With the default levels and candidates and no scenario it
+    prints the forecast the last refresh stored (the one the Forecasts page shows); the Basis
+    line says which forecast you see.
     The last period is left out of the history when the data cover it only in part. Examples:
 
       bizsight forecast revenue
@@ -97,16 +97,16 @@ def forecast(
       bizsight forecast revenue --scenario "price:+5%:elasticity=-1.2" --scenario "new_customers:+10%:channel=Email"
     """
     through_owner(ctx, project)
+    from bizsight.services.forecast_views import forecast_answer
     from bizsight.services.project import Project
-    from bizsight.services.whatif import forecast_with_scenarios
 
     require_warehouse(project)
-    with working("forecasting", f"{metric}: choosing a model per series by cross-validation"):
-        fc, overlay = run(
-            lambda: forecast_with_scenarios(
+    with working("forecasting", f"{metric}: the stored forecast, or one made now by cross-validation"):
+        answer = run(
+            lambda: forecast_answer(
                 Project(project),
                 metric,
-                scenarios=scenario,
+                scenarios=tuple(scenario),
                 by=by,
                 grain=grain.value,
                 horizon=horizon,
@@ -114,25 +114,19 @@ def forecast(
                 candidates=candidates.value,
             )
         )
-    table = overlay.forecasts if overlay else fc.forecasts
     if output is OutputFormat.json:
-        extra = (
-            {"scenario": {"multiplier": overlay.multiplier, "assumptions": list(overlay.assumptions)}}
-            if overlay
-            else {}
-        )
-        print_json({**fc.to_dict(), "forecasts": table.to_pylist(), **extra})
+        print_json(answer)
     elif output is OutputFormat.csv:
-        _write_csv(table)
+        _write_rows(answer["forecasts"])
     else:
         from bizsight.services.presentation import presentation
         from bizsight.services.query import catalogue
 
         pres = presentation(Project(project))
         unit = catalogue(Project(project)).metrics[metric].unit.value
-        _print_metric_forecast(fc, overlay, pres, unit)
+        _print_metric_forecast(answer, pres, unit)
         if accuracy:
-            _print_table(fc.result.accuracy, "Cross-validation accuracy per series and model", pres)
+            _print_table(answer["accuracy"], "Cross-validation accuracy per series and model", pres)
 
 
 @app.command("forecast-series")
@@ -184,9 +178,9 @@ def forecast_series(
     else:
         from bizsight.services.presentation import plain
 
-        _print_table(result.forecasts, "Forecasts", plain())
+        _print_table(result.forecasts.to_pylist(), "Forecasts", plain())
         columns = ["unique_id", "model", "reason", "mase", "seasonal_naive_mase"]
-        _print_table(result.selection.select(columns), "Model per series", plain())
+        _print_table(result.selection.select(columns).to_pylist(), "Model per series", plain())
 
 
 @app.command("forecast-accuracy")
@@ -296,25 +290,27 @@ def _write_rows(rows: list[dict[str, Any]]) -> None:
     _write_csv(pa.Table.from_pylist(rows))
 
 
-def _print_metric_forecast(fc: MetricForecast, overlay: WhatIf | None, pres: Presentation, unit: str) -> None:
+def _print_metric_forecast(answer: dict[str, Any], pres: Presentation, unit: str) -> None:
     from bizsight.terminal import console
 
-    table = overlay.forecasts if overlay else fc.forecasts
-    columns = [c for c in table.column_names if c not in ("base", "step") and not c.startswith("scenario_")]
+    rows = answer["forecasts"]
+    hidden = ("base", "step")
+    columns = [c for c in rows[0] if c not in hidden and not c.startswith("scenario_")] if rows else []
     values = {c: unit for c in columns if c in ("forecast", "actual", "mean") or c.startswith(("lo_", "hi_"))}
-    _print_table(table.select(columns), f"{fc.metric} by {fc.grain} — history to {fc.origin}", pres, values)
-    selection = fc.result.selection.select(
-        ["unique_id", "model", "reason", "mase", "seasonal_naive_mase", "smape"]
-    )
+    title = f"{answer['metric']} by {answer['grain']} — history to {answer['origin']}"
+    _print_table([{c: r[c] for c in columns} for r in rows], title, pres, values)
+    shown = ("unique_id", "model", "reason", "mase", "seasonal_naive_mase", "smape")
+    selection = [{c: r.get(c) for c in shown} for r in answer["selection"]]
     _print_table(selection, "Model per series (cross-validation)", pres)
-    console().print(f"Reconciliation: {fc.reconciliation}")
-    for line in overlay.assumptions if overlay else ():
+    console().print(f"Reconciliation: {answer['reconciliation']}")
+    for line in answer.get("scenario", {}).get("assumptions", ()):
         console().print(f"Scenario: {line}")
+    console().print(f"Basis: {answer['basis']}")
 
 
 def _print_table(
-    table: pa.Table, title: str, pres: Presentation, units: dict[str, str] | None = None
+    rows: list[dict[str, Any]], title: str, pres: Presentation, units: dict[str, str] | None = None
 ) -> None:
     from bizsight.terminal import print_rows
 
-    print_rows(table.to_pylist(), pres, title=title, units=units)
+    print_rows(rows, pres, title=title, units=units)

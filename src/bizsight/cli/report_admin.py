@@ -83,7 +83,7 @@ def add(
 
       bizsight report add eu-monthly --template executive --range last_month --where region=Europe --format pdf --format xlsx --to mail:eu@example.com --to teams
     """
-    from bizsight.services.report_templates import SYSTEM
+    from bizsight.services.access import SYSTEM
     from bizsight.services.reports import DEFAULT_FORMATS, create_report
 
     found, store = project_store(project)
@@ -116,7 +116,7 @@ def add(
 def list_reports(project: ProjectOpt = Path(), as_json: JsonOpt = False) -> None:
     """Reports: template, period, formats, recipients, schedule and next run, and how the last run's
     deliveries went."""
-    from bizsight.services.report_templates import SYSTEM
+    from bizsight.services.access import SYSTEM
     from bizsight.services.reports import list_reports as service
 
     _, store = project_store(project)
@@ -160,7 +160,7 @@ def remove(
     project: ProjectOpt = Path(),
 ) -> None:
     """Remove a report and its schedule. Its past runs and their deliveries stay in the log."""
-    from bizsight.services.report_templates import SYSTEM
+    from bizsight.services.access import SYSTEM
     from bizsight.services.reports import delete_report
 
     _, store = project_store(project)
@@ -199,7 +199,7 @@ def schedule(
 
       bizsight report schedule weekly-sales --off
     """
-    from bizsight.services.report_templates import SYSTEM
+    from bizsight.services.access import SYSTEM
     from bizsight.services.reports import schedule_report
 
     if (cron is None) == (not off):
@@ -267,8 +267,8 @@ def deliveries(
 ) -> None:
     """The delivery log, newest first: each message to each recipient, its status (pending, sent,
     failed), attempts and last error."""
+    from bizsight.services.access import SYSTEM
     from bizsight.services.report_actions import delivery_log
-    from bizsight.services.report_templates import SYSTEM
 
     _, store = project_store(project)
     found = run(lambda: delivery_log(store, SYSTEM, report=report, limit=limit))

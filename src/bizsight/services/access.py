@@ -118,6 +118,10 @@ class Principal:
         return bool(self.restrictions)
 
 
+# The project's owner, unrestricted: the command line, scheduled reports and the server's own jobs.
+SYSTEM = Principal(user_id=0, username="bizsight", role=Role.ADMIN, pii=True)
+
+
 def allowed(principal: Principal, permission: Permission) -> bool:
     if principal.role not in MATRIX[permission]:
         return False

@@ -19,10 +19,15 @@ import pyarrow.compute as pc
 from bizsight.analytics.whatif import parse_scenario
 from bizsight.errors import AccessDeniedError, InvalidArgumentError, did_you_mean
 from bizsight.metrics.query import Filter, Query
-from bizsight.services.access import Principal, scoped_query
+from bizsight.services.access import SYSTEM, Principal, scoped_query
 from bizsight.services.anomalies import list_anomalies
-from bizsight.services.forecast import TOTAL, forecast_metric, metric_history
-from bizsight.services.forecast_store import current_forecast, stored_dimensions, tracked_accuracy
+from bizsight.services.forecast import TOTAL, forecast_metric, metric_history, require_warehouse
+from bizsight.services.forecast_store import (
+    STORED_LEVELS,
+    current_forecast,
+    stored_dimensions,
+    tracked_accuracy,
+)
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue
 from bizsight.services.targets import FILTER_COLUMNS, targets_report
@@ -51,22 +56,38 @@ def forecast_view(
     grain: str = "month",
     horizon: int | None = None,
     scenarios: Sequence[str] = (),
+    levels: Sequence[int] = STORED_LEVELS,
+    candidates: str = "auto",
 ) -> dict[str, Any]:
     """History and forecast (80 and 95% intervals, the model chosen per series) of the caller's
     slice of ``metric``; with ``scenarios`` (``price:+5%:elasticity=-1.2``...) their overlay in
-    the columns scenario, scenario_lo_*, scenario_hi_*."""
+    the columns scenario, scenario_lo_*, scenario_hi_*. The forecast refresh stored from the
+    current data when it answers the question (``basis`` says which), else one made now."""
     parsed = [parse_scenario(text) for text in scenarios]  # bad input fails before any work
     if principal.restricted and any(s.kind != "price" for s in parsed):
         # the new-customer share is measured over all the data: not for a restricted user
         raise AccessDeniedError("with a row-level restriction only price scenarios are available")
     filters = _slice(project, principal, metric, by)
-    why = "with a scenario" if parsed else "for your restricted slice" if filters else ""
+    why = (
+        "with a scenario"
+        if parsed
+        else "for your restricted slice"
+        if filters
+        else f"at levels {', '.join(map(str, levels))}"
+        if tuple(levels) != STORED_LEVELS
+        else f"from the {candidates} candidates"
+        if candidates != "auto"
+        else ""
+    )
     if not why:
         stored = _stored_view(project, wh, metric, by=by, grain=grain, horizon=horizon)
         if isinstance(stored, dict):
             return stored
         why = stored
-    fc = forecast_metric(project, metric, by=by, grain=grain, horizon=horizon, filters=filters, wh=wh)
+    fc = forecast_metric(
+        project, metric, by=by, grain=grain, horizon=horizon, levels=levels, filters=filters,
+        candidates=candidates, wh=wh,
+    )  # fmt: skip
     out = {
         **fc.to_dict(),
         "restricted": principal.restricted,
@@ -78,6 +99,14 @@ def forecast_view(
         out["forecasts"] = overlay.forecasts.to_pylist()
         out["scenario"] = {"multiplier": overlay.multiplier, "assumptions": list(overlay.assumptions)}
     return out
+
+
+def forecast_answer(project: Project, metric: str, **options: Any) -> dict[str, Any]:
+    """What ``bizsight forecast`` shows: :func:`forecast_view` for the project's owner, so the
+    command prints the forecast the Forecasts page shows (see ``forecast_view`` for ``options``)."""
+    require_warehouse(project)
+    with project.warehouse(read_only=True) as wh:
+        return forecast_view(project, wh, SYSTEM, metric, **options)
 
 
 def _stored_view(

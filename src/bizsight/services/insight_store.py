@@ -23,7 +23,7 @@ from bizsight.analytics.insights import Insight, Recommendation
 from bizsight.errors import InvalidArgumentError
 from bizsight.metrics.periods import DAY
 from bizsight.metrics.query import relative_range
-from bizsight.services.access import Principal
+from bizsight.services.access import SYSTEM, Principal
 from bizsight.services.insight_parts import p_text
 from bizsight.services.insights import compute
 from bizsight.services.page_data import data_bounds
@@ -32,7 +32,7 @@ from bizsight.services.project import Project
 from bizsight.services.query import data_version
 from bizsight.services.recommendations import recommend
 from bizsight.services.report_parts import Reading
-from bizsight.services.report_templates import SYSTEM, ReportRequest
+from bizsight.services.report_templates import ReportRequest
 from bizsight.warehouse.connection import Warehouse
 
 MART = "insights"

@@ -14,16 +14,13 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bizsight.app.models import Role
 from bizsight.app.store import MetadataStore
 from bizsight.errors import InvalidArgumentError, did_you_mean
 from bizsight.metrics.query import Filter
 from bizsight.reports import Brand, Document
-from bizsight.services.access import Principal
+from bizsight.services.access import SYSTEM, Principal
 from bizsight.services.project import Project
 from bizsight.warehouse.connection import Warehouse
-
-SYSTEM = Principal(user_id=0, username="bizsight", role=Role.ADMIN, pii=True)  # unrestricted: the CLI's owner
 
 
 @dataclass(frozen=True)

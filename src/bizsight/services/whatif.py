@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -13,7 +12,6 @@ from bizsight.analytics.whatif import (
     Scenario,
     new_customer_multiplier,
     overlay,
-    parse_scenario,
     price_multiplier,
 )
 from bizsight.errors import InvalidArgumentError, did_you_mean
@@ -23,8 +21,6 @@ from bizsight.presentation import Unit
 from bizsight.services.forecast import (
     MetricForecast,
     data_bounds,
-    forecast_metric,
-    require_warehouse,
 )
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue, run_query
@@ -95,15 +91,3 @@ def new_customer_share(project: Project, wh: Warehouse, metric: str, channel: st
         new &= found == channel
     total, first_month = float(values.sum()), float(values[new].sum())
     return float(first_month / total) if total else 0.0
-
-
-def forecast_with_scenarios(
-    project: Project, metric: str, *, scenarios: Sequence[str] = (), **options: Any
-) -> tuple[MetricForecast, WhatIf | None]:
-    """What ``bizsight forecast`` shows: the forecast (see forecast_metric for ``options``) and,
-    with scenarios (``price:+5%:elasticity=-1.2``, ``new_customers:+10%:channel=Email``), the overlay."""
-    parsed = [parse_scenario(text) for text in scenarios]  # bad input fails before any work
-    require_warehouse(project)
-    with project.warehouse(read_only=True) as wh:
-        fc = forecast_metric(project, metric, wh=wh, **options)
-        return fc, (what_if(project, wh, fc, parsed) if parsed else None)
