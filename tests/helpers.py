@@ -91,14 +91,21 @@ def order(
 def run_cli(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
-    """The real ``bizsight`` command in a subprocess, as a user runs it."""
+    """The real ``bizsight`` command in a process of its own, as a user runs it: forked from
+    the test worker's pre-loaded interpreter (tests/cli_zygote.py), or ``python -m bizsight``."""
+    from tests.cli_zygote import zygote
+
+    full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
+    forker = zygote()
+    if forker is not None:
+        return forker.run(list(args), cwd=cwd, env=full_env, timeout=timeout)
     return subprocess.run(
         [sys.executable, "-m", "bizsight", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, "COLUMNS": "200", **(env or {})},
+        env=full_env,
     )
 
 

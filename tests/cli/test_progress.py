@@ -103,4 +103,4 @@ def test_on_a_terminal_long_commands_draw_a_progress_bar(small_demo: Project) ->
     # forecast's service reports no steps: an animated bar with what it is doing and the time
     code, drawn = on_a_terminal("forecast", "revenue", "-p", str(small_demo.root))
     assert code == 0, drawn
-    assert "forecasting" in drawn and "choosing a model per series" in drawn
+    assert "forecasting" in drawn and "the stored forecast, or one made now" in drawn
