@@ -177,6 +177,8 @@ class Zygote:
             assert self.process.stdin is not None
             self.process.stdin.close()
             self.process.wait(timeout=30)
+        if self.process.returncode == 0:  # a zygote that failed keeps its log
+            Path(self.log.name).unlink(missing_ok=True)
 
 
 def _text(path: Path) -> str:
