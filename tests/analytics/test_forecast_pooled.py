@@ -52,7 +52,7 @@ def test_pooled_beats_the_per_series_fit_where_the_series_share_a_pattern() -> N
     pooled_mase, ets_mase = np.mean(score["pooled"]), np.mean(score["ets"])
     # The truth: one curve for all; per series, ETS extrapolates the growth it has seen.
     assert pooled_mase < 0.7 * ets_mase, (pooled_mase, ets_mase)
-    # Its cross-validation forecasts are out of sample: near its final accuracy, not far better.
+    # Cross-validation forecasts for all three windows, with the actuals and ordered bounds.
     one = cv["s0"]
     assert one.actual is not None and one.mean.shape == one.actual.shape == (3 * H,)
     assert np.all(one.lo[80] < one.mean) and np.all(one.mean < one.hi[80])
