@@ -8,7 +8,9 @@ one model alone only where the series' own past shows it clearly better.
    cross-validation) with every candidate model (seasonal naive, drift, AutoETS, AutoARIMA,
    AutoTheta, DynamicOptimizedTheta, AutoCES, and MSTL for daily data with weekly and yearly
    seasons or weekly data with 52) and with the combination (forecast_combine: the median of
-   ETS, Theta, CES and ARIMA), and scores each on MASE (also sMAPE and interval coverage);
+   ETS, Theta, CES, ARIMA and ETS on logs; from POOLED_MIN_SERIES series on, the mean of that
+   median and a pooled model trained across all the series: forecast_pooled), and scores each on
+   MASE (also sMAPE and interval coverage);
 3. keeps the combination unless one model's MASE was half of it in every window, refits what
    was kept on the whole series and forecasts ``horizon`` periods; short series get seasonal
    naive (or naive), intermittent ones Croston (SBA), each with the reason in the result.
@@ -22,6 +24,7 @@ import itertools
 import os
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,8 +35,9 @@ from bizsight.analytics.forecast_calendar import Calendar, infer_calendar
 from bizsight.analytics.forecast_combine import (
     MARGIN,
     MEMBERS,
+    POOLED,
     combination_name,
-    combine,
+    combine_members,
     strong_single,
     window_mase,
 )
@@ -47,6 +51,7 @@ from bizsight.analytics.forecast_models import (
     fit_and_validate,
     predict,
 )
+from bizsight.analytics.forecast_pooled import pooled
 from bizsight.analytics.forecast_scores import coverage, mase, mase_scale, smape
 from bizsight.errors import InvalidArgumentError
 
@@ -55,6 +60,7 @@ INTERMITTENT_ZEROS = 0.5  # a series with at least this share of zero periods is
 YEAR_OF_DAYS = 365
 LONG_SEASON = 24  # AutoETS models seasons up to 24 periods; longer ones go to MSTL
 LONG_SERIES = 400  # longer series (daily ones) are forecast without AutoARIMA
+POOLED_MIN_SERIES = 100  # a pooled model is trained across the series of a call from this many on
 PER_PROCESS = 50  # n_jobs=0 (auto) starts a second process only from 100 series
 
 
@@ -256,15 +262,30 @@ def _cross_validate(
     final: dict[tuple[str, str], Prediction] = {}
     for with_mstl, group in groups.items():
         candidates = (*names, "MSTL") if with_mstl else tuple(names)
-        fitted, cv = fit_and_validate(
-            [Task(p.series, p.windows, p.step) for p in group],
-            candidates,
-            horizon=settings.horizon,
-            levels=settings.levels,
-            season_length=m,
-            seasons=seasons,
-            n_jobs=_jobs(settings, len(group)),
-        )
+        tasks = [Task(p.series, p.windows, p.step) for p in group]
+        with ThreadPoolExecutor(1) as thread:
+            # Trained in this process while the worker processes fit the statistical models.
+            pooled_run = (
+                thread.submit(
+                    pooled, tasks, horizon=settings.horizon, levels=settings.levels, season_length=m
+                )
+                if len(group) >= POOLED_MIN_SERIES and m <= LONG_SEASON
+                else None
+            )
+            fitted, cv = fit_and_validate(
+                tasks,
+                candidates,
+                horizon=settings.horizon,
+                levels=settings.levels,
+                season_length=m,
+                seasons=seasons,
+                n_jobs=_jobs(settings, len(group)),
+            )
+            if pooled_run is not None:
+                pooled_final, pooled_cv = pooled_run.result()
+                fitted.update({(uid, POOLED): pred for uid, pred in pooled_final.items()})
+                cv.update({(uid, POOLED): pred for uid, pred in pooled_cv.items()})
+                candidates = (*candidates, POOLED) if pooled_cv else candidates
         final.update(fitted)
         for p in group:
             rows.extend(_choose(p, cv, candidates, settings, m))
@@ -291,7 +312,7 @@ def _choose(
     scale = mase_scale(p.series.y[: len(p.series.y) - settings.horizon - (p.windows - 1) * p.step], m)
     found = {name: cv[(p.series.uid, name)] for name in candidates if (p.series.uid, name) in cv}
     p.scores = {name: _score(pred, scale, settings.levels) for name, pred in found.items()}
-    pool = (*MEMBERS, "MSTL")  # MSTL where it is a candidate: the only member with two seasons
+    pool = (*MEMBERS, "MSTL", POOLED)  # MSTL where it is a candidate: the only member with two seasons
     members = tuple(name for name in pool if name in found and np.isfinite(p.scores[name]["mase"]))
     if not members:  # every member failed here: the best of what is left
         p.chosen = min(p.scores, key=lambda name: p.scores[name]["mase"])
@@ -299,11 +320,11 @@ def _choose(
         p.reason = f"lowest MASE over {p.windows} cross-validation windows (the combination's members failed)"
     else:
         combination = combination_name(members)
-        found[combination] = combine([found[n] for n in members])
+        found[combination] = combine_members({n: found[n] for n in members})
         p.scores[combination] = _score(found[combination], scale, settings.levels)
         by_window = {name: window_mase(pred, scale, p.windows) for name, pred in found.items()}
-        single = strong_single(
-            {n: s for n, s in by_window.items() if n != combination}, by_window[combination]
+        single = strong_single(  # the pooled model is a member only, never chosen alone
+            {n: s for n, s in by_window.items() if n not in (combination, POOLED)}, by_window[combination]
         )
         if single is None:
             p.chosen, p.members = combination, members
@@ -368,8 +389,8 @@ def _final(
         )
     out = {}
     for p in plans:
-        parts = [fitted[(p.series.uid, name)] for name in p.members]
-        pred = combine(parts) if len(parts) > 1 else parts[0]
+        parts = {name: fitted[(p.series.uid, name)] for name in p.members}
+        pred = combine_members(parts) if len(parts) > 1 else parts[p.chosen]
         if p.kind == "intermittent":
             pred = empirical(pred, p.series.y, settings.levels)
         if p.cv is not None:

@@ -39,13 +39,16 @@ SHORT = {
     "AutoARIMA": "ARIMA",
     "AutoETS (log)": "log ETS",
 }
+POOLED = "Pooled"  # forecast_pooled: trained across the series of a call, from POOLED_MIN_SERIES
+POOLED_WEIGHT = 0.5  # the pooled model's share of the mean; the median of the others has the rest
 PREFIX = "Combination"
 MARGIN = 0.5  # a single model must halve the combination's MASE in every window (0053)
 
 
 def combination_name(members: Sequence[str]) -> str:
     """The name the result, the API and the UI show: the members by their short names."""
-    return f"{PREFIX} ({', '.join(SHORT.get(m, m) for m in members)})"
+    names = ", ".join(SHORT.get(m, m) for m in members if m != POOLED)
+    return f"{PREFIX} ({names}{'; pooled' if POOLED in members else ''})"
 
 
 def is_combination(name: str) -> bool:
@@ -62,6 +65,24 @@ def combine(preds: Sequence[Prediction]) -> Prediction:
         lo={level: np.median([p.lo[level] for p in preds], axis=0) for level in levels},
         hi={level: np.median([p.hi[level] for p in preds], axis=0) for level in levels},
         actual=preds[0].actual,
+    )
+
+
+def combine_members(preds: Mapping[str, Prediction]) -> Prediction:
+    """The median of the members (by name), and where the pooled model is one of them, the
+    mean of that median and the pooled forecast (weights POOLED_WEIGHT to the pooled one); the
+    bounds are the median's, moved with its mean (the pooled model's own bounds are not used:
+    interval widening calibrates the result from its cross-validation errors)."""
+    median = combine([pred for name, pred in preds.items() if name != POOLED])
+    if POOLED not in preds:
+        return median
+    mean = (1 - POOLED_WEIGHT) * median.mean + POOLED_WEIGHT * preds[POOLED].mean
+    shift = mean - median.mean
+    return Prediction(
+        mean,
+        {level: bound + shift for level, bound in median.lo.items()},
+        {level: bound + shift for level, bound in median.hi.items()},
+        median.actual,
     )
 
 
