@@ -9,8 +9,9 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from bizsight.analytics.forecast import ForecastSettings, forecast, read_series
+from bizsight.analytics.forecast import ForecastSettings, forecast
 from bizsight.analytics.forecast_calendar import Calendar
+from bizsight.analytics.forecast_input import read_series
 from bizsight.analytics.forecast_scores import mase_scale, track_accuracy
 from bizsight.analytics.reconcile import reconcile
 from bizsight.errors import InvalidArgumentError
