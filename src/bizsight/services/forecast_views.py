@@ -68,17 +68,7 @@ def forecast_view(
         # the new-customer share is measured over all the data: not for a restricted user
         raise AccessDeniedError("with a row-level restriction only price scenarios are available")
     filters = _slice(project, principal, metric, by)
-    why = (
-        "with a scenario"
-        if parsed
-        else "for your restricted slice"
-        if filters
-        else f"at levels {', '.join(map(str, levels))}"
-        if tuple(levels) != STORED_LEVELS
-        else f"from the {candidates} candidates"
-        if candidates != "auto"
-        else ""
-    )
+    why = _made_now_because(bool(parsed), bool(filters), levels, candidates)
     if not why:
         stored = _stored_view(project, wh, metric, by=by, grain=grain, horizon=horizon)
         if isinstance(stored, dict):
@@ -99,6 +89,22 @@ def forecast_view(
         out["forecasts"] = overlay.forecasts.to_pylist()
         out["scenario"] = {"multiplier": overlay.multiplier, "assumptions": list(overlay.assumptions)}
     return out
+
+
+def _made_now_because(scenario: bool, restricted: bool, levels: Sequence[int], candidates: str) -> str:
+    """Why no stored forecast can answer (it is unrestricted, at 80 and 95 %, from the default
+    candidates, without a scenario), or "" when one may.
+
+    >>> _made_now_because(False, False, (80, 95), "fast")
+    'from the fast candidates'
+    """
+    if scenario:
+        return "with a scenario"
+    if restricted:
+        return "for your restricted slice"
+    if tuple(levels) != STORED_LEVELS:
+        return f"at levels {', '.join(map(str, levels))}"
+    return f"from the {candidates} candidates" if candidates != "auto" else ""
 
 
 def forecast_answer(project: Project, metric: str, **options: Any) -> dict[str, Any]:
