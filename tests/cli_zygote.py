@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 # What a command imports on first use; the zygote imports them ahead (a missing one is skipped).
@@ -37,6 +38,10 @@ PRELOAD = (
     "bizsight.services.users",
     "bizsight.services.alerts",
     "bizsight.services.backup",
+    "bizsight.services.reports",
+    "bizsight.services.report_delivery",
+    "weasyprint",
+    "openpyxl",
     "bizsight.analytics.forecast_models",
     "sklearn.ensemble",
     "sklearn.linear_model",
@@ -77,6 +82,8 @@ def reply(message):
 def child(request):
     os.close(requests)
     os.close(replies)
+    for name in request["imports"]:  # from the zygote's directory, where `tests` is found
+        __import__(name)
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
@@ -131,13 +138,21 @@ class Zygote:
         return self.process.poll() is None
 
     def run(
-        self, args: list[str], *, cwd: Path | None, env: dict[str, str], timeout: float
+        self,
+        args: list[str],
+        *,
+        cwd: Path | None,
+        env: dict[str, str],
+        timeout: float,
+        imports: Sequence[str] = (),
     ) -> subprocess.CompletedProcess[str]:
+        """``imports``: modules the child imports before the command (a test's own templates)."""
         command = [sys.executable, "-m", "bizsight", *args]
         with self.lock, tempfile.TemporaryDirectory(prefix="bizsight-run-") as scratch:
             out, err = Path(scratch) / "stdout", Path(scratch) / "stderr"
             request = {
                 "args": args,
+                "imports": list(imports),
                 "cwd": str(cwd or Path.cwd()),
                 "env": env,
                 "stdout": str(out),

@@ -89,18 +89,29 @@ def order(
 
 
 def run_cli(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300
+    *args: str,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+    imports: Sequence[str] = (),
 ) -> subprocess.CompletedProcess[str]:
     """The real ``bizsight`` command in a process of its own, as a user runs it: forked from
-    the test worker's pre-loaded interpreter (tests/cli_zygote.py), or ``python -m bizsight``."""
+    the test worker's pre-loaded interpreter (tests/cli_zygote.py), or ``python -m bizsight``.
+    ``imports``: test modules the process imports first (one that adds a report template)."""
     from tests.cli_zygote import zygote
 
     full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
     forker = zygote()
     if forker is not None:
-        return forker.run(list(args), cwd=cwd, env=full_env, timeout=timeout)
+        return forker.run(list(args), cwd=cwd, env=full_env, timeout=timeout, imports=imports)
+    start = ["-m", "bizsight"]
+    if imports:
+        start = [
+            "-c",
+            f"import sys, {', '.join(imports)}; from bizsight.cli import main; sys.argv[0] = 'bizsight'; main()",
+        ]
     return subprocess.run(
-        [sys.executable, "-m", "bizsight", *args],
+        [sys.executable, *start, *args],
         cwd=cwd,
         capture_output=True,
         text=True,

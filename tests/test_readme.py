@@ -4,7 +4,9 @@ The blocks run in order, as a reader follows them: from the directory `make demo
 repository, holding demo-project/, here a small demo), changing directory where a block says
 `cd`. Commands that keep running (`bizsight serve`, `bizsight demo`) are parsed with --help
 instead; `make` lines are the set-up and the test suite themselves (tests/cli/test_serve_cli.py
-checks what `make demo` runs).
+checks what `make demo` runs). A line that is one `bizsight` command and nothing the shell would
+act on runs as the other command-line tests run theirs (tests/cli_zygote.py: a process of its own,
+the entry point of `python -m bizsight`); every other line runs in bash.
 """
 
 from __future__ import annotations
@@ -55,6 +57,25 @@ def as_run(command: str) -> str | None:
     return command
 
 
+def plain_bizsight(command: str) -> list[str] | None:
+    """The arguments of a line that is only ``bizsight ARGS``: no pipe, redirection, list,
+    variable, substitution or pattern for a shell to act on (None otherwise).
+
+    >>> plain_bizsight("bizsight query revenue --by 'sales region'   # by region")
+    ['query', 'revenue', '--by', 'sales region']
+    >>> [plain_bizsight(c) for c in ("bizsight query x > out.csv", "bizsight a && ls", "ls", "bizsight $X")]
+    [None, None, None, None]
+    """
+    lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+    lexer.whitespace_split, lexer.commenters = True, "#"
+    words = list(lexer)
+    if words[:1] != ["bizsight"] or any(ch in command for ch in "$`*?[~"):
+        return None
+    if any(word and set(word) <= set(lexer.punctuation_chars) for word in words):
+        return None
+    return words[1:]
+
+
 @pytest.mark.slow
 def test_every_readme_command_works_as_written(tmp_path: Path) -> None:
     made = run_cli("demo", "demo-project", "--customers", "300", "--no-serve", cwd=tmp_path)
@@ -72,9 +93,13 @@ def test_every_readme_command_works_as_written(tmp_path: Path) -> None:
         script = as_run(command)
         if script is None:
             continue
-        result = subprocess.run(
-            ["bash", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
-        )
+        args = plain_bizsight(script)
+        if args is not None:
+            result = run_cli(*args, cwd=cwd, env=env, timeout=600)
+        else:
+            result = subprocess.run(
+                ["bash", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+            )
         if result.returncode != 0 or "Traceback" in result.stderr:
             failed.append(f"{command}\n  in {cwd}: exit {result.returncode}: {result.stderr.strip()[-500:]}")
     assert not failed, "README commands that fail:\n" + "\n".join(failed)

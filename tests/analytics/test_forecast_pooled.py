@@ -10,7 +10,7 @@ import pytest
 from bizsight.analytics.forecast import POOLED_MIN_SERIES, ForecastSettings, forecast
 from bizsight.analytics.forecast_combine import POOLED, combination_name, combine_members
 from bizsight.analytics.forecast_models import Prediction, Series, Task, predict
-from bizsight.analytics.forecast_pooled import pooled
+from bizsight.analytics.forecast_pooled import PooledSettings, pooled
 from bizsight.analytics.forecast_scores import mase, mase_scale
 from tests.analytics.test_forecast import long_table
 
@@ -39,10 +39,10 @@ def tasks_of(series: list[np.ndarray]) -> list[Task]:
 
 
 def test_pooled_beats_the_per_series_fit_where_the_series_share_a_pattern() -> None:
-    series = shared_shape(200, seed=1)
+    series = shared_shape(POOLED_MIN_SERIES, seed=1)  # the fewest forecast() pools
     tasks = tasks_of(series)
     final, cv = pooled(tasks, horizon=H, levels=(80, 95), season_length=12)
-    assert len(final) == len(cv) == 200
+    assert len(final) == len(cv) == POOLED_MIN_SERIES
     ets = predict([t.series for t in tasks], ["AutoETS"], horizon=H, levels=(80,), season_length=12)
     score = {"pooled": [], "ets": []}
     for task, y in zip(tasks, series, strict=True):
@@ -60,12 +60,13 @@ def test_pooled_beats_the_per_series_fit_where_the_series_share_a_pattern() -> N
 
 
 def test_pooled_is_deterministic_and_leaves_out_series_that_are_not_positive() -> None:
-    series = shared_shape(120, seed=2)
+    series = shared_shape(40, seed=2)
     series[0] = series[0] - series[0].min()  # a zero: no logarithm, left to the other models
     tasks = tasks_of(series)
-    first, cv_first = pooled(tasks, horizon=H, levels=(80,), season_length=12)
-    again, cv_again = pooled(tasks, horizon=H, levels=(80,), season_length=12)
-    assert "s0" not in first and len(first) == 119
+    short = PooledSettings(max_iter=20)  # the seeds and the one thread make it repeatable, not the length
+    first, cv_first = pooled(tasks, horizon=H, levels=(80,), season_length=12, settings=short)
+    again, cv_again = pooled(tasks, horizon=H, levels=(80,), season_length=12, settings=short)
+    assert "s0" not in first and len(first) == 39
     for uid in first:
         np.testing.assert_array_equal(first[uid].mean, again[uid].mean)
         np.testing.assert_array_equal(cv_first[uid].hi[80], cv_again[uid].hi[80])

@@ -9,7 +9,6 @@ import datetime as dt
 import os
 import shutil
 import subprocess
-import sys
 import time
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -23,7 +22,7 @@ from bizsight.services.project import Project
 from bizsight.services.query import catalogue, run_query
 from bizsight.services.report_templates import ReportRequest, template, templates
 from bizsight.warehouse.connection import Warehouse
-from tests.helpers import Served, serving
+from tests.helpers import Served, run_cli, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2024, 4, 30)  # the tiny shop's last day with orders
@@ -133,14 +132,8 @@ def env_with_templates(**more: str) -> dict[str, str]:
 
 
 def report_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """``bizsight ARGS`` in a subprocess that has the ``tiny`` template."""
-    return subprocess.run(
-        [sys.executable, "-c", PRELOAD, *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env_with_templates(),
-    )
+    """``bizsight ARGS`` in a process of its own that has the ``tiny`` and ``held`` templates."""
+    return run_cli(*args, env=env_with_templates(), timeout=timeout, imports=(__name__,))
 
 
 def serving_reports(
