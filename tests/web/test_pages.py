@@ -174,7 +174,11 @@ def test_build_save_and_reopen_a_dashboard(site: Site) -> None:
     page.select_option("#b-width", "12")
     page.fill("#b-title", "Revenue by category")
     page.click("#b-add")
+    # Each widget's export buttons join its move buttons when its answer arrives, shifting them:
+    # click once every widget has its answer, as a person would, and see the move happen.
+    site.until(page, "!document.querySelector('#dashboard-grid .loading')")
     page.locator("#dashboard-grid [data-widget] button[aria-label='move up']").nth(1).click()
+    site.until(page, "document.querySelector('#dashboard-grid [data-widget] h2').textContent === 'Orders'")
     page.select_option("#f-region", REGION)  # the filter bar's choice is saved with the dashboard
     page.click("#f-apply")
     page.wait_for_selector("body[data-ready='1']", state="attached")
