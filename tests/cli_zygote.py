@@ -8,7 +8,7 @@ child: the child takes the run's working directory, environment, arguments and o
 calls the same entry point as ``python -m bizsight`` (``bizsight.cli.main``). It is a process of
 its own that ends the way a real run does (its exit code, its atexit handlers, its output on
 files); only the imports are shared. Tests whose subject is the interpreter itself (start-up
-cost, the README's shell lines, servers and signals) start real processes instead.
+cost, README lines that use the shell, servers and signals) start real processes instead.
 
 ``BIZSIGHT_TEST_ZYGOTE=0`` turns this off: every run starts a fresh interpreter.
 """

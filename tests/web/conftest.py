@@ -1,6 +1,7 @@
 """A real server (`bizsight serve`) on a free loopback port over a small demo project, users of
 each role (and one restricted to a region), and Debian's chromium driven by Playwright: one
-server and one browser per module. Screenshots go to $BIZSIGHT_SCREENSHOTS (default: a
+server per module, one browser per test process (every login opens a context of its own, with
+its own cookies and storage). Screenshots go to $BIZSIGHT_SCREENSHOTS (default: a
 temporary directory, printed)."""
 
 from __future__ import annotations
@@ -111,15 +112,23 @@ def serving(project: Project) -> Iterator[str]:
         server.communicate(timeout=30)
 
 
-@contextmanager
-def browsing(project: Project, shots: Path) -> Iterator[Site]:
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's chromium, launched once for this test process (skipped, or under CI failed,
+    before any module builds its project when it is missing)."""
     sync_playwright = _chromium()
-    with serving(project) as base, sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
-            yield Site(base, project, shots, browser)
+            yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def browsing(project: Project, shots: Path, browser: Any) -> Iterator[Site]:
+    with serving(project) as base:
+        yield Site(base, project, shots, browser)
 
 
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -130,10 +139,9 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def site(demo_builds: DemoBuilds, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def site(demo_builds: DemoBuilds, tmp_path_factory: pytest.TempPathFactory, chromium: Any) -> Iterator[Site]:
     """The demo project served, with USERS: each module its own copy of the session's build (the
     server holds the warehouse read-write; the tests add users, dashboards, reports)."""
-    _chromium()  # skip (or, under CI, fail) before building anything
     project = demo_builds.copy(WEB, tmp_path_factory.mktemp("web"))
     with project.paths.config_file.open("a", encoding="utf-8") as handle:
         handle.write(
@@ -144,15 +152,14 @@ def site(demo_builds: DemoBuilds, tmp_path_factory: pytest.TempPathFactory) -> I
         add_user(store, name, role, PASSWORD)
     restrict(store, catalogue(project), "eu", {"region": [REGION]})
     store.close()
-    with browsing(project, screenshots(tmp_path_factory)) as found:
+    with browsing(project, screenshots(tmp_path_factory), chromium) as found:
         yield found
 
 
 @pytest.fixture(scope="module")
-def empty_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def empty_site(tmp_path_factory: pytest.TempPathFactory, chromium: Any) -> Iterator[Site]:
     """A project with no data yet, served; its first run creates `admin` with PASSWORD."""
-    _chromium()
     project = Project(tmp_path_factory.mktemp("empty") / "shop")
     project.init()
-    with browsing(project, screenshots(tmp_path_factory)) as found:
+    with browsing(project, screenshots(tmp_path_factory), chromium) as found:
         yield found

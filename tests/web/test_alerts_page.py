@@ -6,6 +6,7 @@ reads its history, and the editor removes it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from bizsight.services.users import add_user, open_store
 from tests.alerts.alert_support import recent_shop, settings
 from tests.delivery.delivery_support import Receiver, receiving
 from tests.helpers import run_cli
-from tests.web.conftest import PASSWORD, Site, _chromium, browsing, screenshots
+from tests.web.conftest import PASSWORD, Site, browsing, screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -25,15 +26,14 @@ def hook() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
-def alert_site(tmp_path_factory: pytest.TempPathFactory, hook: Receiver) -> Iterator[Site]:
+def alert_site(tmp_path_factory: pytest.TempPathFactory, hook: Receiver, chromium: Any) -> Iterator[Site]:
     """A shop with $30.00 of revenue in the last 30 days and a webhook channel, served."""
-    _chromium()
     project = recent_shop(tmp_path_factory.mktemp("alerts-page"), settings(hook))
     store = open_store(project)
     for name, role in {"ed": "editor", "vic": "viewer"}.items():
         add_user(store, name, role, PASSWORD)
     store.close()
-    with browsing(project, screenshots(tmp_path_factory)) as found:
+    with browsing(project, screenshots(tmp_path_factory), chromium) as found:
         yield found
 
 

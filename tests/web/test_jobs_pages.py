@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bizsight.services.project import Project
 from bizsight.services.users import add_user, open_store
 from tests.helpers import CUSTOMER_HEADER, PRODUCT_HEADER, customers, products, write_csv
-from tests.web.conftest import PASSWORD, Site, _chromium, browsing, screenshots
+from tests.web.conftest import PASSWORD, Site, browsing, screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -20,16 +21,15 @@ USERS = {"admin": "admin", "ed": "editor", "vic": "viewer"}
 
 
 @pytest.fixture(scope="module")
-def load_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def load_site(tmp_path_factory: pytest.TempPathFactory, chromium: Any) -> Iterator[Site]:
     """An empty project (so every row is one uploaded here), served, with USERS."""
-    _chromium()
     project = Project(tmp_path_factory.mktemp("loading") / "shop")
     project.init()
     store = open_store(project)
     for name, role in USERS.items():
         add_user(store, name, role, PASSWORD)
     store.close()
-    with browsing(project, screenshots(tmp_path_factory)) as found:
+    with browsing(project, screenshots(tmp_path_factory), chromium) as found:
         yield found
 
 

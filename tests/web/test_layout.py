@@ -15,7 +15,7 @@ import pytest
 
 from scripts.screenshots import PAGES, WIDTHS, api, prepare, show
 from tests.helpers import demo_project
-from tests.web.conftest import Site, _chromium, browsing, screenshots
+from tests.web.conftest import Site, browsing, screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -63,13 +63,12 @@ TICKS = """([widget, axis]) => {
 
 
 @pytest.fixture(scope="module")
-def shown(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, dict[str, str]]]:
+def shown(tmp_path_factory: pytest.TempPathFactory, chromium: Any) -> Iterator[tuple[Site, dict[str, str]]]:
     """The demo with 1 % dirty rows (quarantine, duplicates) served, with a dashboard and a job."""
-    _chromium()
     project = demo_project(tmp_path_factory.mktemp("layout"), customers=1500, years=2.0, seed=11, dirty=0.01)
     with project.paths.config_file.open("a", encoding="utf-8") as handle:
         handle.write("server:\n  queries_per_minute: 100000\n")
-    with browsing(project, screenshots(tmp_path_factory)) as site:
+    with browsing(project, screenshots(tmp_path_factory), chromium) as site:
         values = prepare(site.login("admin"))
         yield site, values
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ from tests.delivery.conftest import smtp_server  # noqa: F401  (the loopback SMT
 from tests.delivery.delivery_support import SmtpServer
 from tests.metrics.conftest import shop
 from tests.reports.report_support import channels_yaml, copy_shop, serving_reports
-from tests.web.conftest import ARGS, CHROMIUM, PASSWORD, Site, _chromium, screenshots
+from tests.web.conftest import PASSWORD, Site, screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -24,20 +25,16 @@ def reports_site(
     tmp_path: Path,
     tmp_path_factory: pytest.TempPathFactory,
     smtp_server: Callable[..., SmtpServer],  # noqa: F811
+    chromium: Any,
 ) -> Iterator[tuple[Site, SmtpServer]]:
-    sync_playwright = _chromium()
     smtp = smtp_server(refusals=["451 4.3.0 busy, try again"])
     project = copy_shop(shop(tmp_path / "built"), tmp_path / "shop", channels_yaml(smtp_port=smtp.port))
     store = open_store(project)
     add_user(store, "admin", "admin", PASSWORD)
     add_user(store, "vic@example.com", "viewer", PASSWORD)
     store.close()
-    with serving_reports(Project(project.root), admin_password=PASSWORD) as served, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield Site(served.base, project, screenshots(tmp_path_factory), browser), smtp
-        finally:
-            browser.close()
+    with serving_reports(Project(project.root), admin_password=PASSWORD) as served:
+        yield Site(served.base, project, screenshots(tmp_path_factory), chromium), smtp
 
 
 def test_a_report_added_previewed_and_sent_from_the_page_is_in_the_log(
