@@ -122,6 +122,10 @@ class _Plan:
     cv: Prediction | None = None  # the chosen model's cross-validation forecasts
     widening: dict[int, float] = field(default_factory=dict)
 
+    @property
+    def task(self) -> Task:
+        return Task(self.series, self.windows, self.step)
+
 
 def forecast(data: pa.Table, settings: ForecastSettings) -> ForecastResult:
     """Forecast every series of ``data`` (columns ``unique_id``, ``ds``, ``y``).
@@ -197,13 +201,13 @@ def _cross_validate(
     groups: dict[bool, list[_Plan]] = defaultdict(list)
     for p in plans:
         if p.kind == "cv":
-            train = len(p.series.y) - settings.horizon - (p.windows - 1) * p.step
+            train = p.task.first_origin(settings.horizon)
             groups[bool(seasons) and train > 2 * seasons[-1]].append(p)
     rows: list[dict[str, object]] = []
     final: dict[tuple[str, str], Prediction] = {}
     for with_mstl, group in groups.items():
         candidates = (*names, "MSTL") if with_mstl else tuple(names)
-        tasks = [Task(p.series, p.windows, p.step) for p in group]
+        tasks = [p.task for p in group]
         with ThreadPoolExecutor(1) as thread:
             # Trained in this process while the worker processes fit the statistical models.
             pooled_run = (
@@ -250,7 +254,7 @@ def _choose(
 ) -> list[dict[str, object]]:
     """Score every candidate and the combination of the members on ``p``'s windows; keep the
     combination unless one model beat it by the margin in every window (forecast_combine)."""
-    scale = mase_scale(p.series.y[: len(p.series.y) - settings.horizon - (p.windows - 1) * p.step], m)
+    scale = mase_scale(p.series.y[: p.task.first_origin(settings.horizon)], m)
     found = {name: cv[(p.series.uid, name)] for name in candidates if (p.series.uid, name) in cv}
     p.scores = {name: _score(pred, scale, settings.levels) for name, pred in found.items()}
     pool = (*MEMBERS, "MSTL", POOLED)  # MSTL where it is a candidate: the only member with two seasons

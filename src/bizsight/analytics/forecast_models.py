@@ -161,6 +161,14 @@ class Task:
     windows: int
     step: int
 
+    def first_origin(self, horizon: int) -> int:
+        """The first cross-validation origin: the history before it is all a model is fitted on.
+
+        >>> Task(Series("a", 0, np.zeros(40)), windows=3, step=6).first_origin(6)
+        22
+        """
+        return len(self.series.y) - horizon - (self.windows - 1) * self.step
+
 
 def fit_and_validate(
     tasks: Sequence[Task],
@@ -259,7 +267,7 @@ def _validate(structure: Any, task: Task, horizon: int, levels: tuple[int, ...])
     and carried forward over the later ones (states follow the data, parameters stay), or
     refitted at each where the model has no forward step (drift)."""
     y = task.series.y
-    first = len(y) - horizon - (task.windows - 1) * task.step
+    first = task.first_origin(horizon)
     origins = [first + k * task.step for k in range(task.windows)]
     try:
         at_origin = structure().fit(y[:first])

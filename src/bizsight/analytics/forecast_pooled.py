@@ -46,10 +46,6 @@ def eligible(task: Task) -> bool:
     return bool(np.all(task.series.y > 0))
 
 
-def first_origin(task: Task, horizon: int) -> int:
-    return len(task.series.y) - horizon - (task.windows - 1) * task.step
-
-
 def _scaled(y: np.ndarray, end: int, lags: int, m: int) -> tuple[np.ndarray, float]:
     """The ``lags`` log values before ``end`` less the log of their last season's mean, padded
     at the start by repeating the first season where the history is shorter."""
@@ -135,7 +131,7 @@ def _pooled(
     m = max(season_length, 1)
     lags = settings.seasons * m
     tasks = [t for t in tasks if eligible(t)]
-    starts = [first_origin(t, horizon) for t in tasks]
+    starts = [t.first_origin(horizon) for t in tasks]
     earliest = min(lags, 2 * m) if settings.padded else lags
     x_cv, t_cv = _training(tasks, starts, horizon, lags, m, earliest)
     x_all, t_all = _training(tasks, [len(t.series.y) for t in tasks], horizon, lags, m, earliest)
