@@ -88,6 +88,22 @@ def order(
     ]
 
 
+def starting_bizsight(imports: Sequence[str] = ()) -> list[str]:
+    """The interpreter's arguments that start ``bizsight`` after importing ``imports``.
+
+    >>> starting_bizsight()
+    ['-m', 'bizsight']
+    >>> starting_bizsight(["tests.x"])[1].split(";")[0]
+    'import sys, tests.x'
+    """
+    if not imports:
+        return ["-m", "bizsight"]
+    return [
+        "-c",
+        f"import sys, {', '.join(imports)}; from bizsight.cli import main; sys.argv[0] = 'bizsight'; main()",
+    ]
+
+
 def run_cli(
     *args: str,
     cwd: Path | None = None,
@@ -104,14 +120,8 @@ def run_cli(
     forker = zygote()
     if forker is not None:
         return forker.run(list(args), cwd=cwd, env=full_env, timeout=timeout, imports=imports)
-    start = ["-m", "bizsight"]
-    if imports:
-        start = [
-            "-c",
-            f"import sys, {', '.join(imports)}; from bizsight.cli import main; sys.argv[0] = 'bizsight'; main()",
-        ]
     return subprocess.run(
-        [sys.executable, *start, *args],
+        [sys.executable, *starting_bizsight(imports), *args],
         cwd=cwd,
         capture_output=True,
         text=True,

@@ -22,7 +22,7 @@ from bizsight.services.project import Project
 from bizsight.services.query import catalogue, run_query
 from bizsight.services.report_templates import ReportRequest, template, templates
 from bizsight.warehouse.connection import Warehouse
-from tests.helpers import Served, run_cli, serving
+from tests.helpers import Served, run_cli, serving, starting_bizsight
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2024, 4, 30)  # the tiny shop's last day with orders
@@ -122,9 +122,6 @@ def copy_shop(built: Project, root: Path, settings: str) -> Project:
     return Project(root)
 
 
-PRELOAD = "import sys, tests.reports.report_support; from bizsight.cli import main; sys.argv[0] = 'bizsight'; main()"
-
-
 def env_with_templates(**more: str) -> dict[str, str]:
     """The environment of a subprocess that imports this module (so it knows ``tiny``)."""
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
@@ -140,4 +137,6 @@ def serving_reports(
     project: Project, *, admin_password: str = "served admin password"
 ) -> AbstractContextManager[Served]:
     """``bizsight serve`` over ``project`` in a subprocess that has the ``tiny`` template."""
-    return serving(project, admin_password=admin_password, python=("-c", PRELOAD), env=env_with_templates())
+    return serving(
+        project, admin_password=admin_password, python=starting_bizsight([__name__]), env=env_with_templates()
+    )
