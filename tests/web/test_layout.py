@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -77,21 +78,58 @@ def visit(site: Site, page: Any, path: str) -> None:
     show(page, site.base, path)
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_no_page_cuts_a_column_or_scrolls_sideways(shown: tuple[Site, dict[str, str]], width: int) -> None:
+# The pages whose charts' axis labels are checked (the others draw no axis of their own).
+AXES = ("overview", "sales", "customers", "products", "reviews", "forecasts", "monitor", "dashboard")
+
+
+@dataclass
+class Sweep:
+    """What every page showed at one width: cut columns, the tables seen, cut axis labels, and
+    the Sales page's categories beside the labels its bar chart shows for them."""
+
+    clipped: dict[str, list[str]] = field(default_factory=dict)
+    tables: int = 0
+    cut_labels: dict[str, list[str]] = field(default_factory=dict)
+    categories: list[str] = field(default_factory=list)
+    category_labels: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def sweeps(shown: tuple[Site, dict[str, str]]) -> dict[int, Sweep]:
+    """Every page visited once at each width, logged in as the admin; each check below reads
+    what its visit found (one visit per page and width, not one per check)."""
     site, values = shown
-    page = site.login("admin", width=width)
-    problems: dict[str, list[str]] = {}
-    tables = 0
-    for name, path in PAGES.items():
-        visit(site, page, path.format(**values))
-        found = page.evaluate(CLIPPED)
-        tables += found["tables"]
-        if found["problems"]:
-            problems[name] = found["problems"]
-            site.shot(page, f"clipped-{name}-{width}")
-    assert not problems, problems
-    assert tables >= 12  # loads, quality, quarantine, pacing, anomalies, churn, users, jobs, ...
+    found: dict[int, Sweep] = {}
+    for width in WIDTHS:
+        page = site.login("admin", width=width)
+        sweep = found[width] = Sweep()
+        for name, path in PAGES.items():
+            visit(site, page, path.format(**values))
+            clipped = page.evaluate(CLIPPED)
+            sweep.tables += clipped["tables"]
+            if clipped["problems"]:
+                sweep.clipped[name] = clipped["problems"]
+                site.shot(page, f"clipped-{name}-{width}")
+            if name in AXES and (labels := page.evaluate(CUT_LABELS)):
+                sweep.cut_labels[name] = labels
+            if name == "sales":
+                sweep.categories = page.evaluate(
+                    "document.querySelector('[data-widget=category] .js-plotly-plot').data[0].x"
+                )
+                sweep.category_labels = page.locator("[data-widget=category] .xtick text").all_text_contents()
+        page.context.close()
+    return found
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_page_cuts_a_column_or_scrolls_sideways(
+    shown: tuple[Site, dict[str, str]], sweeps: dict[int, Sweep], width: int
+) -> None:
+    site, _ = shown
+    assert not sweeps[width].clipped, sweeps[width].clipped
+    assert (
+        sweeps[width].tables >= 12
+    )  # loads, quality, quarantine, pacing, anomalies, churn, users, jobs, ...
     assert not site.errors, "\n".join(site.errors)
 
 
@@ -118,29 +156,11 @@ def test_80_targets_are_shown_a_group_at_a_time(shown: tuple[Site, dict[str, str
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_axis_labels_are_whole(shown: tuple[Site, dict[str, str]], width: int) -> None:
-    site, values = shown
-    page = site.login("admin", width=width)
-    cut: dict[str, list[str]] = {}
-    for name in (
-        "overview",
-        "sales",
-        "customers",
-        "products",
-        "reviews",
-        "forecasts",
-        "monitor",
-        "dashboard",
-    ):
-        visit(site, page, PAGES[name].format(**values))
-        if labels := page.evaluate(CUT_LABELS):
-            cut[name] = labels
-    assert not cut, cut
-    visit(site, page, "/sales")
-    categories = page.evaluate("document.querySelector('[data-widget=category] .js-plotly-plot').data[0].x")
-    shown_text = page.locator("[data-widget=category] .xtick text").all_text_contents()
-    assert "Home & Kitchen" in categories
-    assert shown_text == categories
+def test_axis_labels_are_whole(sweeps: dict[int, Sweep], width: int) -> None:
+    sweep = sweeps[width]
+    assert not sweep.cut_labels, sweep.cut_labels
+    assert "Home & Kitchen" in sweep.categories
+    assert sweep.category_labels == sweep.categories
 
 
 MONTH = re.compile(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}$")
