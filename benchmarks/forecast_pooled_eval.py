@@ -76,8 +76,8 @@ def shifted(base: Prediction, mean: np.ndarray) -> Prediction:
 def build(how: str, train: np.ndarray, plan: tuple[str, int, int], cv: dict, final: dict) -> Prediction:
     """One series' forecast as forecast() would make it with the combination ``how``."""
     _, windows, step = plan
-    h = HORIZON
-    scale = mase_scale(train[: len(train) - h - (windows - 1) * step], 12)
+    first = Task(Series("", 0, train), windows, step).first_origin(HORIZON)
+    scale = mase_scale(train[:first], 12)
     members = [n for n in MEMBERS if n in cv and np.isfinite(mase(cv[n].actual, cv[n].mean, scale))]
     median_cv, median = combine([cv[n] for n in members]), combine([final[n] for n in members])
     if POOLED not in cv or how == "median of five":

@@ -10,11 +10,14 @@
 
 from __future__ import annotations
 
+from functools import cache
+from typing import NamedTuple
+
 from sqlglot import exp
 
 from bizsight.warehouse.connection import Warehouse
-from bizsight.warehouse.model import ENTITIES, Entity
-from bizsight.warehouse.sql import ident, table, template
+from bizsight.warehouse.model import BY_NAME, ENTITIES, Entity
+from bizsight.warehouse.sql import ident, render, table, template
 from bizsight.warehouse.transforms import core_select, raw_view, same_key, superseded_table
 
 # 2: core holds the only copy of current versions, raw.<entity> is a view (decision 0058)
@@ -59,7 +62,10 @@ def quarantine_columns(entity: Entity) -> list[exp.ColumnDef]:
 
 def ensure_schema(wh: Warehouse) -> None:
     """Create whatever is missing; existing tables and data are left alone, but a warehouse made
-    before decision 0058 is converted (:func:`_separate_current_versions`)."""
+    before decision 0058 is converted (:func:`_separate_current_versions`). Every writable open
+    calls it: a complete warehouse of this version costs one look at the catalogue."""
+    if _complete(wh):
+        return
     for schema in SCHEMAS:
         wh.run(exp.Create(this=exp.Table(this=ident(schema)), kind="SCHEMA", exists=True))
     for statement in _META.split(";"):
@@ -76,14 +82,69 @@ def ensure_schema(wh: Warehouse) -> None:
                 _separate_current_versions(wh, entity)
             wh.run("UPDATE meta.state SET value = 2 WHERE key = 'schema_version'")
     for entity in ENTITIES:
-        wh.run(_create_table(table("quarantine", entity.name), quarantine_columns(entity)))
-        wh.run(_create_table(superseded_table(entity), raw_columns(entity)))
+        ddl = _entity_ddl(entity.name)
+        wh.run(ddl.quarantine)
+        wh.run(ddl.superseded)
         if not wh.table_exists("core", entity.core_table):
-            # The core table takes its shape from the transform itself: one definition.
-            empty = core_select(entity, superseded_table(entity)).limit(0)
-            wh.run(exp.Create(this=table("core", entity.core_table), kind="TABLE", expression=empty))
+            wh.run(ddl.core)
         if not wh.table_exists("raw", entity.name):
-            wh.run(raw_view(entity))
+            wh.run(ddl.raw_view)
+
+
+class _EntityDDL(NamedTuple):
+    """One entity's statements, rendered once per process (the model is fixed)."""
+
+    quarantine: str
+    superseded: str
+    core: str  # the core table takes its shape from the transform itself: one definition
+    raw_view: str
+
+
+@cache
+def _entity_ddl(name: str) -> _EntityDDL:
+    entity = BY_NAME[name]
+    empty = core_select(entity, superseded_table(entity)).limit(0)
+    return _EntityDDL(
+        render(_create_table(table("quarantine", entity.name), quarantine_columns(entity))),
+        render(_create_table(superseded_table(entity), raw_columns(entity))),
+        render(exp.Create(this=table("core", entity.core_table), kind="TABLE", expression=empty)),
+        render(raw_view(entity)),
+    )
+
+
+@cache
+def _expected() -> frozenset[tuple[str, str]]:
+    """(schema, name) of every schema (name empty) and table or view that ensure_schema makes.
+
+    >>> ("raw", "order_lines") in _expected() and ("marts", "") in _expected()
+    True
+    """
+    names = {(schema, "") for schema in SCHEMAS} | {("meta", t) for t in ("loads", "state", "refreshes")}
+    for entity in ENTITIES:
+        superseded = superseded_table(entity)
+        names |= {
+            ("quarantine", entity.name),
+            (superseded.db, superseded.name),
+            ("core", entity.core_table),
+            ("raw", entity.name),
+        }
+    return frozenset(names)
+
+
+def _complete(wh: Warehouse) -> bool:
+    """Whether every schema, table and view is there and the warehouse is of this version."""
+    present = set(
+        wh.rows(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_catalog = current_database() "
+            "UNION ALL SELECT schema_name, '' FROM information_schema.schemata "
+            "WHERE catalog_name = current_database()"
+        )
+    )
+    if not _expected() <= present:
+        return False
+    version = wh.scalar("SELECT value FROM meta.state WHERE key = 'schema_version'")
+    return version is not None and int(version) >= SCHEMA_VERSION
 
 
 def _separate_current_versions(wh: Warehouse, entity: Entity) -> None:
