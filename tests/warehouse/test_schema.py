@@ -15,7 +15,9 @@ CATALOGUE = """
 SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns
 WHERE table_catalog = current_database() ORDER BY ALL
 """
-SCHEMAS = "SELECT schema_name FROM information_schema.schemata WHERE catalog_name = current_database() ORDER BY 1"
+SCHEMAS = (
+    "SELECT schema_name FROM information_schema.schemata WHERE catalog_name = current_database() ORDER BY 1"
+)
 
 
 def shape(wh: Warehouse) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
@@ -43,7 +45,9 @@ def made(tmp_path: Path) -> tuple[Project, object]:
         "DROP TABLE meta.loads",
     ],
 )
-def test_what_is_missing_is_made_again_at_the_next_writable_open(made: tuple[Project, object], drop: str) -> None:
+def test_what_is_missing_is_made_again_at_the_next_writable_open(
+    made: tuple[Project, object], drop: str
+) -> None:
     project, new = made
     with project.warehouse() as wh:
         wh.run(drop)
