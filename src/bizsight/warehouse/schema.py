@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import NamedTuple
 
@@ -63,8 +64,9 @@ def quarantine_columns(entity: Entity) -> list[exp.ColumnDef]:
 def ensure_schema(wh: Warehouse) -> None:
     """Create whatever is missing; existing tables and data are left alone, but a warehouse made
     before decision 0058 is converted (:func:`_separate_current_versions`). Every writable open
-    calls it: a complete warehouse of this version costs one look at the catalogue."""
-    if _complete(wh):
+    calls it: a complete warehouse of this version costs a look at the catalogue and the version."""
+    present = _present(wh)
+    if _expected() <= present and _version(wh) >= SCHEMA_VERSION:
         return
     for schema in SCHEMAS:
         wh.run(exp.Create(this=exp.Table(this=ident(schema)), kind="SCHEMA", exists=True))
@@ -85,9 +87,11 @@ def ensure_schema(wh: Warehouse) -> None:
         ddl = _entity_ddl(entity.name)
         wh.run(ddl.quarantine)
         wh.run(ddl.superseded)
-        if not wh.table_exists("core", entity.core_table):
+        # ``present`` is from before a conversion, which makes raw views but no core table:
+        # a raw view it made is only replaced by the same definition.
+        if ("core", entity.core_table) not in present:
             wh.run(ddl.core)
-        if not wh.table_exists("raw", entity.name):
+        if ("raw", entity.name) not in present:
             wh.run(ddl.raw_view)
 
 
@@ -119,7 +123,8 @@ def _expected() -> frozenset[tuple[str, str]]:
     >>> ("raw", "order_lines") in _expected() and ("marts", "") in _expected()
     True
     """
-    names = {(schema, "") for schema in SCHEMAS} | {("meta", t) for t in ("loads", "state", "refreshes")}
+    meta = re.findall(r"CREATE TABLE IF NOT EXISTS meta\.(\w+)", _META)
+    names = {(schema, "") for schema in SCHEMAS} | {("meta", name) for name in meta}
     for entity in ENTITIES:
         superseded = superseded_table(entity)
         names |= {
@@ -131,9 +136,9 @@ def _expected() -> frozenset[tuple[str, str]]:
     return frozenset(names)
 
 
-def _complete(wh: Warehouse) -> bool:
-    """Whether every schema, table and view is there and the warehouse is of this version."""
-    present = set(
+def _present(wh: Warehouse) -> set[tuple[str, str]]:
+    """(schema, name) of every schema (name empty), table and view of the current database."""
+    return set(
         wh.rows(
             "SELECT table_schema, table_name FROM information_schema.tables "
             "WHERE table_catalog = current_database() "
@@ -141,10 +146,11 @@ def _complete(wh: Warehouse) -> bool:
             "WHERE catalog_name = current_database()"
         )
     )
-    if not _expected() <= present:
-        return False
+
+
+def _version(wh: Warehouse) -> int:
     version = wh.scalar("SELECT value FROM meta.state WHERE key = 'schema_version'")
-    return version is not None and int(version) >= SCHEMA_VERSION
+    return int(version) if version is not None else 0
 
 
 def _separate_current_versions(wh: Warehouse, entity: Entity) -> None:
