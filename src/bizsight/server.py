@@ -18,7 +18,7 @@ from bizsight.api import API_PREFIX, document_permissions
 from bizsight.api.routes import API_ROUTERS, ROOT_ROUTERS
 from bizsight.app.store import MetadataStore
 from bizsight.services import deliveries, report_delivery
-from bizsight.services.jobs import JobRunner
+from bizsight.services.job_runner import JobRunner
 from bizsight.services.page_warmup import warming
 from bizsight.services.project import Project, owning
 from bizsight.services.scheduler import Scheduler

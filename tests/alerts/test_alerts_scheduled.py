@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bizsight.app.models import Job
 from bizsight.services import alerts
-from bizsight.services.jobs import JobRunner
+from bizsight.services.job_runner import JobRunner
 from bizsight.services.scheduler import Scheduler
 from bizsight.services.users import open_store
 from tests.alerts.alert_support import recent_shop, settings

@@ -35,3 +35,18 @@ def test_listing_users_loads_the_metadata_store_only(tmp_path: Path) -> None:
     )
     # SQLGlot comes with the users' row restrictions (query filters); no engine, no Arrow.
     assert loaded_after(run) == ["sqlglot", "sqlalchemy"]
+
+
+def test_ingesting_a_csv_file_without_a_server_loads_no_metadata_store(tmp_path: Path) -> None:
+    # The job runner and its rows (SQLAlchemy) belong to a server; a load done here needs only
+    # the warehouse. Arrow and numpy stay out too: DuckDB reads the CSV file itself.
+    root, data = tmp_path / "shop", tmp_path / "market_data.csv"
+    Project(root).init()
+    data.write_text("period,region,market_size\n2026-01,North,1000\n2026-02,North,1100\n")
+    run = (
+        "import sys\nfrom bizsight.cli import main\n"
+        f"sys.argv = ['bizsight', 'ingest', {str(data)!r}, '--project', {str(root)!r}, '--json']\n"
+        "try:\n    main()\nexcept SystemExit as done:\n    assert not done.code, done.code"
+    )
+    assert loaded_after(run) == ["duckdb", "sqlglot"]
+    assert Project(root).paths.warehouse.exists()

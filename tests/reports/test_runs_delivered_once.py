@@ -27,7 +27,8 @@ from bizsight.errors import (
 from bizsight.services import deliveries, report_actions, report_delivery, reports, schedules
 from bizsight.services.access import SYSTEM
 from bizsight.services.deliveries import Recipient
-from bizsight.services.jobs import JobContext, JobRunner
+from bizsight.services.job_runner import JobRunner
+from bizsight.services.jobs import JobContext
 from bizsight.services.project import Project
 from bizsight.services.query import catalogue
 from bizsight.services.users import add_user, open_store, principal_of, restrict

@@ -31,7 +31,7 @@ from bizsight.errors import BackupError
 from bizsight.services import users
 from bizsight.services.backup import create_backup, restore_backup, table_counts
 from bizsight.services.ingest import ingest
-from bizsight.services.jobs import JobRunner
+from bizsight.services.job_runner import JobRunner
 from bizsight.services.project import Project, owning
 from bizsight.services.query import catalogue
 from tests.app.test_store import postgres_url  # noqa: F401  (a fixture)

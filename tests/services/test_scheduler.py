@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from bizsight.app.models import Job, Schedule
 from bizsight.app.store import MetadataStore
-from bizsight.services.jobs import KINDS, JobContext, JobKind, JobRunner
+from bizsight.services.job_runner import JobRunner
+from bizsight.services.jobs import KINDS, JobContext, JobKind
 from bizsight.services.project import Project
 from bizsight.services.scheduler import Scheduler
 from bizsight.services.schedules import add_schedule, kind_params, list_schedules

@@ -1,6 +1,6 @@
 """Jobs as people ask for them (API and pages): submit ingest, refresh and backup jobs, follow
 them, cancel them, list the backups. Every request is written to the audit log; the work itself
-is the runner's (:mod:`bizsight.services.jobs`)."""
+is the runner's (:mod:`bizsight.services.job_runner`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from bizsight.app import audit
 from bizsight.app import jobs as job_rows
 from bizsight.app.store import MetadataStore
 from bizsight.services.backup import backups_dir
-from bizsight.services.jobs import KINDS, JobRunner, runner_of
+from bizsight.services.job_runner import JobRunner
+from bizsight.services.jobs import KINDS, runner_of
 from bizsight.services.project import Project
 
 MAX_LIST = 500

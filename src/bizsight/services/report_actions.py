@@ -17,7 +17,7 @@ from bizsight.errors import InvalidArgumentError, NotFoundError
 from bizsight.reports import Format, render
 from bizsight.services import deliveries, job_admin, report_delivery, reports
 from bizsight.services.access import Principal
-from bizsight.services.jobs import JobRunner
+from bizsight.services.job_runner import JobRunner
 from bizsight.services.project import Project
 
 PREVIEW_FORMATS = ("html", "pdf", "xlsx", "csv")

@@ -43,7 +43,8 @@ from bizsight.reports.text import comparison_texts, kpi_value
 from bizsight.services import deliveries
 from bizsight.services.access import Principal
 from bizsight.services.deliveries import Recipient
-from bizsight.services.jobs import JobContext, JobRunner
+from bizsight.services.job_runner import JobRunner
+from bizsight.services.jobs import JobContext
 from bizsight.services.presentation import presentation
 from bizsight.services.project import Project
 from bizsight.services.report_period import brand_of

@@ -2,7 +2,7 @@
 
 Every few seconds (or when woken) it reads the schedules table again, so schedules added or
 removed on the command line while the server runs are seen. A due schedule gets one job on the
-server's :class:`~bizsight.services.jobs.JobRunner`; then its ``next_run_at`` moves to the first
+server's :class:`~bizsight.services.job_runner.JobRunner`; then its ``next_run_at`` moves to the first
 fire time after now, so a schedule that fell due several times while the server was down runs
 once, and that job says ``late``. A schedule whose previous job is still queued or running is
 skipped for this slot (noted in its ``state["skipped"]``), never queued twice.
@@ -28,7 +28,7 @@ from bizsight.app.models import Job, JobState, Schedule
 from bizsight.app.store import MetadataStore
 from bizsight.console import NullReporter, Reporter
 from bizsight.errors import BizsightError
-from bizsight.services.jobs import JobRunner
+from bizsight.services.job_runner import JobRunner
 from bizsight.services.project import Project
 from bizsight.services.schedule_timing import naive_utc, next_run
 from bizsight.services.schedules import job_for

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bizsight.app.store import MetadataStore
-from bizsight.services.jobs import JobRunner
+from bizsight.services.job_runner import JobRunner
 from bizsight.services.limits import RateLimiter
 from bizsight.services.login_guard import LoginGuard
 from bizsight.services.project import Project
