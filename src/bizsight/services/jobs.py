@@ -1,8 +1,8 @@
 """Jobs: the work that writes to the warehouse or runs long (ingest, refresh, backup, ...).
 
-In the server, one :class:`~bizsight.services.job_runner.JobRunner` runs them one at a time on a thread of its own, while
-request threads keep reading through cursors of the same connection (they see the new data when
-the job commits). The job row in the metadata store is the truth about a job: state, progress,
+In the server, one :class:`~bizsight.services.job_runner.JobRunner` runs them one at a time on
+a thread of its own, while request threads keep reading through cursors of the same connection
+(they see the new data when the job commits). The job row in the metadata store is the truth about a job: state, progress,
 result, error. Without a server, :func:`perform` runs the same work in the calling process.
 
 A job kind is a function ``work(ctx) -> result`` plus ``summary(result) -> dict`` for the job
